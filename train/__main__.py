@@ -1,0 +1,80 @@
+"""`python -m train`: train InfoGAN on MNIST. A thin argparse skin over `train.loop.train`.
+
+Examples:
+    python -m train --mode unsupervised --epochs 1 --out runs/unsup
+    python -m train --mode semi-supervised --labels-per-class 10 --arch compact --out runs/semi
+    python -m train --dry-run --out runs/dry          # seconds, tiny fake data, a real checkpoint
+    torchrun --nproc_per_node 2 -m train --dry-run --out runs/ddp
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shlex
+import sys
+from dataclasses import replace
+
+import torch
+
+from infogan_sdk.spec import LatentSpec
+from train import distributed
+from train.config import ARCHITECTURES, MODES, TrainConfig, architecture
+from train.loop import train
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    defaults = TrainConfig()
+    spec = LatentSpec()
+    parser = argparse.ArgumentParser(prog="python -m train", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", required=True, help="run folder: checkpoint, metrics.jsonl, sample grids")
+    parser.add_argument("--mode", choices=MODES, default=defaults.mode)
+    parser.add_argument("--epochs", type=int, default=defaults.epochs)
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    parser.add_argument("--dry-run", action="store_true", help="a few steps of a tiny model on fake data")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    parser.add_argument("--data-dir", default=None, help="MNIST folder (default: $INFOGAN_MNIST_DIR or the cache)")
+    parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads")
+    model = parser.add_argument_group("model")
+    model.add_argument("--arch", choices=sorted(ARCHITECTURES), default="paper")
+    model.add_argument("--noise-size", type=int, default=spec.noise_size)
+    model.add_argument("--categorical", default=",".join(map(str, spec.categorical_sizes)),
+                       help="sizes of the categorical codes, comma-separated (empty for none)")
+    model.add_argument("--continuous", type=int, default=spec.n_continuous, help="number of continuous codes")
+    model.add_argument("--fixed-std", action="store_true", help="continuous codes: fixed std 1 instead of learned")
+    loop = parser.add_argument_group("training")
+    for name in ("batch_size", "labels_per_class", "labelled_batch", "max_steps", "checkpoint_every", "log_every"):
+        loop.add_argument("--" + name.replace("_", "-"), type=int, default=getattr(defaults, name))
+    for name in ("generator_lr", "discriminator_lr", "categorical_weight", "continuous_weight", "supervised_weight"):
+        loop.add_argument("--" + name.replace("_", "-"), type=float, default=getattr(defaults, name))
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    categorical = tuple(int(v) for v in args.categorical.split(",") if v.strip())
+    spec = LatentSpec(noise_size=args.noise_size, categorical_sizes=categorical, n_continuous=args.continuous)
+    model_config = architecture("tiny" if args.dry_run else args.arch, spec, learn_std=not args.fixed_std)
+    names = ("batch_size", "labels_per_class", "labelled_batch", "max_steps", "checkpoint_every", "log_every",
+             "generator_lr", "discriminator_lr", "categorical_weight", "continuous_weight", "supervised_weight")
+    config = TrainConfig(mode=args.mode, epochs=args.epochs, seed=args.seed, **{n: getattr(args, n) for n in names})
+    if args.dry_run:
+        config = replace(config, data="fake", epochs=1, batch_size=min(config.batch_size, 32),
+                         max_steps=config.max_steps or 6, labelled_batch=16, labels_per_class=2, log_every=2)
+    command = "python -m train " + shlex.join(sys.argv[1:] if argv is None else argv)
+    try:
+        path = train(model_config, config, args.out, device=args.device, resume=args.resume,
+                     data_dir=args.data_dir, command=command)
+    finally:
+        distributed.teardown()
+    logging.getLogger("train").info("checkpoint: %s", path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Checkpoints: both configs, both networks, both optimisers and the step, written atomically.
+
+A checkpoint is written to a temporary file in the same folder, flushed to disk, then renamed over
+the old one, so a crash at any moment leaves either the previous checkpoint or the new one.
+The data order and the latent draws are functions of (seed, step), so no RNG state needs saving.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from train.config import ModelConfig, TrainConfig
+
+CHECKPOINT_NAME = "checkpoint.pt"
+CHECKPOINT_VERSION = 1
+
+
+class CheckpointError(ValueError):
+    """A checkpoint is missing, unreadable or not one of ours."""
+
+
+def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
+    """Write `payload` to `path` atomically (temporary file, fsync, rename, fsync of the folder)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            torch.save({"checkpoint_version": CHECKPOINT_VERSION, **payload}, stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+def load_checkpoint(path: str | Path) -> dict[str, Any]:
+    """Read a checkpoint and check it is complete; returns the payload with parsed configs.
+
+    Raises CheckpointError naming the file and what is wrong with it.
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / CHECKPOINT_NAME
+    if not path.is_file():
+        raise CheckpointError(f"no checkpoint at {path}")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises several types for truncated or foreign files
+        raise CheckpointError(f"{path} is not a readable checkpoint: {error}") from error
+    expected = {"checkpoint_version", "model_config", "train_config", "generator", "discriminator", "step"}
+    if not isinstance(payload, dict) or not expected <= set(payload):
+        keys = sorted(payload) if isinstance(payload, dict) else type(payload).__name__
+        raise CheckpointError(f"{path} is not an infogan-sdk checkpoint: expected keys {sorted(expected)}, got {keys}")
+    if payload["checkpoint_version"] > CHECKPOINT_VERSION:
+        raise CheckpointError(f"{path} has checkpoint version {payload['checkpoint_version']}, "
+                              f"newer than this code reads ({CHECKPOINT_VERSION})")
+    payload["model_config"] = ModelConfig.from_dict(payload["model_config"])
+    payload["train_config"] = TrainConfig.from_dict(payload["train_config"])
+    return payload

@@ -1,0 +1,102 @@
+"""Typed configuration: the model's shape (`ModelConfig`) apart from how it is trained (`TrainConfig`).
+
+Both are saved in every checkpoint, so export needs nothing but the checkpoint.
+Defaults are the InfoGAN paper's MNIST setting (Chen et al. 2016, appendix C.1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from infogan_sdk.spec import LatentSpec
+
+MODES = ("unsupervised", "semi-supervised", "supervised")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Layer widths of the generator, the discriminator body and the heads."""
+
+    latent: LatentSpec = field(default_factory=LatentSpec)
+    generator_fc: int = 1024  # paper: FC 1024 - FC 7x7x128 - upconv 64 - upconv 1
+    generator_channels: tuple[int, int] = (128, 64)  # channels at 7x7 and at 14x14
+    discriminator_channels: tuple[int, int] = (64, 128)  # paper: conv 64 - conv 128 - FC 1024
+    discriminator_fc: int = 1024
+    q_fc: int = 128  # paper: Q head FC 128 - code parameters
+    learn_std: bool = True  # continuous codes: Q predicts a log-std (factored Gaussian) or std is fixed at 1
+    leaky_slope: float = 0.1  # paper: leaky ReLU 0.1
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["latent"] = self.latent.to_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
+        values = {k: v for k, v in data.items() if k != "latent"}
+        for name in ("generator_channels", "discriminator_channels"):
+            values[name] = tuple(values[name])
+        return cls(latent=LatentSpec.from_dict(data["latent"]), **values)
+
+
+# A compact architecture that fits the shipped-model size budget (both networks under 8 MB in fp32).
+COMPACT = {"generator_fc": 256, "generator_channels": (64, 32), "discriminator_channels": (32, 64),
+           "discriminator_fc": 256, "q_fc": 128}
+# A tiny architecture for dry runs and tests: seconds on a CPU.
+TINY = {"generator_fc": 32, "generator_channels": (8, 4), "discriminator_channels": (4, 8),
+        "discriminator_fc": 32, "q_fc": 16}
+ARCHITECTURES = {"paper": {}, "compact": COMPACT, "tiny": TINY}
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train: optimiser, loss weights, data and bookkeeping."""
+
+    mode: str = "unsupervised"  # one of MODES
+    epochs: int = 50
+    batch_size: int = 128  # paper: 128 (global batch; split across DDP ranks)
+    generator_lr: float = 1e-3  # paper: 1e-3 for G
+    discriminator_lr: float = 2e-4  # paper: 2e-4 for D
+    betas: tuple[float, float] = (0.5, 0.999)  # Adam, as in DCGAN
+    categorical_weight: float = 1.0  # paper: lambda = 1 for discrete codes
+    continuous_weight: float = 0.5  # smaller for continuous codes, so they do not dominate the GAN loss
+    labels_per_class: int = 10  # semi-supervised label budget per class (100 labels on MNIST)
+    supervised_weight: float = 1.0  # weight of the cross-entropy on labelled real images
+    labelled_batch: int = 64  # labelled real images per step in semi-supervised mode
+    seed: int = 0
+    data: str = "mnist"  # "mnist" or "fake" (tiny synthetic data for dry runs)
+    fake_size: int = 512  # images in the fake data set
+    max_steps: int = 0  # stop after this many steps (0: run all epochs); for dry runs and tests
+    checkpoint_every: int = 0  # also checkpoint every N steps (0: once per epoch)
+    log_every: int = 50  # metrics log interval, in steps
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
+        if self.batch_size < 1 or self.epochs < 1:
+            raise ValueError(f"batch_size and epochs must be >= 1, got {self.batch_size}, {self.epochs}")
+        if self.data not in ("mnist", "fake"):
+            raise ValueError(f"data must be 'mnist' or 'fake', got {self.data!r}")
+
+    @property
+    def label_budget(self) -> int | None:
+        """Labelled images training may read: 0 unsupervised, all (None) supervised."""
+        return {"unsupervised": 0, "semi-supervised": 10 * self.labels_per_class, "supervised": None}[self.mode]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["betas"] = tuple(values.get("betas", (0.5, 0.999)))
+        return cls(**values)
+
+
+def architecture(name: str, latent: LatentSpec, learn_std: bool = True) -> ModelConfig:
+    """The named architecture ("paper", "compact", "tiny") for this latent contract."""
+    if name not in ARCHITECTURES:
+        raise ValueError(f"architecture must be one of {sorted(ARCHITECTURES)}, got {name!r}")
+    return replace(ModelConfig(latent=latent, learn_std=learn_std), **ARCHITECTURES[name])

@@ -1,0 +1,74 @@
+"""Scores for the categorical code: code-to-digit matching, accuracy and NMI.
+
+In unsupervised training the categorical values come out in arbitrary order; the Hungarian
+assignment on the confusion matrix finds the one-to-one code -> digit mapping that agrees most
+with the labels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from scipy.optimize import linear_sum_assignment
+
+from train.networks import Discriminator
+
+
+def confusion(codes: np.ndarray, labels: np.ndarray, size: int) -> np.ndarray:
+    """(size, size) counts: row = predicted code, column = true digit."""
+    matrix = np.zeros((size, size), dtype=np.int64)
+    np.add.at(matrix, (codes, labels), 1)
+    return matrix
+
+
+def hungarian_mapping(matrix: np.ndarray) -> list[int]:
+    """code_to_digit[k] for the one-to-one assignment that maximises agreement."""
+    codes, digits = linear_sum_assignment(-matrix)
+    mapping = [0] * matrix.shape[0]
+    for code, digit in zip(codes, digits, strict=True):
+        mapping[int(code)] = int(digit)
+    return mapping
+
+
+def mapped_accuracy(codes: np.ndarray, labels: np.ndarray, code_to_digit: list[int]) -> float:
+    return float(np.mean(np.asarray(code_to_digit)[codes] == labels))
+
+
+def normalized_mutual_information(codes: np.ndarray, labels: np.ndarray, size: int) -> float:
+    """NMI (arithmetic normalisation) between predicted codes and labels."""
+    joint = confusion(codes, labels, size) / len(codes)
+    p_code, p_label = joint.sum(axis=1), joint.sum(axis=0)
+    nonzero = joint > 0
+    mutual = float(np.sum(joint[nonzero] * np.log(joint[nonzero] / np.outer(p_code, p_label)[nonzero])))
+
+    def entropy(p: np.ndarray) -> float:
+        return float(-np.sum(p[p > 0] * np.log(p[p > 0])))
+
+    denominator = (entropy(p_code) + entropy(p_label)) / 2
+    return mutual / denominator if denominator > 0 else 0.0
+
+
+@torch.no_grad()
+def predict_codes(discriminator: Discriminator, pixels: torch.Tensor, size: int, batch: int = 1000) -> np.ndarray:
+    """Q's argmax over the first categorical code for (N, 1, 28, 28) images, in eval mode."""
+    was_training = discriminator.training
+    discriminator.eval()
+    device = next(discriminator.parameters()).device
+    predictions = []
+    for start in range(0, len(pixels), batch):
+        _, logits, _, _ = discriminator(pixels[start : start + batch].to(device))
+        predictions.append(logits[:, :size].argmax(dim=1).cpu())
+    discriminator.train(was_training)
+    return torch.cat(predictions).numpy()
+
+
+def score_codes(codes: np.ndarray, labels: np.ndarray, size: int) -> dict[str, object]:
+    """Accuracy under the best one-to-one mapping, the mapping itself, NMI and the confusion matrix."""
+    matrix = confusion(codes, labels, size)
+    mapping = hungarian_mapping(matrix)
+    return {
+        "accuracy": mapped_accuracy(codes, labels, mapping),
+        "code_to_digit": mapping,
+        "nmi": normalized_mutual_information(codes, labels, size),
+        "confusion": matrix.tolist(),
+    }

@@ -1,0 +1,140 @@
+"""The InfoGAN networks: generator, discriminator body, D head and Q head (paper appendix C.1).
+
+Every layer size comes from a `ModelConfig`; the latent layout comes from its `LatentSpec`.
+Heads return logits; losses apply the sigmoid / softmax themselves.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from train.config import ModelConfig
+
+
+class Generator(nn.Module):
+    """(noise, categorical one-hots, continuous codes) -> images in [-1, 1]."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        spec = config.latent
+        channels, height, width = spec.image_shape
+        if (height, width) != (28, 28):
+            raise ValueError(f"the generator draws 28x28 images, the spec asks for {height}x{width}")
+        wide, narrow = config.generator_channels
+        self.base_channels = wide
+        self.fc = nn.Sequential(
+            nn.Linear(spec.latent_size, config.generator_fc),  # (N, 1024)
+            nn.BatchNorm1d(config.generator_fc),
+            nn.ReLU(),
+            nn.Linear(config.generator_fc, wide * 7 * 7),  # (N, 128 * 7 * 7)
+            nn.BatchNorm1d(wide * 7 * 7),
+            nn.ReLU(),
+        )
+        self.deconv = nn.Sequential(
+            nn.ConvTranspose2d(wide, narrow, 4, stride=2, padding=1),  # (N, 64, 14, 14)
+            nn.BatchNorm2d(narrow),
+            nn.ReLU(),
+            nn.ConvTranspose2d(narrow, channels, 4, stride=2, padding=1),  # (N, 1, 28, 28)
+            nn.Tanh(),
+        )
+
+    def forward(self, noise: torch.Tensor, categorical: torch.Tensor, continuous: torch.Tensor) -> torch.Tensor:
+        latent = torch.cat([noise, categorical, continuous], dim=1)  # (N, latent_size), the spec's order
+        hidden = self.fc(latent).view(-1, self.base_channels, 7, 7)  # (N, 128, 7, 7)
+        return self.deconv(hidden)  # (N, 1, 28, 28)
+
+
+class DiscriminatorBody(nn.Module):
+    """Images -> shared features, used by both the D head and the Q head."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        channels = config.latent.image_shape[0]
+        narrow, wide = config.discriminator_channels
+        slope = config.leaky_slope
+        self.layers = nn.Sequential(
+            nn.Conv2d(channels, narrow, 4, stride=2, padding=1),  # (N, 64, 14, 14); no BatchNorm on the input layer
+            nn.LeakyReLU(slope),
+            nn.Conv2d(narrow, wide, 4, stride=2, padding=1),  # (N, 128, 7, 7)
+            nn.BatchNorm2d(wide),
+            nn.LeakyReLU(slope),
+            nn.Flatten(1),  # (N, 128 * 7 * 7)
+            nn.Linear(wide * 7 * 7, config.discriminator_fc),  # (N, 1024)
+            nn.BatchNorm1d(config.discriminator_fc),
+            nn.LeakyReLU(slope),
+        )
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.layers(images)  # (N, discriminator_fc)
+
+
+class QHead(nn.Module):
+    """Shared features -> code parameters: categorical logits, continuous means and log-stds."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        spec = config.latent
+        self.n_continuous = spec.n_continuous
+        self.learn_std = config.learn_std
+        n_std = spec.n_continuous if config.learn_std else 0
+        self.hidden = nn.Sequential(
+            nn.Linear(config.discriminator_fc, config.q_fc),  # (N, 128)
+            nn.BatchNorm1d(config.q_fc),
+            nn.LeakyReLU(config.leaky_slope),
+        )
+        self.categorical = nn.Linear(config.q_fc, spec.categorical_size)  # (N, 10) logits
+        self.continuous = nn.Linear(config.q_fc, spec.n_continuous + n_std)  # (N, 2 means + 2 log-stds)
+
+    def forward(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        hidden = self.hidden(features)
+        logits = self.categorical(hidden)  # (N, categorical_size)
+        params = self.continuous(hidden)
+        mean = params[:, : self.n_continuous]  # (N, n_continuous)
+        if self.learn_std:
+            # Bounded so the Gaussian NLL cannot run away to -inf on a collapsed std.
+            log_std = params[:, self.n_continuous :].clamp(-4.0, 2.0)  # (N, n_continuous)
+        else:
+            log_std = torch.zeros_like(mean)
+        return logits, mean, log_std
+
+
+class Discriminator(nn.Module):
+    """The body with its two heads: D (real/fake logit) and Q (code parameters)."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.body = DiscriminatorBody(config)
+        self.d_head = nn.Linear(config.discriminator_fc, 1)  # (N, 1) real/fake logit
+        self.q_head = QHead(config)
+
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Returns (realness logit (N,), categorical logits, continuous mean, continuous log-std)."""
+        features = self.body(images)
+        realness = self.d_head(features).flatten(0)  # (N,), flatten not squeeze: a batch of one stays a batch
+        return (realness, *self.q_head(features))
+
+
+def initialise(module: nn.Module) -> None:
+    """DCGAN-style initialisation: N(0, 0.02) weights, BatchNorm scale N(1, 0.02)."""
+    for layer in module.modules():
+        if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            nn.init.normal_(layer.weight, 0.0, 0.02)
+            nn.init.zeros_(layer.bias)
+        elif isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            nn.init.normal_(layer.weight, 1.0, 0.02)
+            nn.init.zeros_(layer.bias)
+
+
+def build(config: ModelConfig, seed: int) -> tuple[Generator, Discriminator]:
+    """Both networks, initialised reproducibly from `seed` without touching the global RNG."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        generator, discriminator = Generator(config), Discriminator(config)
+        initialise(generator)
+        initialise(discriminator)
+    return generator, discriminator
+
+
+def parameter_count(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
