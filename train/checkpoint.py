@@ -8,6 +8,7 @@ The data order and the latent draws are functions of (seed, step), so no RNG sta
 from __future__ import annotations
 
 import os
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -68,3 +69,13 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     payload["model_config"] = ModelConfig.from_dict(payload["model_config"])
     payload["train_config"] = TrainConfig.from_dict(payload["train_config"])
     return payload
+
+
+def code_version() -> str:
+    """The git commit of this code ("-dirty" if changed), recorded so a result can be traced back."""
+    try:
+        result = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True,
+                                cwd=Path(__file__).parent, timeout=10)
+        return result.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"

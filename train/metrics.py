@@ -45,7 +45,7 @@ def normalized_mutual_information(codes: np.ndarray, labels: np.ndarray, size: i
         return float(-np.sum(p[p > 0] * np.log(p[p > 0])))
 
     denominator = (entropy(p_code) + entropy(p_label)) / 2
-    return mutual / denominator if denominator > 0 else 0.0
+    return max(mutual / denominator, 0.0) if denominator > 0 else 0.0
 
 
 @torch.no_grad()

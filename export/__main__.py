@@ -1,0 +1,45 @@
+"""`python -m export CHECKPOINT --out MODEL_DIR`: write a verified, self-described ONNX model folder.
+
+A thin skin over `export.folder.export_checkpoint`. Exit status 1 when verification fails (and
+nothing is written at MODEL_DIR), 2 on bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from export.folder import MAPPING_IMAGES, export_checkpoint
+from export.graphs import EXPORTERS
+from export.verify import VerificationError
+from train.checkpoint import CheckpointError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m export", description=__doc__)
+    parser.add_argument("checkpoint", help="a checkpoint.pt written by python -m train (or its run folder)")
+    parser.add_argument("--out", required=True, help="the model folder to write")
+    parser.add_argument("--exporter", choices=EXPORTERS, default="dynamo",
+                        help="torch.onnx dynamo exporter (default) or the legacy TorchScript one as a fallback")
+    parser.add_argument("--name", default=None, help="model name in the manifest (default: the folder name)")
+    parser.add_argument("--description", default="")
+    parser.add_argument("--provisional", action="store_true", help="mark the model as a stand-in in its manifest")
+    parser.add_argument("--data-dir", default=None, help="MNIST folder (default: $INFOGAN_MNIST_DIR or the cache)")
+    parser.add_argument("--mapping-images", type=int, default=MAPPING_IMAGES,
+                        help="labelled training images used to map categorical values to digits")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("onnx_ir").setLevel(logging.WARNING)  # one line per graph pass otherwise
+    try:
+        export_checkpoint(args.checkpoint, args.out, exporter=args.exporter, name=args.name,
+                          description=args.description, provisional=args.provisional, data_dir=args.data_dir,
+                          mapping_images=args.mapping_images)
+    except (VerificationError, CheckpointError) as error:
+        print(f"export failed: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

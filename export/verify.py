@@ -1,0 +1,102 @@
+"""Verification that is part of export: the ONNX graphs must compute what PyTorch computes.
+
+Every check raises `VerificationError` (failing the export) when it does not hold.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import torch
+
+from export.graphs import EncoderGraph, GeneratorGraph, encoder_outputs
+from infogan_sdk import spec as names
+
+BATCHES = (1, 2, 257)  # a batch of one, a small one and one that is no power of two
+TOLERANCE = 1e-4  # max abs error on images and logits
+ACCURACY_TOLERANCE = 0.001  # Q accuracy on MNIST test, PyTorch vs ONNX: 0.1 point
+
+
+class VerificationError(RuntimeError):
+    """An exported graph does not match PyTorch, or the model is not what its mode promises."""
+
+
+def check_graph(path: Path) -> None:
+    """onnx.checker's full check (shape inference included)."""
+    try:
+        onnx.checker.check_model(str(path), full_check=True)
+    except onnx.checker.ValidationError as error:
+        raise VerificationError(f"{path.name} fails onnx.checker: {error}") from error
+
+
+def session(path: Path) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def random_latents(graph: GeneratorGraph, batch: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    spec = graph.spec
+    feeds = {names.NOISE: rng.standard_normal((batch, spec.noise_size), dtype=np.float32),
+             names.CONTINUOUS: rng.uniform(-2, 2, (batch, spec.n_continuous)).astype(np.float32)}
+    one_hots = [np.eye(size, dtype=np.float32)[rng.integers(size, size=batch)] for size in spec.categorical_sizes]
+    feeds[names.CATEGORICAL] = np.concatenate(one_hots, axis=1) if one_hots else np.zeros((batch, 0), np.float32)
+    return {name: feeds[name] for name in spec.generator_inputs()}
+
+
+@torch.no_grad()
+def parity(generator: GeneratorGraph, encoder: EncoderGraph, folder: Path, generator_file: str,
+           encoder_file: str, real_pixels: np.ndarray) -> dict[str, Any]:
+    """onnxruntime vs PyTorch (eval mode) at batch sizes 1, 2 and 257, on random latents and real images."""
+    generator.eval()
+    encoder.eval()
+    g_session, e_session = session(folder / generator_file), session(folder / encoder_file)
+    outputs = encoder_outputs(encoder.learn_std)
+    rng = np.random.default_rng(0)
+    worst: dict[str, float] = {names.IMAGES: 0.0, **{name: 0.0 for name in outputs}}
+    for batch in BATCHES:
+        feeds = random_latents(generator, batch, rng)
+        expected = generator(*(torch.from_numpy(v) for v in feeds.values())).numpy()
+        (got,) = g_session.run([names.IMAGES], feeds)
+        _compare(names.IMAGES, batch, expected, got, worst)
+        images = real_pixels[rng.choice(len(real_pixels), size=batch, replace=False)]
+        expected_all = [t.numpy() for t in encoder(torch.from_numpy(images))]
+        got_all = e_session.run(outputs, {names.IMAGES: images})
+        for name, want, have in zip(outputs, expected_all, got_all, strict=True):
+            _compare(name, batch, want, have, worst)
+        if not np.array_equal(expected_all[0].argmax(1), got_all[0].argmax(1)):
+            raise VerificationError(f"categorical argmax differs between PyTorch and ONNX at batch {batch}")
+    return {"batches": list(BATCHES), "tolerance": TOLERANCE, "max_abs_error": worst}
+
+
+def _compare(name: str, batch: int, expected: np.ndarray, got: np.ndarray, worst: dict[str, float]) -> None:
+    if expected.shape != got.shape:
+        raise VerificationError(f"{name} at batch {batch}: PyTorch shape {expected.shape}, ONNX shape {got.shape}")
+    error = float(np.max(np.abs(expected - got))) if expected.size else 0.0
+    if not error <= TOLERANCE:
+        raise VerificationError(f"{name} at batch {batch}: max abs error {error:.3g} exceeds {TOLERANCE}")
+    worst[name] = max(worst[name], error)
+
+
+def onnx_codes(encoder_path: Path, pixels: np.ndarray, size: int, batch: int = 1000) -> np.ndarray:
+    """Argmax of the first categorical code for (N, 1, 28, 28) float32 images, via onnxruntime."""
+    run = session(encoder_path)
+    logits = [run.run([names.CATEGORICAL_LOGITS], {names.IMAGES: pixels[i : i + batch]})[0]
+              for i in range(0, len(pixels), batch)]
+    return np.concatenate(logits)[:, :size].argmax(axis=1)
+
+
+def accuracy_parity(torch_codes: np.ndarray, onnx_codes_: np.ndarray, labels: np.ndarray,
+                    code_to_digit: list[int]) -> dict[str, float]:
+    """Q accuracy on real test images after the mapping, PyTorch vs ONNX; must agree to 0.1 point."""
+    mapping = np.asarray(code_to_digit)
+    torch_accuracy = float(np.mean(mapping[torch_codes] == labels))
+    onnx_accuracy = float(np.mean(mapping[onnx_codes_] == labels))
+    if abs(torch_accuracy - onnx_accuracy) > ACCURACY_TOLERANCE:
+        raise VerificationError(f"Q accuracy on MNIST test: PyTorch {torch_accuracy:.4f} vs ONNX {onnx_accuracy:.4f}, "
+                                f"more than {ACCURACY_TOLERANCE} apart")
+    return {"torch": torch_accuracy, "onnx": onnx_accuracy, "images": len(labels)}

@@ -1,0 +1,149 @@
+"""The model folder: ONNX files plus `manifest.json`, which describes how to run them.
+
+Export writes it (`write_manifest`), the SDK reads it (`load_manifest`) and refuses anything it
+cannot trust: a missing or newer format, a file outside the folder, a sha256 that does not match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from infogan_sdk.errors import CorruptModelError, IncompatibleModelError, ModelNotFoundError
+from infogan_sdk.spec import LatentSpec
+
+MANIFEST_NAME = "manifest.json"
+FORMAT = "infogan-sdk-model"
+FORMAT_VERSION = 1
+REQUIRED_FILES = ("generator", "encoder")
+MAX_MANIFEST_BYTES = 1 << 20  # a manifest is a few kB; anything huge is not one of ours
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A validated manifest: the raw JSON plus the parts the SDK needs, already parsed."""
+
+    path: Path  # the model folder
+    data: dict[str, Any]
+    spec: LatentSpec
+    code_to_digit: tuple[int, ...]  # code_to_digit[k] is the digit that categorical value k draws
+
+    def file(self, role: str) -> Path:
+        """Absolute path of the file with this role ("generator", "encoder", ...)."""
+        files = self.data["files"]
+        if role not in files:
+            raise ModelNotFoundError(f"model {self.path} has no {role!r} file; it has {sorted(files)}")
+        return self.path / str(files[role]["path"])
+
+    def read(self, role: str, verify: bool = True) -> bytes:
+        """The bytes of this role's file; with `verify`, the bytes read are checked against size and sha256."""
+        path, entry = self.file(role), self.data["files"][role]
+        data = path.read_bytes()
+        if verify and (len(data) != entry["bytes"] or hashlib.sha256(data).hexdigest() != entry["sha256"]):
+            raise CorruptModelError(f"{path}: expected {entry['bytes']} bytes with sha256 {entry['sha256']}, found "
+                                    f"{len(data)} bytes with sha256 {hashlib.sha256(data).hexdigest()} (truncated or "
+                                    "replaced)")
+        return data
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_entry(folder: Path, name: str) -> dict[str, Any]:
+    """The manifest's record of one file in `folder`: its name, size and sha256."""
+    path = folder / name
+    return {"path": name, "bytes": path.stat().st_size, "sha256": sha256_of(path)}
+
+
+def write_manifest(folder: Path, data: dict[str, Any]) -> None:
+    """Write `data` as the folder's manifest, atomically (temporary file, fsync, rename)."""
+    temporary = folder / (MANIFEST_NAME + ".tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2, sort_keys=True)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, folder / MANIFEST_NAME)
+
+
+def load_manifest(folder: str | os.PathLike[str], verify: bool = True) -> Manifest:
+    """Read and validate `folder/manifest.json`; with `verify`, check every file's size and sha256.
+
+    Raises ModelNotFoundError, CorruptModelError or IncompatibleModelError, each naming the problem.
+    """
+    root = Path(folder)
+    path = root / MANIFEST_NAME
+    if not root.is_dir():
+        raise ModelNotFoundError(f"model folder {root} does not exist or is not a folder")
+    if not path.is_file():
+        raise ModelNotFoundError(f"{root} is not a model folder: it has no {MANIFEST_NAME}")
+    if path.stat().st_size > MAX_MANIFEST_BYTES:
+        raise CorruptModelError(f"{path} is {path.stat().st_size} bytes; a manifest is at most {MAX_MANIFEST_BYTES}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CorruptModelError(f"{path} is not valid JSON: {error}") from error
+    if not isinstance(data, dict):
+        raise CorruptModelError(f"{path} must hold a JSON object, got {type(data).__name__}")
+    _check_format(path, data)
+    spec = LatentSpec.from_dict(data.get("spec"))
+    code_to_digit = _check_mapping(path, data.get("code_to_digit"), spec)
+    _check_files(root, data.get("files"), verify)
+    return Manifest(root, data, spec, code_to_digit)
+
+
+def _check_format(path: Path, data: dict[str, Any]) -> None:
+    if data.get("format") != FORMAT:
+        raise IncompatibleModelError(f"{path}: expected format {FORMAT!r}, got {data.get('format')!r}")
+    version = data.get("format_version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise IncompatibleModelError(f"{path}: format_version must be an integer, got {version!r}")
+    if version > FORMAT_VERSION:
+        raise IncompatibleModelError(
+            f"{path}: format version {version} is newer than this SDK reads ({FORMAT_VERSION}); upgrade infogan-sdk")
+    if version < 1:
+        raise IncompatibleModelError(f"{path}: format version {version} is not a known version")
+
+
+def _check_mapping(path: Path, mapping: Any, spec: LatentSpec) -> tuple[int, ...]:
+    size = spec.digit_code_size
+    if not isinstance(mapping, list) or len(mapping) != size:
+        raise IncompatibleModelError(f"{path}: code_to_digit must be a list of {size} integers, got {mapping!r}")
+    if sorted(mapping) != list(range(size)) or any(isinstance(v, bool) for v in mapping):
+        raise IncompatibleModelError(
+            f"{path}: code_to_digit must be a permutation of 0..{size - 1}, got {mapping!r}")
+    return tuple(int(v) for v in mapping)
+
+
+def _check_files(root: Path, files: Any, verify: bool) -> None:
+    if not isinstance(files, dict) or not all(role in files for role in REQUIRED_FILES):
+        raise IncompatibleModelError(f"{root}: manifest 'files' must name {list(REQUIRED_FILES)}, got {files!r}")
+    resolved_root = root.resolve()
+    for role, entry in files.items():
+        if not isinstance(entry, dict) or not {"path", "bytes", "sha256"} <= set(entry):
+            raise IncompatibleModelError(f"{root}: file entry {role!r} needs path, bytes and sha256, got {entry!r}")
+        name = entry["path"]
+        if not isinstance(name, str) or Path(name).name != name or name in ("", ".", ".."):
+            raise CorruptModelError(f"{root}: file {role!r} must be a plain file name inside the folder, got {name!r}")
+        target = root / name
+        if not target.is_file():
+            raise ModelNotFoundError(f"{root}: the manifest names {name} ({role}) but the file is missing")
+        if target.resolve().parent != resolved_root:
+            raise CorruptModelError(f"{root}: {name} points outside the model folder (to {target.resolve()})")
+        if not verify:
+            continue
+        size = target.stat().st_size
+        if size != entry["bytes"]:
+            raise CorruptModelError(f"{target}: expected {entry['bytes']} bytes, found {size} (truncated or replaced)")
+        digest = sha256_of(target)
+        if digest != entry["sha256"]:
+            raise CorruptModelError(f"{target}: sha256 {digest} does not match the manifest's {entry['sha256']}")

@@ -1,0 +1,23 @@
+"""Checkpoints to export: a dry run, and a tiny model trained briefly on real MNIST so Q reads digits."""
+
+from dataclasses import replace
+
+import pytest
+
+import train.loop
+from infogan_sdk.spec import LatentSpec
+from train.config import TrainConfig, architecture
+
+
+@pytest.fixture(scope="session")
+def dry_checkpoint(tmp_path_factory):
+    config = TrainConfig(data="fake", fake_size=64, batch_size=16, epochs=1, max_steps=4, log_every=2)
+    return train.loop.train(architecture("tiny", LatentSpec()), config, tmp_path_factory.mktemp("dry"), device="cpu")
+
+
+@pytest.fixture(scope="session")
+def supervised_checkpoint(tmp_path_factory):
+    """A tiny supervised model: 300 steps on real MNIST, enough for Q to be well above chance."""
+    config = TrainConfig(mode="supervised", batch_size=64, epochs=1, max_steps=300, log_every=100)
+    model = replace(architecture("tiny", LatentSpec()), discriminator_channels=(8, 16), discriminator_fc=64)
+    return train.loop.train(model, config, tmp_path_factory.mktemp("supervised"), device="cpu")

@@ -1,0 +1,142 @@
+"""Export: a verified, self-described folder that runs with nothing but onnxruntime, or no folder at all."""
+
+import json
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+import torch
+
+import export.folder
+import export.graphs
+from export.__main__ import main as export_main
+from export.folder import export_checkpoint
+from export.verify import VerificationError
+from infogan_sdk.errors import CorruptModelError
+from infogan_sdk.manifest import load_manifest
+from infogan_sdk.spec import LatentSpec
+from train.checkpoint import load_checkpoint
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def exported(dry_checkpoint, tmp_path_factory):
+    return export_checkpoint(dry_checkpoint, tmp_path_factory.mktemp("models") / "dry", mapping_images=1000)
+
+
+def test_folder_round_trips_through_the_manifest(exported, dry_checkpoint):
+    manifest = load_manifest(exported)
+    assert manifest.spec == LatentSpec()
+    data = manifest.data
+    assert data["training"]["mode"] == "unsupervised" and data["training"]["label_budget"] == 0
+    assert data["training"]["data_sha256"] == load_checkpoint(dry_checkpoint)["data_sha256"]
+    assert data["export"]["exporter"] == "dynamo" and data["export"]["opset"] == 18
+    assert set(data["export"]["versions"]) >= {"torch", "onnx", "onnxscript", "onnxruntime"}
+    assert data["mapping"]["labelled_images"] == 1000
+    assert sorted(p.name for p in exported.iterdir()) == ["encoder.onnx", "generator.onnx", "manifest.json"]
+    assert not list(exported.parent.glob(".*partial*")), "a temporary folder was left behind"
+
+
+@pytest.mark.parametrize("batch", [1, 2, 257])
+def test_graphs_run_with_nothing_but_the_folder_at_any_batch(exported, batch):
+    generator = ort.InferenceSession(str(exported / "generator.onnx"), providers=["CPUExecutionProvider"])
+    encoder = ort.InferenceSession(str(exported / "encoder.onnx"), providers=["CPUExecutionProvider"])
+    assert [i.name for i in generator.get_inputs()] == ["noise", "categorical", "continuous"]
+    rng = np.random.default_rng(batch)
+    feeds = {"noise": rng.standard_normal((batch, 62), dtype=np.float32),
+             "categorical": np.eye(10, dtype=np.float32)[rng.integers(10, size=batch)],
+             "continuous": rng.uniform(-1, 1, (batch, 2)).astype(np.float32)}
+    (images,) = generator.run(["images"], feeds)
+    assert images.shape == (batch, 1, 28, 28) and images.min() >= -1 and images.max() <= 1
+    outputs = encoder.run(None, {"images": images})
+    shapes = {o.name: v.shape for o, v in zip(encoder.get_outputs(), outputs, strict=True)}
+    assert shapes == {"categorical_logits": (batch, 10), "continuous_mean": (batch, 2),
+                      "continuous_log_std": (batch, 2), "realness": (batch,)}
+
+
+def test_parity_numbers_are_recorded_and_within_tolerance(exported):
+    parity = load_manifest(exported).data["export"]["parity"]
+    assert parity["batches"] == [1, 2, 257]
+    assert max(parity["max_abs_error"].values()) <= 1e-4
+
+
+def test_legacy_exporter_is_an_explicit_fallback(dry_checkpoint, tmp_path):
+    out = export_checkpoint(dry_checkpoint, tmp_path / "legacy", exporter="legacy", mapping_images=500)
+    assert load_manifest(out).data["export"]["exporter"] == "legacy"
+
+
+def test_a_graph_that_computes_wrong_numbers_fails_export_and_leaves_nothing(dry_checkpoint, tmp_path,
+                                                                              monkeypatch):
+    real = export.graphs.to_onnx
+
+    def corrupting(module, example, input_names, output_names, path, exporter):
+        real(module, example, input_names, output_names, path, exporter)
+        model = onnx.load(str(path))
+        weight = max(model.graph.initializer, key=lambda t: int(np.prod(t.dims)))
+        values = onnx.numpy_helper.to_array(weight).copy()
+        values.flat[0] += 1.0  # one wrong weight, as a buggy exporter might write
+        weight.CopyFrom(onnx.numpy_helper.from_array(values, weight.name))
+        onnx.save(model, str(path))
+
+    out = tmp_path / "model"
+    out.mkdir()
+    (out / "keep.txt").write_text("an earlier export")
+    monkeypatch.setattr(export.graphs, "to_onnx", corrupting)
+    with pytest.raises(VerificationError, match="max abs error"):
+        export_checkpoint(dry_checkpoint, out, mapping_images=500)
+    assert [p.name for p in tmp_path.iterdir()] == ["model"], "a partial folder was left behind"
+    assert (out / "keep.txt").read_text() == "an earlier export", "the previous folder was touched"
+
+
+def test_planted_permutation_is_recovered(supervised_checkpoint, tmp_path):
+    state = torch.load(supervised_checkpoint, weights_only=True)
+    permutation = [3, 7, 0, 9, 1, 5, 2, 8, 6, 4]  # Q's new row k is the old row permutation[k]
+    for key in ("q_head.categorical.weight", "q_head.categorical.bias"):
+        state["discriminator"][key] = state["discriminator"][key][permutation]
+    state["train_config"]["mode"] = "unsupervised"
+    planted = tmp_path / "planted.pt"
+    torch.save(state, planted)
+    manifest = load_manifest(export_checkpoint(planted, tmp_path / "planted", mapping_images=3000))
+    # new code k is what old code permutation[k] was, and the supervised model's old code j is digit j
+    assert list(manifest.code_to_digit) == permutation
+    assert manifest.data["evaluation"]["q_accuracy_test"] > 0.5
+
+
+def test_a_supervised_model_whose_codes_are_not_the_digits_is_refused(supervised_checkpoint, tmp_path):
+    state = torch.load(supervised_checkpoint, weights_only=True)
+    for key in ("q_head.categorical.weight", "q_head.categorical.bias"):
+        state["discriminator"][key] = state["discriminator"][key].roll(1, dims=0)
+    torch.save(state, tmp_path / "rolled.pt")
+    with pytest.raises(VerificationError, match="map code k to digit k"):
+        export_checkpoint(tmp_path / "rolled.pt", tmp_path / "rolled", mapping_images=3000)
+    assert not (tmp_path / "rolled").exists()
+
+
+def test_identity_mapping_of_a_supervised_model(supervised_checkpoint, tmp_path):
+    manifest = load_manifest(export_checkpoint(supervised_checkpoint, tmp_path / "sup", mapping_images=3000))
+    assert list(manifest.code_to_digit) == list(range(10))
+    assert manifest.data["mapping"]["method"] == "identity (checked)"
+
+
+def test_tampered_export_is_refused_on_load(exported, tmp_path):
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for f in exported.iterdir():
+        (copy / f.name).write_bytes(f.read_bytes())
+    data = bytearray((copy / "encoder.onnx").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (copy / "encoder.onnx").write_bytes(bytes(data))
+    with pytest.raises(CorruptModelError, match="sha256"):
+        load_manifest(copy)
+
+
+def test_cli_reports_a_bad_checkpoint(tmp_path, capsys):
+    (tmp_path / "bad.pt").write_bytes(b"nope")
+    assert export_main([str(tmp_path / "bad.pt"), "--out", str(tmp_path / "m")]) == 1
+    assert "bad.pt" in capsys.readouterr().err and not (tmp_path / "m").exists()
+
+
+def test_manifest_is_plain_json(exported):
+    json.loads((exported / "manifest.json").read_text())
