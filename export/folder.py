@@ -96,7 +96,8 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
                 "nmi_test": normalized_mutual_information(ort_codes, test_labels, size),
                 "test_images": len(test_labels)},
             "export": {"exporter": exporter, "opset": OPSET, "parity": parity, "accuracy_parity": accuracy,
-                       "versions": _versions(), "code_version": code_version(), "seconds": round(time.perf_counter() - started, 2)},
+                       "versions": _versions(), "code_version": code_version(),
+                       "seconds": round(time.perf_counter() - started, 2)},
         }
         write_manifest(work, manifest)
         _swap_into_place(work, out)

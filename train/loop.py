@@ -125,8 +125,8 @@ def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, d
     entropy = categorical_entropy(spec)
     noise = fixed_noise(spec)
     meta = {"model_config": model_config.to_dict(), "train_config": config.to_dict(), "data_sha256": data.checksums,
-            "command": command, "code_version": code_version(), "world_size": world, "label_budget": config.label_budget,
-            "labelled_indices": labelled.tolist()}
+            "command": command, "code_version": code_version(), "world_size": world,
+            "label_budget": config.label_budget, "labelled_indices": labelled.tolist()}
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
     progress = tqdm(total=total_steps, initial=step, disable=None if rank == 0 else True, unit="step")
