@@ -1,0 +1,43 @@
+"""infogan_sdk: generate MNIST digits from InfoGAN codes and read the codes of digit images, on onnxruntime.
+
+    >>> from infogan_sdk import Generator, Encoder
+    >>> sevens = Generator().generate(digits=7, count=16, seed=0)  # doctest: +SKIP
+    >>> sevens.grid().save("sevens.png")  # doctest: +SKIP
+    >>> Encoder().infer(sevens.images).digits  # doctest: +SKIP
+
+Importing the package loads no model, creates no directory and never imports torch.
+"""
+
+from infogan_sdk.encoder import Encoder
+from infogan_sdk.errors import (
+    CorruptModelError,
+    DeviceUnavailableError,
+    IncompatibleModelError,
+    InfoGANError,
+    InvalidInputError,
+    ModelNotFoundError,
+)
+from infogan_sdk.generator import Generator
+from infogan_sdk.loading import available_models
+from infogan_sdk.results import GenerateResult, InferResult
+from infogan_sdk.runtime import environment
+from infogan_sdk.spec import LatentSpec
+
+__version__ = "0.1.0"  # keep equal to pyproject.toml's version (a test checks)
+
+__all__ = [
+    "CorruptModelError",
+    "DeviceUnavailableError",
+    "Encoder",
+    "GenerateResult",
+    "Generator",
+    "IncompatibleModelError",
+    "InferResult",
+    "InfoGANError",
+    "InvalidInputError",
+    "LatentSpec",
+    "ModelNotFoundError",
+    "__version__",
+    "available_models",
+    "environment",
+]

@@ -1,0 +1,82 @@
+"""Reading the caller's digits, raw codes, continuous values and noise into batch-first arrays, checked.
+
+Each function returns an array with a batch axis of length M (1 broadcasts to the batch) or None when the
+argument was not given; `latents.draw` fills in the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from infogan_sdk.errors import InvalidInputError
+from infogan_sdk.latents import Floats, floats, integers
+from infogan_sdk.spec import LatentSpec
+
+
+def categorical(spec: LatentSpec, code_to_digit: Sequence[int], digits: Any, codes: Any) -> NDArray[np.int64] | None:
+    """Digits 0-9 (mapped to codes) or raw codes, (M,) or (M, n_categorical) -> codes (M, k), or None."""
+    if digits is not None and codes is not None:
+        raise InvalidInputError("pass digits= (real digits) or codes= (raw categorical values), not both")
+    if digits is None and codes is None:
+        return None
+    if not spec.categorical_sizes:
+        raise InvalidInputError("this model has no categorical code, so digits= and codes= cannot be used")
+    if digits is not None:
+        values = integers(digits, "digits", (0, 1)).reshape(-1)
+        bad = values[(values < 0) | (values >= len(code_to_digit))]
+        if bad.size:
+            raise InvalidInputError(f"digits must be from 0 to {len(code_to_digit) - 1}, got {bad.tolist()[:10]}")
+        digit_to_code = np.argsort(np.asarray(code_to_digit))  # inverse permutation
+        return digit_to_code[values].reshape(-1, 1)
+    raw = integers(codes, "codes", (0, 1, 2))
+    raw = raw.reshape(-1, 1) if raw.ndim < 2 else raw
+    sizes = spec.categorical_sizes
+    if raw.shape[1] not in (1, len(sizes)):
+        raise InvalidInputError(f"codes must have shape (N,) or (N, {len(sizes)}) (categorical sizes {list(sizes)}), "
+                                f"got {raw.shape}")
+    for column in range(raw.shape[1]):
+        bad = raw[:, column][(raw[:, column] < 0) | (raw[:, column] >= sizes[column])]
+        if bad.size:
+            raise InvalidInputError(f"categorical code {column} takes values 0 to {sizes[column] - 1}, "
+                                    f"got {bad.tolist()[:10]}")
+    return raw
+
+
+def continuous(names: Sequence[str], values: Any, named: Mapping[str, Floats | None]) -> dict[int, NDArray[np.float32]]:
+    """An (M, n) / (n,) array or a {name: value or (M,) values} mapping, plus named keywords -> {column: (M,)}."""
+    given = {name: value for name, value in named.items() if value is not None}
+    columns: dict[int, NDArray[np.float32]] = {}
+    if isinstance(values, Mapping):
+        duplicated = sorted(set(values) & set(given))
+        if duplicated:
+            raise InvalidInputError(f"continuous code(s) {duplicated} given twice (in continuous= and as keywords)")
+        given = {**values, **given}
+    elif values is not None:
+        if given:
+            raise InvalidInputError(f"continuous= as an array sets every code; do not also pass {sorted(given)}")
+        array = floats(values, "continuous", (1, 2))
+        array = array.reshape(1, -1) if array.ndim == 1 else array
+        if array.shape[1] != len(names):
+            raise InvalidInputError(f"continuous must have shape (N, {len(names)}) or ({len(names)},) (codes "
+                                    f"{list(names)}), got {np.shape(values)}")
+        return {column: array[:, column] for column in range(len(names))}
+    for name, value in given.items():
+        if name not in names:
+            raise InvalidInputError(f"this model has no continuous code named {name!r}; its codes are {list(names)}")
+        columns[names.index(name)] = floats(value, f"continuous code {name!r}", (0, 1)).reshape(-1)
+    return columns
+
+
+def noise(spec: LatentSpec, value: Any) -> NDArray[np.float32] | None:
+    """Noise (M, noise_size) or (noise_size,) -> (M, noise_size), or None."""
+    if value is None:
+        return None
+    array = floats(value, "noise", (1, 2))
+    array = array.reshape(1, -1) if array.ndim == 1 else array
+    if array.shape[1] != spec.noise_size:
+        raise InvalidInputError(f"noise must have shape (N, {spec.noise_size}), got {np.shape(value)}")
+    return array

@@ -1,0 +1,123 @@
+"""The `infogan` subcommands: each calls the public API and writes or prints what it returns (no math)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+import infogan_sdk
+from infogan_sdk import Encoder, GenerateResult, Generator, InfoGANError
+
+
+def generate(args: argparse.Namespace) -> int:
+    result = _generator(args).generate(digits=args.digit, count=args.count, continuous=args.continuous,
+                                       rotation=args.rotation, width=args.width, seed=args.seed)
+    return _write(result, args)
+
+
+def traverse(args: argparse.Namespace) -> int:
+    code = int(args.code) if args.code.isdigit() else args.code
+    result = _generator(args).traverse(digit=args.digit, code=code, values=args.values, seed=args.seed)
+    args.columns = args.columns or len(result)  # one row
+    return _write(result, args)
+
+
+def infer(args: argparse.Namespace) -> int:
+    encoder = Encoder(args.model, device=args.device, variant=args.variant)
+    result = encoder.infer(list(args.images), preprocess=args.preprocess)
+    rows = [{"file": name, "digit": int(result.digits[i]),
+             "probability": float(result.probabilities[i, result.digits[i]]),
+             "probabilities": [round(float(p), 6) for p in result.probabilities[i]],
+             "continuous": dict(zip(encoder.continuous_names, map(float, result.continuous[i]), strict=True)),
+             "realness": float(result.realness[i])} for i, name in enumerate(args.images)]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    width = max(len("file"), *(len(name) for name in args.images))
+    print(f"{'file':<{width}}  digit  probability" + "".join(f"  {n:>9}" for n in encoder.continuous_names)
+          + "  realness")
+    for row in rows:
+        print(f"{row['file']:<{width}}  {row['digit']:>5}  {row['probability']:>11.3f}"
+              + "".join(f"  {v:>9.3f}" for v in row["continuous"].values()) + f"  {row['realness']:>8.3f}")
+    return 0
+
+
+def info(args: argparse.Namespace) -> int:
+    """Environment doctor: versions, providers, and the model's manifest and sessions (exit 1 if it fails to load)."""
+    report: dict[str, Any] = {"infogan_sdk": infogan_sdk.__version__, "environment": infogan_sdk.environment(),
+                              "bundled_models": infogan_sdk.available_models()}
+    try:
+        generator = Generator(args.model, device=args.device, variant=args.variant)
+        encoder = Encoder(args.model, device=args.device, variant=args.variant)
+        report["model"] = {"path": str(generator.path), "continuous_names": list(generator.continuous_names),
+                           "generator": {"device": generator.device, "providers": generator.providers},
+                           "encoder": {"device": encoder.device, "providers": encoder.providers},
+                           "manifest": generator.info}
+    except InfoGANError as error:
+        report["model_error"] = str(error)
+    if args.json:
+        print(json.dumps(report, indent=2, default=str))
+    else:
+        _print_info(report)
+    return 1 if "model_error" in report else 0
+
+
+def _print_info(report: dict[str, Any]) -> None:
+    print(f"infogan_sdk {report['infogan_sdk']}")
+    for key, value in report["environment"].items():
+        print(f"  {key}: {value}")
+    print(f"bundled models: {', '.join(report['bundled_models']) or 'none installed'}")
+    if "model_error" in report:
+        print(f"model: NOT LOADED: {report['model_error']}")
+        return
+    model = report["model"]
+    manifest = model.pop("manifest")
+    print(f"model: {model.pop('path')}")
+    for key, value in model.items():
+        print(f"  {key}: {json.dumps(value)}")
+    files = {role: entry.get("bytes") for role, entry in manifest.get("files", {}).items()}
+    print(f"  files (bytes): {json.dumps(files)}")
+    for key, value in manifest.items():
+        if key != "files":
+            print(f"  {key}: {value if isinstance(value, str) else json.dumps(value, default=str)}")
+
+
+def _generator(args: argparse.Namespace) -> Generator:
+    return Generator(args.model, device=args.device, variant=args.variant)
+
+
+def _write(result: GenerateResult, args: argparse.Namespace) -> int:
+    """A grid PNG at args.output, or with --separate one PNG per image (in a folder, or NAME_0000_digitD.png)."""
+    output = Path(args.output)
+    if not args.separate:
+        _save(result.grid(columns=args.columns, padding=args.padding), output)
+        print(output)
+        return 0
+    folder = output.suffix.lower() != ".png"
+    if folder:
+        output.mkdir(parents=True, exist_ok=True)
+    for index, image in enumerate(result.to_pil()):
+        name = f"{index:04d}_digit{result.digits[index]}.png"
+        path = output / name if folder else output.with_name(f"{output.stem}_{name}")
+        _save(image, path)
+        print(path)
+    return 0
+
+
+def _save(image: Image.Image, path: Path) -> None:
+    """Write a PNG atomically: a temporary file in the same folder, then os.replace (no half-written PNGs)."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            image.save(stream, format="PNG")
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

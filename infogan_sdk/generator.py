@@ -1,0 +1,124 @@
+"""`Generator`: latent codes -> digit images, on an onnxruntime session created once."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from infogan_sdk import codes as _codes
+from infogan_sdk.errors import IncompatibleModelError, InvalidInputError
+from infogan_sdk.images import from_model
+from infogan_sdk.latents import Floats, Latents, batch_size, check_count, draw, floats
+from infogan_sdk.loading import CHUNK_SIZE, DEFAULT_MODEL, ModelBase
+from infogan_sdk.results import GenerateResult
+from infogan_sdk.runtime import chunks
+from infogan_sdk.spec import IMAGES
+
+
+class Generator(ModelBase):
+    """Draws MNIST digits from an exported InfoGAN generator.
+
+    model: a bundled model name ("mnist", see `available_models()`) or a model folder path.
+    device: "auto" (CUDA when onnxruntime really runs on it, else CPU), "cpu", "cuda" or "cuda:N".
+    providers / provider_options / session_options / threads: onnxruntime escape hatches (raw provider
+    list, options of the chosen provider, an `onnxruntime.SessionOptions`, intra-op threads).
+    variant: another file of the model, e.g. "int8" or "fp16". verify: check sha256 of the files on load.
+    chunk_size: images per onnxruntime call. Raises ModelNotFoundError, CorruptModelError,
+    IncompatibleModelError, DeviceUnavailableError, InvalidInputError.
+
+    >>> gen = Generator()  # the bundled "mnist" model; or Generator("path/to/model_dir", device="cpu")
+    >>> out = gen.generate(digits=[7, 7, 1], seed=0)
+    >>> out.images.shape, out.images.dtype
+    ((3, 28, 28), dtype('uint8'))
+    >>> out.grid(columns=3).save("sevens.png")
+    >>> gen.traverse(digit=3, code="rotation", seed=0).grid(columns=10).save("rotation.png")
+    """
+
+    _role = "generator"
+
+    def __init__(self, model: str | os.PathLike[str] = DEFAULT_MODEL, device: str = "auto",
+                 providers: Sequence[Any] | None = None, provider_options: Mapping[str, Any] | None = None,
+                 session_options: Any = None, threads: int | None = None, variant: str | None = None,
+                 verify: bool = True, chunk_size: int = CHUNK_SIZE) -> None:
+        super().__init__(model, device, providers, provider_options, session_options, threads, variant, verify,
+                         chunk_size)
+        expected, inputs = self.spec.generator_inputs(), self._session.inputs
+        if set(inputs) != set(expected) or not all(_width_ok(inputs[name], width) for name, width in expected.items()):
+            raise IncompatibleModelError(f"{self.path}: generator inputs must be {expected} (name: width), "
+                                         f"got {inputs} (name: shape)")
+        if IMAGES not in self._session.outputs:
+            raise IncompatibleModelError(f"{self.path}: generator must output {IMAGES!r}, got {self._session.outputs}")
+
+    def generate(self, digits: int | Sequence[int] | NDArray[np.integer[Any]] | None = None, *,
+                 count: int | None = None, codes: Any = None,
+                 continuous: NDArray[Any] | Sequence[Any] | Mapping[str, Floats] | None = None,
+                 rotation: Floats | None = None, width: Floats | None = None, noise: NDArray[Any] | None = None,
+                 seed: int | None = None) -> GenerateResult:
+        """Generate N digit images; whatever is not given is drawn from numpy.random.default_rng(seed).
+
+        digits: 0-9, an int or (N,); or codes: raw categorical values (N,) or (N, n_categorical), not both.
+        count: N when nothing else fixes it (default 1); a single digit (or any length-1 input) is repeated.
+        continuous: float (N, n_continuous) or (n_continuous,), or {name: float or (N,)}; rotation / width:
+        the continuous codes of that name in the manifest. noise: float (N, noise_size).
+        Returns a GenerateResult (images uint8 (N, H, W)). Raises InvalidInputError.
+        """
+        categorical = _codes.categorical(self.spec, self.code_to_digit, digits, codes)
+        columns = _codes.continuous(self.continuous_names, continuous, {"rotation": rotation, "width": width})
+        fixed_noise = _codes.noise(self.spec, noise)
+        lengths = {"digits" if digits is not None else "codes": len(categorical)} if categorical is not None else {}
+        lengths.update({f"continuous code {self.continuous_names[c]!r}": len(v) for c, v in columns.items()})
+        if fixed_noise is not None:
+            lengths["noise"] = len(fixed_noise)
+        n = batch_size(count, lengths)
+        return self._run(draw(self.spec, n, seed, categorical, columns, fixed_noise))
+
+    def traverse(self, digit: int | None = None, code: int | str = 0, values: Floats | None = None, *,
+                 seed: int | None = None) -> GenerateResult:
+        """Sweep one continuous code over `values` with everything else fixed: one image per value.
+
+        code: the continuous code's index or name. values: float (V,), default 10 steps from -2 to 2 (the
+        continuous range's middle +- its width). The other continuous codes sit at the range's middle (0),
+        and all images share one noise vector and `digit` (drawn from the seed when None).
+        """
+        names = self.continuous_names
+        if isinstance(code, str) and code in names:
+            column = names.index(code)
+        elif isinstance(code, (int, np.integer)) and not isinstance(code, bool) and 0 <= code < len(names):
+            column = int(code)
+        else:
+            raise InvalidInputError(f"code must be an index from 0 to {len(names) - 1} or one of {list(names)}, "
+                                    f"got {code!r}")
+        low, high = self.spec.continuous_range
+        middle = (low + high) / 2
+        sweep = np.linspace(middle - (high - low), middle + (high - low), 10, dtype=np.float32) if values is None \
+            else floats(values, "values", (1,))
+        check_count(len(sweep), "the number of values")
+        first = self.generate(digits=digit, seed=seed)  # one digit and one noise vector from the seed
+        fixed = np.full((len(sweep), len(names)), middle, dtype=np.float32)
+        fixed[:, column] = sweep
+        codes = np.repeat(first.codes, len(sweep), axis=0) if self.spec.categorical_sizes else None
+        return self.generate(codes=codes, continuous=fixed,
+                             noise=np.repeat(first.noise, len(sweep), axis=0))
+
+    def _run(self, latents: Latents) -> GenerateResult:
+        n = len(latents.codes)
+        height, width = self.spec.image_shape[1:]
+        images = np.empty((n, height, width), dtype=np.uint8)
+        for rows in chunks(n, self.chunk_size):
+            (output,) = self._session.run([IMAGES], latents.feeds(self.spec, rows))
+            if output.shape != (rows.stop - rows.start, 1, height, width):
+                raise IncompatibleModelError(f"{self.path}: generator returned {IMAGES!r} of shape {output.shape}, "
+                                             f"expected {(rows.stop - rows.start, 1, height, width)}")
+            images[rows] = from_model(output, self.spec.pixel_range)
+        mapping = np.asarray(self.code_to_digit, dtype=np.int64)
+        digits = mapping[latents.codes[:, 0]] if latents.codes.shape[1] else np.full(n, -1, dtype=np.int64)
+        return GenerateResult(images, digits, latents.codes, latents.continuous, latents.noise)
+
+
+def _width_ok(shape: tuple[object, ...], width: int) -> bool:
+    """(batch, width) with the width matching, or symbolic (a str or None: checked when run)."""
+    return len(shape) == 2 and (shape[1] == width or not isinstance(shape[1], int))

@@ -1,0 +1,149 @@
+"""The one image convention at the SDK's boundary, and every conversion to and from it.
+
+Users see uint8 (N, H, W) arrays (0 black background, 255 white ink) or PIL "L" images; the models see
+float32 (N, 1, H, W) in the spec's pixel_range. Inputs to the encoder may be file paths, encoded bytes,
+PIL images (any mode; alpha handled) or arrays: uint8 or other integers in [0, 255], or floats in [0, 1]
+(quantised to uint8), shaped (H, W) or (N, H, W).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+from collections.abc import Sequence
+from typing import Any, TypeAlias
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image, ImageOps
+
+from infogan_sdk.errors import InfoGANError, InvalidInputError
+from infogan_sdk.preprocess import is_mnist_form, normalise
+
+MAX_PIXELS = 4096 * 4096  # per image: refuse decompression bombs before decoding (PIL's own limit is far higher)
+PREPROCESS_MODES = ("auto", "mnist", "none")
+ORIENTATION = 0x0112  # the EXIF tag
+ImageInput: TypeAlias = str | os.PathLike[str] | bytes | Image.Image | NDArray[Any]
+
+
+def to_model(images: NDArray[np.uint8], pixel_range: tuple[float, float]) -> NDArray[np.float32]:
+    """uint8 (N, H, W) in [0, 255] -> float32 (N, 1, H, W) in pixel_range."""
+    low, high = pixel_range
+    return (images[:, None].astype(np.float32) * np.float32((high - low) / 255.0) + np.float32(low)).astype(np.float32)
+
+
+def from_model(values: NDArray[np.float32], pixel_range: tuple[float, float]) -> NDArray[np.uint8]:
+    """float32 (N, 1, H, W) in pixel_range -> uint8 (N, H, W), clipped; NaN becomes 0 (black)."""
+    low, high = pixel_range
+    scaled: NDArray[np.floating[Any]] = np.nan_to_num((values[:, 0] - low) / (high - low), nan=0.0)
+    pixels: NDArray[np.uint8] = np.round(np.clip(scaled, 0.0, 1.0) * 255.0).astype(np.uint8)
+    return pixels
+
+
+def to_pil(images: NDArray[np.uint8]) -> list[Image.Image]:
+    """uint8 (N, H, W) -> N PIL "L" images."""
+    return [Image.fromarray(image) for image in images]
+
+
+def read_images(images: ImageInput | Sequence[ImageInput], size: tuple[int, int],
+                preprocess: str = "auto") -> NDArray[np.uint8]:
+    """Any accepted input(s) -> uint8 (N, *size) white-on-black images ready for the encoder.
+
+    preprocess: "auto" passes images already of `size` with a dark border through unchanged and
+    MNIST-normalises the rest; "mnist" normalises all; "none" requires `size` and changes nothing.
+    Raises InvalidInputError naming the input (index, path) that is wrong and why.
+    """
+    if preprocess not in PREPROCESS_MODES:
+        raise InvalidInputError(f"preprocess must be one of {list(PREPROCESS_MODES)}, got {preprocess!r}")
+    items = list(images) if isinstance(images, (list, tuple)) else [images]
+    stacks = [_fit(_grayscale(item, f"input {index}"), size, preprocess, f"input {index}")
+              for index, item in enumerate(items)]
+    if sum(len(stack) for stack in stacks) == 0:
+        raise InvalidInputError("expected at least one image, got none")
+    return np.concatenate(stacks)  # always a new array: the caller's is never shared (results are read-only)
+
+
+def _fit(images: NDArray[np.uint8], size: tuple[int, int], preprocess: str, where: str) -> NDArray[np.uint8]:
+    """uint8 (M, H, W) -> (M, *size): pass through or normalise each image (vectorised check for big batches)."""
+    if preprocess == "none" and images.shape[1:] != size:
+        raise InvalidInputError(f"{where}: preprocess='none' needs {size[0]}x{size[1]} images, got {images.shape[1:]}")
+    passes = np.full(len(images), preprocess == "none") if preprocess != "auto" else is_mnist_form(images, size)
+    if passes.all():
+        return images
+    return np.stack([image if ok else normalise(image, size) for image, ok in zip(images, passes, strict=True)])
+
+
+def _grayscale(item: Any, where: str) -> NDArray[np.uint8]:
+    """One input -> uint8 (M, H, W): M = 1, or N for an (N, H, W) array."""
+    if isinstance(item, np.ndarray):
+        if item.ndim not in (2, 3):
+            raise InvalidInputError(f"{where}: arrays must be (H, W) or (N, H, W) grayscale, got shape {item.shape}")
+        return _from_array(item if item.ndim == 3 else item[None], where)
+    if isinstance(item, (str, os.PathLike, bytes, bytearray, Image.Image)):
+        label = f"{where} ({os.fspath(item)!r})" if isinstance(item, (str, os.PathLike)) else \
+            where if isinstance(item, Image.Image) else f"{where} (bytes)"
+        return _decode(item, label)[None]
+    raise InvalidInputError(f"{where}: expected a path, bytes, a PIL image or a numpy array, got {type(item).__name__}")
+
+
+def _decode(item: str | os.PathLike[str] | bytes | bytearray | Image.Image, where: str) -> NDArray[np.uint8]:
+    """A file, encoded bytes or a (maybe lazily loaded) PIL image -> uint8 (H, W); every failure named."""
+    try:
+        if isinstance(item, Image.Image):
+            return _from_pil(item, where)
+        with Image.open(io.BytesIO(bytes(item)) if isinstance(item, (bytes, bytearray)) else item) as image:
+            _check_pixels(image.size, where)
+            image.load()
+            return _from_pil(image, where)
+    except InfoGANError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise InvalidInputError(f"{where}: refused as a decompression bomb: {error}") from error
+    except FileNotFoundError as error:
+        raise InvalidInputError(f"{where}: no such file") from error
+    except (OSError, SyntaxError, ValueError, EOFError) as error:  # unreadable, truncated, not an image
+        raise InvalidInputError(f"{where}: cannot read it as an image: {error}") from error
+
+
+def _from_pil(image: Image.Image, where: str) -> NDArray[np.uint8]:
+    _check_pixels(image.size, where)
+    if image.getexif().get(ORIENTATION, 1) != 1:  # phone photos: turn the pixels upright
+        image = ImageOps.exif_transpose(image)
+    if image.mode.startswith("I") or image.mode == "F":  # 16/32-bit integers (to 65535 or to 255), or floats
+        values, peak = np.asarray(image, dtype=np.float64), np.asarray(image).max(initial=0)
+        top = 1.0 if image.mode == "F" and peak <= 1 else 65535.0 if peak > 255 else 255.0
+        return _from_array(np.clip(values, 0, top) / top, where)
+    if "A" not in image.getbands() and "transparency" not in image.info:
+        return np.asarray(image.convert("L"), dtype=np.uint8)
+    pixels = np.asarray(image.convert("RGBA").convert("LA"), dtype=np.float64)
+    luminance, alpha = pixels[..., 0], pixels[..., 1] / 255.0
+    # Composite on a background that contrasts with the ink (the opaque part): dark ink on white, light on black.
+    background = 255.0 if (luminance * alpha).sum() < 128 * alpha.sum() else 0.0
+    return np.round(luminance * alpha + background * (1.0 - alpha)).astype(np.uint8)
+
+
+def _from_array(array: NDArray[Any], where: str) -> NDArray[np.uint8]:
+    """(..., H, W) of any accepted dtype -> uint8, checked."""
+    _check_pixels((array.shape[-1], array.shape[-2]), where)
+    if array.dtype == np.uint8 or array.size == 0:
+        return array.astype(np.uint8, copy=False)
+    if array.dtype.kind in "iu":
+        if array.min() < 0 or array.max() > 255:
+            raise InvalidInputError(f"{where}: integer images must be in [0, 255], got [{array.min()}, {array.max()}]")
+        return array.astype(np.uint8)
+    if array.dtype.kind != "f":
+        raise InvalidInputError(f"{where}: expected uint8, integers in [0, 255] or floats in [0, 1], got {array.dtype}")
+    if not np.isfinite(array).all():
+        raise InvalidInputError(f"{where}: image contains NaN or infinity; expected floats in [0, 1]")
+    if array.min() < 0 or array.max() > 1:
+        raise InvalidInputError(f"{where}: float images must be in [0, 1], got [{array.min():.4g}, {array.max():.4g}]"
+                                " (convert 0-255 floats to uint8)")
+    return np.round(array * 255.0).astype(np.uint8)
+
+
+def _check_pixels(size: tuple[int, ...], where: str) -> None:
+    if math.prod(size) > MAX_PIXELS:
+        raise InvalidInputError(f"{where}: {size[0]}x{size[1]} pixels is more than the {MAX_PIXELS} allowed")
+    if min(size) < 1:
+        raise InvalidInputError(f"{where}: the image is empty ({size[0]}x{size[1]} pixels)")

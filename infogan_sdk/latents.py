@@ -1,0 +1,108 @@
+"""Building the generator's latent codes from what the caller gave; whatever is omitted is drawn from a seed.
+
+Draw order from numpy.random.default_rng(seed), always the same whatever is given: the categorical codes
+(N per code), then the continuous codes (N, n_continuous), then the noise (unless given). So a seed
+reproduces images exactly, and e.g. the drawn noise does not depend on which digits were asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+import numpy as np
+from numpy.typing import NDArray
+
+from infogan_sdk.errors import InvalidInputError
+from infogan_sdk.spec import CATEGORICAL, CONTINUOUS, NOISE, LatentSpec
+
+MAX_COUNT = 1_000_000  # more images per call than this is a mistake (and gigabytes of memory)
+Floats: TypeAlias = float | Sequence[float] | NDArray[Any]  # a number, or one value per image
+
+
+@dataclass(frozen=True, eq=False)
+class Latents:
+    """The parts of a batch of latent vectors, batch-first."""
+
+    codes: NDArray[np.int64]  # (N, n_categorical): raw categorical values
+    continuous: NDArray[np.float32]  # (N, n_continuous)
+    noise: NDArray[np.float32]  # (N, noise_size)
+
+    def feeds(self, spec: LatentSpec, rows: slice) -> dict[str, NDArray[np.float32]]:
+        """The generator's inputs for these rows: noise, concatenated one-hot categoricals, continuous."""
+        codes = self.codes[rows]
+        one_hot = np.zeros((len(codes), spec.categorical_size), dtype=np.float32)
+        offset = 0
+        for column, size in enumerate(spec.categorical_sizes):
+            one_hot[np.arange(len(codes)), offset + codes[:, column]] = 1.0
+            offset += size
+        parts = {NOISE: self.noise[rows], CATEGORICAL: one_hot, CONTINUOUS: self.continuous[rows]}
+        return {name: parts[name] for name in spec.generator_inputs()}
+
+
+def integers(value: Any, what: str, ndim: tuple[int, ...]) -> NDArray[np.int64]:
+    """`value` as an int64 array with one of the allowed ndims; bools, floats and strings are refused."""
+    array = np.asarray(value)
+    if array.size == 0:
+        raise InvalidInputError(f"{what} must not be empty, got {_show(value)}")
+    if array.dtype.kind not in "iu" or array.ndim not in ndim:
+        raise InvalidInputError(f"{what} must be integers with {' or '.join(map(str, ndim))} dimension(s), got "
+                                f"{array.dtype} with shape {array.shape}: {_show(value)}")
+    return array.astype(np.int64)
+
+
+def floats(value: Any, what: str, ndim: tuple[int, ...]) -> NDArray[np.float32]:
+    """`value` as a finite float32 array with one of the allowed ndims."""
+    array = np.asarray(value)
+    if array.dtype.kind not in "iuf" or array.ndim not in ndim:
+        raise InvalidInputError(f"{what} must be numbers with {' or '.join(map(str, ndim))} dimension(s), got "
+                                f"{array.dtype} with shape {array.shape}: {_show(value)}")
+    if not np.isfinite(array).all():
+        raise InvalidInputError(f"{what} must be finite, got NaN or infinity: {_show(value)}")
+    return array.astype(np.float32)
+
+
+def check_count(count: int, what: str = "count") -> int:
+    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or not 1 <= count <= MAX_COUNT:
+        raise InvalidInputError(f"{what} must be an integer from 1 to {MAX_COUNT}, got {count!r}")
+    return int(count)
+
+
+def batch_size(count: int | None, lengths: Mapping[str, int]) -> int:
+    """N: `count` if given, else the longest batched argument, else 1; every length must be 1 or N."""
+    n = check_count(count) if count is not None else max([1, *lengths.values()])
+    check_count(n, "the number of images")
+    wrong = {name: length for name, length in lengths.items() if length not in (1, n)}
+    if wrong:
+        given = ", ".join(f"{name} has {length}" for name, length in lengths.items())
+        raise InvalidInputError(f"batch lengths disagree: expected every argument to have {n} rows (or 1), got {given}")
+    return n
+
+
+def draw(spec: LatentSpec, n: int, seed: int | None, codes: NDArray[np.int64] | None,
+         continuous: Mapping[int, NDArray[np.float32]], noise: NDArray[np.float32] | None) -> Latents:
+    """Fill in a batch of N: `codes` (M, k) sets the first k categorical codes, `continuous` maps a column to
+    its (M,) values, `noise` is (M, noise_size); M is 1 or N (broadcast). The rest comes from the seed."""
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise InvalidInputError(f"seed must be a non-negative integer or None, got {seed!r}")
+    rng = np.random.default_rng(seed)
+    drawn_codes = np.stack([rng.integers(0, size, n) for size in spec.categorical_sizes], axis=1) \
+        if spec.categorical_sizes else np.zeros((n, 0), dtype=np.int64)
+    drawn_codes = drawn_codes.astype(np.int64)
+    if codes is not None:
+        drawn_codes[:, :codes.shape[1]] = codes
+    low, high = spec.continuous_range
+    drawn_continuous = rng.uniform(low, high, (n, spec.n_continuous)).astype(np.float32)
+    for column, values in continuous.items():
+        drawn_continuous[:, column] = values
+    if noise is None:
+        shape = (n, spec.noise_size)
+        noise = rng.standard_normal(shape, dtype=np.float32) if spec.noise_distribution == "normal" \
+            else rng.uniform(-1.0, 1.0, shape).astype(np.float32)
+    return Latents(drawn_codes, drawn_continuous, np.ascontiguousarray(np.broadcast_to(noise, (n, spec.noise_size))))
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."

@@ -1,0 +1,126 @@
+"""Finding a model folder (bundled name or path) and what Generator and Encoder share: manifest + session."""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from infogan_sdk.errors import IncompatibleModelError, InvalidInputError, ModelNotFoundError
+from infogan_sdk.manifest import MANIFEST_NAME, Manifest, load_manifest
+from infogan_sdk.runtime import Session, open_session
+from infogan_sdk.spec import LatentSpec
+
+BUNDLED_DIR = Path(__file__).resolve().parent / "models"  # package data: models/<name>/manifest.json
+DEFAULT_MODEL = "mnist"
+CHUNK_SIZE = 1024  # rows per onnxruntime call: bounds memory on big batches
+
+
+def available_models() -> list[str]:
+    """Names of the models bundled with the package (folders under infogan_sdk/models/), sorted."""
+    if not BUNDLED_DIR.is_dir():
+        return []
+    return sorted(path.name for path in BUNDLED_DIR.iterdir() if (path / MANIFEST_NAME).is_file())
+
+
+def resolve_model(model: str | os.PathLike[str]) -> Path:
+    """A bundled model name (a plain `str` such as "mnist") or a path to a model folder -> the folder.
+
+    Bundled names win over a same-named folder in the working directory; write "./mnist" for that.
+    Raises ModelNotFoundError listing the bundled names.
+    """
+    if not isinstance(model, (str, os.PathLike)):
+        raise InvalidInputError(f"model must be a bundled model name or a folder path, got {type(model).__name__}")
+    names = available_models()
+    if isinstance(model, str) and model in names:
+        return BUNDLED_DIR / model
+    path = Path(model)
+    if path.exists():
+        return path
+    raise ModelNotFoundError(f"model {str(model)!r} is neither a bundled model nor an existing path; bundled models: "
+                             f"{', '.join(names) if names else 'none installed'}")
+
+
+def continuous_names(manifest: Manifest) -> tuple[str, ...]:
+    """Names of the continuous codes from the manifest's `continuous_codes`, or "c0", "c1", ... if absent."""
+    n_continuous = manifest.spec.n_continuous
+    entries = manifest.data.get("continuous_codes")
+    if entries is None:
+        return tuple(f"c{index}" for index in range(n_continuous))
+    names = [entry.get("name") if isinstance(entry, dict) else None for entry in entries] \
+        if isinstance(entries, list) else []
+    if len(names) != n_continuous or not all(isinstance(name, str) and name for name in names) \
+            or len(set(names)) != len(names):
+        raise IncompatibleModelError(f"{manifest.path}: continuous_codes must be {n_continuous} entries with unique "
+                                     f"non-empty 'name's, got {entries!r}")
+    return tuple(str(name) for name in names)
+
+
+class ModelBase:
+    """Loads the manifest and one ONNX file of a model folder into a session; Generator and Encoder extend it."""
+
+    _role = ""  # "generator" or "encoder": the manifest's file role
+
+    def __init__(self, model: str | os.PathLike[str], device: str, providers: Sequence[Any] | None,
+                 provider_options: Mapping[str, Any] | None, session_options: Any, threads: int | None,
+                 variant: str | None, verify: bool, chunk_size: int) -> None:
+        if variant is not None and (not isinstance(variant, str) or not variant.isidentifier()):
+            raise InvalidInputError(f"variant must be a name such as 'int8' or 'fp16', got {variant!r}")
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+            raise InvalidInputError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+        self._manifest = load_manifest(resolve_model(model), verify=verify)
+        if self._manifest.spec.image_shape[0] != 1:
+            raise IncompatibleModelError(f"{self.path}: the SDK runs grayscale models (1 channel), got image_shape "
+                                         f"{list(self._manifest.spec.image_shape)}")
+        self._continuous_names = continuous_names(self._manifest)
+        self._variant = variant
+        role = self._role if variant is None else f"{self._role}_{variant}"
+        name = f"{self._role} {self._manifest.file(role)}"
+        self._session: Session = open_session(self._manifest.read(role, verify), name, device, providers,
+                                              provider_options, session_options, threads)
+        self.chunk_size = chunk_size
+
+    @property
+    def path(self) -> Path:
+        """The model folder."""
+        return self._manifest.path
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """A copy of the model's manifest: spec, files, code_to_digit, training/export/evaluation records."""
+        return copy.deepcopy(self._manifest.data)
+
+    @property
+    def spec(self) -> LatentSpec:
+        """The latent contract the model was exported with."""
+        return self._manifest.spec
+
+    @property
+    def code_to_digit(self) -> tuple[int, ...]:
+        """code_to_digit[k] is the digit that categorical value k stands for."""
+        return self._manifest.code_to_digit
+
+    @property
+    def continuous_names(self) -> tuple[str, ...]:
+        """Names of the continuous codes, in column order (e.g. ("rotation", "width"), or ("c0", "c1"))."""
+        return self._continuous_names
+
+    @property
+    def providers(self) -> list[str]:
+        """The onnxruntime execution providers the session really uses, highest priority first."""
+        return list(self._session.providers)
+
+    @property
+    def device(self) -> str:
+        """"cpu" or "cuda:N": where the session runs."""
+        return self._session.device
+
+    @property
+    def variant(self) -> str | None:
+        """The file variant in use ("int8", "fp16", ...), or None for the float32 original."""
+        return self._variant
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self.path)!r}, device={self.device!r}, variant={self.variant!r})"

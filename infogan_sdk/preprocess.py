@@ -1,0 +1,87 @@
+"""MNIST-style normalisation of digit images from the wild (photos, scans, drawings), on uint8 arrays.
+
+What LeCun et al. did to build MNIST: white ink on black, the digit's bounding box scaled (keeping its
+aspect ratio, antialiased) to fit a 20x20 box, pasted into 28x28 with its centre of mass at the centre.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+logger = logging.getLogger(__name__)
+
+BOX_FRACTION = 20 / 28  # MNIST digits fit a 20x20 box inside the 28x28 image
+INK_THRESHOLD = 0.25  # a pixel at >= 25% of the ink's peak brightness counts when finding the bounding box
+
+
+def border(images: NDArray[Any]) -> NDArray[Any]:
+    """(..., H, W) -> (..., B): the outer ring of pixels (1/14 of the shorter side, at least 1 wide)."""
+    height, width = images.shape[-2:]
+    ring = max(1, min(height, width) // 14)
+    mask = np.ones((height, width), dtype=bool)
+    mask[ring:-ring, ring:-ring] = False
+    return images[..., mask]
+
+
+def has_light_background(images: NDArray[Any]) -> NDArray[np.bool_]:
+    """(..., H, W) -> (...): True where the border is mostly light, i.e. dark ink on paper."""
+    return np.asarray(np.median(border(images), axis=-1) > 127)
+
+
+def is_mnist_form(images: NDArray[np.uint8], size: tuple[int, int]) -> NDArray[np.bool_]:
+    """(..., H, W) -> (...): already model-ready, i.e. exactly `size` pixels with light ink on a dark border."""
+    if images.shape[-2:] != size:
+        return np.zeros(images.shape[:-2], dtype=bool)
+    return ~has_light_background(images)
+
+
+def normalise(image: NDArray[np.uint8], size: tuple[int, int]) -> NDArray[np.uint8]:
+    """uint8 (H, W) of any size and polarity -> uint8 `size`, white digit centred on black, MNIST style.
+
+    A blank image (no ink at all) comes back black, with a warning logged.
+    """
+    pixels = image.astype(np.float32)
+    if has_light_background(image):
+        pixels = 255.0 - pixels  # dark ink on paper -> light ink on black
+    pixels = np.clip(pixels - np.median(border(pixels)), 0.0, None)  # background to 0
+    peak = float(pixels.max())
+    if peak < 1.0:
+        logger.warning("an image has no ink (it is uniform); the encoder gets a black image")
+        return np.zeros(size, dtype=np.uint8)
+    pixels *= 255.0 / peak  # stretch contrast: the ink's brightest pixel becomes 255, as in MNIST
+    rows = np.flatnonzero((pixels >= INK_THRESHOLD * 255.0).any(axis=1))
+    columns = np.flatnonzero((pixels >= INK_THRESHOLD * 255.0).any(axis=0))
+    crop = pixels[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
+    patch = _fit_box(np.round(crop).astype(np.uint8), round(min(size) * BOX_FRACTION))
+    return _paste_centred(patch, size)
+
+
+def _fit_box(crop: NDArray[np.uint8], box: int) -> NDArray[np.uint8]:
+    """Scale so the longer side is `box` pixels, keeping the aspect ratio (Lanczos: antialiased)."""
+    height, width = crop.shape
+    scale = box / max(height, width)
+    shape = (max(1, round(width * scale)), max(1, round(height * scale)))  # PIL wants (width, height)
+    resized = Image.fromarray(crop).resize(shape, Image.Resampling.LANCZOS)
+    return np.asarray(resized, dtype=np.uint8)
+
+
+def _paste_centred(patch: NDArray[np.uint8], size: tuple[int, int]) -> NDArray[np.uint8]:
+    """Paste `patch` into a black `size` image so that its centre of mass lands on the image's centre."""
+    height, width = patch.shape
+    weights = patch.astype(np.float64)
+    total = weights.sum()
+    if total == 0:  # a stroke so thin the resize erased it: centre the box instead
+        centre_y, centre_x = height / 2, width / 2
+    else:  # pixel i covers [i, i + 1), so its centre is at i + 0.5
+        centre_y = float(weights.sum(axis=1) @ (np.arange(height) + 0.5)) / total
+        centre_x = float(weights.sum(axis=0) @ (np.arange(width) + 0.5)) / total
+    top = min(max(round(size[0] / 2 - centre_y), 0), size[0] - height)
+    left = min(max(round(size[1] / 2 - centre_x), 0), size[1] - width)
+    out = np.zeros(size, dtype=np.uint8)
+    out[top:top + height, left:left + width] = patch
+    return out

@@ -1,0 +1,153 @@
+"""The `infogan` command line through main([...]) on the tiny model: outputs, exit codes, messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from infogan_sdk import Encoder, Generator
+from infogan_sdk.cli import main
+
+from .tiny_models import code_row
+
+
+def load(path: Path) -> Image.Image:
+    with Image.open(path) as image:
+        image.load()
+        return image
+
+
+def test_generate_writes_the_api_grid(model_dir: Path, generator: Generator, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    output = tmp_path / "sevens.png"
+    code = main(["--model", str(model_dir), "--device", "cpu", "generate", "--digit", "7", "--count", "4",
+                 "--seed", "0", "-o", str(output)])
+    assert code == 0 and capsys.readouterr().out.strip() == str(output)
+    expected = generator.generate(digits=7, count=4, seed=0).grid()
+    written = load(output)
+    assert written.mode == "L" and written.size == expected.size
+    np.testing.assert_array_equal(np.asarray(written), np.asarray(expected))
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["sevens.png"]  # no temporary files left
+
+
+def test_global_options_work_after_the_subcommand(model_dir: Path, generator: Generator, tmp_path: Path) -> None:
+    output = tmp_path / "grid.png"
+    code = main(["generate", "--model", str(model_dir), "--digit", "1,2,3", "--continuous=0.5,-0.5",
+                 "--columns", "3", "--padding", "0", "--seed", "4", "-o", str(output)])
+    assert code == 0
+    expected = generator.generate(digits=[1, 2, 3], continuous=[0.5, -0.5], seed=4).grid(columns=3, padding=0)
+    np.testing.assert_array_equal(np.asarray(load(output)), np.asarray(expected))
+
+
+def test_generate_separate_into_a_folder_and_numbered_names(model_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    assert main(["--model", str(model_dir), "generate", "--digit", "4", "--count", "3", "--rotation", "0.2",
+                 "--width", "-0.1", "--seed", "0", "--separate", "-o", str(folder)]) == 0
+    assert sorted(p.name for p in folder.iterdir()) == [f"000{i}_digit4.png" for i in range(3)]
+    image = np.asarray(load(folder / "0000_digit4.png"))
+    assert image.shape == (28, 28) and image[code_row(9 - 4), 4:24].min() > 240  # reversed mapping
+    assert main(["--model", str(model_dir), "generate", "--digit", "1,2", "--seed", "0", "--separate",
+                 "-o", str(tmp_path / "pair.png")]) == 0
+    assert (tmp_path / "pair_0000_digit1.png").is_file() and (tmp_path / "pair_0001_digit2.png").is_file()
+
+
+def test_traverse_writes_one_row(model_dir: Path, generator: Generator, tmp_path: Path) -> None:
+    output = tmp_path / "width.png"
+    assert main(["--model", str(model_dir), "traverse", "--digit", "3", "--code", "width", "--values=-1,0,1",
+                 "--seed", "2", "-o", str(output)]) == 0
+    expected = generator.traverse(digit=3, code="width", values=[-1.0, 0.0, 1.0], seed=2).grid(columns=3)
+    np.testing.assert_array_equal(np.asarray(load(output)), np.asarray(expected))
+    assert main(["--model", str(model_dir), "traverse", "--digit", "3", "--code", "0", "-o", str(output)]) == 0
+    assert load(output).size == (10 * 30 + 2, 32)  # default: 10 values in one row
+
+
+def test_infer_table_and_json(model_dir: Path, generator: Generator, tmp_path: Path,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    paths = []
+    for index, image in enumerate(generator.generate(digits=[2, 8], seed=0).to_pil()):
+        paths.append(str(tmp_path / f"digit{index}.png"))
+        image.save(paths[-1])
+    assert main(["--model", str(model_dir), "infer", *paths]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["file", "digit", "probability", "rotation", "width", "realness"]
+    assert [line.split()[1] for line in lines[1:]] == ["2", "8"]
+    assert main(["--model", str(model_dir), "infer", "--json", *paths]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    expected = Encoder(model_dir).infer(paths)
+    assert [row["digit"] for row in rows] == [2, 8] and rows[0]["file"] == paths[0]
+    assert rows[1]["probability"] == pytest.approx(float(expected.probabilities[1, 8]))
+    assert rows[0]["continuous"]["width"] == pytest.approx(float(expected.continuous[0, 1]))
+    assert rows[0]["realness"] == pytest.approx(float(expected.realness[0]))
+
+
+def test_infer_unreadable_file_exits_1_naming_it(model_dir: Path, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    assert main(["--model", str(model_dir), "infer", str(broken)]) == 1
+    captured = capsys.readouterr()
+    assert "infogan: error: input 0" in captured.err and "broken.png" in captured.err
+    assert "Traceback" not in captured.err and captured.out == ""
+    assert main(["--model", str(model_dir), "infer", str(tmp_path / "absent.png")]) == 1
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_info_text_and_json(model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--model", str(model_dir), "info"]) == 0
+    text = capsys.readouterr().out
+    assert "CPUExecutionProvider" in text and "onnxruntime" in text and str(model_dir) in text
+    assert "continuous_codes" in text and "evaluation" in text
+    assert main(["info", "--json", "--model", str(model_dir)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["model"]["generator"]["providers"] == ["CPUExecutionProvider"]
+    assert report["model"]["manifest"]["code_to_digit"] == list(range(9, -1, -1))
+    assert "CPUExecutionProvider" in report["environment"]["available_providers"]
+
+
+def test_info_reports_a_broken_model_with_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--model", str(tmp_path), "info"]) == 1
+    captured = capsys.readouterr()
+    assert "NOT LOADED" in captured.out and "has no manifest.json" in captured.out
+    assert "onnxruntime" in captured.out  # the environment part still printed
+
+
+@pytest.mark.parametrize("argv", [
+    [],
+    ["generate"],  # -o is required
+    ["generate", "--count", "abc", "-o", "x.png"],
+    ["generate", "--digit", "7.5", "-o", "x.png"],
+    ["generate", "--bogus", "-o", "x.png"],
+    ["infer"],
+    ["infer", "--preprocess", "sideways", "a.png"],
+    ["frobnicate"],
+])
+def test_bad_arguments_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    assert "usage: infogan" in capsys.readouterr().err
+
+
+def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    assert "generate" in capsys.readouterr().out
+
+
+def test_api_errors_exit_1_without_traceback(model_dir: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    cases = [
+        (["generate", "--digit", "12", "-o", str(tmp_path / "a.png")], "digits must be from 0 to 9, got [12]"),
+        (["generate", "--count", "-3", "-o", str(tmp_path / "a.png")], "count must be an integer from 1 to 1000000"),
+        (["traverse", "--code", "slant", "-o", str(tmp_path / "a.png")], "one of ['rotation', 'width']"),
+        (["generate", "-o", str(tmp_path / "missing" / "a.png")], "No such file or directory"),
+        (["--device", "tpu", "generate", "-o", str(tmp_path / "a.png")], "device must be 'auto', 'cpu'"),
+    ]
+    for argv, message in cases:
+        assert main(["--model", str(model_dir), *argv]) == 1
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err
+    assert main(["--model", str(tmp_path / "none"), "generate", "-o", str(tmp_path / "a.png")]) == 1
+    assert "neither a bundled model nor an existing path" in capsys.readouterr().err
+    assert not list(tmp_path.glob("*.png")) and not list(tmp_path.glob(".*tmp"))

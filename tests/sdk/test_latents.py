@@ -1,0 +1,49 @@
+"""Latent building without a model: one-hot layout, broadcasting, draw order."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from infogan_sdk import InvalidInputError, LatentSpec
+from infogan_sdk.latents import batch_size, draw
+
+
+@settings(max_examples=40, deadline=None, database=None)
+@given(st.lists(st.integers(2, 6), min_size=1, max_size=3), st.integers(1, 8), st.integers(0, 2**32 - 1))
+def test_one_hot_feeds_follow_the_spec_layout(sizes: list[int], n: int, seed: int) -> None:
+    spec = LatentSpec(noise_size=2, categorical_sizes=tuple(sizes), n_continuous=1)
+    latents = draw(spec, n, seed, None, {}, None)
+    feeds = latents.feeds(spec, slice(0, n))
+    assert list(feeds) == ["noise", "categorical", "continuous"]
+    one_hot = feeds["categorical"]
+    assert one_hot.shape == (n, sum(sizes)) and one_hot.dtype == np.float32
+    offsets = np.cumsum([0, *sizes])
+    for column, size in enumerate(sizes):
+        group = one_hot[:, offsets[column]:offsets[column] + size]
+        np.testing.assert_array_equal(group.sum(axis=1), 1.0)
+        np.testing.assert_array_equal(group.argmax(axis=1), latents.codes[:, column])
+
+
+def test_inputs_of_width_zero_are_left_out() -> None:
+    spec = LatentSpec(noise_size=0, categorical_sizes=(10,), n_continuous=0)
+    feeds = draw(spec, 3, 0, None, {}, None).feeds(spec, slice(1, 3))
+    assert list(feeds) == ["categorical"] and feeds["categorical"].shape == (2, 10)
+
+
+def test_given_parts_are_used_and_broadcast() -> None:
+    spec = LatentSpec(noise_size=2, categorical_sizes=(10, 3), n_continuous=2)
+    latents = draw(spec, 4, 0, np.array([[7]]), {1: np.float32([0.5])}, np.float32([[1.0, 2.0]]))
+    assert latents.codes[:, 0].tolist() == [7] * 4
+    assert latents.continuous[:, 1].tolist() == [0.5] * 4
+    assert latents.noise.tolist() == [[1.0, 2.0]] * 4
+
+
+def test_batch_size_rules() -> None:
+    assert batch_size(None, {}) == 1
+    assert batch_size(None, {"digits": 5, "noise": 1}) == 5
+    assert batch_size(3, {"digits": 1}) == 3
+    with pytest.raises(InvalidInputError, match=r"expected every argument to have 5 rows .* digits has 5, noise has 2"):
+        batch_size(None, {"digits": 5, "noise": 2})
