@@ -28,13 +28,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", default=None, help="MNIST folder (default: $INFOGAN_MNIST_DIR or the cache)")
     parser.add_argument("--mapping-images", type=int, default=MAPPING_IMAGES,
                         help="labelled training images used to map categorical values to digits")
+    parser.add_argument("--training-note", default="",
+                        help="how the checkpoint was produced, if the recorded command does not say it all")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     logging.getLogger("onnx_ir").setLevel(logging.WARNING)  # one line per graph pass otherwise
     try:
         export_checkpoint(args.checkpoint, args.out, exporter=args.exporter, name=args.name,
                           description=args.description, provisional=args.provisional, data_dir=args.data_dir,
-                          mapping_images=args.mapping_images)
+                          mapping_images=args.mapping_images, training_note=args.training_note)
     except (VerificationError, CheckpointError) as error:
         print(f"export failed: {error}", file=sys.stderr)
         return 1

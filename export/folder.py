@@ -27,8 +27,10 @@ from infogan_sdk.manifest import FORMAT, FORMAT_VERSION, file_entry, write_manif
 from train.checkpoint import code_version, load_checkpoint
 from train.data import load_mnist
 from train.loop import to_pixels
+from train.measures import SWEEP, GenerateFn, continuous_effects, name_codes
 from train.metrics import confusion, hungarian_mapping, normalized_mutual_information, predict_codes
 from train.networks import build
+from train.samples import to_uint8
 
 logger = logging.getLogger(__name__)
 MAPPING_IMAGES = 10_000  # labelled training images used to name the categorical values
@@ -36,7 +38,7 @@ MAPPING_IMAGES = 10_000  # labelled training images used to name the categorical
 
 def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "dynamo", name: str | None = None,
                       description: str = "", provisional: bool = False, data_dir: str | Path | None = None,
-                      mapping_images: int = MAPPING_IMAGES) -> Path:
+                      mapping_images: int = MAPPING_IMAGES, training_note: str = "") -> Path:
     """Export, verify and describe a training checkpoint as a model folder at `out`; returns `out`.
 
     Raises verify.VerificationError (and writes nothing at `out`) if a check fails.
@@ -78,6 +80,7 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
         ort_codes = verify.onnx_codes(work / "encoder.onnx", test_pixels.numpy(), size)
         accuracy = verify.accuracy_parity(torch_codes, ort_codes, test_labels, code_to_digit)
         best = hungarian_mapping(confusion(ort_codes, test_labels, size))
+        effects = continuous_effects(_torch_generate(g_graph, code_to_digit), spec.n_continuous, test_images)
 
         manifest = {
             "format": FORMAT, "format_version": FORMAT_VERSION, "name": name or out.name,
@@ -87,9 +90,11 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
                    "encoder": {"inputs": ["images"], "outputs": verify.encoder_outputs(model_config.learn_std)}},
             "pixel_range": list(spec.pixel_range),
             "code_to_digit": code_to_digit,
+            "continuous_codes": [{"name": code_name, "effects": effect, "sweep": list(SWEEP)}
+                                 for code_name, effect in zip(name_codes(effects), effects, strict=True)],
             "mapping": {"method": "identity (checked)" if train_config.mode != "unsupervised" else "hungarian",
                         "labelled_images": mapping_images, "source": "MNIST train split, seeded sample"},
-            "training": _training_record(state),
+            "training": {**_training_record(state), "note": training_note},
             "evaluation": {
                 "q_accuracy_test": accuracy["onnx"],
                 "q_accuracy_test_best_matching": float(np.mean(np.asarray(best)[ort_codes] == test_labels)),
@@ -106,6 +111,21 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
         raise
     logger.info("exported %s -> %s in %.1f s", checkpoint, out, time.perf_counter() - started)
     return out
+
+
+def _torch_generate(graph: GeneratorGraph, code_to_digit: list[int]) -> GenerateFn:
+    """Images as the SDK would draw them, from the PyTorch generator (eval mode), for measuring codes."""
+    code_of = np.argsort(code_to_digit)  # digit -> categorical value
+
+    @torch.no_grad()
+    def generate(digits: np.ndarray, continuous: np.ndarray, seed: int) -> np.ndarray:
+        feeds = verify.random_latents(graph, len(digits), np.random.default_rng(seed))
+        feeds["categorical"][:, : len(code_of)] = np.eye(len(code_of), dtype=np.float32)[code_of[digits]]
+        feeds["continuous"] = continuous
+        images = graph(*(torch.from_numpy(feeds[name]) for name in graph.spec.generator_inputs()))
+        return to_uint8(images, graph.spec)
+
+    return generate
 
 
 def _training_record(state: dict[str, Any]) -> dict[str, Any]:

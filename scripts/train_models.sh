@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Train the candidate models for the shipped SDK models, all at once on one GPU (or CPU, slowly).
 #
-#   scripts/train_models.sh OUT_DIR DEADLINE_SECONDS
+#   scripts/train_models.sh OUT_DIR DEADLINE_SECONDS [SET]
 #
 # Runs in parallel: semi-supervised (100 labels) compact models in two continuous-code settings,
 # three seeds of the unsupervised compact model, and the paper's full-size architecture for
@@ -11,18 +11,30 @@
 # manifest records that equivalent command. Writes OUT_DIR/<run>.pt (weights and configs, no
 # optimiser state) and OUT_DIR/runs.tar.gz (metrics logs and sample grids).
 set -uo pipefail
-out=${1:?OUT_DIR}; deadline=${2:?DEADLINE_SECONDS}
+out=${1:?OUT_DIR}; deadline=${2:?DEADLINE_SECONDS}; set=${3:-first}
 runs=$(mktemp -d)
 common=(--epochs 100 --threads 2 --log-every 100)
+# First round (then the defaults were a learned std and continuous weight 0.5; spelled out here).
+learned="--learned-std --continuous-weight 0.5"
 declare -A args=(
-  [semi-compact-s0]="--mode semi-supervised --arch compact --seed 0"
+  [semi-compact-s0]="--mode semi-supervised --arch compact --seed 0 $learned"
   [semi-compact-fixedstd-s0]="--mode semi-supervised --arch compact --seed 0 --fixed-std --continuous-weight 1.0"
-  [unsup-compact-s0]="--mode unsupervised --arch compact --seed 0"
-  [unsup-compact-s1]="--mode unsupervised --arch compact --seed 1"
-  [unsup-compact-s2]="--mode unsupervised --arch compact --seed 2"
-  [unsup-paper-s0]="--mode unsupervised --arch paper --seed 0"
-  [semi-paper-s0]="--mode semi-supervised --arch paper --seed 0"
+  [unsup-compact-s0]="--mode unsupervised --arch compact --seed 0 $learned"
+  [unsup-compact-s1]="--mode unsupervised --arch compact --seed 1 $learned"
+  [unsup-compact-s2]="--mode unsupervised --arch compact --seed 2 $learned"
+  [unsup-paper-s0]="--mode unsupervised --arch paper --seed 0 $learned"
+  [semi-paper-s0]="--mode semi-supervised --arch paper --seed 0 $learned"
 )
+if [ "$set" = unsup-fixedstd ]; then
+  # second round: the first showed learned-std continuous codes starve the categorical code
+  fixed="--fixed-std --continuous-weight 1.0"
+  args=(
+    [unsup-compact-fixedstd-s0]="--mode unsupervised --arch compact --seed 0 $fixed"
+    [unsup-compact-fixedstd-s1]="--mode unsupervised --arch compact --seed 1 $fixed"
+    [unsup-compact-fixedstd-s2]="--mode unsupervised --arch compact --seed 2 $fixed"
+    [semi-compact-fixedstd-s1]="--mode semi-supervised --arch compact --seed 1 $fixed"
+  )
+fi
 pids=()
 for name in "${!args[@]}"; do
   # shellcheck disable=SC2086

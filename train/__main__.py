@@ -43,7 +43,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     model.add_argument("--categorical", default=",".join(map(str, spec.categorical_sizes)),
                        help="sizes of the categorical codes, comma-separated (empty for none)")
     model.add_argument("--continuous", type=int, default=spec.n_continuous, help="number of continuous codes")
-    model.add_argument("--fixed-std", action="store_true", help="continuous codes: fixed std 1 instead of learned")
+    std = model.add_mutually_exclusive_group()
+    std.add_argument("--learned-std", action="store_true", help="continuous codes: Q also predicts a log-std")
+    std.add_argument("--fixed-std", action="store_true", help="continuous codes: std fixed at 1 (the default)")
     loop = parser.add_argument_group("training")
     for name in ("batch_size", "labels_per_class", "labelled_batch", "max_steps", "checkpoint_every", "log_every"):
         loop.add_argument("--" + name.replace("_", "-"), type=int, default=getattr(defaults, name))
@@ -59,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     categorical = tuple(int(v) for v in args.categorical.split(",") if v.strip())
     spec = LatentSpec(noise_size=args.noise_size, categorical_sizes=categorical, n_continuous=args.continuous)
-    model_config = architecture("tiny" if args.dry_run else args.arch, spec, learn_std=not args.fixed_std)
+    model_config = architecture("tiny" if args.dry_run else args.arch, spec, learn_std=args.learned_std)
     names = ("batch_size", "labels_per_class", "labelled_batch", "max_steps", "checkpoint_every", "log_every",
              "generator_lr", "discriminator_lr", "categorical_weight", "continuous_weight", "supervised_weight")
     config = TrainConfig(mode=args.mode, epochs=args.epochs, seed=args.seed, **{n: getattr(args, n) for n in names})

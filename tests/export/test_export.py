@@ -101,7 +101,7 @@ def test_planted_permutation_is_recovered(supervised_checkpoint, tmp_path):
     manifest = load_manifest(export_checkpoint(planted, tmp_path / "planted", mapping_images=3000))
     # new code k is what old code permutation[k] was, and the supervised model's old code j is digit j
     assert list(manifest.code_to_digit) == permutation
-    assert manifest.data["evaluation"]["q_accuracy_test"] > 0.5
+    assert manifest.data["evaluation"]["q_accuracy_test"] > 0.3  # chance is 0.1
 
 
 def test_a_supervised_model_whose_codes_are_not_the_digits_is_refused(supervised_checkpoint, tmp_path):
