@@ -47,7 +47,9 @@ class Evaluator:
 
 def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     mean_a, mean_b = a.mean(0), b.mean(0)
-    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    # a tiny ridge: some ReLU features are always 0, which makes the covariances singular
+    ridge = np.eye(a.shape[1]) * 1e-6
+    cov_a, cov_b = np.cov(a, rowvar=False) + ridge, np.cov(b, rowvar=False) + ridge
     root = linalg.sqrtm(cov_a @ cov_b).real
     return float(np.sum((mean_a - mean_b) ** 2) + np.trace(cov_a + cov_b - 2 * root))
 
