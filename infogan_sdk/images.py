@@ -1,9 +1,8 @@
 """The one image convention at the SDK's boundary, and every conversion to and from it.
 
 Users see uint8 (N, H, W) arrays (0 black background, 255 white ink) or PIL "L" images; the models see
-float32 (N, 1, H, W) in the spec's pixel_range. Inputs to the encoder may be file paths, encoded bytes,
-PIL images (any mode; alpha handled) or arrays: uint8 or other integers in [0, 255], or floats in [0, 1]
-(quantised to uint8), shaped (H, W) or (N, H, W).
+float32 (N, 1, H, W) in the spec's pixel_range. Encoder inputs may be file paths or encoded bytes (FORMATS),
+PIL images (any mode; alpha handled) or (H, W) / (N, H, W) arrays: uint8, integers in [0, 255] or floats in [0, 1].
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ from infogan_sdk.errors import InfoGANError, InvalidInputError
 from infogan_sdk.preprocess import is_mnist_form, normalise
 
 MAX_PIXELS = 4096 * 4096  # per image: refuse decompression bombs before decoding (PIL's own limit is far higher)
+FORMATS = ("PNG", "JPEG", "MPO", "BMP", "GIF", "TIFF", "WEBP", "PPM")  # decoded formats (not EPS: Ghostscript)
 PREPROCESS_MODES = ("auto", "mnist", "none")
 ORIENTATION = 0x0112  # the EXIF tag
 ImageInput: TypeAlias = str | os.PathLike[str] | bytes | Image.Image | NDArray[Any]
@@ -54,7 +54,7 @@ def read_images(images: ImageInput | Sequence[ImageInput], size: tuple[int, int]
     MNIST-normalises the rest; "mnist" normalises all; "none" requires `size` and changes nothing.
     Raises InvalidInputError naming the input (index, path) that is wrong and why.
     """
-    if preprocess not in PREPROCESS_MODES:
+    if not isinstance(preprocess, str) or preprocess not in PREPROCESS_MODES:
         raise InvalidInputError(f"preprocess must be one of {list(PREPROCESS_MODES)}, got {preprocess!r}")
     items = list(images) if isinstance(images, (list, tuple)) else [images]
     stacks = [_fit(_grayscale(item, f"input {index}"), size, preprocess, f"input {index}")
@@ -92,7 +92,8 @@ def _decode(item: str | os.PathLike[str] | bytes | bytearray | Image.Image, wher
     try:
         if isinstance(item, Image.Image):
             return _from_pil(item, where)
-        with Image.open(io.BytesIO(bytes(item)) if isinstance(item, (bytes, bytearray)) else item) as image:
+        source = io.BytesIO(bytes(item)) if isinstance(item, (bytes, bytearray)) else item
+        with Image.open(source, formats=FORMATS) as image:
             _check_pixels(image.size, where)
             image.load()
             return _from_pil(image, where)
@@ -102,8 +103,9 @@ def _decode(item: str | os.PathLike[str] | bytes | bytearray | Image.Image, wher
         raise InvalidInputError(f"{where}: refused as a decompression bomb: {error}") from error
     except FileNotFoundError as error:
         raise InvalidInputError(f"{where}: no such file") from error
-    except (OSError, SyntaxError, ValueError, EOFError) as error:  # unreadable, truncated, not an image
-        raise InvalidInputError(f"{where}: cannot read it as an image: {error}") from error
+    except Exception as error:  # Pillow raises OSError, SyntaxError, TypeError, ... on malformed files
+        raise InvalidInputError(f"{where}: cannot read it as an image ({'/'.join(FORMATS)}): "
+                                f"{type(error).__name__}: {error}") from error
 
 
 def _from_pil(image: Image.Image, where: str) -> NDArray[np.uint8]:

@@ -7,6 +7,7 @@ reproduces images exactly, and e.g. the drawn noise does not depend on which dig
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
@@ -43,24 +44,37 @@ class Latents:
 
 def integers(value: Any, what: str, ndim: tuple[int, ...]) -> NDArray[np.int64]:
     """`value` as an int64 array with one of the allowed ndims; bools, floats and strings are refused."""
-    array = np.asarray(value)
+    array = _array(value, what)
     if array.size == 0:
         raise InvalidInputError(f"{what} must not be empty, got {_show(value)}")
     if array.dtype.kind not in "iu" or array.ndim not in ndim:
         raise InvalidInputError(f"{what} must be integers with {' or '.join(map(str, ndim))} dimension(s), got "
                                 f"{array.dtype} with shape {array.shape}: {_show(value)}")
+    if array.dtype == np.uint64 and array.max() > np.iinfo(np.int64).max:  # would wrap to negative in int64
+        raise InvalidInputError(f"{what} must be integers that fit in int64, got {_show(value)}")
     return array.astype(np.int64)
 
 
 def floats(value: Any, what: str, ndim: tuple[int, ...]) -> NDArray[np.float32]:
     """`value` as a finite float32 array with one of the allowed ndims."""
-    array = np.asarray(value)
+    array = _array(value, what)
     if array.dtype.kind not in "iuf" or array.ndim not in ndim:
         raise InvalidInputError(f"{what} must be numbers with {' or '.join(map(str, ndim))} dimension(s), got "
                                 f"{array.dtype} with shape {array.shape}: {_show(value)}")
     if not np.isfinite(array).all():
         raise InvalidInputError(f"{what} must be finite, got NaN or infinity: {_show(value)}")
+    if array.dtype.kind == "f" and array.size and np.abs(array).max() > np.finfo(np.float32).max:
+        raise InvalidInputError(f"{what} must be finite in float32 (|value| <= 3.4e38), got {_show(value)}")
     return array.astype(np.float32)
+
+
+def _array(value: Any, what: str) -> NDArray[Any]:
+    """np.asarray, with its refusals (ragged nesting, objects numpy rejects) as InvalidInputError."""
+    try:
+        return np.asarray(value)
+    except (ValueError, TypeError, OverflowError) as error:
+        raise InvalidInputError(f"{what} must be a number or a rectangular array of numbers, got {_show(value)}: "
+                                f"{error}") from error
 
 
 def check_count(count: int, what: str = "count") -> int:
@@ -104,5 +118,5 @@ def draw(spec: LatentSpec, n: int, seed: int | None, codes: NDArray[np.int64] | 
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
+    text = reprlib.repr(value) if isinstance(value, (list, tuple, dict)) else repr(value)  # reprlib: nesting-safe
     return text if len(text) <= 80 else text[:77] + "..."

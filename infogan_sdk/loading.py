@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import reprlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,7 @@ def continuous_names(manifest: Manifest) -> tuple[str, ...]:
     if len(names) != n_continuous or not all(isinstance(name, str) and name for name in names) \
             or len(set(names)) != len(names):
         raise IncompatibleModelError(f"{manifest.path}: continuous_codes must be {n_continuous} entries with unique "
-                                     f"non-empty 'name's, got {entries!r}")
+                                     f"non-empty 'name's, got {reprlib.repr(entries)}")
     return tuple(str(name) for name in names)
 
 

@@ -9,18 +9,19 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import reprlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from infogan_sdk.errors import CorruptModelError, IncompatibleModelError, ModelNotFoundError
+from infogan_sdk.jsonfile import read_json_object
 from infogan_sdk.spec import LatentSpec
 
 MANIFEST_NAME = "manifest.json"
 FORMAT = "infogan-sdk-model"
 FORMAT_VERSION = 1
 REQUIRED_FILES = ("generator", "encoder")
-MAX_MANIFEST_BYTES = 1 << 20  # a manifest is a few kB; anything huge is not one of ours
 
 
 @dataclass(frozen=True)
@@ -86,14 +87,7 @@ def load_manifest(folder: str | os.PathLike[str], verify: bool = True) -> Manife
         raise ModelNotFoundError(f"model folder {root} does not exist or is not a folder")
     if not path.is_file():
         raise ModelNotFoundError(f"{root} is not a model folder: it has no {MANIFEST_NAME}")
-    if path.stat().st_size > MAX_MANIFEST_BYTES:
-        raise CorruptModelError(f"{path} is {path.stat().st_size} bytes; a manifest is at most {MAX_MANIFEST_BYTES}")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise CorruptModelError(f"{path} is not valid JSON: {error}") from error
-    if not isinstance(data, dict):
-        raise CorruptModelError(f"{path} must hold a JSON object, got {type(data).__name__}")
+    data = read_json_object(path)
     _check_format(path, data)
     spec = LatentSpec.from_dict(data.get("spec"))
     code_to_digit = _check_mapping(path, data.get("code_to_digit"), spec)
@@ -103,47 +97,48 @@ def load_manifest(folder: str | os.PathLike[str], verify: bool = True) -> Manife
 
 def _check_format(path: Path, data: dict[str, Any]) -> None:
     if data.get("format") != FORMAT:
-        raise IncompatibleModelError(f"{path}: expected format {FORMAT!r}, got {data.get('format')!r}")
+        raise IncompatibleModelError(f"{path}: expected format {FORMAT!r}, got {_show(data.get('format'))}")
     version = data.get("format_version")
-    if isinstance(version, bool) or not isinstance(version, int):
-        raise IncompatibleModelError(f"{path}: format_version must be an integer, got {version!r}")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise IncompatibleModelError(f"{path}: format_version must be a positive integer, got {_show(version)}")
     if version > FORMAT_VERSION:
-        raise IncompatibleModelError(
-            f"{path}: format version {version} is newer than this SDK reads ({FORMAT_VERSION}); upgrade infogan-sdk")
-    if version < 1:
-        raise IncompatibleModelError(f"{path}: format version {version} is not a known version")
+        raise IncompatibleModelError(f"{path}: format version {_show(version)} is newer than this SDK reads "
+                                     f"({FORMAT_VERSION}); upgrade infogan-sdk")
 
 
 def _check_mapping(path: Path, mapping: Any, spec: LatentSpec) -> tuple[int, ...]:
     size = spec.digit_code_size
-    if not isinstance(mapping, list) or len(mapping) != size:
-        raise IncompatibleModelError(f"{path}: code_to_digit must be a list of {size} integers, got {mapping!r}")
-    if sorted(mapping) != list(range(size)) or any(isinstance(v, bool) for v in mapping):
-        raise IncompatibleModelError(
-            f"{path}: code_to_digit must be a permutation of 0..{size - 1}, got {mapping!r}")
-    return tuple(int(v) for v in mapping)
+    if not isinstance(mapping, list) or len(mapping) != size \
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in mapping):
+        raise IncompatibleModelError(f"{path}: code_to_digit must be a list of {size} integers, got {_show(mapping)}")
+    if sorted(mapping) != list(range(size)):
+        raise IncompatibleModelError(f"{path}: code_to_digit must be a permutation of 0..{size - 1}, got {mapping}")
+    return tuple(mapping)
 
 
 def _check_files(root: Path, files: Any, verify: bool) -> None:
     if not isinstance(files, dict) or not all(role in files for role in REQUIRED_FILES):
-        raise IncompatibleModelError(f"{root}: manifest 'files' must name {list(REQUIRED_FILES)}, got {files!r}")
+        raise IncompatibleModelError(f"{root}: manifest 'files' must name {list(REQUIRED_FILES)}, got {_show(files)}")
     resolved_root = root.resolve()
     for role, entry in files.items():
-        if not isinstance(entry, dict) or not {"path", "bytes", "sha256"} <= set(entry):
-            raise IncompatibleModelError(f"{root}: file entry {role!r} needs path, bytes and sha256, got {entry!r}")
+        if not isinstance(entry, dict) or not {"path", "bytes", "sha256"} <= set(entry) or not role.isprintable():
+            raise IncompatibleModelError(f"{root}: file entry {_show(role)} needs path, bytes and sha256, got "
+                                         f"{_show(entry)}")
         name = entry["path"]
-        if not isinstance(name, str) or Path(name).name != name or name in ("", ".", ".."):
-            raise CorruptModelError(f"{root}: file {role!r} must be a plain file name inside the folder, got {name!r}")
+        if not isinstance(name, str) or Path(name).name != name or name in ("", ".", "..") or not name.isprintable():
+            raise CorruptModelError(f"{root}: file {role!r} must be a plain file name inside the folder, got "
+                                    f"{_show(name)}")
         target = root / name
         if not target.is_file():
             raise ModelNotFoundError(f"{root}: the manifest names {name} ({role}) but the file is missing")
         if target.resolve().parent != resolved_root:
             raise CorruptModelError(f"{root}: {name} points outside the model folder (to {target.resolve()})")
-        if not verify:
-            continue
-        size = target.stat().st_size
-        if size != entry["bytes"]:
-            raise CorruptModelError(f"{target}: expected {entry['bytes']} bytes, found {size} (truncated or replaced)")
-        digest = sha256_of(target)
-        if digest != entry["sha256"]:
-            raise CorruptModelError(f"{target}: sha256 {digest} does not match the manifest's {entry['sha256']}")
+        if verify and target.stat().st_size != entry["bytes"]:
+            raise CorruptModelError(f"{target}: expected {_show(entry['bytes'])} bytes, found {target.stat().st_size} "
+                                    "(truncated or replaced)")
+        digest = sha256_of(target) if verify else None
+        if verify and digest != entry["sha256"]:
+            raise CorruptModelError(f"{target}: sha256 {digest} does not match the manifest's {_show(entry['sha256'])}")
+
+
+_show = reprlib.repr  # short, and escapes what the manifest holds (huge lists, lone surrogates)

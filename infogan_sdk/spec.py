@@ -9,6 +9,8 @@ Layout of the generator's input, in this order along axis 1:
 
 from __future__ import annotations
 
+import math
+import reprlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +25,10 @@ CATEGORICAL_LOGITS = "categorical_logits"
 CONTINUOUS_MEAN = "continuous_mean"
 CONTINUOUS_LOG_STD = "continuous_log_std"
 REALNESS = "realness"
+# Sanity bounds: a manifest beyond them is corrupt (and would make the SDK allocate unbounded memory).
+MAX_LATENT_SIZE = 1 << 16
+MAX_IMAGE_SIDE = 4096
+FLOAT32_MAX = 3.4028234663852886e38  # ranges are used in float32
 
 
 @dataclass(frozen=True)
@@ -42,20 +48,20 @@ class LatentSpec:
         if self.noise_size < 0:
             problems.append(f"noise_size must be >= 0, got {self.noise_size}")
         if any(size < 2 for size in self.categorical_sizes):
-            problems.append(f"categorical sizes must be >= 2, got {list(self.categorical_sizes)}")
+            problems.append(f"categorical sizes must be >= 2, got {reprlib.repr(list(self.categorical_sizes))}")
         if self.n_continuous < 0:
             problems.append(f"n_continuous must be >= 0, got {self.n_continuous}")
-        if self.latent_size == 0:
-            problems.append("the latent vector is empty")
-        low, high = self.continuous_range
-        if not low < high:
-            problems.append(f"continuous_range must be (low, high) with low < high, got {self.continuous_range}")
-        if not self.pixel_range[0] < self.pixel_range[1]:
-            problems.append(f"pixel_range must be (low, high) with low < high, got {self.pixel_range}")
-        if len(self.image_shape) != 3 or min(self.image_shape) < 1:
-            problems.append(f"image_shape must be (channels, height, width), got {self.image_shape}")
+        if not 0 < self.latent_size <= MAX_LATENT_SIZE:
+            problems.append(f"the latent vector must have 1 to {MAX_LATENT_SIZE} values, got {self.latent_size}")
+        for name, (low, high) in (("continuous_range", self.continuous_range), ("pixel_range", self.pixel_range)):
+            if not (low < high and abs(low) <= FLOAT32_MAX and abs(high) <= FLOAT32_MAX and math.isfinite(high - low)):
+                problems.append(f"{name} must be finite float32 (low, high) with low < high, got {(low, high)}")
+        if len(self.image_shape) != 3 or not 1 <= min(self.image_shape) <= max(self.image_shape) <= MAX_IMAGE_SIDE:
+            problems.append(f"image_shape must be (channels, height, width), each 1 to {MAX_IMAGE_SIDE}, got "
+                            f"{self.image_shape}")
         if self.noise_distribution not in ("normal", "uniform"):
-            problems.append(f"noise_distribution must be 'normal' or 'uniform', got {self.noise_distribution!r}")
+            problems.append("noise_distribution must be 'normal' or 'uniform', got "
+                            + reprlib.repr(self.noise_distribution))
         if problems:
             raise IncompatibleModelError("invalid latent spec: " + "; ".join(problems))
 
@@ -107,21 +113,27 @@ class LatentSpec:
                 image_shape=(_int(data["image_shape"][0]), _int(data["image_shape"][1]),
                              _int(data["image_shape"][2])),
                 pixel_range=_pair(data["pixel_range"]),
-                noise_distribution=str(data["noise_distribution"]),
+                noise_distribution=_str(data["noise_distribution"]),
             )
-        except (TypeError, ValueError, IndexError, KeyError) as error:
-            raise IncompatibleModelError(f"malformed latent spec {data!r}: {error}") from error
+        except (TypeError, ValueError, IndexError, KeyError, OverflowError) as error:
+            raise IncompatibleModelError(f"malformed latent spec {reprlib.repr(data)}: {error}") from error
 
 
 def _int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"expected an integer, got {value!r}")
+        raise TypeError(f"expected an integer, got {reprlib.repr(value)}")
     return value
 
 
 def _pair(value: Any) -> tuple[float, float]:
     if not isinstance(value, (list, tuple)) or len(value) != 2:
-        raise TypeError(f"expected [low, high], got {value!r}")
+        raise TypeError(f"expected [low, high], got {reprlib.repr(value)}")
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
-        raise TypeError(f"expected two numbers, got {value!r}")
+        raise TypeError(f"expected two numbers, got {reprlib.repr(value)}")
     return float(value[0]), float(value[1])
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {reprlib.repr(value)}")
+    return value

@@ -96,8 +96,9 @@ def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, d
     generator, discriminator = build(model_config, config.seed)
     generator.to(torch_device)
     discriminator.to(torch_device)
-    opt_g = torch.optim.Adam(generator.parameters(), lr=config.generator_lr, betas=config.betas)
-    opt_d = torch.optim.Adam(discriminator.parameters(), lr=config.discriminator_lr, betas=config.betas)
+    # fused: one kernel per step instead of a dozen per tensor (several times faster on CPU too)
+    opt_g = torch.optim.Adam(generator.parameters(), lr=config.generator_lr, betas=config.betas, fused=True)
+    opt_d = torch.optim.Adam(discriminator.parameters(), lr=config.discriminator_lr, betas=config.betas, fused=True)
     step = 0
     if resume and (out / CHECKPOINT_NAME).exists():
         state = load_checkpoint(out / CHECKPOINT_NAME)
