@@ -44,6 +44,11 @@ class Encoder(ModelBase):
             raise IncompatibleModelError(f"{self.path}: the encoder must take {IMAGES!r} and output {required} "
                                          f"(optionally {CONTINUOUS_LOG_STD!r}), got inputs "
                                          f"{list(self._session.inputs)} and outputs {outputs}")
+        shape = self._session.inputs[IMAGES]  # static dims must match the spec, or onnxruntime fails on every call
+        if len(shape) != 4 or any(isinstance(got, int) and got != want
+                                  for got, want in zip(shape[1:], spec.image_shape, strict=True)):
+            raise IncompatibleModelError(f"{self.path}: the encoder's {IMAGES!r} input must be (batch, "
+                                         f"{', '.join(map(str, spec.image_shape))}), got {shape}")
         self._outputs = [*required, *([CONTINUOUS_LOG_STD] if CONTINUOUS_LOG_STD in outputs else [])]
         self._widths = {**widths, REALNESS: 1, CONTINUOUS_LOG_STD: spec.n_continuous}
 
@@ -72,21 +77,22 @@ class Encoder(ModelBase):
 
     def _result(self, raw: dict[str, NDArray[np.float32]], pixels: NDArray[np.uint8]) -> InferResult:
         n, sizes = len(pixels), self.spec.categorical_sizes
-        logits = raw.get(CATEGORICAL_LOGITS, np.zeros((n, 0), dtype=np.float32))
-        groups = np.split(logits, np.cumsum(sizes)[:-1], axis=1) if sizes else []
-        codes = np.stack([group.argmax(axis=1) for group in groups], axis=1).astype(np.int64) if groups \
-            else np.zeros((n, 0), dtype=np.int64)
-        if groups:
-            shifted = np.exp(groups[0].astype(np.float64) - groups[0].max(axis=1, keepdims=True))
-            by_code = shifted / shifted.sum(axis=1, keepdims=True)  # softmax over the digit code's values
-            probabilities = np.empty_like(by_code)
-            probabilities[:, list(self.code_to_digit)] = by_code  # column code_to_digit[k] <- code k
+        codes = np.empty((n, len(sizes)), dtype=np.int64)
+        probabilities, digits = np.zeros((n, 0), dtype=np.float32), np.full(n, -1, dtype=np.int64)
+        if sizes:  # slices and in-place ops: a few numpy calls, since batch-1 latency is mostly Python overhead
+            logits, start = raw[CATEGORICAL_LOGITS], 0
+            for column, size in enumerate(sizes):
+                codes[:, column] = logits[:, start:start + size].argmax(axis=1)
+                start += size
+            digit_logits = logits[:, :sizes[0]].astype(np.float64)
+            shifted = np.exp(digit_logits - digit_logits.max(axis=1, keepdims=True))
+            shifted /= shifted.sum(axis=1, keepdims=True)  # softmax over the digit code's values
+            probabilities = np.empty((n, sizes[0]), dtype=np.float32)
+            probabilities[:, list(self.code_to_digit)] = shifted  # column code_to_digit[k] <- code k
             digits = np.asarray(self.code_to_digit, dtype=np.int64)[codes[:, 0]]
-        else:
-            probabilities, digits = np.zeros((n, 0)), np.full(n, -1, dtype=np.int64)
         log_std = raw.get(CONTINUOUS_LOG_STD)
         return InferResult(
-            digits=digits, probabilities=probabilities.astype(np.float32), codes=codes,
+            digits=digits, probabilities=probabilities, codes=codes,
             continuous=raw.get(CONTINUOUS_MEAN, np.zeros((n, 0), dtype=np.float32)),
             continuous_std=None if log_std is None else np.exp(log_std).astype(np.float32),
             realness=raw[REALNESS][:, 0], images=pixels)

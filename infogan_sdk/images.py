@@ -21,7 +21,7 @@ from infogan_sdk.errors import InfoGANError, InvalidInputError
 from infogan_sdk.preprocess import is_mnist_form, normalise
 
 MAX_PIXELS = 4096 * 4096  # per image: refuse decompression bombs before decoding (PIL's own limit is far higher)
-FORMATS = ("PNG", "JPEG", "MPO", "BMP", "GIF", "TIFF", "WEBP", "PPM")  # decoded formats (not EPS: Ghostscript)
+FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF", "WEBP", "PPM")  # decoded formats (JPEG includes MPO; never EPS)
 PREPROCESS_MODES = ("auto", "mnist", "none")
 ORIENTATION = 0x0112  # the EXIF tag
 ImageInput: TypeAlias = str | os.PathLike[str] | bytes | Image.Image | NDArray[Any]
@@ -30,15 +30,19 @@ ImageInput: TypeAlias = str | os.PathLike[str] | bytes | Image.Image | NDArray[A
 def to_model(images: NDArray[np.uint8], pixel_range: tuple[float, float]) -> NDArray[np.float32]:
     """uint8 (N, H, W) in [0, 255] -> float32 (N, 1, H, W) in pixel_range."""
     low, high = pixel_range
-    return (images[:, None].astype(np.float32) * np.float32((high - low) / 255.0) + np.float32(low)).astype(np.float32)
+    values: NDArray[np.float32] = np.multiply(images[:, None], np.float32((high - low) / 255.0), dtype=np.float32)
+    return np.add(values, np.float32(low), out=values)  # in place: one float32 array per call
 
 
 def from_model(values: NDArray[np.float32], pixel_range: tuple[float, float]) -> NDArray[np.uint8]:
     """float32 (N, 1, H, W) in pixel_range -> uint8 (N, H, W), clipped; NaN becomes 0 (black)."""
     low, high = pixel_range
-    scaled: NDArray[np.floating[Any]] = np.nan_to_num((values[:, 0] - low) / (high - low), nan=0.0)
-    pixels: NDArray[np.uint8] = np.round(np.clip(scaled, 0.0, 1.0) * 255.0).astype(np.uint8)
-    return pixels
+    scaled: NDArray[np.floating[Any]] = values[:, 0] - np.float32(low)  # the one new array; the rest in place
+    scaled /= np.float32(high - low)
+    np.fmin(np.fmax(scaled, 0.0, out=scaled), 1.0, out=scaled)  # fmax ignores NaN: NaN -> 0 (black), -inf -> 0
+    scaled *= np.float32(255.0)
+    np.rint(scaled, out=scaled)  # round half to even, as np.round
+    return scaled.astype(np.uint8)
 
 
 def to_pil(images: NDArray[np.uint8]) -> list[Image.Image]:
@@ -128,7 +132,7 @@ def _from_pil(image: Image.Image, where: str) -> NDArray[np.uint8]:
 def _from_array(array: NDArray[Any], where: str) -> NDArray[np.uint8]:
     """(..., H, W) of any accepted dtype -> uint8, checked."""
     _check_pixels((array.shape[-1], array.shape[-2]), where)
-    if array.dtype == np.uint8 or array.size == 0:
+    if array.dtype == np.uint8 or (array.size == 0 and array.dtype.kind in "iuf"):
         return array.astype(np.uint8, copy=False)
     if array.dtype.kind in "iu":
         if array.min() < 0 or array.max() > 255:

@@ -101,9 +101,9 @@ def draw(spec: LatentSpec, n: int, seed: int | None, codes: NDArray[np.int64] | 
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
         raise InvalidInputError(f"seed must be a non-negative integer or None, got {seed!r}")
     rng = np.random.default_rng(seed)
-    drawn_codes = np.stack([rng.integers(0, size, n) for size in spec.categorical_sizes], axis=1) \
-        if spec.categorical_sizes else np.zeros((n, 0), dtype=np.int64)
-    drawn_codes = drawn_codes.astype(np.int64)
+    drawn_codes = np.empty((n, len(spec.categorical_sizes)), dtype=np.int64)
+    for column, size in enumerate(spec.categorical_sizes):  # filled in place: batch-1 calls are overhead-bound
+        drawn_codes[:, column] = rng.integers(0, size, n)
     if codes is not None:
         drawn_codes[:, :codes.shape[1]] = codes
     low, high = spec.continuous_range
@@ -114,7 +114,9 @@ def draw(spec: LatentSpec, n: int, seed: int | None, codes: NDArray[np.int64] | 
         shape = (n, spec.noise_size)
         noise = rng.standard_normal(shape, dtype=np.float32) if spec.noise_distribution == "normal" \
             else rng.uniform(-1.0, 1.0, shape).astype(np.float32)
-    return Latents(drawn_codes, drawn_continuous, np.ascontiguousarray(np.broadcast_to(noise, (n, spec.noise_size))))
+    if len(noise) != n:  # one given row for all N
+        noise = np.broadcast_to(noise, (n, spec.noise_size))
+    return Latents(drawn_codes, drawn_continuous, np.ascontiguousarray(noise))
 
 
 def _show(value: Any) -> str:

@@ -38,8 +38,11 @@ def resolve_model(model: str | os.PathLike[str]) -> Path:
     if isinstance(model, str) and model in names:
         return BUNDLED_DIR / model
     path = Path(model)
-    if path.exists():
-        return path
+    try:
+        if path.exists():
+            return path
+    except OSError as error:  # exists() raises on e.g. a name too long or a folder it may not search
+        raise ModelNotFoundError(f"model path {reprlib.repr(str(model))} cannot be read: {error.strerror}") from error
     raise ModelNotFoundError(f"model {str(model)!r} is neither a bundled model nor an existing path; bundled models: "
                              f"{', '.join(names) if names else 'none installed'}")
 
