@@ -4,6 +4,7 @@
     infogan traverse --digit 3 --code rotation -o rotation.png
     infogan infer seven.png three.jpg [--json]
     infogan info [--json]
+    infogan bench [--batch 256] [--repeats 50] [--threads N] [--json]
 
 Negative comma lists need "=": --values=-2,0,2 (argparse would read "-2,0,2" as an option).
 """
@@ -72,6 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
     info = subcommands.add_parser("info", parents=[_common()], help="model summary, providers and versions (doctor)")
     info.add_argument("--json", action="store_true", help="JSON instead of text")
     info.set_defaults(handler=commands.info)
+
+    bench = subcommands.add_parser("bench", parents=[_common()], help="time generate and infer on this machine")
+    bench.add_argument("--batch", type=_positive, default=256, help="images per call for throughput (default 256)")
+    bench.add_argument("--repeats", type=_positive, default=50, help="timed batch-1 calls (default 50; a tenth "
+                       "as many batch calls)")
+    bench.add_argument("--threads", type=_positive, help="onnxruntime intra-op threads (default: onnxruntime's)")
+    bench.add_argument("--json", action="store_true", help="JSON instead of text")
+    bench.set_defaults(handler=commands.bench)
     return parser
 
 
@@ -84,6 +93,13 @@ def _common() -> argparse.ArgumentParser:
     common.add_argument("--variant", default=argparse.SUPPRESS, help="model file variant, e.g. int8 or fp16")
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log to stderr")
     return common
+
+
+def _positive(text: str) -> int:
+    """argparse type for an integer >= 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return int(text)
 
 
 def _numbers(kind: Callable[[str], Any]) -> Callable[[str], list[Any]]:

@@ -115,6 +115,21 @@ def test_info_reports_a_broken_model_with_exit_1(tmp_path: Path, capsys: pytest.
     assert "onnxruntime" in captured.out  # the environment part still printed
 
 
+def test_bench_reports_latency_and_throughput(model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--model", str(model_dir), "--device", "cpu", "bench", "--batch", "8", "--repeats", "3", "--threads", "1"]
+    assert main([*argv, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["device"] == "cpu" and report["providers"] == ["CPUExecutionProvider"]
+    assert report["batch"] == 8 and report["threads"] == 1 and report["model"] == str(model_dir)
+    for name in ("generate", "infer"):  # speed is reported, never asserted: only that real timings came back
+        assert 0 < report[name]["batch1_p50_ms"] < 60_000 and report[name]["images_per_second"] > 0
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3 and "CPUExecutionProvider" in lines[0] and "threads 1" in lines[0]
+    assert [line.split()[0] for line in lines[1:]] == ["generate", "infer"]
+    assert all("ms (median)" in line and "batch 8:" in line and line.endswith("images/s") for line in lines[1:])
+
+
 @pytest.mark.parametrize("argv", [
     [],
     ["generate"],  # -o is required
@@ -124,6 +139,8 @@ def test_info_reports_a_broken_model_with_exit_1(tmp_path: Path, capsys: pytest.
     ["infer"],
     ["infer", "--preprocess", "sideways", "a.png"],
     ["frobnicate"],
+    ["bench", "--repeats", "0"],
+    ["bench", "--batch", "-4"],
 ])
 def test_bad_arguments_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2

@@ -1,0 +1,126 @@
+"""The results dict -> the plain-text tables `python -m bench` prints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def render(results: dict[str, Any]) -> str:
+    lines = _header(results)
+    for section in (_inference, _preprocessing, _cold, _variants, _training):
+        lines += section(results)
+    return "\n".join(lines) + "\n"
+
+
+def _header(results: dict[str, Any]) -> list[str]:
+    meta = results["meta"]
+    lines = [f"InfoGAN benchmark: model {meta['model']} ({meta['model_dir']}), {meta['run']} run, {meta['date']}",
+             f"CPU: {meta['cpu']} ({meta['usable_cores']} usable cores); load average {meta['load_start']:.2f} at "
+             f"start, {meta['load_end']:.2f} at end (a shared machine makes every figure noisy)",
+             "versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items())]
+    if "weights" in results:
+        errors = results["weights"]["parity_max_abs_error"]
+        lines.append(f"PyTorch baseline weights: {results['weights']['weights']}; parity max abs error "
+                     f"{max(errors.values()):.1e} (tolerance {results['weights']['tolerance']:.0e})")
+    flops = results["flops"]
+    lines.append(f"FLOPs per image (2 x MACs of Gemm/MatMul/Conv/ConvTranspose in the ONNX graph): generator "
+                 f"{flops['generator'] / 1e6:.2f} M, encoder {flops['encoder'] / 1e6:.2f} M")
+    ceilings = "; ".join(f"{t} thread(s) {c['gflops']:.1f} GFLOP/s (torch.mm {c['size']}^2)"
+                         for t, c in results["ceiling"].items())
+    lines.append(f"float32 matmul ceiling (best call, measured around each section): {ceilings}")
+    return lines
+
+
+def _inference(results: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    titles = {"generate": "1. Generator.generate vs PyTorch eager (sampling + network + uint8)",
+              "infer": "2. Encoder.infer vs PyTorch eager (uint8 28x28 in, digits and codes out)"}
+    for name, title in titles.items():
+        if not results.get(name):
+            continue
+        lines += ["", title + "; ratio = SDK / PyTorch (latency < 1, images/s > 1: the SDK is faster)",
+                  f"{'threads':>7} {'batch':>5} {'metric':<9} {'SDK':>10} {'PyTorch':>10} {'SDK/PT':>7}  "
+                  f"{'SDK GFLOP/s':>17}  {'PyTorch GFLOP/s':>17}"]
+        for row in results[name]:
+            latency = row["metric"] == "latency"
+            key = "p50_ms" if latency else "images_per_s"
+            gflops = "  ".join(f"{row[f'{s}_gflops']:>8.2f} ({row[f'{s}_ceiling_fraction']:>5.1%})"
+                               for s in ("sdk", "torch"))
+            lines.append(f"{row['threads']:>7} {row['batch']:>5} {'p50 ms' if latency else 'images/s':<9} "
+                         f"{row['sdk'][key]:>10.{3 if latency else 0}f} {row['torch'][key]:>10.{3 if latency else 0}f} "
+                         f"{row['ratio']:>7.2f}  {gflops}")
+            if latency:
+                p99 = row["sdk"]["p99_ms"] / row["torch"]["p99_ms"]
+                lines.append(f"{'':>7} {'':>5} {'p99 ms':<9} {row['sdk']['p99_ms']:>10.3f} "
+                             f"{row['torch']['p99_ms']:>10.3f} {p99:>7.2f}")
+    return lines
+
+
+def _preprocessing(results: dict[str, Any]) -> list[str]:
+    if not results.get("preprocessing"):
+        return []
+    lines = ["", "3. Encoder.infer input cost: model-ready arrays vs wild images (64x64 RGB, inverted, off-centre)",
+             f"{'threads':>7} {'input':<20} {'batch-1 p50 ms':>14} {'images/s @256':>14} {'accuracy':>9}"]
+    for row in results["preprocessing"]:
+        for name, label in (("uint8_28x28", "uint8 28x28 arrays"), ("wild_pil_64x64_rgb", "PIL 64x64 RGB")):
+            figures = row[name]
+            lines.append(f"{row['threads']:>7} {label:<20} {figures['latency']['p50_ms']:>14.3f} "
+                         f"{figures['throughput']['images_per_s']:>14.0f} {figures['accuracy']:>9.1%}")
+        lines.append(f"{'':>7} preprocessing costs {row['preprocess_ms_per_image']:.3f} ms per image")
+    return lines
+
+
+def _cold(results: dict[str, Any]) -> list[str]:
+    cold = results.get("cold_start")
+    if not cold:
+        return []
+    lines = ["", f"4. Cold start in a fresh process, ms (median of {cold['runs']}; threads {cold['threads']}): "
+                 "interpreter -> import -> model load -> first image",
+             f"{'path':<8} {'interpreter':>11} {'import':>8} {'load':>8} {'1st image':>9} {'total':>8} "
+             f"{'peak RSS MB':>11}  torch in sys.modules"]
+    for name, label in (("sdk", "SDK"), ("torch", "PyTorch")):
+        r = cold[name]
+        lines.append(f"{label:<8} {r['interpreter']:>11.0f} {r['import']:>8.0f} {r['load']:>8.0f} "
+                     f"{r['first_image']:>9.1f} {r['total']:>8.0f} {r['peak_rss_mb']:>11.0f}  {r['torch_imported']}")
+    return lines
+
+
+def _variants(results: dict[str, Any]) -> list[str]:
+    variants = results.get("variants")
+    if not variants:
+        return []
+    int8 = variants["int8"]
+    calibration = int8["method"]["calibration"]
+    lines = ["", f"5. Variants: int8 (QDQ, per-channel, calibrated on {calibration['encoder_images']} MNIST images / "
+                 f"{calibration['generator_latents']} latents) vs fp32, batch {int8['batch']}",
+             f"{'threads':>7} {'call':<9} {'fp32 images/s':>14} {'int8 images/s':>14} {'int8/fp32':>10}"]
+    for row in int8["throughput"]:
+        for call in ("generate", "infer"):
+            r = row[call]
+            lines.append(f"{row['threads']:>7} {call:<9} {r['fp32']:>14.0f} {r['int8']:>14.0f} {r['ratio']:>10.2f}")
+    accuracy = int8["accuracy"]
+    encoder, readable = accuracy["encoder_accuracy"], accuracy["generator_read_back_by_fp32_encoder"]
+    lines += [f"encoder digit accuracy on {accuracy['images']} MNIST test images: fp32 {encoder['fp32']:.2%}, "
+              f"int8 {encoder['int8']:.2%} ({100 * encoder['delta']:+.2f} points)",
+              f"generator int8 vs fp32, same latents: mean |pixel difference| "
+              f"{accuracy['generator_mean_abs_pixel_diff']:.2f} / 255; the fp32 encoder reads the requested digit in "
+              f"{readable['fp32']:.2%} (fp32 images) vs {readable['int8']:.2%} (int8 images)",
+              f"fp16 on CUDA: {variants['fp16']['status']}"]
+    return lines
+
+
+def _training(results: dict[str, Any]) -> list[str]:
+    rows = results.get("training")
+    if not rows:
+        return []
+    lines = ["", f"6. Training throughput (python -m train on MNIST, batch B = {rows[0]['batch']}, {rows[0]['mode']}, "
+                 "median step after the first)",
+             f"   FLOPs/step = 3 F_G B + 3 F_D (3B + L): F = forward FLOPs per image, L = {rows[0]['labelled_batch']} "
+             "labelled images",
+             f"{'arch':<8} {'threads':>7} {'images/s':>9} {'GFLOP/step':>10} {'GFLOP/s':>8} {'ceiling':>8}  steps"]
+    for row in rows:
+        arch = row["architecture"] + ("*" if row["is_the_models"] else "")
+        lines.append(f"{arch:<8} {row['threads']:>7} {row['images_per_s']:>9.0f} "
+                     f"{row['flops_per_step'] / 1e9:>10.2f} {row['gflops']:>8.1f} {row['ceiling_fraction']:>8.1%}  "
+                     f"{row['timed_steps']}")
+    return [*lines, "   * the benchmarked model's own architecture"] if any(r["is_the_models"] for r in rows) else lines
