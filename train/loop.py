@@ -133,9 +133,11 @@ def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, d
     progress = tqdm(total=total_steps, initial=step, disable=None if rank == 0 else True, unit="step")
     started, started_step = time.perf_counter(), step
 
+    order_epoch, order = -1, torch.zeros(0, dtype=torch.int64)
     while step < total_steps:
         epoch, position = divmod(step, steps_per_epoch)
-        order = epoch_order(config.seed, epoch, len(data.images))
+        if epoch != order_epoch:  # one permutation per epoch, not per step (it costs ~1 ms)
+            order_epoch, order = epoch, epoch_order(config.seed, epoch, len(data.images))
         start = position * config.batch_size + rank * local_batch
         index = order[start : start + local_batch]
         rng = step_generator(config.seed, rank, step)
