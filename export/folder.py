@@ -47,6 +47,9 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
     state = load_checkpoint(checkpoint)
     model_config, train_config = state["model_config"], state["train_config"]
     spec = model_config.latent
+    if spec.digit_code_size != 10:  # the SDK's digits are MNIST's ten classes
+        raise verify.VerificationError(f"export maps the first categorical code to the 10 digits, but this model's "
+                                       f"first categorical code has {spec.digit_code_size} values")
     generator, discriminator = build(model_config, seed=0)
     generator.load_state_dict(state["generator"])
     discriminator.load_state_dict(state["discriminator"])

@@ -140,3 +140,15 @@ def test_cli_reports_a_bad_checkpoint(tmp_path, capsys):
 
 def test_manifest_is_plain_json(exported):
     json.loads((exported / "manifest.json").read_text())
+
+
+def test_a_model_whose_first_code_is_not_ten_digits_is_refused(tmp_path):
+    import train.loop
+    from train.config import TrainConfig, architecture
+
+    spec = LatentSpec(noise_size=8, categorical_sizes=(5,), n_continuous=1)
+    config = TrainConfig(data="fake", fake_size=64, batch_size=16, epochs=1, max_steps=2, log_every=1)
+    checkpoint = train.loop.train(architecture("tiny", spec), config, tmp_path / "five", device="cpu")
+    with pytest.raises(VerificationError, match="has 5 values"):
+        export_checkpoint(checkpoint, tmp_path / "model")
+    assert not (tmp_path / "model").exists()
