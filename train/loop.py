@@ -211,8 +211,10 @@ def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, d
     return out / CHECKPOINT_NAME
 
 
-def _evaluate(discriminator: torch.nn.Module, data: Dataset, model_config: ModelConfig) -> dict[str, Any]:
+def _evaluate(discriminator: torch.nn.Module, data: Dataset, model_config: ModelConfig) -> dict[str, Any] | None:
     size = model_config.latent.digit_code_size
+    if size == 0:
+        return None  # no categorical code to score against the labels
     codes = predict_codes(discriminator, to_pixels(data.test_images, model_config), size)  # type: ignore[arg-type]
     scores = score_codes(codes, data.test_labels.cpu().numpy(), size)
     return {"q_accuracy": scores["accuracy"], "nmi": scores["nmi"], "code_to_digit": scores["code_to_digit"]}

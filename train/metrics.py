@@ -14,17 +14,20 @@ from scipy.optimize import linear_sum_assignment
 from train.networks import Discriminator
 
 
-def confusion(codes: np.ndarray, labels: np.ndarray, size: int) -> np.ndarray:
-    """(size, size) counts: row = predicted code, column = true digit."""
-    matrix = np.zeros((size, size), dtype=np.int64)
+def confusion(codes: np.ndarray, labels: np.ndarray, size: int, classes: int = 10) -> np.ndarray:
+    """(size, classes) counts: row = predicted code, column = true digit."""
+    matrix = np.zeros((size, classes), dtype=np.int64)
     np.add.at(matrix, (codes, labels), 1)
     return matrix
 
 
 def hungarian_mapping(matrix: np.ndarray) -> list[int]:
-    """code_to_digit[k] for the one-to-one assignment that maximises agreement."""
+    """code_to_digit[k] for the one-to-one assignment that maximises agreement.
+
+    With more codes than digits, the codes left over map to their most frequent digit.
+    """
     codes, digits = linear_sum_assignment(-matrix)
-    mapping = [0] * matrix.shape[0]
+    mapping = [int(v) for v in matrix.argmax(axis=1)]
     for code, digit in zip(codes, digits, strict=True):
         mapping[int(code)] = int(digit)
     return mapping

@@ -23,7 +23,7 @@ COLUMNS = 8
 def fixed_noise(spec: LatentSpec, seed: int = 1234) -> torch.Tensor:
     """One noise vector per row (categorical value), shared by every block of the grid."""
     rng = torch.Generator().manual_seed(seed)
-    return torch.randn(spec.digit_code_size, spec.noise_size, generator=rng)  # (10, noise_size)
+    return torch.randn(max(spec.digit_code_size, 1), spec.noise_size, generator=rng)  # (10, noise_size)
 
 
 def to_uint8(images: torch.Tensor, spec: LatentSpec) -> np.ndarray:
@@ -39,9 +39,10 @@ def sample_grid(generator: Generator, spec: LatentSpec, noise: torch.Tensor) -> 
     was_training = generator.training
     generator.eval()
     device = next(generator.parameters()).device
-    rows = spec.digit_code_size
+    rows = max(spec.digit_code_size, 1)  # a model with no categorical code gets one row
     codes = torch.zeros(rows, len(spec.categorical_sizes), dtype=torch.int64)
-    codes[:, 0] = torch.arange(rows)
+    if spec.categorical_sizes:
+        codes[:, 0] = torch.arange(rows)
     blocks = []
     for code in range(max(spec.n_continuous, 1)):
         values = torch.linspace(*TRAVERSAL, COLUMNS)

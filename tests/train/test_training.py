@@ -144,3 +144,13 @@ def test_ddp_with_two_cpu_processes(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     state = load_checkpoint(tmp_path / "ddp")
     assert state["world_size"] == 2 and state["step"] == 4
+
+
+@pytest.mark.parametrize("spec", [LatentSpec(noise_size=8, categorical_sizes=(), n_continuous=2),
+                                  LatentSpec(noise_size=8, categorical_sizes=(5, 4), n_continuous=0),
+                                  LatentSpec(noise_size=8, categorical_sizes=(12,), n_continuous=3)])
+def test_other_latent_layouts_train_end_to_end(tmp_path, spec):
+    config = replace(QUICK, max_steps=2, epochs=1)
+    state = load_checkpoint(train.loop.train(architecture("tiny", spec), config, tmp_path / "run", device="cpu"))
+    assert state["model_config"].latent == spec and state["finished"]
+    assert (tmp_path / "run" / "samples_epoch001.png").exists()
