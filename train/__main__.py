@@ -22,6 +22,11 @@ from train import distributed
 from train.config import ARCHITECTURES, MODES, TrainConfig, architecture
 from train.loop import train
 
+# TrainConfig fields that are plain command-line options
+INT_OPTIONS = ("batch_size", "labels_per_class", "labelled_batch", "label_shift", "max_steps", "checkpoint_every",
+               "log_every")
+FLOAT_OPTIONS = ("generator_lr", "discriminator_lr", "categorical_weight", "continuous_weight", "supervised_weight")
+
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     defaults = TrainConfig()
@@ -47,9 +52,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     std.add_argument("--learned-std", action="store_true", help="continuous codes: Q also predicts a log-std")
     std.add_argument("--fixed-std", action="store_true", help="continuous codes: std fixed at 1 (the default)")
     loop = parser.add_argument_group("training")
-    for name in ("batch_size", "labels_per_class", "labelled_batch", "max_steps", "checkpoint_every", "log_every"):
+    for name in INT_OPTIONS:
         loop.add_argument("--" + name.replace("_", "-"), type=int, default=getattr(defaults, name))
-    for name in ("generator_lr", "discriminator_lr", "categorical_weight", "continuous_weight", "supervised_weight"):
+    for name in FLOAT_OPTIONS:
         loop.add_argument("--" + name.replace("_", "-"), type=float, default=getattr(defaults, name))
     return parser.parse_args(argv)
 
@@ -62,9 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     categorical = tuple(int(v) for v in args.categorical.split(",") if v.strip())
     spec = LatentSpec(noise_size=args.noise_size, categorical_sizes=categorical, n_continuous=args.continuous)
     model_config = architecture("tiny" if args.dry_run else args.arch, spec, learn_std=args.learned_std)
-    names = ("batch_size", "labels_per_class", "labelled_batch", "max_steps", "checkpoint_every", "log_every",
-             "generator_lr", "discriminator_lr", "categorical_weight", "continuous_weight", "supervised_weight")
-    config = TrainConfig(mode=args.mode, epochs=args.epochs, seed=args.seed, **{n: getattr(args, n) for n in names})
+    options = {name: getattr(args, name) for name in INT_OPTIONS + FLOAT_OPTIONS}
+    config = TrainConfig(mode=args.mode, epochs=args.epochs, seed=args.seed, **options)
     if args.dry_run:
         config = replace(config, data="fake", epochs=1, batch_size=min(config.batch_size, 32),
                          max_steps=config.max_steps or 6, labelled_batch=16, labels_per_class=2, log_every=2)

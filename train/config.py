@@ -66,6 +66,7 @@ class TrainConfig:
     labels_per_class: int = 10  # semi-supervised label budget per class (100 labels on MNIST)
     supervised_weight: float = 1.0  # weight of the cross-entropy on labelled real images
     labelled_batch: int = 64  # labelled real images per step in semi-supervised mode
+    label_shift: int = 0  # semi-supervised: shift each labelled image by up to this many pixels (augmentation)
     seed: int = 0
     data: str = "mnist"  # "mnist" or "fake" (tiny synthetic data for dry runs)
     fake_size: int = 512  # images in the fake data set

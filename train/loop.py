@@ -73,6 +73,18 @@ def labelled_subset(labels: torch.Tensor, per_class: int, seed: int) -> torch.Te
     return torch.cat(chosen)
 
 
+def shifted(images: torch.Tensor, limit: int, rng: torch.Generator) -> torch.Tensor:
+    """(N, H, W) uint8 images, each moved by its own random offset of up to `limit` pixels (zeros fill in)."""
+    if limit == 0:
+        return images
+    n, height, width = images.shape
+    padded = F.pad(images, (limit, limit, limit, limit))  # (N, H + 2 limit, W + 2 limit)
+    dy, dx = (torch.randint(2 * limit + 1, (n,), generator=rng).to(images.device) for _ in range(2))
+    rows = (dy[:, None] + torch.arange(height, device=images.device))[:, :, None]  # (N, H, 1)
+    columns = (dx[:, None] + torch.arange(width, device=images.device))[:, None, :]  # (N, 1, W)
+    return padded[torch.arange(n, device=images.device)[:, None, None], rows, columns]
+
+
 def step_generator(seed: int, rank: int, step: int) -> torch.Generator:
     state = np.random.SeedSequence([seed, rank, step]).generate_state(1)[0]
     return torch.Generator().manual_seed(int(state))
@@ -102,7 +114,10 @@ def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, d
     step = 0
     if resume and (out / CHECKPOINT_NAME).exists():
         state = load_checkpoint(out / CHECKPOINT_NAME)
-        if state["model_config"] != model_config or state["train_config"] != config:
+        # Only the run's length and bookkeeping may change on resume (extend a run with more --epochs);
+        # nothing else depends on them, since the learning rates are constant.
+        lengths = {name: getattr(config, name) for name in ("epochs", "max_steps", "checkpoint_every", "log_every")}
+        if state["model_config"] != model_config or replace(state["train_config"], **lengths) != config:
             raise ValueError(f"cannot resume {out}: its configs differ from the ones given")
         generator.load_state_dict(state["generator"])
         discriminator.load_state_dict(state["discriminator"])
@@ -158,7 +173,8 @@ def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, d
                                               data.labels[index].to(torch_device))
         elif config.mode == "semi-supervised":
             pick = labelled[torch.randint(len(labelled), (config.labelled_batch,), generator=rng)]
-            _, labelled_logits, _, _ = discriminator(to_pixels(data.images[pick], model_config).to(torch_device))
+            labelled_images = shifted(data.images[pick], config.label_shift, rng).to(torch_device)
+            _, labelled_logits, _, _ = discriminator(to_pixels(labelled_images, model_config))
             supervised_loss = F.cross_entropy(labelled_logits[:, : spec.digit_code_size],
                                               data.labels[pick].to(torch_device))
         d_loss = d_loss + config.supervised_weight * supervised_loss

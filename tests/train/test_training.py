@@ -154,3 +154,23 @@ def test_other_latent_layouts_train_end_to_end(tmp_path, spec):
     state = load_checkpoint(train.loop.train(architecture("tiny", spec), config, tmp_path / "run", device="cpu"))
     assert state["model_config"].latent == spec and state["finished"]
     assert (tmp_path / "run" / "samples_epoch001.png").exists()
+
+
+def test_label_shift_moves_each_image_within_the_limit():
+    images = torch.zeros(200, 28, 28, dtype=torch.uint8)
+    images[:, 14, 14] = 255
+    moved = train.loop.shifted(images, 2, torch.Generator().manual_seed(0))
+    positions = torch.nonzero(moved)[:, 1:] - 14  # every image still holds its one pixel
+    assert len(positions) == 200 and positions.abs().max() == 2
+    assert len({tuple(p) for p in positions.tolist()}) == 25  # all 5 x 5 offsets occur
+    assert torch.equal(train.loop.shifted(images, 0, torch.Generator()), images)
+
+
+def test_resume_can_extend_a_finished_run_to_more_epochs(tmp_path):
+    short = replace(QUICK, epochs=1, max_steps=0)  # 128 fake images / 16 = 8 steps per epoch
+    long = replace(QUICK, epochs=2, max_steps=0)
+    train.loop.train(TINY, short, tmp_path / "extended", device="cpu")
+    extended = load_checkpoint(train.loop.train(TINY, long, tmp_path / "extended", device="cpu", resume=True))
+    straight = load_checkpoint(train.loop.train(TINY, long, tmp_path / "straight", device="cpu"))
+    assert extended["step"] == straight["step"] == 16
+    assert states_equal(extended["generator"], straight["generator"])
