@@ -25,7 +25,8 @@ from train.loop import train
 # TrainConfig fields that are plain command-line options
 INT_OPTIONS = ("batch_size", "labels_per_class", "labelled_batch", "label_shift", "max_steps", "checkpoint_every",
                "log_every")
-FLOAT_OPTIONS = ("generator_lr", "discriminator_lr", "categorical_weight", "continuous_weight", "supervised_weight")
+FLOAT_OPTIONS = ("generator_lr", "discriminator_lr", "categorical_weight", "continuous_weight", "supervised_weight",
+                 "consistency_weight", "consistency_threshold")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:

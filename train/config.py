@@ -67,6 +67,8 @@ class TrainConfig:
     supervised_weight: float = 1.0  # weight of the cross-entropy on labelled real images
     labelled_batch: int = 64  # labelled real images per step in semi-supervised mode
     label_shift: int = 0  # semi-supervised: shift each labelled image by up to this many pixels (augmentation)
+    consistency_weight: float = 0.0  # Q's reading of distorted real images vs the plain ones (0: off, as in the paper)
+    consistency_threshold: float = 0.95  # only confident readings of the plain image are targets
     seed: int = 0
     data: str = "mnist"  # "mnist" or "fake" (tiny synthetic data for dry runs)
     fake_size: int = 512  # images in the fake data set

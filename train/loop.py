@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from train import distributed
+from train.augment import consistency_loss, distorted, shifted
 from train.checkpoint import CHECKPOINT_NAME, code_version, load_checkpoint, save_checkpoint
 from train.config import ModelConfig, TrainConfig
 from train.data import data_sha256, default_data_dir, fake_mnist, load_mnist
@@ -71,18 +72,6 @@ def labelled_subset(labels: torch.Tensor, per_class: int, seed: int) -> torch.Te
         candidates = torch.nonzero(labels.cpu() == digit).flatten(0)
         chosen.append(candidates[torch.randperm(len(candidates), generator=rng)[:per_class]])
     return torch.cat(chosen)
-
-
-def shifted(images: torch.Tensor, limit: int, rng: torch.Generator) -> torch.Tensor:
-    """(N, H, W) uint8 images, each moved by its own random offset of up to `limit` pixels (zeros fill in)."""
-    if limit == 0:
-        return images
-    n, height, width = images.shape
-    padded = F.pad(images, (limit, limit, limit, limit))  # (N, H + 2 limit, W + 2 limit)
-    dy, dx = (torch.randint(2 * limit + 1, (n,), generator=rng).to(images.device) for _ in range(2))
-    rows = (dy[:, None] + torch.arange(height, device=images.device))[:, :, None]  # (N, H, 1)
-    columns = (dx[:, None] + torch.arange(width, device=images.device))[:, None, :]  # (N, 1, W)
-    return padded[torch.arange(n, device=images.device)[:, None, None], rows, columns]
 
 
 def step_generator(seed: int, rank: int, step: int) -> torch.Generator:
@@ -178,6 +167,14 @@ def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, d
             supervised_loss = F.cross_entropy(labelled_logits[:, : spec.digit_code_size],
                                               data.labels[pick].to(torch_device))
         d_loss = d_loss + config.supervised_weight * supervised_loss
+        consistency, confident = torch.zeros((), device=torch_device), torch.zeros((), device=torch_device)
+        if config.consistency_weight and spec.digit_code_size:
+            # Q should read a distorted real digit as it confidently reads the plain one (FixMatch-style)
+            _, distorted_logits, _, _ = discriminator(distorted(real, spec.pixel_range[0], rng))
+            consistency, confident = consistency_loss(real_categorical[:, : spec.digit_code_size],
+                                                      distorted_logits[:, : spec.digit_code_size],
+                                                      config.consistency_threshold)
+            d_loss = d_loss + config.consistency_weight * consistency
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         distributed.average_gradients(discriminator)
@@ -208,6 +205,7 @@ def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, d
             record = {"step": step, "epoch": epoch, "d_loss": d_loss.item(), "g_loss": g_loss.item(),
                       "info_categorical_ce": info_categorical.item(), "info_bound": info_bound,
                       "info_continuous_nll": info_continuous.item(), "supervised_ce": supervised_loss.item(),
+                      "consistency_ce": consistency.item(), "confident_fraction": confident.item(),
                       "images_per_second": (step - started_step) * config.batch_size / max(seconds, 1e-9)}
         if end_of_epoch and rank == 0:
             save_png(sample_grid(generator, spec, noise), out / f"samples_epoch{epoch + 1:03d}.png")

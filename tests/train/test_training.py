@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+import train.augment
 import train.loop
 from infogan_sdk.spec import LatentSpec
 from train.__main__ import main as train_main
@@ -113,6 +114,7 @@ def test_dry_run_cli_writes_a_checkpoint_with_both_configs(tmp_path):
 
 DDP_SCRIPT = """
 import sys, torch, torch.distributed as dist
+import train.augment
 import train.loop
 from infogan_sdk.spec import LatentSpec
 from train.config import TrainConfig, architecture
@@ -159,11 +161,11 @@ def test_other_latent_layouts_train_end_to_end(tmp_path, spec):
 def test_label_shift_moves_each_image_within_the_limit():
     images = torch.zeros(200, 28, 28, dtype=torch.uint8)
     images[:, 14, 14] = 255
-    moved = train.loop.shifted(images, 2, torch.Generator().manual_seed(0))
+    moved = train.augment.shifted(images, 2, torch.Generator().manual_seed(0))
     positions = torch.nonzero(moved)[:, 1:] - 14  # every image still holds its one pixel
     assert len(positions) == 200 and positions.abs().max() == 2
     assert len({tuple(p) for p in positions.tolist()}) == 25  # all 5 x 5 offsets occur
-    assert torch.equal(train.loop.shifted(images, 0, torch.Generator()), images)
+    assert torch.equal(train.augment.shifted(images, 0, torch.Generator()), images)
 
 
 def test_resume_can_extend_a_finished_run_to_more_epochs(tmp_path):

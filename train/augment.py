@@ -1,0 +1,64 @@
+"""Image augmentations for training Q on real images: small shifts, and random affine distortions.
+
+A distorted digit is still the same digit, so Q's reading of it should not change: that is the
+consistency loss (`consistency_loss`), which teaches Q from the unlabelled real images, in the
+manner of FixMatch (Sohn et al. 2020) with Q's own confident reading of the plain image as target.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+# Ranges of the random affine distortion: every digit stays legible (a 6 never becomes a 9).
+MAX_ROTATION = math.radians(20)
+MAX_SHEAR = 0.3
+SCALE_RANGE = (0.85, 1.15)
+MAX_SHIFT = 3 / 14  # of the half-width: 3 pixels on a 28-pixel image
+
+
+def shifted(images: torch.Tensor, limit: int, rng: torch.Generator) -> torch.Tensor:
+    """(N, H, W) uint8 images, each moved by its own random offset of up to `limit` pixels (zeros fill in)."""
+    if limit == 0:
+        return images
+    n, height, width = images.shape
+    padded = F.pad(images, (limit, limit, limit, limit))  # (N, H + 2 limit, W + 2 limit)
+    dy, dx = (torch.randint(2 * limit + 1, (n,), generator=rng).to(images.device) for _ in range(2))
+    rows = (dy[:, None] + torch.arange(height, device=images.device))[:, :, None]  # (N, H, 1)
+    columns = (dx[:, None] + torch.arange(width, device=images.device))[:, None, :]  # (N, 1, W)
+    return padded[torch.arange(n, device=images.device)[:, None, None], rows, columns]
+
+
+def distorted(pixels: torch.Tensor, background: float, rng: torch.Generator) -> torch.Tensor:
+    """(N, 1, H, W) float images, each under its own random rotation, shear, scale and shift.
+
+    `background` is the pixel value of blank paper (the spec's low end): it fills what moves in.
+    """
+    n = pixels.shape[0]
+    draws = torch.rand(n, 5, generator=rng).to(pixels.device) * 2 - 1  # (N, 5) in [-1, 1)
+    angle = draws[:, 0] * MAX_ROTATION
+    shear = draws[:, 1] * MAX_SHEAR
+    low, high = SCALE_RANGE
+    scale = low + (draws[:, 2] + 1) / 2 * (high - low)
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack([torch.stack([cos, -sin + shear, draws[:, 3] * MAX_SHIFT], dim=1),
+                         torch.stack([sin, cos, draws[:, 4] * MAX_SHIFT], dim=1)], dim=1)  # (N, 2, 3)
+    grid = F.affine_grid(theta, list(pixels.shape), align_corners=False)  # (N, H, W, 2)
+    moved = F.grid_sample(pixels - background, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    return moved + background
+
+
+def consistency_loss(plain_logits: torch.Tensor, distorted_logits: torch.Tensor,
+                     threshold: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Cross-entropy of Q on distorted images against its confident reading of the plain ones.
+
+    Logits are (N, K) over one categorical code. Returns (loss, fraction of the batch above
+    `threshold`); readings below it contribute nothing, so early noise is not reinforced.
+    """
+    probabilities = torch.softmax(plain_logits.detach(), dim=1)
+    confidence, target = probabilities.max(dim=1)
+    mask = (confidence >= threshold).float()
+    loss = (F.cross_entropy(distorted_logits, target, reduction="none") * mask).mean()
+    return loss, mask.mean()
