@@ -7,12 +7,14 @@ images_per_second is cumulative since the loop started, so record i gives the el
 t_i = step_i * batch / images_per_second_i; images/s = batch / median(t_i - t_(i-1)) over steps 2..N+1,
 which leaves out start-up, data loading and the first step (allocations, thread pools).
 
-FLOPs per step (a documented approximation; forward FLOPs per image F_G and F_D from FlopCounterMode):
-    3 * F_G * B                 generator: forward + backward (input and weight gradients, ~2x forward)
-  + 3 * F_D * (3 * B + L)       discriminator passes: real, fake (D step), fake again (G step), and L labelled
-                                images (semi-supervised: labelled_batch, else 0); each forward + backward
-The G step's backward through D computes no weight gradients (about 2x, not 3x, forward), so this
-slightly over-counts: the reported fraction of the ceiling is an upper bound.
+FLOPs per step (forward FLOPs per image F_G and F_D from FlopCounterMode; a backward pass that computes input
+and weight gradients costs about 2x its forward, one that computes input gradients only about 1x):
+    3 * F_G * B                 generator: forward + full backward
+  + 3 * F_D * (2 * B + L)       D step: real, fake and L labelled images (semi-supervised: labelled_batch, else 0),
+                                forward + full backward
+  + 2 * F_D * B                 G step: fake through D, forward + input gradients only (D's weights are frozen)
+The first layer's input gradient is counted but never computed for real images, so this slightly over-counts:
+the reported fraction of the ceiling is an upper bound.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def forward_flops(config: ModelConfig) -> dict[str, int]:
 
 
 def step_flops(flops: dict[str, int], labelled: int) -> int:
-    return 3 * flops["generator"] * BATCH + 3 * flops["discriminator"] * (3 * BATCH + labelled)
+    return 3 * flops["generator"] * BATCH + flops["discriminator"] * (3 * (2 * BATCH + labelled) + 2 * BATCH)
 
 
 def training(model_config: ModelConfig, train_config: dict[str, Any], architectures: tuple[str, ...], threads: int,

@@ -51,6 +51,10 @@ class Encoder(ModelBase):
                                          f"{', '.join(map(str, spec.image_shape))}), got {shape}")
         self._outputs = [*required, *([CONTINUOUS_LOG_STD] if CONTINUOUS_LOG_STD in outputs else [])]
         self._widths = {**widths, REALNESS: 1, CONTINUOUS_LOG_STD: spec.n_continuous}
+        self._code_ends = np.cumsum(spec.categorical_sizes)[:-1]  # where np.split cuts the logits into codes
+        self._digit_of_code = np.asarray(self.code_to_digit, dtype=np.int64)
+        identity = self.code_to_digit == tuple(range(len(self.code_to_digit)))
+        self._digit_columns = None if identity else np.argsort(self._digit_of_code)  # digit d <- code argsort[d]
 
     def infer(self, images: ImageInput | Sequence[ImageInput], preprocess: str = "auto") -> InferResult:
         """Read the codes of N images.
@@ -63,36 +67,42 @@ class Encoder(ModelBase):
         Raises InvalidInputError naming the bad input.
         """
         pixels = read_images(images, self.spec.image_shape[1:], preprocess)  # uint8 (N, H, W)
-        n = len(pixels)
-        raw = {name: np.empty((n, self._widths[name]), dtype=np.float32) for name in self._outputs}
-        for rows in chunks(n, self.chunk_size):
-            outputs = self._session.run(self._outputs, {IMAGES: to_model(pixels[rows], self.spec.pixel_range)})
-            for name, value in zip(self._outputs, outputs, strict=True):
-                expected = (rows.stop - rows.start, self._widths[name])
-                if value.size != expected[0] * expected[1]:
-                    raise IncompatibleModelError(f"{self.path}: encoder output {name!r} has shape {value.shape}, "
-                                                 f"expected {expected if name != REALNESS else expected[:1]}")
-                raw[name][rows] = value.reshape(expected)
+        parts = [(rows.stop - rows.start,
+                  self._session.run(self._outputs, {IMAGES: to_model(pixels[rows], self.spec.pixel_range)}))
+                 for rows in chunks(len(pixels), self.chunk_size)]
+        raw: dict[str, NDArray[np.float32]] = {}
+        for column, name in enumerate(self._outputs):
+            values = [self._checked(name, outputs[column], count) for count, outputs in parts]
+            raw[name] = values[0] if len(values) == 1 else np.concatenate(values)  # one chunk: no copy
         return self._result(raw, pixels)
 
+    def _checked(self, name: str, value: NDArray[np.float32], count: int) -> NDArray[np.float32]:
+        """One output of one chunk as (count, width), or IncompatibleModelError if its size is wrong."""
+        width = self._widths[name]
+        if value.size != count * width:
+            raise IncompatibleModelError(f"{self.path}: encoder output {name!r} has shape {value.shape}, "
+                                         f"expected {(count, width) if name != REALNESS else (count,)}")
+        return value.reshape(count, width)
+
     def _result(self, raw: dict[str, NDArray[np.float32]], pixels: NDArray[np.uint8]) -> InferResult:
+        # Few numpy calls on purpose: at batch 1 each costs about as much as a small layer of the network.
         n, sizes = len(pixels), self.spec.categorical_sizes
-        codes = np.empty((n, len(sizes)), dtype=np.int64)
         probabilities, digits = np.zeros((n, 0), dtype=np.float32), np.full(n, -1, dtype=np.int64)
-        if sizes:  # slices and in-place ops: a few numpy calls, since batch-1 latency is mostly Python overhead
-            logits, start = raw[CATEGORICAL_LOGITS], 0
-            for column, size in enumerate(sizes):
-                codes[:, column] = logits[:, start:start + size].argmax(axis=1)
-                start += size
-            digit_logits = logits[:, :sizes[0]].astype(np.float64)
-            shifted = np.exp(digit_logits - digit_logits.max(axis=1, keepdims=True))
-            shifted /= shifted.sum(axis=1, keepdims=True)  # softmax over the digit code's values
-            probabilities = np.empty((n, sizes[0]), dtype=np.float32)
-            probabilities[:, list(self.code_to_digit)] = shifted  # column code_to_digit[k] <- code k
-            digits = np.asarray(self.code_to_digit, dtype=np.int64)[codes[:, 0]]
+        if not sizes:
+            codes = np.empty((n, 0), dtype=np.int64)
+        else:
+            logits = raw[CATEGORICAL_LOGITS]
+            codes = np.stack([chunk.argmax(axis=1) for chunk in np.split(logits, self._code_ends, axis=1)], axis=1) \
+                if len(sizes) > 1 else logits.argmax(axis=1)[:, None]
+            digit_logits = logits[:, : sizes[0]]
+            probabilities = np.exp(digit_logits - digit_logits.max(axis=1, keepdims=True))
+            probabilities /= probabilities.sum(axis=1, keepdims=True)  # softmax over the digit code's values
+            if self._digit_columns is not None:  # column d <- the code that stands for digit d
+                probabilities = probabilities[:, self._digit_columns]
+            digits = self._digit_of_code[codes[:, 0]]
         log_std = raw.get(CONTINUOUS_LOG_STD)
         return InferResult(
             digits=digits, probabilities=probabilities, codes=codes,
             continuous=raw.get(CONTINUOUS_MEAN, np.zeros((n, 0), dtype=np.float32)),
-            continuous_std=None if log_std is None else np.exp(log_std).astype(np.float32),
+            continuous_std=None if log_std is None else np.exp(log_std),
             realness=raw[REALNESS][:, 0], images=pixels)

@@ -43,11 +43,15 @@ class Session:
                 raise IncompatibleModelError(f"{name}: input {node.name!r} must be a float tensor, got {node.type}")
             self.inputs[node.name] = tuple(node.shape)
             self._dtypes[node.name] = _DTYPES[node.type]
+        self._float32 = all(output.type == "tensor(float)" for output in session.get_outputs())
 
     def run(self, outputs: Sequence[str], feeds: Mapping[str, NDArray[np.float32]]) -> list[NDArray[np.float32]]:
         """Run the named outputs on float32 feeds (cast to the model's input dtype); outputs come back float32."""
         cast = {name: np.ascontiguousarray(value, dtype=self._dtypes[name]) for name, value in feeds.items()}
-        return [np.asarray(value, dtype=np.float32) for value in self._session.run(list(outputs), cast)]
+        results = self._session.run(outputs, cast)
+        if self._float32:  # the usual case: nothing to convert
+            return results  # type: ignore[no-any-return]
+        return [np.asarray(value, dtype=np.float32) for value in results]
 
 
 def chunks(count: int, size: int) -> Iterator[slice]:

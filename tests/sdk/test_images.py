@@ -13,7 +13,7 @@ from hypothesis.extra.numpy import arrays
 from PIL import Image, ImageDraw
 
 from infogan_sdk.images import from_model, read_images, to_model
-from infogan_sdk.preprocess import is_mnist_form, normalise
+from infogan_sdk.preprocess import border, has_light_background, is_mnist_form, normalise
 
 SIZE = (28, 28)
 
@@ -150,3 +150,17 @@ def test_blank_image_becomes_black_with_a_warning(caplog: pytest.LogCaptureFixtu
         out = normalise(np.full((50, 50), 255, np.uint8), SIZE)
     assert out.max() == 0 and out.shape == SIZE
     assert "no ink" in caplog.text
+
+
+@pytest.mark.parametrize("shape", [(28, 28), (5, 28, 28), (3, 64, 40), (2, 4, 1, 9)])
+def test_light_background_check_agrees_with_the_border_median(shape):
+    """The fast count ("most of the border is light") equals "the border's median > 127" off exact ties."""
+    rng = np.random.default_rng(sum(shape))
+    images = rng.choice(np.array([0, 90, 127, 128, 200, 255], dtype=np.uint8), size=(200, *shape))
+    ring = border(images)
+    median_says = np.median(ring, axis=-1) > 127
+    tie = (ring > 127).sum(axis=-1) * 2 == ring.shape[-1]
+    fast = has_light_background(images)
+    assert fast.shape == images.shape[:-2]
+    assert np.array_equal(fast[~tie], median_says[~tie]) and (~tie).sum() > 100
+    assert not fast[tie].any()  # a tie counts as a dark border: the image passes through unchanged
