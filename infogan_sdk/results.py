@@ -7,7 +7,7 @@ The arrays are made read-only, so a result cannot change after the fact; copy on
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -18,8 +18,7 @@ from infogan_sdk.images import to_pil
 
 
 def _freeze(result: object) -> None:
-    for field in fields(result):  # type: ignore[arg-type]
-        value = getattr(result, field.name)
+    for value in vars(result).values():  # the dataclass's fields (vars: a few us cheaper than fields())
         if isinstance(value, np.ndarray):
             value.setflags(write=False)
 

@@ -1,0 +1,70 @@
+"""Augmentations and the consistency loss (train/augment.py), and their use in the training loop."""
+
+import json
+from dataclasses import replace
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+import train.loop
+from infogan_sdk.spec import LatentSpec
+from train.augment import MAX_ROTATION, consistency_loss, distorted
+from train.config import TrainConfig, architecture
+
+
+def test_distorted_keeps_blank_paper_blank_and_moves_ink_within_the_ranges():
+    blank = torch.full((8, 1, 28, 28), -1.0)
+    assert torch.equal(distorted(blank, -1.0, torch.Generator().manual_seed(0)), blank)
+    bar = torch.full((400, 1, 28, 28), -1.0)
+    bar[:, :, 4:24, 13:15] = 1.0  # a vertical stroke through the centre
+    moved = distorted(bar, -1.0, torch.Generator().manual_seed(1))
+    assert moved.shape == bar.shape and moved.min() >= -1.0 - 1e-6 and moved.max() <= 1.0 + 1e-6
+    ink = (moved + 1).clamp(min=0)[:, 0]  # (N, 28, 28) ink weights
+    total = ink.sum(dim=(1, 2))
+    rows, columns = torch.arange(28.0), torch.arange(28.0)
+    centre_x = (ink.sum(dim=1) * columns).sum(dim=1) / total
+    centre_y = (ink.sum(dim=2) * rows).sum(dim=1) / total
+    # 3 px of the sampling grid, magnified by at most 1 / 0.85 scale and the shear: under 4.5 px on the image
+    assert (centre_x - 13.5).abs().max() <= 4.5 and (centre_y - 13.5).abs().max() <= 4.5
+    assert (centre_x - 13.5).abs().max() > 1.5  # ...and they happen
+    kept = total / (bar + 1).sum(dim=(1, 2, 3))  # ink after / before: area scales by 0.85^2 .. 1.15^2, and resampling
+    assert 0.55 < float(kept.min()) and float(kept.max()) < 1.5
+    assert MAX_ROTATION < 0.4  # a 6 must not turn into a 9
+
+
+def test_distorted_is_a_function_of_the_generator_state():
+    images = torch.rand(4, 1, 28, 28) * 2 - 1
+    first = distorted(images, -1.0, torch.Generator().manual_seed(3))
+    assert torch.equal(first, distorted(images, -1.0, torch.Generator().manual_seed(3)))
+    assert not torch.equal(first, distorted(images, -1.0, torch.Generator().manual_seed(4)))
+
+
+def test_consistency_loss_uses_only_confident_readings_as_targets():
+    plain = torch.tensor([[9.0, 0.0, 0.0], [0.1, 0.0, 0.0], [0.0, 0.0, 8.0]])  # rows 0 and 2 confident
+    distorted_logits = torch.randn(3, 3, requires_grad=True)
+    loss, fraction = consistency_loss(plain, distorted_logits, threshold=0.95)
+    expected = (F.cross_entropy(distorted_logits[[0, 2]], torch.tensor([0, 2]), reduction="sum")) / 3
+    assert torch.allclose(loss, expected) and fraction.item() == pytest.approx(2 / 3)
+    loss.backward()
+    assert torch.count_nonzero(distorted_logits.grad[1]) == 0  # the unsure row teaches nothing
+    nothing, none = consistency_loss(torch.zeros(3, 3), distorted_logits, threshold=0.95)
+    assert nothing.item() == 0 and none.item() == 0
+
+
+@pytest.mark.parametrize("mode", ["unsupervised", "semi-supervised"])
+def test_consistency_weight_changes_training_and_is_logged(tmp_path, mode):
+    config = TrainConfig(mode=mode, data="fake", fake_size=128, batch_size=16, epochs=1, max_steps=4, log_every=1,
+                         labels_per_class=2, labelled_batch=8)
+    model = architecture("tiny", LatentSpec())
+    plain = train.loop.train(model, config, tmp_path / "plain", device="cpu")
+    # threshold 0: every reading is a target, so the loss is active from the first step
+    consistent = train.loop.train(model, replace(config, consistency_weight=1.0, consistency_threshold=0.0),
+                                  tmp_path / "consistent", device="cpu")
+    records = [json.loads(line) for line in (tmp_path / "consistent" / "metrics.jsonl").read_text().splitlines()]
+    assert all(r["consistency_ce"] > 0 and r["confident_fraction"] == 1.0 for r in records)
+    before = torch.load(plain, weights_only=False)["discriminator"]
+    after = torch.load(consistent, weights_only=False)["discriminator"]
+    assert any(not torch.equal(before[name], after[name]) for name in before)
+    off = [json.loads(line) for line in (tmp_path / "plain" / "metrics.jsonl").read_text().splitlines()]
+    assert all(r["consistency_ce"] == 0 for r in off)
