@@ -51,8 +51,9 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
         raise verify.VerificationError(f"export maps the first categorical code to the 10 digits, but this model's "
                                        f"first categorical code has {spec.digit_code_size} values")
     generator, discriminator = build(model_config, seed=0)
-    generator.load_state_dict(state["generator"])
-    discriminator.load_state_dict(state["discriminator"])
+    averages = state.get("averages")  # trained with --average-decay: the averaged weights are the model
+    generator.load_state_dict((averages or state)["generator"])
+    discriminator.load_state_dict((averages or state)["discriminator"])
     generator.eval()
     discriminator.eval()
     g_graph, e_graph = GeneratorGraph(generator, spec), EncoderGraph(discriminator, model_config.learn_std)
@@ -137,7 +138,8 @@ def _training_record(state: dict[str, Any]) -> dict[str, Any]:
             "epochs": state.get("epoch"), "model_config": state["model_config"].to_dict(),
             "train_config": config.to_dict(), "data_sha256": state.get("data_sha256"),
             "command": state.get("command"), "world_size": state.get("world_size"),
-            "code_version": state.get("code_version"), "evaluation_during_training": state.get("evaluation")}
+            "code_version": state.get("code_version"), "evaluation_during_training": state.get("evaluation"),
+            "weights": f"moving average (decay {config.average_decay})" if state.get("averages") else "last step"}
 
 
 def _versions() -> dict[str, str]:

@@ -26,7 +26,7 @@ from train.loop import train
 INT_OPTIONS = ("batch_size", "labels_per_class", "labelled_batch", "label_shift", "max_steps", "checkpoint_every",
                "log_every")
 FLOAT_OPTIONS = ("generator_lr", "discriminator_lr", "categorical_weight", "continuous_weight", "supervised_weight",
-                 "consistency_weight", "consistency_threshold")
+                 "consistency_weight", "consistency_threshold", "average_decay")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:

@@ -69,6 +69,8 @@ class TrainConfig:
     label_shift: int = 0  # semi-supervised: shift each labelled image by up to this many pixels (augmentation)
     consistency_weight: float = 0.0  # Q's reading of distorted real images vs the plain ones (0: off, as in the paper)
     consistency_threshold: float = 0.95  # only confident readings of the plain image are targets
+    average_decay: float = 0.0  # > 0: also keep an exponential moving average of G and D weights (e.g. 0.999),
+    # which the per-epoch evaluation and export use; it smooths the epoch-to-epoch jitter of GAN training
     seed: int = 0
     data: str = "mnist"  # "mnist" or "fake" (tiny synthetic data for dry runs)
     fake_size: int = 512  # images in the fake data set
@@ -81,6 +83,8 @@ class TrainConfig:
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
         if self.batch_size < 1 or self.epochs < 1:
             raise ValueError(f"batch_size and epochs must be >= 1, got {self.batch_size}, {self.epochs}")
+        if not 0.0 <= self.average_decay < 1.0:
+            raise ValueError(f"average_decay must be in [0, 1), got {self.average_decay}")
         if self.data not in ("mnist", "fake"):
             raise ValueError(f"data must be 'mnist' or 'fake', got {self.data!r}")
 

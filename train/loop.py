@@ -9,6 +9,7 @@ averaged with an all-reduce before each optimiser step.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import time
@@ -101,6 +102,7 @@ def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, d
     opt_g = torch.optim.Adam(generator.parameters(), lr=config.generator_lr, betas=config.betas, fused=True)
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=config.discriminator_lr, betas=config.betas, fused=True)
     step = 0
+    averages: dict[str, dict[str, torch.Tensor]] | None = None
     if resume and (out / CHECKPOINT_NAME).exists():
         state = load_checkpoint(out / CHECKPOINT_NAME)
         # Only the run's length and bookkeeping may change on resume (extend a run with more --epochs);
@@ -113,9 +115,14 @@ def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, d
         opt_g.load_state_dict(state["optimizer_g"])
         opt_d.load_state_dict(state["optimizer_d"])
         step = state["step"]
+        averages = state.get("averages")
+        if averages is not None:
+            averages = {net: {k: v.to(torch_device) for k, v in weights.items()} for net, weights in averages.items()}
         _truncate_metrics(out / METRICS_NAME, step)
         logger.info("resumed %s at step %d", out, step)
 
+    if config.average_decay and averages is None:
+        averages = {"generator": _copy_state(generator), "discriminator": _copy_state(discriminator)}
     data = load_data(config, data_dir)
     if torch_device.type == "cuda":  # MNIST is 47 MB: keep it on the GPU, no per-step copies
         data = replace(data, images=data.images.to(torch_device), labels=data.labels.to(torch_device),
@@ -192,6 +199,9 @@ def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, d
         distributed.average_gradients(generator)
         opt_g.step()
         distributed.sync_buffers(generator, discriminator)
+        if averages is not None:
+            _update_average(averages["generator"], generator, config.average_decay)
+            _update_average(averages["discriminator"], discriminator, config.average_decay)
         step += 1
 
         # ---- bookkeeping: log, checkpoint, end-of-epoch samples and evaluation ----
@@ -208,8 +218,9 @@ def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, d
                       "consistency_ce": consistency.item(), "confident_fraction": confident.item(),
                       "images_per_second": (step - started_step) * config.batch_size / max(seconds, 1e-9)}
         if end_of_epoch and rank == 0:
-            save_png(sample_grid(generator, spec, noise), out / f"samples_epoch{epoch + 1:03d}.png")
-            record["test"] = _evaluate(discriminator, data, model_config)
+            shown_generator, shown_discriminator = _averaged(generator, discriminator, averages)
+            save_png(sample_grid(shown_generator, spec, noise), out / f"samples_epoch{epoch + 1:03d}.png")
+            record["test"] = _evaluate(shown_discriminator, data, model_config)
             logger.info("epoch %d step %d: %s", epoch + 1, step, {k: v for k, v in record.items() if k != "test"})
         if record and rank == 0:
             _append_metrics(out / METRICS_NAME, record)
@@ -218,11 +229,36 @@ def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, d
             save_checkpoint(out / CHECKPOINT_NAME, {
                 **meta, "step": step, "epoch": step / steps_per_epoch, "finished": step == total_steps,
                 "generator": generator.state_dict(), "discriminator": discriminator.state_dict(),
-                "optimizer_g": opt_g.state_dict(), "optimizer_d": opt_d.state_dict(),
+                "optimizer_g": opt_g.state_dict(), "optimizer_d": opt_d.state_dict(), "averages": averages,
                 "evaluation": record.get("test")})
     progress.close()
     distributed.barrier()  # every rank returns only once rank 0's checkpoint is on disk
     return out / CHECKPOINT_NAME
+
+
+def _copy_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {name: value.detach().clone() for name, value in module.state_dict().items()}
+
+
+def _update_average(average: dict[str, torch.Tensor], module: torch.nn.Module, decay: float) -> None:
+    """average <- decay * average + (1 - decay) * weights; integer buffers (BatchNorm's counter) are copied."""
+    with torch.no_grad():
+        for name, value in module.state_dict().items():
+            if value.is_floating_point():
+                average[name].lerp_(value, 1.0 - decay)
+            else:
+                average[name].copy_(value)
+
+
+def _averaged(generator: torch.nn.Module, discriminator: torch.nn.Module,
+              averages: dict[str, dict[str, torch.Tensor]] | None) -> tuple[torch.nn.Module, torch.nn.Module]:
+    """The networks to show and score: copies holding the averaged weights, or the networks themselves."""
+    if averages is None:
+        return generator, discriminator
+    copies = copy.deepcopy(generator), copy.deepcopy(discriminator)
+    copies[0].load_state_dict(averages["generator"])
+    copies[1].load_state_dict(averages["discriminator"])
+    return copies
 
 
 def _evaluate(discriminator: torch.nn.Module, data: Dataset, model_config: ModelConfig) -> dict[str, Any] | None:

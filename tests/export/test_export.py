@@ -152,3 +152,19 @@ def test_a_model_whose_first_code_is_not_ten_digits_is_refused(tmp_path):
     with pytest.raises(VerificationError, match="has 5 values"):
         export_checkpoint(checkpoint, tmp_path / "model")
     assert not (tmp_path / "model").exists()
+
+
+def test_averaged_weights_are_what_gets_exported(dry_checkpoint, tmp_path):
+    state = torch.load(dry_checkpoint, weights_only=True)
+    averaged = {net: {k: v.clone() for k, v in state[net].items()} for net in ("generator", "discriminator")}
+    averaged["discriminator"]["d_head.bias"] += 5.0  # realness moves by exactly +5 if these weights are used
+    state["averages"] = averaged
+    torch.save(state, tmp_path / "averaged.pt")
+    out = export_checkpoint(tmp_path / "averaged.pt", tmp_path / "averaged", mapping_images=1000)
+    plain = export_checkpoint(dry_checkpoint, tmp_path / "plain", mapping_images=1000)
+    images = np.random.default_rng(0).uniform(-1, 1, (4, 1, 28, 28)).astype(np.float32)
+    realness = [ort.InferenceSession(str(folder / "encoder.onnx"), providers=["CPUExecutionProvider"])
+                .run(["realness"], {"images": images})[0] for folder in (out, plain)]
+    np.testing.assert_allclose(realness[0] - realness[1], 5.0, atol=1e-4)
+    assert load_manifest(out).data["training"]["weights"].startswith("moving average")
+    assert load_manifest(plain).data["training"]["weights"] == "last step"

@@ -68,3 +68,24 @@ def test_consistency_weight_changes_training_and_is_logged(tmp_path, mode):
     assert any(not torch.equal(before[name], after[name]) for name in before)
     off = [json.loads(line) for line in (tmp_path / "plain" / "metrics.jsonl").read_text().splitlines()]
     assert all(r["consistency_ce"] == 0 for r in off)
+
+
+def test_weight_average_is_kept_resumed_exactly_and_exported(tmp_path):
+    config = TrainConfig(mode="semi-supervised", data="fake", fake_size=128, batch_size=16, epochs=2, log_every=4,
+                         labels_per_class=2, labelled_batch=8, average_decay=0.9)
+    model = architecture("tiny", LatentSpec())
+    state = torch.load(train.loop.train(model, config, tmp_path / "straight", device="cpu"), weights_only=True)
+    average, last = state["averages"]["discriminator"], state["discriminator"]
+    assert average.keys() == last.keys()
+    assert any(not torch.equal(average[k], last[k]) for k in last if last[k].is_floating_point())
+    # resuming restores the average too: stop after epoch 1, go on, and match the straight run bit for bit
+    train.loop.train(model, replace(config, epochs=1), tmp_path / "resumed", device="cpu")
+    resumed = torch.load(train.loop.train(model, config, tmp_path / "resumed", device="cpu", resume=True),
+                         weights_only=True)
+    for network in ("generator", "discriminator"):
+        assert all(torch.equal(resumed["averages"][network][k], v) for k, v in state["averages"][network].items())
+    off = torch.load(train.loop.train(model, replace(config, average_decay=0.0, epochs=1), tmp_path / "off",
+                                      device="cpu"), weights_only=True)
+    assert off["averages"] is None
+    with pytest.raises(ValueError, match="average_decay"):
+        replace(config, average_decay=1.0)
