@@ -69,8 +69,8 @@ class TrainConfig:
     label_shift: int = 0  # semi-supervised: shift each labelled image by up to this many pixels (augmentation)
     consistency_weight: float = 0.0  # Q's reading of distorted real images vs the plain ones (0: off, as in the paper)
     consistency_threshold: float = 0.95  # only confident readings of the plain image are targets
-    average_decay: float = 0.0  # > 0: also keep an exponential moving average of G and D weights (e.g. 0.999),
-    # which the per-epoch evaluation and export use; it smooths the epoch-to-epoch jitter of GAN training
+    average_decay: float = 0.0  # > 0: also keep an exponential moving average of G and D weights (e.g. 0.999;
+    # decay min(this, (1 + step) / (10 + step))), which the per-epoch evaluation and export use
     seed: int = 0
     data: str = "mnist"  # "mnist" or "fake" (tiny synthetic data for dry runs)
     fake_size: int = 512  # images in the fake data set

@@ -200,8 +200,10 @@ def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, d
         opt_g.step()
         distributed.sync_buffers(generator, discriminator)
         if averages is not None:
-            _update_average(averages["generator"], generator, config.average_decay)
-            _update_average(averages["discriminator"], discriminator, config.average_decay)
+            # warm-up: early on the average would mostly hold the random initial weights
+            decay = min(config.average_decay, (1 + step) / (10 + step))
+            _update_average(averages["generator"], generator, decay)
+            _update_average(averages["discriminator"], discriminator, decay)
         step += 1
 
         # ---- bookkeeping: log, checkpoint, end-of-epoch samples and evaluation ----
