@@ -24,6 +24,7 @@ import torch
 from export import verify
 from export.graphs import OPSET, EncoderGraph, GeneratorGraph, export_encoder, export_generator
 from infogan_sdk.manifest import FORMAT, FORMAT_VERSION, file_entry, write_manifest
+from train import leftovers
 from train.checkpoint import code_version, load_checkpoint
 from train.data import load_mnist
 from train.loop import to_pixels
@@ -66,7 +67,8 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    leftovers.remove_dead(out.parent, f".{out.name}.partial-")  # what a killed export of this folder left
+    work = Path(tempfile.mkdtemp(prefix=leftovers.prefix(f".{out.name}.partial-"), dir=out.parent))
     try:
         export_generator(generator, spec, work / "generator.onnx", exporter)
         export_encoder(discriminator, spec, model_config.learn_std, work / "encoder.onnx", exporter)

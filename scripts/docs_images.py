@@ -27,6 +27,8 @@ def _grid(images: np.ndarray, columns: int) -> Image.Image:
 
 def main() -> None:
     DOCS.mkdir(exist_ok=True)
+    for stale in DOCS.glob("mnist*.png"):  # both models' images; code names change with a model
+        stale.unlink()
     for name in ("mnist", "mnist-unsupervised"):
         generator = Generator(name, device="cpu")
         digits = np.tile(np.arange(10), 8)

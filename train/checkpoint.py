@@ -15,6 +15,7 @@ from typing import Any
 
 import torch
 
+from train import leftovers
 from train.config import ModelConfig, TrainConfig
 
 CHECKPOINT_NAME = "checkpoint.pt"
@@ -26,9 +27,13 @@ class CheckpointError(ValueError):
 
 
 def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
-    """Write `payload` to `path` atomically (temporary file, fsync, rename, fsync of the folder)."""
+    """Write `payload` to `path` atomically (temporary file, fsync, rename, fsync of the folder).
+
+    Temporaries that killed processes left beside `path` are removed first.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    leftovers.remove_dead(path.parent, path.name + ".")  # what a killed run left mid-save
+    handle, temporary = tempfile.mkstemp(prefix=leftovers.prefix(path.name + "."), suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
             torch.save({"checkpoint_version": CHECKPOINT_VERSION, **payload}, stream)

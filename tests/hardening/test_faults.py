@@ -136,6 +136,7 @@ def test_training_killed_at_random_points_resumes_to_the_uninterrupted_weights(r
             runs.append(tmp_path / f"run{len(runs)}")
     finish(start("train", *TRAIN_ARGS, "--out", str(runs[-1]), "--resume"))
     assert_same_weights(runs[-1] / "checkpoint.pt", reference)
+    assert temporaries(runs[-1]) == [], "the resumed run's saves did not clear what the killed ones left"
     tally.measure("train_kills", {"kills": kills, "runs_resumed_to_the_end": len(runs),
                                   "tmp_files_left": sum(len(temporaries(run)) for run in runs),
                                   "weights_equal_uninterrupted": True})
@@ -198,6 +199,7 @@ def test_export_killed_at_random_points_never_leaves_a_valid_looking_folder(refe
     leftovers = len(partial_folders(parent, name))
     finish(start("export", *arguments))
     assert check_target(target) == "complete", "an export after the kills did not succeed"
+    assert partial_folders(parent, name) == [], "the later export did not clear what the killed ones left"
     if LONG:  # re-exporting over an existing folder: killed at any point, the target stays a complete model
         for index in range(6):
             ready = export_trigger(TRIGGERS[index % len(TRIGGERS)], parent, name, rng)
