@@ -164,3 +164,15 @@ def test_light_background_check_agrees_with_the_border_median(shape):
     assert fast.shape == images.shape[:-2]
     assert np.array_equal(fast[~tie], median_says[~tie]) and (~tie).sum() > 100
     assert not fast[tie].any()  # a tie counts as a dark border: the image passes through unchanged
+
+
+@pytest.mark.parametrize("preprocess", ["auto", "none", "mnist"])
+def test_model_ready_batch_takes_the_fast_path_with_the_same_result(preprocess):
+    rng = np.random.default_rng(5)
+    batch = rng.integers(0, 256, (6, 28, 28), dtype=np.uint8)
+    batch[:, :2], batch[:, -2:], batch[:, :, :2], batch[:, :, -2:] = 0, 0, 0, 0  # dark borders: model-ready
+    batch[5] = 255 - batch[5]  # except one, dark ink on paper: "auto" normalises it
+    fast = read_images(batch, (28, 28), preprocess)
+    general = read_images(list(batch), (28, 28), preprocess)  # a list never takes the fast path
+    assert np.array_equal(fast, general) and fast.dtype == np.uint8
+    assert not np.shares_memory(fast, batch)
