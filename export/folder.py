@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 import os
 import platform
+import secrets
 import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -68,7 +68,9 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     leftovers.remove_dead(out.parent, f".{out.name}.partial-")  # what a killed export of this folder left
-    work = Path(tempfile.mkdtemp(prefix=leftovers.prefix(f".{out.name}.partial-"), dir=out.parent))
+    # mkdir, not mkdtemp: the finished folder gets the permissions of any new folder (umask), not 0700
+    work = out.parent / f"{leftovers.prefix(f'.{out.name}.partial-')}{secrets.token_hex(4)}"
+    work.mkdir()
     try:
         export_generator(generator, spec, work / "generator.onnx", exporter)
         export_encoder(discriminator, spec, model_config.learn_std, work / "encoder.onnx", exporter)

@@ -168,3 +168,9 @@ def test_averaged_weights_are_what_gets_exported(dry_checkpoint, tmp_path):
     np.testing.assert_allclose(realness[0] - realness[1], 5.0, atol=1e-4)
     assert load_manifest(out).data["training"]["weights"].startswith("moving average")
     assert load_manifest(plain).data["training"]["weights"] == "last step"
+
+
+def test_exported_folder_has_the_permissions_of_any_new_folder(exported, tmp_path):
+    reference = tmp_path / "plain-mkdir"
+    reference.mkdir()
+    assert exported.stat().st_mode & 0o777 == reference.stat().st_mode & 0o777  # not mkdtemp's 0700
