@@ -117,8 +117,9 @@ def _training(results: dict[str, Any]) -> list[str]:
         return []
     lines = ["", f"6. Training throughput (python -m train on MNIST, batch B = {rows[0]['batch']}, {rows[0]['mode']}, "
                  "median step after the first)",
-             f"   FLOPs/step = 3 F_G B + F_D (8B + 3L): F = forward FLOPs per image, L = {rows[0]['labelled_batch']} "
-             "labelled images",
+             "   FLOPs/step = 3 F_G B + F_D (8B + 3L + 3C): F = forward FLOPs per image, "
+             f"L = {rows[0]['labelled_batch']} labelled images, "
+             f"C = {rows[0].get('distorted_batch', 0)} distorted real images (consistency loss)",
              f"{'arch':<8} {'threads':>7} {'images/s':>9} {'GFLOP/step':>10} {'GFLOP/s':>8} {'ceiling':>8} "
              f"{'500/s needs':>11}  steps"]
     for row in rows:

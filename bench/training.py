@@ -10,8 +10,8 @@ which leaves out start-up, data loading and the first step (allocations, thread 
 FLOPs per step (forward FLOPs per image F_G and F_D from FlopCounterMode; a backward pass that computes input
 and weight gradients costs about 2x its forward, one that computes input gradients only about 1x):
     3 * F_G * B                 generator: forward + full backward
-  + 3 * F_D * (2 * B + L)       D step: real, fake and L labelled images (semi-supervised: labelled_batch, else 0),
-                                forward + full backward
+  + 3 * F_D * (2 * B + L + C)   D step: real, fake, L labelled images (semi-supervised: labelled_batch, else 0)
+                                and C distorted real ones (B with a consistency loss, else 0), forward + full backward
   + 2 * F_D * B                 G step: fake through D, forward + input gradients only (D's weights are frozen)
 The first layer's input gradient is counted but never computed for real images, so this slightly over-counts:
 the reported fraction of the ceiling is an upper bound.
@@ -51,8 +51,9 @@ def forward_flops(config: ModelConfig) -> dict[str, int]:
             "discriminator": torch_forward_flops(discriminator, torch.zeros(1, *spec.image_shape))}
 
 
-def step_flops(flops: dict[str, int], labelled: int) -> int:
-    return 3 * flops["generator"] * BATCH + flops["discriminator"] * (3 * (2 * BATCH + labelled) + 2 * BATCH)
+def step_flops(flops: dict[str, int], labelled: int, distorted: int = 0) -> int:
+    d_images = 2 * BATCH + labelled + distorted  # through D with weight gradients in the D step
+    return 3 * flops["generator"] * BATCH + flops["discriminator"] * (3 * d_images + 2 * BATCH)
 
 
 def training(model_config: ModelConfig, train_config: dict[str, Any], architectures: tuple[str, ...], threads: int,
@@ -60,13 +61,17 @@ def training(model_config: ModelConfig, train_config: dict[str, Any], architectu
     """One row per architecture: images/s over `steps` timed steps, and the GFLOP/s that makes."""
     mode = train_config.get("mode", "unsupervised")
     labelled = train_config.get("labelled_batch", 64) if mode == "semi-supervised" else 0
+    consistency = train_config.get("consistency_weight", 0.0)
+    distorted = BATCH if consistency else 0
     spec = model_config.latent
     options = ["--mode", mode, "--batch-size", str(BATCH), "--epochs", "1", "--max-steps", str(steps + 2),
                "--log-every", "1", "--threads", str(threads), "--device", "cpu", "--data-dir", str(data_dir),
                "--labels-per-class", str(train_config.get("labels_per_class", 10)),
                "--labelled-batch", str(labelled or 64), "--noise-size", str(spec.noise_size),
                "--categorical", ",".join(map(str, spec.categorical_sizes)), "--continuous", str(spec.n_continuous),
-               "--learned-std" if model_config.learn_std else "--fixed-std"]
+               "--learned-std" if model_config.learn_std else "--fixed-std",
+               "--label-shift", str(train_config.get("label_shift", 0)), "--consistency-weight", str(consistency),
+               "--average-decay", str(train_config.get("average_decay", 0.0))]
     rows = []
     for name in architectures:
         network = architecture(name, spec, learn_std=model_config.learn_std)
@@ -74,11 +79,12 @@ def training(model_config: ModelConfig, train_config: dict[str, Any], architectu
         elapsed = np.array([r["step"] * BATCH / r["images_per_second"] for r in records])
         images_per_s = BATCH / float(np.median(np.diff(elapsed)))
         flops = forward_flops(network)
-        gflops = images_per_s / BATCH * step_flops(flops, labelled) / 1e9
+        gflops = images_per_s / BATCH * step_flops(flops, labelled, distorted) / 1e9
         rows.append({"architecture": name, "is_the_models": network == model_config, "threads": threads,
-                     "mode": mode, "batch": BATCH, "labelled_batch": labelled, "timed_steps": len(elapsed) - 1,
+                     "mode": mode, "batch": BATCH, "labelled_batch": labelled, "distorted_batch": distorted,
+                     "timed_steps": len(elapsed) - 1,
                      "images_per_s": images_per_s, "forward_flops_per_image": flops,
-                     "flops_per_step": step_flops(flops, labelled), "gflops": gflops})
+                     "flops_per_step": step_flops(flops, labelled, distorted), "gflops": gflops})
     return rows
 
 

@@ -63,6 +63,8 @@ def test_onnx_count_agrees_with_torch_flop_counter() -> None:
     assert model_flops(MNIST / "encoder.onnx") == flops["discriminator"] == 5_086_720
     # G: forward + full backward; D step: 2B + L images, forward + full backward; G step: B images, input grads only
     assert training.step_flops(flops, labelled=64) == 3 * 5_055_488 * 128 + 5_086_720 * (3 * (2 * 128 + 64) + 2 * 128)
+    with_consistency = training.step_flops(flops, labelled=64, distorted=128)  # one more D pass, fully trained
+    assert with_consistency - training.step_flops(flops, labelled=64) == 3 * 5_086_720 * 128
 
 
 def test_weights_copied_by_name_pass_parity_and_a_wrong_weight_fails() -> None:
