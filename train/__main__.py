@@ -53,10 +53,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     std.add_argument("--learned-std", action="store_true", help="continuous codes: Q also predicts a log-std")
     std.add_argument("--fixed-std", action="store_true", help="continuous codes: std fixed at 1 (the default)")
     loop = parser.add_argument_group("training")
-    for name in INT_OPTIONS:
-        loop.add_argument("--" + name.replace("_", "-"), type=int, default=getattr(defaults, name))
-    for name in FLOAT_OPTIONS:
-        loop.add_argument("--" + name.replace("_", "-"), type=float, default=getattr(defaults, name))
+    for names, kind in ((INT_OPTIONS, int), (FLOAT_OPTIONS, float)):
+        for name in names:  # each field's meaning is documented once, beside it in train/config.py
+            loop.add_argument("--" + name.replace("_", "-"), type=kind, default=getattr(defaults, name),
+                              help=f"TrainConfig.{name} in train/config.py (default %(default)s)")
     return parser.parse_args(argv)
 
 
