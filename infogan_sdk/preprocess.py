@@ -40,8 +40,8 @@ def _ring_indices(height: int, width: int) -> NDArray[np.intp]:
 def has_light_background(images: NDArray[Any]) -> NDArray[np.bool_]:
     """(..., H, W) -> (...): True where most of the border is light (> 127), i.e. dark ink on paper.
 
-    A count rather than a median: the same answer except on an exact tie, and ten times cheaper, which
-    matters because every 28x28 image goes through this check on the way into the encoder.
+    A count rather than a median: the same answer except on an exact tie, and about 5x cheaper (5 vs 26 us
+    for one 28x28 border), which matters because every image goes through this check into the encoder.
     """
     ring = border(images)
     return np.asarray(2 * (ring > 127).sum(axis=-1) > ring.shape[-1])
