@@ -26,7 +26,7 @@ from train.loop import train
 INT_OPTIONS = ("batch_size", "labels_per_class", "labelled_batch", "label_shift", "max_steps", "checkpoint_every",
                "log_every")
 FLOAT_OPTIONS = ("generator_lr", "discriminator_lr", "categorical_weight", "continuous_weight", "supervised_weight",
-                 "consistency_weight", "consistency_threshold", "average_decay")
+                 "consistency_weight", "consistency_threshold", "average_decay", "morph_probability")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -57,6 +57,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         for name in names:  # each field's meaning is documented once, beside it in train/config.py
             loop.add_argument("--" + name.replace("_", "-"), type=kind, default=getattr(defaults, name),
                               help=f"TrainConfig.{name} in train/config.py (default %(default)s)")
+    loop.add_argument("--robust-views", action="store_true", help="TrainConfig.robust_views in train/config.py")
     return parser.parse_args(argv)
 
 
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     spec = LatentSpec(noise_size=args.noise_size, categorical_sizes=categorical, n_continuous=args.continuous)
     model_config = architecture("tiny" if args.dry_run else args.arch, spec, learn_std=args.learned_std)
     options = {name: getattr(args, name) for name in INT_OPTIONS + FLOAT_OPTIONS}
-    config = TrainConfig(mode=args.mode, epochs=args.epochs, seed=args.seed, **options)
+    config = TrainConfig(mode=args.mode, epochs=args.epochs, seed=args.seed, robust_views=args.robust_views, **options)
     if args.dry_run:
         config = replace(config, data="fake", epochs=1, batch_size=min(config.batch_size, 32),
                          max_steps=config.max_steps or 6, labelled_batch=16, labels_per_class=2, log_every=2)

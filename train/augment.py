@@ -62,3 +62,47 @@ def consistency_loss(plain_logits: torch.Tensor, distorted_logits: torch.Tensor,
     mask = (confidence >= threshold).float()
     loss = (F.cross_entropy(distorted_logits, target, reduction="none") * mask).mean()
     return loss, mask.mean()
+
+
+# Degradations of real images, for a model that reads what users pass and has stroke thickness to learn.
+LOW_RESOLUTIONS = (8, 10, 12, 14)  # a degraded view may be reduced to one of these sizes and scaled back
+
+
+def morphed(pixels: torch.Tensor, background: float, rng: torch.Generator, probability: float) -> torch.Tensor:
+    """(N, 1, H, W) float images; each, with `probability`, thinned or thickened (even odds) by about 1 px.
+
+    Morpho-MNIST's global thinning/thickening, approximated by a grey-level erosion or dilation with a
+    3x3 square at twice the resolution (half a pixel off each side of every stroke). `background` is
+    blank paper's value: dilation grows what is brighter than it.
+    """
+    n = pixels.shape[0]
+    draws = torch.rand(n, generator=rng).to(pixels.device)
+    thicker = (torch.rand(n, generator=rng) < 0.5).to(pixels.device)
+    if probability <= 0:
+        return pixels
+    up = F.interpolate(pixels, scale_factor=2, mode="bilinear", align_corners=False)  # (N, 1, 2H, 2W)
+    dilated = F.avg_pool2d(F.max_pool2d(up, 3, stride=1, padding=1), 2)  # (N, 1, H, W)
+    # erosion = -dilation(-x); pad with blank paper so the border does not erode inwards as ink
+    padded = F.pad(up, (1, 1, 1, 1), value=background)
+    eroded = F.avg_pool2d(-F.max_pool2d(-padded, 3, stride=1), 2)
+    changed = torch.where(thicker[:, None, None, None], dilated, eroded)
+    return torch.where((draws < probability)[:, None, None, None], changed, pixels)
+
+
+def degraded(pixels: torch.Tensor, background: float, rng: torch.Generator) -> torch.Tensor:
+    """(N, 1, H, W) float images, each kept (1 in 5) or degraded as users' images are: thinned or thickened
+    (`morphed`), blurred (Gaussian, sigma 1 px), or reduced to one of LOW_RESOLUTIONS and scaled back."""
+    n, _, height, width = pixels.shape
+    kind = torch.randint(5, (n,), generator=rng).to(pixels.device)  # 0 keep, 1 thin/thick, 2 blur, 3-4 low-res
+    sizes = torch.randint(len(LOW_RESOLUTIONS), (n,), generator=rng).to(pixels.device)
+    out = torch.where((kind == 1)[:, None, None, None], morphed(pixels, background, rng, 1.0), pixels)
+    taps = torch.exp(-torch.arange(-2, 3, dtype=pixels.dtype, device=pixels.device) ** 2 / 2)
+    taps = taps / taps.sum()
+    blurred = F.conv2d(F.pad(pixels - background, (2, 2, 2, 2)), (taps[:, None] * taps[None, :])[None, None]) \
+        + background
+    out = torch.where((kind == 2)[:, None, None, None], blurred, out)
+    for index, size in enumerate(LOW_RESOLUTIONS):
+        small = F.interpolate(pixels, size=(size, size), mode="area")
+        back = F.interpolate(small, size=(height, width), mode="bilinear", align_corners=False)
+        out = torch.where(((kind >= 3) & (sizes == index))[:, None, None, None], back, out)
+    return out

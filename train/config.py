@@ -69,6 +69,8 @@ class TrainConfig:
     label_shift: int = 0  # semi-supervised: shift each labelled image by up to this many pixels (augmentation)
     consistency_weight: float = 0.0  # Q's reading of distorted real images vs the plain ones (0: off, as in the paper)
     consistency_threshold: float = 0.95  # only confident readings of the plain image are targets
+    robust_views: bool = False  # also degrade Q's distorted and labelled views (thin/thick, blur, low resolution)
+    morph_probability: float = 0.0  # thin or thicken each real image D sees with this probability (Morpho-MNIST)
     average_decay: float = 0.0  # > 0: also keep an exponential moving average of G and D weights (e.g. 0.999;
     # decay min(this, (1 + step) / (10 + step))), which the per-epoch evaluation and export use
     seed: int = 0
@@ -85,6 +87,8 @@ class TrainConfig:
             raise ValueError(f"batch_size and epochs must be >= 1, got {self.batch_size}, {self.epochs}")
         if not 0.0 <= self.average_decay < 1.0:
             raise ValueError(f"average_decay must be in [0, 1), got {self.average_decay}")
+        if not 0.0 <= self.morph_probability <= 1.0:
+            raise ValueError(f"morph_probability must be in [0, 1], got {self.morph_probability}")
         if self.data not in ("mnist", "fake"):
             raise ValueError(f"data must be 'mnist' or 'fake', got {self.data!r}")
 

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from train import distributed
-from train.augment import consistency_loss, distorted, shifted
+from train.augment import consistency_loss, degraded, distorted, morphed, shifted
 from train.checkpoint import CHECKPOINT_NAME, code_version, load_checkpoint, save_checkpoint
 from train.config import ModelConfig, TrainConfig
 from train.data import data_sha256, default_data_dir, fake_mnist, load_mnist
@@ -153,6 +153,8 @@ def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, d
         index = order[start : start + local_batch]
         rng = step_generator(config.seed, rank, step)
         real = to_pixels(data.images[index], model_config).to(torch_device)  # (B, 1, 28, 28)
+        if config.morph_probability:  # real strokes of varied thickness, for a code to learn it from
+            real = morphed(real, spec.pixel_range[0], rng, config.morph_probability)
         latent = sample_latent(spec, local_batch, rng, torch_device)
         fake = generator(latent.noise, latent.categorical, latent.continuous)  # (B, 1, 28, 28)
 
@@ -170,14 +172,20 @@ def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, d
         elif config.mode == "semi-supervised":
             pick = labelled[torch.randint(len(labelled), (config.labelled_batch,), generator=rng)]
             labelled_images = shifted(data.images[pick], config.label_shift, rng).to(torch_device)
-            _, labelled_logits, _, _ = discriminator(to_pixels(labelled_images, model_config))
+            labelled_pixels = to_pixels(labelled_images, model_config)
+            if config.robust_views:
+                labelled_pixels = degraded(labelled_pixels, spec.pixel_range[0], rng)
+            _, labelled_logits, _, _ = discriminator(labelled_pixels)
             supervised_loss = F.cross_entropy(labelled_logits[:, : spec.digit_code_size],
                                               data.labels[pick].to(torch_device))
         d_loss = d_loss + config.supervised_weight * supervised_loss
         consistency, confident = torch.zeros((), device=torch_device), torch.zeros((), device=torch_device)
         if config.consistency_weight and spec.digit_code_size:
             # Q should read a distorted real digit as it confidently reads the plain one (FixMatch-style)
-            _, distorted_logits, _, _ = discriminator(distorted(real, spec.pixel_range[0], rng))
+            view = distorted(real, spec.pixel_range[0], rng)
+            if config.robust_views:
+                view = degraded(view, spec.pixel_range[0], rng)
+            _, distorted_logits, _, _ = discriminator(view)
             consistency, confident = consistency_loss(real_categorical[:, : spec.digit_code_size],
                                                       distorted_logits[:, : spec.digit_code_size],
                                                       config.consistency_threshold)

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 import train.loop
 from infogan_sdk.spec import LatentSpec
-from train.augment import MAX_ROTATION, consistency_loss, distorted
+from train.augment import LOW_RESOLUTIONS, MAX_ROTATION, consistency_loss, degraded, distorted, morphed
 from train.config import TrainConfig, architecture
 
 
@@ -89,3 +89,49 @@ def test_weight_average_is_kept_resumed_exactly_and_exported(tmp_path):
     assert off["averages"] is None
     with pytest.raises(ValueError, match="average_decay"):
         replace(config, average_decay=1.0)
+
+
+def _bar(n: int, width: int = 3) -> torch.Tensor:
+    bar = torch.full((n, 1, 28, 28), -1.0)
+    bar[:, :, 4:24, 12 : 12 + width] = 1.0  # a vertical stroke, 20 px long
+    return bar
+
+
+def test_morphed_thins_or_thickens_strokes_by_about_one_pixel_and_keeps_paper_blank():
+    bar = _bar(200)
+    out = morphed(bar, -1.0, torch.Generator().manual_seed(0), probability=1.0)
+    ink = ((out + 1) / 2).sum(dim=(1, 2, 3)) / 20  # ink per row of the stroke: its width in px
+    assert set(torch.round(ink).tolist()) == {2.0, 4.0}  # 3 px -> 2 or 4 (plus the stroke's ends)
+    assert 60 < int((ink > 3).sum()) < 140  # even odds
+    half = morphed(bar, -1.0, torch.Generator().manual_seed(1), probability=0.5)
+    untouched = (half == bar).flatten(1).all(dim=1).float().mean()
+    assert 0.35 < float(untouched) < 0.65
+    blank = torch.full((4, 1, 28, 28), -1.0)
+    assert torch.equal(morphed(blank, -1.0, torch.Generator().manual_seed(2), 1.0), blank)
+    assert torch.equal(morphed(bar, -1.0, torch.Generator().manual_seed(3), 0.0), bar)
+
+
+def test_degraded_keeps_some_views_and_blurs_or_reduces_the_others():
+    bar = _bar(500)
+    out = degraded(bar, -1.0, torch.Generator().manual_seed(0))
+    assert out.shape == bar.shape and out.min() >= -1 - 1e-5 and out.max() <= 1 + 1e-5
+    kept = (out == bar).flatten(1).all(dim=1).float().mean()
+    assert 0.12 < float(kept) < 0.28  # 1 in 5 kept
+    grey = ((out > -0.9) & (out < 0.9)).flatten(1).sum(dim=1)  # blurred and reduced views have soft edges
+    assert float((grey > 20).float().mean()) > 0.4
+    assert torch.equal(degraded(bar, -1.0, torch.Generator().manual_seed(0)), out)  # a function of the state
+    assert min(LOW_RESOLUTIONS) == 8  # the robustness suite's hardest reduction
+
+
+def test_morph_and_robust_views_change_training_and_are_recorded(tmp_path):
+    config = TrainConfig(mode="semi-supervised", data="fake", fake_size=128, batch_size=16, epochs=1, max_steps=3,
+                         labels_per_class=2, labelled_batch=8, consistency_weight=1.0, consistency_threshold=0.0)
+    model = architecture("tiny", LatentSpec(n_continuous=3))
+    plain = torch.load(train.loop.train(model, config, tmp_path / "plain", device="cpu"), weights_only=False)
+    for name, changed in (("morph", replace(config, morph_probability=0.5)),
+                          ("robust", replace(config, robust_views=True))):
+        state = torch.load(train.loop.train(model, changed, tmp_path / name, device="cpu"), weights_only=False)
+        assert TrainConfig.from_dict(state["train_config"]) == changed  # export copies it into the manifest
+        assert any(not torch.equal(plain["discriminator"][k], v) for k, v in state["discriminator"].items())
+    with pytest.raises(ValueError, match="morph_probability"):
+        replace(config, morph_probability=1.5)
