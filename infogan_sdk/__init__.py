@@ -8,6 +8,7 @@
 Importing the package loads no model, creates no directory and never imports torch.
 """
 
+from infogan_sdk.dataset_files import write_dataset
 from infogan_sdk.encoder import Encoder
 from infogan_sdk.errors import (
     CorruptModelError,
@@ -16,7 +17,9 @@ from infogan_sdk.errors import (
     InfoGANError,
     InvalidInputError,
     ModelNotFoundError,
+    OutputExistsError,
 )
+from infogan_sdk.files import FileBatch
 from infogan_sdk.generator import Generator
 from infogan_sdk.loading import available_models
 from infogan_sdk.results import GenerateResult, InferResult
@@ -29,6 +32,7 @@ __all__ = [
     "CorruptModelError",
     "DeviceUnavailableError",
     "Encoder",
+    "FileBatch",
     "GenerateResult",
     "Generator",
     "IncompatibleModelError",
@@ -37,7 +41,9 @@ __all__ = [
     "InvalidInputError",
     "LatentSpec",
     "ModelNotFoundError",
+    "OutputExistsError",
     "__version__",
     "available_models",
     "environment",
+    "write_dataset",
 ]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from infogan_sdk.errors import IncompatibleModelError
+from infogan_sdk.files import FileBatch, expand, infer_files
 from infogan_sdk.images import ImageInput, read_images, to_model
 from infogan_sdk.loading import CHUNK_SIZE, DEFAULT_MODEL, ModelBase
 from infogan_sdk.results import InferResult
@@ -75,6 +76,20 @@ class Encoder(ModelBase):
             values = [self._checked(name, outputs[column], count) for count, outputs in parts]
             raw[name] = values[0] if len(values) == 1 else np.concatenate(values)  # one chunk: no copy
         return self._result(raw, pixels)
+
+    def infer_files(self, paths: Iterable[str | os.PathLike[str]], *, recursive: bool = False,
+                    chunk_size: int = 256, skip_errors: bool = False, preprocess: str = "auto") -> Iterator[FileBatch]:
+        """Read many image files lazily, `chunk_size` at a time: yields a FileBatch per chunk, in input order.
+
+        paths: files, folders (their image files, sorted; subfolders too with `recursive`) and globs.
+        skip_errors: record an unreadable file's error in its batch and go on, instead of raising
+        InvalidInputError naming it. Memory is bounded by the chunk, whatever the number of files.
+
+        >>> for batch in Encoder().infer_files(["scans/"], skip_errors=True):  # doctest: +SKIP
+        ...     print(batch.files, batch.errors, batch.result.digits if batch.result else None)
+        """
+        return infer_files(self, expand(paths, recursive), chunk_size=chunk_size, skip_errors=skip_errors,
+                           preprocess=preprocess)
 
     def _checked(self, name: str, value: NDArray[np.float32], count: int) -> NDArray[np.float32]:
         """One output of one chunk as (count, width), or IncompatibleModelError if its size is wrong."""

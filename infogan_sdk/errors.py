@@ -23,3 +23,11 @@ class InvalidInputError(InfoGANError, ValueError):
 
 class DeviceUnavailableError(InfoGANError, RuntimeError):
     """The requested device or execution provider cannot be used on this machine."""
+
+
+class OutputExistsError(InfoGANError, FileExistsError):
+    """An output path already exists and overwriting it was not asked for."""
+
+
+class MissingDependencyError(InfoGANError, ImportError):
+    """An optional integration (Parquet, Ray) was used without its package installed."""

@@ -71,6 +71,14 @@ def read_images(images: ImageInput | Sequence[ImageInput], size: tuple[int, int]
     return np.concatenate(stacks)  # always a new array: the caller's is never shared (results are read-only)
 
 
+
+def read_image(item: ImageInput, size: tuple[int, int], preprocess: str, where: str) -> NDArray[np.uint8]:
+    """One input (e.g. a path) -> uint8 (M, *size), as `read_images` does; errors name it as `where` ("input 7")."""
+    if not isinstance(preprocess, str) or preprocess not in PREPROCESS_MODES:
+        raise InvalidInputError(f"preprocess must be one of {list(PREPROCESS_MODES)}, got {preprocess!r}")
+    return _fit(_grayscale(item, where), size, preprocess, where)
+
+
 def _fit(images: NDArray[np.uint8], size: tuple[int, int], preprocess: str, where: str) -> NDArray[np.uint8]:
     """uint8 (M, H, W) -> (M, *size): pass through or normalise each image (vectorised check for big batches)."""
     if preprocess == "none" and images.shape[1:] != size:

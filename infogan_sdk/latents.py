@@ -111,12 +111,18 @@ def draw(spec: LatentSpec, n: int, seed: int | None, codes: NDArray[np.int64] | 
     for column, values in continuous.items():
         drawn_continuous[:, column] = values
     if noise is None:
-        shape = (n, spec.noise_size)
-        noise = rng.standard_normal(shape, dtype=np.float32) if spec.noise_distribution == "normal" \
-            else rng.uniform(-1.0, 1.0, shape).astype(np.float32)
+        noise = draw_noise(spec, rng, n)
     if len(noise) != n:  # one given row for all N
         noise = np.broadcast_to(noise, (n, spec.noise_size))
     return Latents(drawn_codes, drawn_continuous, np.ascontiguousarray(noise))
+
+
+def draw_noise(spec: LatentSpec, rng: np.random.Generator, n: int) -> NDArray[np.float32]:
+    """(n, noise_size) float32 from the spec's noise distribution: N(0, 1) or U(-1, 1)."""
+    shape = (n, spec.noise_size)
+    if spec.noise_distribution == "normal":
+        return rng.standard_normal(shape, dtype=np.float32)
+    return rng.uniform(-1.0, 1.0, shape).astype(np.float32)
 
 
 def _show(value: Any) -> str:

@@ -1,0 +1,113 @@
+"""Atomic outputs: a file or folder is written under a temporary name beside its target and renamed into
+place only when complete, so a failed, interrupted (Ctrl-C) or killed write never leaves a half-written one.
+
+A killed writer still leaves its temporary behind. Its name holds the writer's pid, and the next write to
+the same target removes the temporaries of processes that no longer run, never those of a live one (it may
+be writing right now). Checkpoints and exported model folders (train/, export/) use the same two helpers.
+"""
+
+from __future__ import annotations
+
+import glob
+import logging
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from infogan_sdk.errors import OutputExistsError
+
+logger = logging.getLogger(__name__)
+
+
+def prefix(stem: str) -> str:
+    """The name prefix of this process's temporaries for a target: `stem`, the pid, a dash."""
+    return f"{stem}{os.getpid()}-"
+
+
+def remove_dead(folder: Path, stem: str) -> list[Path]:
+    """Delete the temporaries `stem<pid>-...` in `folder` whose process is gone; returns what was removed."""
+    removed = []
+    for entry in folder.glob(glob.escape(stem) + "*"):
+        pid = entry.name[len(stem):].split("-", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        _remove(entry)
+        removed.append(entry)
+        logger.info("removed %s, left by a killed process (pid %s)", entry, pid)
+    return removed
+
+
+def check_new(target: Path, overwrite: bool) -> None:
+    """Raise OutputExistsError if `target` exists and `overwrite` is false."""
+    if not overwrite and (target.exists() or target.is_symlink()):
+        raise OutputExistsError(f"{target} already exists: expected a new path (pass overwrite=True, or "
+                                "--overwrite on the command line, to replace it)")
+
+
+@contextmanager
+def atomic_output(target: str | os.PathLike[str], folder: bool = False, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary path beside `target` (an empty folder when `folder`, else a file path not yet
+    created); when the block ends normally it is renamed to `target`, on any exception it is deleted.
+
+    Raises OutputExistsError when `target` exists and not `overwrite` (checked before and after the block).
+    """
+    target = Path(target)
+    check_new(target, overwrite)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stem = f".{target.name}."
+    remove_dead(target.parent, stem)
+    work = target.parent / f"{prefix(stem)}{secrets.token_hex(4)}.tmp"
+    if folder:
+        work.mkdir()
+    try:
+        yield work
+        check_new(target, overwrite)
+        _replace(work, target)
+    except BaseException:  # KeyboardInterrupt included: nothing half-written stays
+        _remove(work)
+        raise
+
+
+@contextmanager
+def scratch(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """A temporary working folder beside `target` (same file system), deleted when the block ends."""
+    target = Path(target)
+    work = target.parent / f"{prefix(f'.{target.name}.')}{secrets.token_hex(4)}.parts"
+    work.mkdir(parents=True)
+    try:
+        yield work
+    finally:
+        _remove(work)
+
+
+def _replace(work: Path, target: Path) -> None:
+    """Rename `work` to `target`; an existing folder `target` is removed only after the new one is in place."""
+    if work.is_dir() and target.exists():
+        old = target.parent / f"{prefix(f'.{target.name}.')}{secrets.token_hex(4)}.old"
+        os.replace(target, old)
+        os.replace(work, target)
+        _remove(old)
+        return
+    if target.is_dir():
+        raise OutputExistsError(f"{target} is a folder: expected a file path (or remove the folder)")
+    os.replace(work, target)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True

@@ -1,0 +1,87 @@
+"""What `infogan infer` prints: one row per file, as a table, CSV, JSON lines or one JSON array, streamed.
+
+Every row has the same keys: file, digit, probability, probabilities (one per digit), continuous
+({code name: value}), realness and error (None when the file was read; else the other values are None).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any, TextIO
+
+from infogan_sdk.files import FileBatch
+
+FORMATS = ("table", "csv", "jsonl", "json")
+Row = dict[str, Any]
+
+
+def rows(batch: FileBatch, names: Sequence[str]) -> Iterator[Row]:
+    """The rows of one chunk of files, in input order."""
+    result, read = batch.result, 0
+    for file, error in zip(batch.files, batch.errors, strict=True):
+        if error is not None or result is None:
+            yield {"file": file, "digit": None, "probability": None, "probabilities": None, "continuous": None,
+                   "realness": None, "error": error}
+            continue
+        digit = int(result.digits[read])
+        yield {"file": file, "digit": digit,
+               "probability": float(result.probabilities[read, digit]) if digit >= 0 else None,
+               "probabilities": [round(float(p), 6) for p in result.probabilities[read]],
+               "continuous": dict(zip(names, map(float, result.continuous[read]), strict=True)),
+               "realness": float(result.realness[read]), "error": None}
+        read += 1
+
+
+class RowWriter:
+    """Writes rows to `stream` in one of FORMATS as they come; `close()` ends a JSON array."""
+
+    def __init__(self, stream: TextIO, form: str, names: Sequence[str], digits: int) -> None:
+        """names: the continuous codes' names; digits: how many digit probabilities each row has."""
+        self._stream, self._form, self._names, self._digits = stream, form, list(names), digits
+        self._count, self._width = 0, 0
+        self._csv = csv.writer(stream) if form == "csv" else None
+
+    def write(self, chunk: list[Row]) -> None:
+        if not chunk:
+            return
+        if self._count == 0:
+            self._header(chunk)
+        for row in chunk:
+            self._write(row)
+            self._count += 1
+
+    def close(self) -> None:
+        if self._form == "json":
+            self._stream.write("[]\n" if self._count == 0 else "\n]\n")
+
+    def _header(self, chunk: list[Row]) -> None:
+        if self._form == "table":
+            self._width = max(len("file"), *(len(row["file"]) for row in chunk))  # the first chunk sets it
+            self._stream.write(f"{'file':<{self._width}}  digit  probability"
+                               + "".join(f"  {n:>9}" for n in self._names) + "  realness\n")
+        elif self._csv is not None:
+            self._csv.writerow(["file", "digit", "probability", *self._names, "realness",
+                                *(f"p{d}" for d in range(self._digits)), "error"])
+        elif self._form == "json":
+            self._stream.write("[\n")
+
+    def _write(self, row: Row) -> None:
+        if self._form == "jsonl":
+            self._stream.write(json.dumps(row) + "\n")
+        elif self._form == "json":
+            self._stream.write(("" if self._count == 0 else ",\n") + json.dumps(row))
+        elif self._csv is not None:
+            if row["error"]:
+                self._csv.writerow([row["file"], *[""] * (len(self._names) + 3 + self._digits), row["error"]])
+            else:
+                self._csv.writerow([row["file"], row["digit"], row["probability"], *row["continuous"].values(),
+                                    row["realness"], *row["probabilities"], ""])
+        elif row["error"]:
+            self._stream.write(f"{row['file']:<{self._width}}  error: {row['error']}\n")
+        else:
+            probability = "" if row["probability"] is None else f"{row['probability']:.3f}"
+            self._stream.write(f"{row['file']:<{self._width}}  {row['digit']:>5}  {probability:>11}"
+                               + "".join(f"  {v:>9.3f}" for v in row["continuous"].values())
+                               + f"  {row['realness']:>8.3f}\n")
