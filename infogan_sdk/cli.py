@@ -1,10 +1,14 @@
-"""`infogan` command line: a skin over the public API. Exit codes: 0 ok, 1 error, 2 bad arguments.
+"""`infogan` command line: a skin over the public API. Exit codes: 0 ok, 1 error, 2 bad arguments,
+3 infer --skip-errors read some files but not all (their rows carry the error).
 
     infogan generate --digit 7 --count 16 --seed 0 -o sevens.png
     infogan traverse --digit 3 --code rotation -o rotation.png
-    infogan infer seven.png three.jpg [--json]
+    infogan infer seven.png three.jpg scans/ "more/*.jpg" [--recursive] [--format csv -o digits.csv] [--skip-errors]
+    find scans -name '*.png' | infogan infer -          # "-": paths on stdin, one per line (or one image's bytes)
+    infogan dataset --per-digit 1000 --seed 0 -o digits.npz [--shard 0/4] [--continuous-range=-2,2]
     infogan info [--json]
     infogan bench [--batch 256] [--repeats 50] [--threads N] [--json]
+    infogan serve [--host 127.0.0.1] [--port 8000] [--model NAME ...] [--token T] [--cors-origin URL]
 
 Negative comma lists need "=": --values=-2,0,2 (argparse would read "-2,0,2" as an option).
 """
@@ -17,8 +21,9 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from infogan_sdk import commands
+from infogan_sdk import commands, commands_bulk
 from infogan_sdk.errors import InfoGANError
+from infogan_sdk.serve.config import ServeConfig  # the limits' defaults; imports no web library
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     generate = subcommands.add_parser("generate", parents=[_common()], help="generate digits into a grid PNG")
     generate.add_argument("--digit", type=_numbers(int), help="digit(s) 0-9, comma-separated (default random)")
-    generate.add_argument("--count", type=int, help="number of images (repeats a single digit)")
+    generate.add_argument("--count", type=int, help="number of images (cycles through the --digit values; for "
+                          "big labelled sets see infogan dataset)")
     generate.add_argument("--continuous", type=_numbers(float), help="every continuous code, e.g. --continuous=0.5,-1")
     generate.add_argument("--rotation", type=float, help="the continuous code named rotation")
     generate.add_argument("--width", type=float, help="the continuous code named width")
@@ -60,15 +66,41 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--seed", type=int, help="seed for everything not given (default: fresh randomness)")
         command.add_argument("-o", "--output", required=True, help="PNG file (with --separate: folder or NAME.png)")
         command.add_argument("--separate", action="store_true", help="one PNG per image instead of a grid")
+        command.add_argument("--overwrite", action="store_true", help="--separate: replace existing PNG files")
         command.add_argument("--columns", type=int, help="grid columns")
         command.add_argument("--padding", type=int, default=2, help="pixels between grid cells (default 2)")
 
     infer = subcommands.add_parser("infer", parents=[_common()], help="read the digit and codes of image files")
-    infer.add_argument("images", nargs="+", help="image files (any size, either polarity)")
+    infer.add_argument("images", nargs="+", help="image files (any size, either polarity), folders, globs, or - "
+                       "(stdin: paths one per line, or one image's bytes)")
+    infer.add_argument("-r", "--recursive", action="store_true", help="folders: also their subfolders; globs: **")
+    infer.add_argument("--format", choices=["table", "csv", "jsonl", "json"], default="table",
+                       help="output format (default table)")
+    infer.add_argument("-o", "--output", help="write the rows to this file (atomically) instead of stdout")
+    infer.add_argument("--skip-errors", action="store_true", help="record unreadable files as rows with their "
+                       "error and go on (exit code 3 if any)")
+    infer.add_argument("--chunk-size", type=_positive, default=256, help="files read at a time (default 256)")
+    infer.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     infer.add_argument("--preprocess", choices=["auto", "mnist", "none"], default="auto",
                        help="auto (default): MNIST-normalise unless already 28x28 white on black")
-    infer.add_argument("--json", action="store_true", help="JSON instead of a table")
-    infer.set_defaults(handler=commands.infer)
+    infer.add_argument("--json", action="store_true", help="same as --format json")
+    infer.set_defaults(handler=commands_bulk.infer)
+
+    dataset = subcommands.add_parser("dataset", parents=[_common()], help="write a labelled synthetic data set")
+    size = dataset.add_mutually_exclusive_group(required=True)
+    size.add_argument("--per-digit", type=_positive, help="images of each digit (balanced: image i is digit i %% 10)")
+    size.add_argument("--count", type=_positive, help="images, digits drawn at random")
+    dataset.add_argument("--seed", type=int, default=0, help="seed (default 0): the same seed, the same data set")
+    dataset.add_argument("--continuous-range", type=_range, action="append", metavar="[NAME=]LO,HI",
+                         help="range of the continuous codes (default the model's), or of one code; repeatable")
+    dataset.add_argument("--shard", type=_shard, default=(0, 1), metavar="I/K",
+                         help="write only part I of K (I from 0); the K parts together are the whole data set")
+    dataset.add_argument("-o", "--output", required=True, help="NAME.npz, NAME.parquet (needs pyarrow) or a folder "
+                         "(PNG files + labels.csv)")
+    dataset.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
+    dataset.add_argument("--compress", action="store_true", help=".npz: deflate the arrays")
+    dataset.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    dataset.set_defaults(handler=commands_bulk.dataset)
 
     info = subcommands.add_parser("info", parents=[_common()], help="model summary, providers and versions (doctor)")
     info.add_argument("--json", action="store_true", help="JSON instead of text")
@@ -81,6 +113,28 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--threads", type=_positive, help="onnxruntime intra-op threads (default: onnxruntime's)")
     bench.add_argument("--json", action="store_true", help="JSON instead of text")
     bench.set_defaults(handler=commands.bench)
+
+    # Not the common options: --model repeats here (several models); --device and -v as everywhere else.
+    serve = subcommands.add_parser("serve", help="HTTP API and web playground (needs the serve extra: "
+                                   "pip install 'infogan-sdk[serve]')")
+    serve.add_argument("--device", default=argparse.SUPPRESS, help="auto (default), cpu, cuda or cuda:N")
+    serve.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log more to stderr")
+    serve.add_argument("--model", action="append", dest="models", help="bundled model name or model folder; "
+                       "repeat to serve several, the first is the default (default mnist)")
+    serve.add_argument("--host", default=ServeConfig.host, help="address to bind (default 127.0.0.1: this machine "
+                       "only; 0.0.0.0 for every interface)")
+    serve.add_argument("--port", type=int, default=ServeConfig.port, help="port (default 8000)")
+    serve.add_argument("--threads", type=_positive, help="onnxruntime intra-op threads per session")
+    serve.add_argument("--token", help="bearer token required on /v1/ (default $INFOGAN_TOKEN; unset: no auth)")
+    serve.add_argument("--cors-origin", action="append", default=[], help="origin allowed to call the API from a "
+                       "browser, e.g. http://localhost:3000 (repeatable; default: CORS off)")
+    for flag, default, what in (("--max-body-bytes", ServeConfig.max_body_bytes, "request body size in bytes"),
+                                ("--max-images", ServeConfig.max_images, "images per /v1/infer request"),
+                                ("--max-pixels", ServeConfig.max_pixels, "pixels per uploaded image"),
+                                ("--max-generate", ServeConfig.max_generate, "images per generate/traverse call"),
+                                ("--max-concurrent", ServeConfig.max_concurrent, "requests in flight; more get 503")):
+        serve.add_argument(flag, type=_positive, default=default, help=f"limit: {what} (default {default})")
+    serve.set_defaults(handler=commands.serve)
     return parser
 
 
@@ -100,6 +154,23 @@ def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return int(text)
+
+
+def _range(text: str) -> tuple[str | None, tuple[float, float]]:
+    """argparse type for "LO,HI" or "NAME=LO,HI"."""
+    name, _, pair = text.rpartition("=")
+    values = _numbers(float)(pair)
+    if len(values) != 2:
+        raise argparse.ArgumentTypeError(f"expected LO,HI or NAME=LO,HI, got {text!r}")
+    return name or None, (values[0], values[1])
+
+
+def _shard(text: str) -> tuple[int, int]:
+    """argparse type for "I/K", 0 <= I < K."""
+    index, _, parts = text.partition("/")
+    if not (index.isdigit() and parts.isdigit()) or not int(index) < int(parts):
+        raise argparse.ArgumentTypeError(f"expected I/K with 0 <= I < K (e.g. 0/4), got {text!r}")
+    return int(index), int(parts)
 
 
 def _numbers(kind: Callable[[str], Any]) -> Callable[[str], list[Any]]:

@@ -17,10 +17,14 @@ from PIL import Image
 
 import infogan_sdk
 from infogan_sdk import Encoder, GenerateResult, Generator, InfoGANError
+from infogan_sdk.errors import OutputExistsError
 
 
 def generate(args: argparse.Namespace) -> int:
-    result = _generator(args).generate(digits=args.digit, count=args.count, continuous=args.continuous,
+    digits = args.digit
+    if digits and args.count and len(digits) > 1:  # --digit 0,...,9 --count 20000: 0..9 in turn, 2000 each
+        digits = [digits[index % len(digits)] for index in range(args.count)]
+    result = _generator(args).generate(digits=digits, count=args.count, continuous=args.continuous,
                                        rotation=args.rotation, width=args.width, seed=args.seed)
     return _write(result, args)
 
@@ -30,26 +34,6 @@ def traverse(args: argparse.Namespace) -> int:
     result = _generator(args).traverse(digit=args.digit, code=code, values=args.values, seed=args.seed)
     args.columns = args.columns or len(result)  # one row
     return _write(result, args)
-
-
-def infer(args: argparse.Namespace) -> int:
-    encoder = Encoder(args.model, device=args.device, variant=args.variant)
-    result = encoder.infer(list(args.images), preprocess=args.preprocess)
-    rows = [{"file": name, "digit": int(result.digits[i]),
-             "probability": float(result.probabilities[i, result.digits[i]]),
-             "probabilities": [round(float(p), 6) for p in result.probabilities[i]],
-             "continuous": dict(zip(encoder.continuous_names, map(float, result.continuous[i]), strict=True)),
-             "realness": float(result.realness[i])} for i, name in enumerate(args.images)]
-    if args.json:
-        print(json.dumps(rows, indent=2))
-        return 0
-    width = max(len("file"), *(len(name) for name in args.images))
-    print(f"{'file':<{width}}  digit  probability" + "".join(f"  {n:>9}" for n in encoder.continuous_names)
-          + "  realness")
-    for row in rows:
-        print(f"{row['file']:<{width}}  {row['digit']:>5}  {row['probability']:>11.3f}"
-              + "".join(f"  {v:>9.3f}" for v in row["continuous"].values()) + f"  {row['realness']:>8.3f}")
-    return 0
 
 
 def info(args: argparse.Namespace) -> int:
@@ -110,6 +94,23 @@ def bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def serve(args: argparse.Namespace) -> int:
+    """Run the HTTP API and playground until SIGTERM / Ctrl-C (the serve extra's fastapi and uvicorn, imported here)."""
+    try:
+        from infogan_sdk.serve.config import ServeConfig, token_from_environment
+        from infogan_sdk.serve.server import run
+    except ImportError as error:
+        raise InfoGANError(f"infogan serve needs the serve extra: pip install 'infogan-sdk[serve]' ({error})") \
+            from error
+    config = ServeConfig(models=tuple(args.models or [args.model]), host=args.host, port=args.port,
+                         device=args.device, threads=args.threads, token=token_from_environment(args.token),
+                         cors_origins=tuple(args.cors_origin), max_body_bytes=args.max_body_bytes,
+                         max_images=args.max_images, max_pixels=args.max_pixels, max_generate=args.max_generate,
+                         max_concurrent=args.max_concurrent)
+    run(config, log_level="info" if args.verbose else "warning")
+    return 0
+
+
 def _speed(call: Callable[[int], object], batch: int, repeats: int) -> dict[str, float]:
     """Median time of `repeats` batch-1 calls and of a tenth as many `batch` calls, after a warm-up call each."""
     medians = [statistics.median(timeit.repeat(functools.partial(call, size), repeat=count + 1, number=1)[1:])
@@ -129,11 +130,16 @@ def _write(result: GenerateResult, args: argparse.Namespace) -> int:
         print(output)
         return 0
     folder = output.suffix.lower() != ".png"
+    names = [f"{index:04d}_digit{digit}.png" for index, digit in enumerate(result.digits)]
+    paths = [output / name if folder else output.with_name(f"{output.stem}_{name}") for name in names]
+    if not args.overwrite:
+        existing = [path for path in paths if path.exists()]
+        if existing:
+            raise OutputExistsError(f"{len(existing)} of the {len(paths)} files exist, e.g. {existing[0]}: expected "
+                                    "new paths (pass --overwrite to replace them)")
     if folder:
         output.mkdir(parents=True, exist_ok=True)
-    for index, image in enumerate(result.to_pil()):
-        name = f"{index:04d}_digit{result.digits[index]}.png"
-        path = output / name if folder else output.with_name(f"{output.stem}_{name}")
+    for image, path in zip(result.to_pil(), paths, strict=True):
         _save(image, path)
         print(path)
     return 0

@@ -1,0 +1,63 @@
+"""The FastAPI application: models loaded once at start-up (lifespan), the guards, the routes and the playground."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+import infogan_sdk
+from infogan_sdk.serve import errors, routes
+from infogan_sdk.serve.config import ServeConfig
+from infogan_sdk.serve.guards import Guards
+from infogan_sdk.serve.registry import Registry
+
+logger = logging.getLogger(__name__)
+STATIC = Path(__file__).resolve().parent / "static"
+DESCRIPTION = """Generate MNIST digits from InfoGAN codes and read the codes of digit images.
+
+Errors are JSON `{"error": code, "detail": message}`. With a token (`--token` or `INFOGAN_TOKEN`) every `/v1/`
+endpoint needs `Authorization: Bearer <token>`; the health endpoints, this page and the playground do not.
+The ONNX contract for clients that skip the API: docs/SERVICE.md."""
+
+
+def create_app(config: ServeConfig | None = None) -> FastAPI:
+    """The service for `config` (default: the bundled "mnist" model). Models load when the app starts (lifespan)."""
+    settings = config or ServeConfig()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.startup_error = None
+        try:
+            app.state.registry.load(settings)
+        except Exception as error:
+            app.state.startup_error = error  # `run` re-raises it, so the CLI prints one line and exits 1
+            raise
+        yield
+        logger.info("shutting down")
+
+    app = FastAPI(title="infogan serve", version=infogan_sdk.__version__, description=DESCRIPTION, lifespan=lifespan)
+    app.state.config = settings
+    app.state.registry = Registry()
+    app.state.startup_error = None
+    errors.install(app)
+    app.include_router(routes.health)
+    app.include_router(routes.api)
+    app.add_api_route("/", playground, include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(Guards, config=settings)
+    if settings.cors_origins:  # outermost, so browser preflights are answered before the token check
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
+                           allow_headers=["Authorization", "Content-Type", "Accept"])
+    return app
+
+
+def playground() -> FileResponse:
+    """The web playground: draw a digit and watch it read; move the codes and watch a digit change."""
+    return FileResponse(STATIC / "index.html", media_type="text/html")

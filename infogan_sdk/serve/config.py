@@ -1,0 +1,58 @@
+"""What `infogan serve` runs with: the models, the address, the token and every limit (no web library here)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from infogan_sdk.errors import InvalidInputError
+from infogan_sdk.images import MAX_PIXELS
+
+TOKEN_VARIABLE = "INFOGAN_TOKEN"  # the bearer token, when --token is not given
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    """The service's settings; every limit refuses a request that is over it (413, 422 or 503), never queues it.
+
+    models: bundled names or model folders; the first is the default. threads: onnxruntime intra-op threads
+    per session (None: onnxruntime's default). token: bearer token guarding /v1/ (None: no auth).
+    cors_origins: origins allowed to call the API from a browser (empty: CORS off).
+    """
+
+    models: tuple[str, ...] = ("mnist",)
+    host: str = "127.0.0.1"  # loopback only, unless told otherwise
+    port: int = 8000
+    device: str = "auto"
+    threads: int | None = None
+    token: str | None = None
+    cors_origins: tuple[str, ...] = ()
+    max_body_bytes: int = 8 * 1024 * 1024  # request body (413 beyond)
+    max_images: int = 64  # images per /v1/infer request (413 beyond)
+    max_pixels: int = 2048 * 2048  # pixels per uploaded image, checked on the header before decoding
+    max_generate: int = 256  # images per /v1/generate or /v1/traverse call (422 beyond)
+    max_concurrent: int = 8  # /v1/ requests in flight; more are shed with 503 at once
+
+    def __post_init__(self) -> None:
+        if not self.models:
+            raise InvalidInputError("serve needs at least one model")
+        if len(set(self.models)) != len(self.models):
+            raise InvalidInputError(f"models must be unique, got {list(self.models)}")
+        limits = {"port": (self.port, 0, 65535), "max_body_bytes": (self.max_body_bytes, 1, 1 << 34),
+                  "max_images": (self.max_images, 1, 100_000), "max_pixels": (self.max_pixels, 1, MAX_PIXELS),
+                  "max_generate": (self.max_generate, 1, 100_000), "max_concurrent": (self.max_concurrent, 1, 10_000),
+                  "threads": (self.threads if self.threads is not None else 1, 1, 1024)}
+        for name, (value, low, high) in limits.items():
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise InvalidInputError(f"{name} must be an integer from {low} to {high}, got {value!r}")
+        if self.token is not None and (not self.token or not self.token.isprintable() or " " in self.token):
+            raise InvalidInputError("the token must be non-empty printable text without spaces")
+
+    @property
+    def default_model(self) -> str:
+        return self.models[0]
+
+
+def token_from_environment(given: str | None) -> str | None:
+    """--token if given, else $INFOGAN_TOKEN if set and non-empty, else None (no auth)."""
+    return given if given is not None else os.environ.get(TOKEN_VARIABLE) or None

@@ -1,0 +1,73 @@
+"""Every failure of the service as JSON `{"error": code, "detail": message}` with the right status; never a bare 500
+for bad input."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from infogan_sdk.errors import InfoGANError, InvalidInputError, ModelNotFoundError
+
+logger = logging.getLogger(__name__)
+
+NAMES = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
+         413: "too_large", 415: "unsupported_media_type", 422: "invalid_input", 503: "unavailable"}
+
+
+class ApiError(HTTPException):
+    """A refusal with a status, a short machine-readable code and a message for people."""
+
+    def __init__(self, status: int, detail: str, error: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(status_code=status, detail=detail, headers=headers)
+        self.error = error or NAMES.get(status, "error")
+
+
+def error_response(status: int, error: str, detail: str, headers: dict[str, str] | None = None,
+                   **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": error, "detail": detail, **extra}, status_code=status, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every exception into the JSON error shape."""
+    app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(InfoGANError, _sdk)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+async def _http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    error = exc.error if isinstance(exc, ApiError) else NAMES.get(exc.status_code, "error")
+    return error_response(exc.status_code, error, str(exc.detail), dict(exc.headers or {}))
+
+
+async def _validation(request: Request, exc: Exception) -> JSONResponse:
+    """Malformed JSON is a 400; JSON of the wrong shape or types is a 422 naming each field (never echoing input)."""
+    assert isinstance(exc, RequestValidationError)
+    problems = [{"loc": [str(part) for part in problem.get("loc", ())], "msg": str(problem.get("msg", "")),
+                 "type": str(problem.get("type", ""))} for problem in exc.errors()]
+    if any(problem["type"] == "json_invalid" for problem in problems):
+        return error_response(400, "bad_request", "the request body is not valid JSON")
+    detail = "; ".join(f"{'.'.join(problem['loc'])}: {problem['msg']}" for problem in problems[:10])
+    return error_response(422, "invalid_input", detail or "invalid request", problems=problems[:50])
+
+
+async def _sdk(request: Request, exc: Exception) -> JSONResponse:
+    """The SDK's message as the detail: bad input is 422, anything else the SDK raises is the server's fault."""
+    if isinstance(exc, InvalidInputError):
+        return error_response(422, "invalid_input", str(exc))
+    if isinstance(exc, ModelNotFoundError):
+        return error_response(404, "not_found", str(exc))
+    logger.error("model failure on %s: %s", request.url.path, exc)
+    return error_response(500, "model_error", str(exc))
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unexpected error on %s", request.url.path)  # a bug: logged with its traceback
+    return error_response(500, "internal_error", f"{type(exc).__name__} (logged on the server)")

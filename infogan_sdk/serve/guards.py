@@ -1,0 +1,83 @@
+"""The checks every request passes before any handler runs, as one ASGI middleware, cheapest first:
+bearer token (401), content type (415), declared body size (413), then a slot among the requests in flight (503).
+The body's real size is counted as it arrives, so a chunked upload cannot exceed the limit either."""
+
+from __future__ import annotations
+
+import hmac
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from infogan_sdk.serve.config import ServeConfig
+from infogan_sdk.serve.errors import ApiError, error_response
+
+API_PREFIX = "/v1/"
+CONTENT_TYPES = {"/v1/generate": ("application/json",), "/v1/traverse": ("application/json",),
+                 "/v1/infer": ("application/json", "multipart/form-data")}
+
+
+class Guards:
+    """ASGI middleware enforcing the token, the content types, the body limit and the concurrency limit."""
+
+    def __init__(self, app: ASGIApp, config: ServeConfig) -> None:
+        self.app = app
+        self.config = config
+        self.in_flight = 0  # /v1/ requests being handled; the event loop is one thread, so no lock is needed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        refusal = self._refusal(scope)
+        if refusal is not None:
+            await error_response(refusal.status_code, refusal.error, str(refusal.detail),
+                                 dict(refusal.headers or {}))(scope, receive, send)
+            return
+        if not scope["path"].startswith(API_PREFIX):
+            await self.app(scope, self._limited(receive), send)
+            return
+        if self.in_flight >= self.config.max_concurrent:  # shed load now rather than queue without bound
+            await error_response(503, "busy", f"the server is handling {self.in_flight} requests, its limit "
+                                 "(--max-concurrent); retry shortly", {"Retry-After": "1"})(scope, receive, send)
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, self._limited(receive), send)
+        finally:
+            self.in_flight -= 1
+
+    def _refusal(self, scope: Scope) -> ApiError | None:
+        headers, path = Headers(scope=scope), str(scope["path"])
+        token = self.config.token
+        if token is not None and path.startswith(API_PREFIX):
+            given = headers.get("authorization", "")
+            if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+                return ApiError(401, "this server needs 'Authorization: Bearer <token>' (--token or INFOGAN_TOKEN)",
+                                headers={"WWW-Authenticate": "Bearer"})
+        allowed = CONTENT_TYPES.get(path)
+        if scope["method"] == "POST" and allowed is not None:
+            kind = headers.get("content-type", "").split(";")[0].strip().lower()
+            if kind not in allowed:
+                return ApiError(415, f"{path} takes {' or '.join(allowed)}, got {kind or 'no content type'!r}")
+        length = headers.get("content-length")
+        if length is not None and not length.isdigit():
+            return ApiError(400, f"Content-Length must be a number of bytes, got {length[:40]!r}")
+        if length is not None and int(length) > self.config.max_body_bytes:
+            return ApiError(413, f"the request body ({length} bytes) is over the limit of "
+                            f"{self.config.max_body_bytes} bytes (--max-body-bytes)")
+        return None
+
+    def _limited(self, receive: Receive) -> Receive:
+        """`receive`, counting body bytes; past the limit it raises a 413 (the handlers answer it as JSON)."""
+        limit, seen = self.config.max_body_bytes, 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise ApiError(413, f"the request body is over the limit of {limit} bytes (--max-body-bytes)")
+            return message
+        return limited

@@ -1,0 +1,68 @@
+"""The models the service runs: one Generator and one Encoder per model, loaded once and shared by every request."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from infogan_sdk import Encoder, Generator, available_models
+from infogan_sdk.serve.config import ServeConfig
+from infogan_sdk.serve.describe import describe_model
+from infogan_sdk.serve.errors import ApiError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    name: str
+    generator: Generator
+    encoder: Encoder
+    description: dict[str, Any]
+
+
+class Registry:
+    """Loaded models by name; `ready` once every model is loaded and has answered one warm-up call."""
+
+    def __init__(self) -> None:
+        self._models: dict[str, LoadedModel] = {}
+        self._default = ""
+        self.ready = False
+
+    def load(self, config: ServeConfig) -> None:
+        """Load every configured model (raises the SDK's errors), then warm each up with one generate + infer."""
+        started = time.perf_counter()
+        for model in config.models:
+            name = model if model in available_models() else Path(model).name
+            if name in self._models:
+                raise ApiError(422, f"two models are both named {name!r}; give folders with different names")
+            generator = Generator(model, device=config.device, threads=config.threads)
+            encoder = Encoder(model, device=config.device, threads=config.threads)
+            self._models[name] = LoadedModel(name, generator, encoder, describe_model(name, generator, encoder))
+            self._default = self._default or name
+        for loaded in self._models.values():  # the first runs allocate and pick kernels: not on a user's request
+            loaded.encoder.infer(loaded.generator.generate(count=1, seed=0).images)
+        self.ready = True
+        logger.info("serving %s (loaded and warmed up in %.2f s)", ", ".join(self._models),
+                    time.perf_counter() - started)
+
+    def get(self, name: str | None) -> LoadedModel:
+        """The model called `name` (None: the default); 503 before start-up finished, 404 for an unknown name."""
+        if not self.ready:
+            raise ApiError(503, "the models are still loading; retry shortly", "not_ready", {"Retry-After": "1"})
+        if name is None:
+            return self._models[self._default]
+        if name not in self._models:
+            raise ApiError(404, f"no model named {name!r} is loaded; loaded models: {', '.join(self._models)}")
+        return self._models[name]
+
+    @property
+    def default(self) -> str:
+        return self._default
+
+    def descriptions(self) -> list[dict[str, Any]]:
+        self.get(None)  # 503 until ready
+        return [loaded.description for loaded in self._models.values()]

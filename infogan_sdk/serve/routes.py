@@ -1,0 +1,140 @@
+"""The HTTP endpoints: health, models, generate, traverse and infer; each a thin skin over the SDK."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from numpy.typing import NDArray
+from starlette.concurrency import run_in_threadpool
+
+from infogan_sdk import GenerateResult
+from infogan_sdk.serve import reading
+from infogan_sdk.serve.codec import png, png_base64
+from infogan_sdk.serve.config import ServeConfig
+from infogan_sdk.serve.errors import ApiError, error_response
+from infogan_sdk.serve.registry import LoadedModel, Registry
+from infogan_sdk.serve.schemas import ErrorResponse, GenerateRequest, GenerateResponse, InferResponse, TraverseRequest
+
+ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorResponse, "description": text} for status, text in (
+    (400, "malformed request"), (401, "missing or wrong bearer token"), (404, "no such model"),
+    (413, "body, or images per request, over the limit"), (415, "unsupported content type"),
+    (422, "invalid values (the SDK's message)"), (503, "still loading, or too many requests in flight"))}
+PNG_RESPONSE: dict[int | str, dict[str, Any]] = {200: {
+    "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
+    "description": "JSON by default; with `Accept: image/png` or `?format=png`, one PNG (a grid for several images)"}}
+Format = Annotated[Literal["json", "png"] | None,
+                   Query(description="png: one PNG instead of JSON (also chosen by `Accept: image/png`)")]
+
+health = APIRouter(tags=["health"])
+api = APIRouter(prefix="/v1", tags=["models"], responses=ERRORS)
+
+
+def registry(request: Request) -> Registry:
+    value = request.app.state.registry
+    assert isinstance(value, Registry)
+    return value
+
+
+def config(request: Request) -> ServeConfig:
+    value = request.app.state.config
+    assert isinstance(value, ServeConfig)
+    return value
+
+
+@health.get("/healthz", summary="the process is up")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@health.get("/readyz", summary="models loaded and warmed up", responses={503: {"model": ErrorResponse}})
+def readyz(request: Request) -> dict[str, Any]:
+    loaded = registry(request)
+    loaded.get(None)  # 503 until start-up is done
+    return {"status": "ready", "models": [entry["name"] for entry in loaded.descriptions()]}
+
+
+@api.get("/models", summary="the loaded models: latent layout, digits, continuous codes and their ranges")
+def models(request: Request) -> dict[str, Any]:
+    loaded = registry(request)
+    return {"default": loaded.default, "models": loaded.descriptions()}
+
+
+@api.post("/generate", response_model=GenerateResponse, response_model_exclude_none=True, responses=PNG_RESPONSE,
+          summary="digits from codes")
+def generate(body: GenerateRequest, request: Request, format: Format = None) -> Any:
+    model = registry(request).get(body.model)
+    _check_size(_requested(body), request)
+    result = model.generator.generate(digits=body.digits, count=body.count, continuous=body.continuous,
+                                      noise=_noise(body.noise),
+                                      seed=body.seed)
+    return _answer(model, result, request, format, columns=None, noise=body.return_noise)
+
+
+@api.post("/traverse", response_model=GenerateResponse, response_model_exclude_none=True, responses=PNG_RESPONSE,
+          summary="one continuous code swept, everything else fixed (a row PNG)")
+def traverse(body: TraverseRequest, request: Request, format: Format = None) -> Any:
+    model = registry(request).get(body.model)
+    _check_size(len(body.values) if body.values is not None else 1, request)
+    code = body.code
+    if isinstance(code, str) and code not in model.generator.continuous_names and code.isdigit():
+        code = int(code)  # "1" names the code at index 1, unless a code is called "1"
+    result = model.generator.traverse(digit=body.digit, code=code, values=body.values, seed=body.seed)
+    return _answer(model, result, request, format, columns=len(result), noise=False)
+
+
+@api.post("/infer", response_model=InferResponse, response_model_exclude_none=True,
+          summary="read digit, codes and realness of images; a bad image fails only its own entry", openapi_extra={
+    "requestBody": {"required": True, "content": {
+        "multipart/form-data": {"schema": {"type": "object", "properties": {
+            "images": {"type": "array", "items": {"type": "string", "format": "binary"}},
+            "preprocess": {"type": "string", "enum": list(reading.PREPROCESS)},
+            "model": {"type": "string"}}}},
+        "application/json": {"schema": {"$ref": "#/components/schemas/InferRequest"}}}}})
+async def infer(request: Request) -> Any:
+    settings = config(request)
+    name, preprocess, items = await reading.uploads(request, settings)
+    model = registry(request).get(name)
+    results = await run_in_threadpool(reading.read, model.encoder, items, preprocess, settings.max_pixels)
+    if all("error" in entry for entry in results):
+        return error_response(422, "invalid_input", f"none of the {len(results)} image(s) could be read; see "
+                              "results", results=results)
+    return {"model": model.name, "results": results}
+
+
+def _check_size(count: int, request: Request) -> None:
+    limit = config(request).max_generate
+    if count > limit:
+        raise ApiError(422, f"{count} images is more than the {limit} allowed per call (--max-generate)")
+
+
+def _noise(rows: list[float] | list[list[float]] | None) -> NDArray[np.float64] | None:
+    """The JSON noise as an array (the SDK checks its width and values); ragged rows are a 422."""
+    try:
+        return None if rows is None else np.asarray(rows, dtype=np.float64)
+    except ValueError as error:
+        raise ApiError(422, f"noise must be a list of numbers or of equal-length lists of numbers ({error})") \
+            from error
+
+
+def _requested(body: GenerateRequest) -> int:
+    """How many images the request can make: count, or the longest per-image list (the SDK checks they agree)."""
+    lengths = [body.count or 1, len(body.digits) if isinstance(body.digits, list) else 1]
+    lengths += [len(value) for value in (body.continuous or {}).values() if isinstance(value, list)]
+    if body.noise and isinstance(body.noise[0], list):
+        lengths.append(len(body.noise))
+    return max(lengths)
+
+
+def _answer(model: LoadedModel, result: GenerateResult, request: Request, format: str | None,
+            columns: int | None, noise: bool) -> Any:
+    if format == "png" or (format is None and "image/png" in request.headers.get("accept", "")):
+        return Response(png(result.grid(columns=columns)), media_type="image/png")
+    names = model.generator.continuous_names
+    return {"model": model.name, "images": [
+        {"png": encoded, "digit": int(result.digits[i]), "codes": result.codes[i].tolist(),
+         "continuous": dict(zip(names, map(float, result.continuous[i]), strict=True)),
+         "noise": result.noise[i].tolist() if noise else None}
+        for i, encoded in enumerate(png_base64(result.images))]}

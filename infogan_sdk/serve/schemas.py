@@ -1,0 +1,78 @@
+"""The JSON bodies of the API as pydantic models: what OpenAPI at /docs shows and what requests are checked against.
+
+Strict types: "7" is not a digit and 7.5 is not a seed. Values the SDK checks (digit range, code names, noise
+width, finiteness) are left to the SDK, whose message becomes the 422's detail.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Number = float  # JSON numbers; NaN and infinity are refused by the SDK with a message
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class GenerateRequest(Request):
+    model: str | None = Field(None, description="a loaded model's name (default: the first)", max_length=200)
+    digits: int | list[int] | None = Field(None, description="digit(s) 0-9; one digit with count repeats it")
+    count: int | None = Field(None, ge=1, description="number of images (default: len(digits), else 1)")
+    seed: int | None = Field(None, ge=0, lt=2**63, description="seed for whatever is not given")
+    continuous: dict[str, Number | list[Number]] | None = Field(
+        None, description="named continuous codes: one value for all images, or one per image")
+    noise: list[Number] | list[list[Number]] | None = Field(None, description="noise (noise_size,) or (N, noise_size)")
+    return_noise: bool = Field(False, description="include each image's noise vector in the response")
+
+
+class TraverseRequest(Request):
+    model: str | None = Field(None, max_length=200)
+    digit: int | None = Field(None, description="digit 0-9 (default: drawn from the seed)")
+    code: str | int = Field(0, description="the continuous code to sweep: its name or index")
+    values: list[Number] | None = Field(None, description="values to sweep (default: the code's sweep, 10 steps)")
+    seed: int | None = Field(None, ge=0, lt=2**63)
+
+
+class InferRequest(Request):
+    model: str | None = Field(None, max_length=200)
+    images: list[str] = Field(description="base64 images (PNG, JPEG, ...), optionally as data: URLs")
+    preprocess: Literal["auto", "mnist", "none"] = "auto"
+
+
+class GeneratedImage(BaseModel):
+    png: str = Field(description="base64 PNG, 8-bit grayscale, white ink on black")
+    digit: int
+    codes: list[int] = Field(description="raw categorical values fed to the generator")
+    continuous: dict[str, float]
+    noise: list[float] | None = None
+
+
+class GenerateResponse(BaseModel):
+    model: str
+    images: list[GeneratedImage]
+
+
+class Reading(BaseModel):
+    index: int
+    name: str | None = Field(None, description="the uploaded file's name, if any")
+    digit: int | None = None
+    probabilities: list[float] | None = Field(None, description="probability of digit d at index d")
+    continuous: dict[str, float] | None = None
+    realness: float | None = Field(None, description="discriminator logit: > 0 looks real")
+    is_digit: bool | None = Field(None, description="whether the model thinks this is a digit at all (if it can)")
+    digit_score: float | None = None
+    error: str | None = Field(None, description="set instead of the reading when this image could not be read")
+    detail: str | None = None
+
+
+class InferResponse(BaseModel):
+    model: str
+    results: list[Reading]
+
+
+class ErrorResponse(BaseModel):
+    error: str = Field(description="a short code: bad_request, unauthorized, not_found, too_large, ...")
+    detail: str = Field(description="what was expected and what arrived")

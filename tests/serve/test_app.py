@@ -1,0 +1,328 @@
+"""Every endpoint through FastAPI's TestClient, against the SDK's own results, and every error status."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from infogan_sdk import Encoder, Generator
+from infogan_sdk.cli import main
+from infogan_sdk.serve import reading
+from infogan_sdk.serve.app import STATIC, create_app
+from infogan_sdk.serve.config import ServeConfig
+from infogan_sdk.serve.guards import Guards
+from tests.sdk.tiny_models import code_row
+
+from .conftest import ROOT
+
+
+def pixels(encoded: str | bytes) -> np.ndarray:
+    data = base64.b64decode(encoded) if isinstance(encoded, str) else encoded
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "PNG" and image.mode == "L"
+        return np.asarray(image)
+
+
+def png_bytes(image: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def assert_error(response, status: int, error: str, says: str = "") -> dict:  # type: ignore[no-untyped-def]
+    body = response.json()
+    assert response.status_code == status, body
+    assert response.headers["content-type"].startswith("application/json")
+    assert body["error"] == error and isinstance(body["detail"], str) and says in body["detail"], body
+    return body
+
+
+# --- health and models -----------------------------------------------------------------------------------------
+
+def test_health_and_ready(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json() == {"status": "ready", "models": ["mnist", "tiny"]}
+
+
+def test_not_ready_before_start_up(config: ServeConfig) -> None:
+    cold = TestClient(create_app(config))  # no `with`: the lifespan never ran, so nothing is loaded
+    assert cold.get("/healthz").status_code == 200
+    assert_error(cold.get("/readyz"), 503, "not_ready")
+    assert_error(cold.post("/v1/generate", json={}), 503, "not_ready")
+    assert cold.get("/v1/models").headers["retry-after"] == "1"
+
+
+def test_models_describe_layout_codes_and_mapping(client: TestClient, generator: Generator) -> None:
+    body = client.get("/v1/models").json()
+    assert body["default"] == "mnist" and [m["name"] for m in body["models"]] == ["mnist", "tiny"]
+    mnist, tiny = body["models"]
+    spec = generator.spec
+    assert [(b["input"], b["offset"], b["size"]) for b in mnist["layout"]] == [
+        ("noise", 0, spec.noise_size), ("categorical", spec.noise_size, spec.categorical_size),
+        ("continuous", spec.noise_size + spec.categorical_size, spec.n_continuous)]
+    assert [c["name"] for c in mnist["continuous"]] == list(generator.continuous_names)
+    assert all(c["range"] == list(spec.continuous_range) and c["sweep"] == [-2.0, 2.0] for c in mnist["continuous"])
+    assert set(mnist["continuous"][0]["effects"]) == {"slant", "width"}  # from the manifest
+    assert tiny["code_to_digit"] == list(range(9, -1, -1)) and tiny["digits"] == list(range(10))
+    assert mnist["image"]["model_pixel_range"] == list(spec.pixel_range)
+
+
+# --- generate and traverse ------------------------------------------------------------------------------------
+
+def test_generate_matches_the_sdk(client: TestClient, generator: Generator) -> None:
+    request = {"digits": [7, 1, 3], "seed": 5, "continuous": {"rotation": [0.5, -1.0, 1.5], "c0": 0.25}}
+    body = client.post("/v1/generate", json=request).json()
+    expected = generator.generate(digits=[7, 1, 3], seed=5, continuous={"rotation": [0.5, -1.0, 1.5], "c0": 0.25})
+    assert body["model"] == "mnist" and len(body["images"]) == 3
+    for index, image in enumerate(body["images"]):
+        np.testing.assert_array_equal(pixels(image["png"]), expected.images[index])
+        assert image["digit"] == [7, 1, 3][index] and image["codes"] == expected.codes[index].tolist()
+        assert image["continuous"] == pytest.approx(dict(zip(generator.continuous_names,
+                                                             expected.continuous[index].tolist(), strict=True)))
+        assert "noise" not in image
+
+
+def test_generate_noise_in_and_out(client: TestClient, generator: Generator) -> None:
+    first = client.post("/v1/generate", json={"count": 2, "seed": 1, "return_noise": True}).json()["images"]
+    noise = [image["noise"] for image in first]
+    assert len(noise[0]) == generator.spec.noise_size
+    again = client.post("/v1/generate", json={"digits": [first[0]["digit"], first[1]["digit"]], "noise": noise,
+                                              "continuous": {n: [i["continuous"][n] for i in first]
+                                                             for n in generator.continuous_names}}).json()["images"]
+    for old, new in zip(first, again, strict=True):  # the same codes and noise: the same pixels
+        np.testing.assert_array_equal(pixels(old["png"]), pixels(new["png"]))
+
+
+def test_generate_png_grid_by_accept_header_and_by_query(client: TestClient, generator: Generator) -> None:
+    expected = np.asarray(generator.generate(digits=[0, 1, 2, 3], seed=2).grid())
+    by_header = client.post("/v1/generate", json={"digits": [0, 1, 2, 3], "seed": 2}, headers={"Accept": "image/png"})
+    by_query = client.post("/v1/generate?format=png", json={"digits": [0, 1, 2, 3], "seed": 2})
+    for response in (by_header, by_query):
+        assert response.headers["content-type"] == "image/png"
+        np.testing.assert_array_equal(pixels(response.content), expected)
+
+
+def test_tiny_model_maps_digits_to_codes(client: TestClient) -> None:
+    """The REVERSED mapping: digit 3 is categorical value 6, so the planted generator lights row code_row(6)."""
+    image = client.post("/v1/generate", json={"model": "tiny", "digits": 3, "seed": 0}).json()["images"][0]
+    assert image["digit"] == 3 and image["codes"] == [6]
+    lit = pixels(image["png"])[:, 4:24].mean(axis=1)
+    assert int(np.argmax(lit[:24])) == code_row(6)
+
+
+def test_traverse_matches_the_sdk_and_png_is_one_row(client: TestClient, generator: Generator) -> None:
+    body = client.post("/v1/traverse", json={"digit": 3, "code": "rotation", "seed": 4}).json()
+    expected = generator.traverse(digit=3, code="rotation", seed=4)
+    assert len(body["images"]) == len(expected) == 10
+    for index, image in enumerate(body["images"]):
+        np.testing.assert_array_equal(pixels(image["png"]), expected.images[index])
+    by_index = client.post("/v1/traverse", json={"digit": 3, "code": "1", "seed": 4, "values": [-1, 0, 1]},
+                           params={"format": "png"})
+    strip = pixels(by_index.content)
+    assert strip.shape == (28 + 4, 3 * 30 + 2)  # one row of three with 2-pixel gaps
+    np.testing.assert_array_equal(strip, np.asarray(generator.traverse(3, 1, [-1, 0, 1], seed=4).grid(columns=3)))
+
+
+# --- infer ----------------------------------------------------------------------------------------------------
+
+def test_infer_json_and_multipart_match_the_sdk(client: TestClient, generator: Generator, encoder: Encoder) -> None:
+    images = generator.generate(digits=[4, 8], seed=3).images
+    files = [png_bytes(image) for image in images]
+    expected = encoder.infer(files)
+    encoded = [base64.b64encode(file).decode() for file in files]
+    by_json = client.post("/v1/infer", json={"images": [encoded[0], "data:image/png;base64," + encoded[1]]})
+    by_form = client.post("/v1/infer", files=[("images", ("four.png", files[0], "image/png")),
+                                              ("images", ("eight.png", files[1], "image/png"))])
+    for response in (by_json, by_form):
+        results = response.json()["results"]
+        assert [r["digit"] for r in results] == expected.digits.tolist() == [4, 8]
+        for row, result in enumerate(results):
+            assert result["probabilities"] == pytest.approx(expected.probabilities[row].tolist(), abs=1e-6)
+            assert result["realness"] == pytest.approx(float(expected.realness[row]), abs=1e-5)
+            assert list(result["continuous"]) == list(encoder.continuous_names)
+            assert "error" not in result and "is_digit" not in result  # the bundled model cannot say yet
+    assert [r["name"] for r in by_form.json()["results"]] == ["four.png", "eight.png"]
+
+
+def test_infer_bad_images_fail_alone(client: TestClient, generator: Generator) -> None:
+    good = png_bytes(generator.generate(digits=2, seed=0).images[0])
+    response = client.post("/v1/infer", files=[("images", ("junk.png", b"not an image", "image/png")),
+                                               ("images", ("two.png", good, "image/png")),
+                                               ("images", ("cut.png", good[:40], "image/png"))])
+    results = response.json()["results"]
+    assert response.status_code == 200 and results[1]["digit"] == 2
+    assert results[0]["error"] == results[2]["error"] == "invalid_input"
+    assert results[0]["detail"].startswith("input 0") and results[2]["detail"].startswith("input 2")
+    body = client.post("/v1/infer", json={"images": ["@@not base64@@"]})
+    problem = assert_error(body, 422, "invalid_input", "none of the 1 image")
+    assert "not valid base64" in problem["results"][0]["detail"]
+
+
+def test_infer_pixel_limit_and_preprocess(tiny_dir: Path) -> None:
+    config = ServeConfig(models=(str(tiny_dir),), device="cpu", threads=1, max_pixels=64 * 64)
+    big, small = png_bytes(np.zeros((65, 64), np.uint8)), png_bytes(np.zeros((28, 28), np.uint8))
+    with TestClient(create_app(config)) as limited:
+        results = limited.post("/v1/infer", files=[("images", ("big.png", big, "image/png")),
+                                                   ("images", ("small.png", small, "image/png"))]).json()["results"]
+        assert "4160 pixels" not in results[0]["detail"] and "64x65 pixels" in results[0]["detail"]
+        assert results[1]["digit"] in range(10)
+        none = limited.post("/v1/infer", json={"images": [base64.b64encode(big).decode()], "preprocess": "none"})
+        assert_error(none, 422, "invalid_input")
+        assert_error(limited.post("/v1/infer", files={"images": ("a.png", small)}, data={"preprocess": "x"}), 422,
+                     "invalid_input", "preprocess")
+
+
+def test_infer_passes_is_digit_through_when_the_sdk_has_it(encoder: Encoder) -> None:
+    result = SimpleNamespace(digits=np.array([3]), probabilities=np.eye(10, dtype=np.float32)[3:4],
+                             continuous=np.zeros((1, 2), np.float32), realness=np.array([0.5], np.float32),
+                             is_digit=np.array([False]), digit_score=np.array([0.125], np.float32))
+    entry = reading._reading(encoder, result, 0)  # type: ignore[arg-type]
+    assert entry["is_digit"] is False and entry["digit_score"] == 0.125 and entry["digit"] == 3
+
+
+# --- every error status ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("body", "status", "says"), [
+    ('{"digits": ', 400, "not valid JSON"),
+    ('{"digits": "7"}', 422, "digits"),
+    ('{"digits": 11}', 422, "digits must be from 0 to 9"),
+    ('{"digits": [1, 2], "count": 3}', 422, "batch lengths disagree"),
+    ('{"count": 65}', 422, "more than the 64 allowed"),
+    ('{"continuous": {"rotation": [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '
+     '0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]}}',
+     422, "more than the 64 allowed"),
+    ('{"continuous": {"slant": 1}}', 422, "no continuous code named 'slant'"),
+    ('{"continuous": {"rotation": NaN}}', 422, "finite"),
+    ('{"noise": [1, 2]}', 422, "noise must have shape"),
+    ('{"noise": [[1], [2, 3]]}', 422, "noise must be a list"),
+    ('{"seed": -1}', 422, "seed"),
+    ('{"seed": 1.5}', 422, "seed"),
+    ('{"colour": "red"}', 422, "colour"),
+    ('[1, 2]', 422, "body"),
+    ('{"model": "nope"}', 404, "no model named 'nope'"),
+])
+def test_generate_errors(client: TestClient, body: str, status: int, says: str) -> None:
+    response = client.post("/v1/generate", content=body, headers={"Content-Type": "application/json"})
+    assert_error(response, status, {400: "bad_request", 404: "not_found", 422: "invalid_input"}[status], says)
+
+
+def test_traverse_errors(client: TestClient) -> None:
+    assert_error(client.post("/v1/traverse", json={"code": "slant"}), 422, "invalid_input", "code must be")
+    assert_error(client.post("/v1/traverse", json={"code": 7}), 422, "invalid_input", "code must be")
+    assert_error(client.post("/v1/traverse", json={"values": list(range(65))}), 422, "invalid_input", "64 allowed")
+    assert_error(client.post("/v1/traverse", json={"values": []}), 422, "invalid_input", "values")
+
+
+def test_infer_errors(client: TestClient) -> None:
+    assert_error(client.post("/v1/infer", json={"images": []}), 422, "invalid_input", "at least one image")
+    assert_error(client.post("/v1/infer", json={"images": ["AAAA"] * 9}), 413, "too_large", "8 allowed")
+    assert_error(client.post("/v1/infer", json={"images": [1]}), 422, "invalid_input", "images")
+    assert_error(client.post("/v1/infer", content=b"{", headers={"Content-Type": "application/json"}), 400,
+                 "bad_request")
+    assert_error(client.post("/v1/infer", content=b"GIF89a", headers={"Content-Type": "image/gif"}), 415,
+                 "unsupported_media_type", "multipart/form-data")
+    assert_error(client.post("/v1/infer", content=b"--x\r\nbroken", headers={
+        "Content-Type": "multipart/form-data; boundary=x"}), 422, "invalid_input", "at least one image")
+
+
+def test_http_errors(client: TestClient) -> None:
+    assert_error(client.get("/nowhere"), 404, "not_found")
+    assert_error(client.get("/v1/generate"), 405, "method_not_allowed")
+    assert_error(client.post("/v1/generate", content=b"{}", headers={"Content-Type": "text/plain"}), 415,
+                 "unsupported_media_type")
+    assert_error(client.post("/v1/generate", content=b"{}"), 415, "unsupported_media_type", "no content type")
+    big = b'{"digits": 1' + b" " * (1 << 20) + b"}"
+    assert_error(client.post("/v1/generate", content=big, headers={"Content-Type": "application/json"}), 413,
+                 "too_large", "1048576 bytes")
+    chunked = iter([b'{"digits": 1', b" " * (1 << 20), b"}"])  # no Content-Length: counted as it arrives
+    assert_error(client.post("/v1/generate", content=chunked, headers={"Content-Type": "application/json"}), 413,
+                 "too_large")
+    assert_error(client.post("/v1/generate", content=b"{}", headers={"Content-Type": "application/json",
+                                                                      "Content-Length": "x"}), 400, "bad_request")
+
+
+def test_busy_server_sheds_with_503(config: ServeConfig) -> None:
+    guards = Guards(create_app(config), config)
+    guards.in_flight = config.max_concurrent  # as if that many requests were running
+    shed = TestClient(guards).get("/v1/models")
+    assert_error(shed, 503, "busy", "limit")
+    assert shed.headers["retry-after"] == "1"
+    assert TestClient(guards).get("/healthz").status_code == 200  # health is never shed
+
+
+def test_token_guards_the_api_but_not_health_or_the_page(tiny_dir: Path) -> None:
+    config = ServeConfig(models=(str(tiny_dir),), device="cpu", threads=1, token="s3cret")
+    with TestClient(create_app(config)) as guarded:
+        for response in (guarded.get("/v1/models"), guarded.get("/v1/models", headers={"Authorization": "Bearer x"}),
+                         guarded.post("/v1/generate", content=b"{", headers={"Content-Type": "application/json"})):
+            assert_error(response, 401, "unauthorized", "Bearer")
+            assert response.headers["www-authenticate"] == "Bearer"
+        assert guarded.get("/v1/models", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+        assert [guarded.get(path).status_code for path in ("/healthz", "/readyz", "/", "/static/app.js")] == [200] * 4
+
+
+def test_cors_only_for_the_given_origin(client: TestClient, tiny_dir: Path) -> None:
+    preflight = {"Origin": "http://app.example", "Access-Control-Request-Method": "POST"}
+    assert "access-control-allow-origin" not in client.options("/v1/generate", headers=preflight).headers
+    config = ServeConfig(models=(str(tiny_dir),), device="cpu", threads=1, token="t",
+                         cors_origins=("http://app.example",))
+    with TestClient(create_app(config)) as shared:
+        answer = shared.options("/v1/generate", headers=preflight)  # no token on a preflight: still answered
+        assert answer.status_code == 200 and answer.headers["access-control-allow-origin"] == "http://app.example"
+        other = shared.get("/healthz", headers={"Origin": "http://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+
+
+# --- docs, page, CLI, import weight ---------------------------------------------------------------------------
+
+def test_openapi_declares_png_and_multipart(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    for path in ("/v1/generate", "/v1/traverse"):
+        content = schema["paths"][path]["post"]["responses"]["200"]["content"]
+        assert {"application/json", "image/png"} <= set(content)
+        assert {"413", "415", "422", "503"} <= set(schema["paths"][path]["post"]["responses"])
+    assert set(schema["paths"]["/v1/infer"]["post"]["requestBody"]["content"]) == {"multipart/form-data",
+                                                                                  "application/json"}
+    assert client.get("/docs").status_code == 200
+
+
+def test_playground_is_static_and_offline(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.headers["content-type"].startswith("text/html")
+    for element in ("draw-canvas", "clear-button", "reading-digit", "digit-select", "generated-image", "seed-input"):
+        assert f'id="{element}"' in page.text
+    assert "code-${code.name}" in client.get("/static/app.js").text  # one range input per code, ids code-<name>
+    for path in STATIC.iterdir():  # nothing fetched from elsewhere: works offline, no CDN
+        text = path.read_text()
+        assert "http://" not in text and "https://" not in text and "//cdn" not in text, path.name
+
+
+def test_cli_serve_reports_a_bad_model_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--model", "no-such-model", "--port", "0", "--device", "cpu"]) == 1
+    assert "no-such-model" in capsys.readouterr().err
+    assert main(["serve", "--max-images", "0"]) == 2
+
+
+def test_import_infogan_sdk_stays_light() -> None:
+    code = ("import sys, infogan_sdk, infogan_sdk.cli, infogan_sdk.serve.config; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'fastapi', 'starlette', 'uvicorn', 'pydantic', "
+            "'torch', 'multipart', 'httpx'}))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.replace("'", '"')) == []
+
+
+def test_static_files_are_package_data() -> None:
+    assert {p.name for p in STATIC.iterdir()} >= {"index.html", "app.js", "style.css"}
+    assert '"infogan_sdk.serve" = ["static/*"]' in (ROOT / "pyproject.toml").read_text()
+    assert Path(reading.__file__).parent == STATIC.parent
