@@ -1,0 +1,137 @@
+"""A real `infogan serve` (uvicorn) in a subprocess on 127.0.0.1: body limit, load shedding, SIGTERM, and a bounded
+load run whose every answer must equal the SDK's."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import io
+import json
+import signal
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from infogan_sdk import Encoder, Generator
+
+from .conftest import log, post_json, serving
+
+pytestmark = pytest.mark.slow
+
+
+def connect(url: str, timeout: float = 60) -> http.client.HTTPConnection:
+    parts = urlsplit(url)
+    return http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
+
+
+def call(connection: http.client.HTTPConnection, path: str, body: bytes,
+         headers: dict[str, str] | None = None) -> tuple[int, dict[str, object]]:
+    connection.request("POST", path, body=body, headers={"Content-Type": "application/json", **(headers or {})})
+    answer = connection.getresponse()
+    return answer.status, json.loads(answer.read())
+
+
+def test_body_over_the_limit_is_413_declared_or_chunked() -> None:
+    with serving("--max-body-bytes", "10000") as (url, process):
+        big = json.dumps({"digits": 1, "noise": [0.0] * 3000}).encode()  # ~15 kB
+        assert len(big) > 10000
+        status, body = call(connect(url), "/v1/generate", big)
+        assert status == 413 and body["error"] == "too_large"
+        connection = connect(url)
+        connection.request("POST", "/v1/generate", body=iter([big[:6000], big[6000:]]), encode_chunked=True,
+                           headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+        answer = connection.getresponse()
+        assert answer.status == 413 and json.loads(answer.read())["error"] == "too_large"
+        assert post_json(url + "/v1/generate", {"digits": 1})[0] == 200  # the server is fine afterwards
+        assert process.poll() is None
+
+
+def test_a_burst_over_the_concurrency_limit_gets_503s_and_no_crash() -> None:
+    with serving("--max-concurrent", "2", "--max-generate", "256") as (url, process):
+        body = {"count": 256, "seed": 0}  # each takes long enough that requests overlap
+
+        def one(_: int) -> int:
+            return post_json(url + "/v1/generate", body, timeout=120)[0]
+
+        with ThreadPoolExecutor(24) as pool:
+            statuses = Counter(pool.map(one, range(24)))
+        assert set(statuses) == {200, 503} and statuses[200] >= 2 and statuses[503] >= 1, statuses
+        assert post_json(url + "/v1/generate", {"digits": 3})[0] == 200
+        assert process.poll() is None, log(process)
+
+
+def test_sigterm_finishes_in_flight_work_and_exits_within_seconds() -> None:
+    with serving("--max-generate", "256") as (url, process):
+        answers: list[object] = []
+
+        def request() -> None:
+            try:
+                answers.append(post_json(url + "/v1/generate", {"count": 256, "seed": 1})[0])
+            except OSError as error:  # sent after the server stopped listening: refused, which is fine
+                answers.append(type(error).__name__)
+
+        workers = [threading.Thread(target=request) for _ in range(3)]
+        for worker in workers:
+            worker.start()
+        time.sleep(0.1)  # some requests are in flight
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=10)
+        took = time.monotonic() - started
+        for worker in workers:
+            worker.join(timeout=30)
+        assert code == 0 and took < 10, (code, took, log(process))
+        assert 200 in answers and all(a in (200, "URLError", "ConnectionRefusedError") for a in answers), answers
+        assert "Traceback" not in log(process)
+
+
+def png_of(image: np.ndarray) -> str:
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def test_load_run_loses_nothing_and_matches_the_sdk() -> None:
+    """16 clients x 200 requests (half generate, half infer) on keep-alive connections: every one answered 200 and
+    equal to the SDK's own result for the same request (same model, same thread count)."""
+    clients, per_client = 16, 200
+    generator, encoder = Generator("mnist", device="cpu", threads=1), Encoder("mnist", device="cpu", threads=1)
+    samples = generator.generate(count=32, seed=9).images
+    pngs = [png_of(image) for image in samples]
+    expected_reads = encoder.infer([base64.b64decode(p) for p in pngs])
+    with serving("--max-concurrent", str(clients)) as (url, process):
+        def client(number: int) -> list[tuple[str, int, int, object]]:
+            connection, answers = connect(url), []
+            for step in range(per_client):
+                key = number * per_client + step
+                if step % 2:
+                    status, body = call(connection, "/v1/infer", json.dumps({"images": [pngs[key % 32]]}).encode())
+                    answers.append(("infer", key, status, body))
+                else:
+                    request = {"digits": [key % 10], "seed": key}
+                    status, body = call(connection, "/v1/generate", json.dumps(request).encode())
+                    answers.append(("generate", key, status, body))
+            return answers
+
+        started = time.monotonic()
+        with ThreadPoolExecutor(clients) as pool:
+            answers = [a for batch in pool.map(client, range(clients)) for a in batch]
+        elapsed = time.monotonic() - started
+        assert process.poll() is None, log(process)
+    assert len(answers) == clients * per_client and all(a[2] == 200 for a in answers), Counter(a[2] for a in answers)
+    for kind, key, _, body in answers:
+        assert isinstance(body, dict)
+        if kind == "generate":
+            image = np.asarray(Image.open(io.BytesIO(base64.b64decode(body["images"][0]["png"]))))
+            np.testing.assert_array_equal(image, generator.generate(digits=[key % 10], seed=key).images[0])
+        else:
+            reading = body["results"][0]
+            assert reading["digit"] == int(expected_reads.digits[key % 32])
+            np.testing.assert_allclose(reading["probabilities"], expected_reads.probabilities[key % 32], atol=1e-6)
+    print(f"load run: {len(answers)} requests in {elapsed:.1f} s ({len(answers) / elapsed:.0f} requests/s)")
