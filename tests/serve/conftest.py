@@ -114,3 +114,18 @@ def post_json(url: str, body: object, timeout: float = 30) -> tuple[int, dict[st
             return answer.status, json.loads(answer.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
+
+
+# --- the fuzz report: how each fuzzed request ended, per category ---------------------------------------------
+FUZZ_TALLY: dict[str, dict[str, int]] = {}
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not FUZZ_TALLY:
+        return
+    path = Path(os.environ.get("INFOGAN_SERVE_FUZZ_REPORT") or Path(tempfile.gettempdir()) / "serve-fuzz-report.json")
+    path.write_text(json.dumps(FUZZ_TALLY, indent=2, sort_keys=True) + "\n")
+    terminalreporter.section("serve fuzz report")
+    for category, outcomes in sorted(FUZZ_TALLY.items()):
+        terminalreporter.write_line(f"{category}: {sum(outcomes.values())} requests, {dict(sorted(outcomes.items()))}")
+    terminalreporter.write_line(f"written to {path}")

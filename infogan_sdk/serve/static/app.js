@@ -74,7 +74,7 @@ function buildGenerator(model) {
     const label = document.createElement("label");
     const input = Object.assign(document.createElement("input"), { type: "range", id: `code-${code.name}`, min: low, max: high, step: (high - low) / 100 });
     input.value = String(code.default);
-    const value = Object.assign(document.createElement("output"), { id: `code-${code.name}-value`, value: input.value });
+    const value = Object.assign(document.createElement("output"), { id: `code-${code.name}-value`, value: Number(input.value).toFixed(2) });
     input.addEventListener("input", () => { value.value = Number(input.value).toFixed(2); refreshGenerated(); });
     label.append(code.name, input, value);
     return label;

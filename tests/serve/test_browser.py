@@ -1,0 +1,147 @@
+"""The playground in a real browser: Debian's headless Chromium driven by Playwright against `infogan serve`.
+
+Draws digits with mouse events and checks the page reads them; moves a code slider and checks the generated image
+changes and equals the API's image for the same codes; no console errors. With CI=true a missing browser fails.
+INFOGAN_PLAYGROUND_SCREENSHOT=docs/playground.png saves the screenshot shown in the README.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from .conftest import post_json, serving
+
+pytestmark = pytest.mark.slow
+CHROMIUM = os.environ.get("INFOGAN_CHROMIUM", "/usr/bin/chromium")  # apt-get install chromium
+FLAGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def missing(why: str) -> None:
+    if os.environ.get("CI") == "true":  # CI must run the browser test: a missing browser is a failure
+        pytest.fail(f"{why} (CI=true: the README's test command installs it)")
+    pytest.skip(why)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("playwright is not installed (pip install -e '.[dev]')")
+    if not Path(CHROMIUM).is_file():
+        missing(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    with serving() as (url, _):
+        yield url
+
+
+@pytest.fixture
+def page(browser: Any, server: str) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1000, "height": 900})
+    opened = context.new_page()
+    problems: list[str] = []
+    opened.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    opened.on("pageerror", lambda error: problems.append(str(error)))
+    opened.goto(server + "/")
+    opened.wait_for_selector("#code-rotation")  # the sliders exist once /v1/models answered
+    opened.wait_for_function("document.getElementById('generated-image').src.startsWith('data:image/png')")
+    yield opened
+    context.close()
+    assert problems == [], problems  # no console errors, no uncaught exceptions
+
+
+def draw(page: Any, strokes: list[list[tuple[float, float]]]) -> None:
+    """Mouse strokes on the canvas, in canvas fractions (0-1)."""
+    box = page.locator("#draw-canvas").bounding_box()
+    for stroke in strokes:
+        points = [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in stroke]
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for point in points[1:]:
+            page.mouse.move(*point, steps=4)
+        page.mouse.up()
+
+
+def circle(cx: float, cy: float, rx: float, ry: float, steps: int = 24) -> list[tuple[float, float]]:
+    angles = np.linspace(0, 2 * np.pi, steps + 1)
+    return [(cx + rx * np.sin(a), cy - ry * np.cos(a)) for a in angles]
+
+
+def reading_of(page: Any, digit: str) -> str:
+    page.wait_for_function(f"document.getElementById('reading-digit').textContent === '{digit}'", timeout=10_000)
+    return str(page.inner_text("#reading-digit"))
+
+
+@pytest.mark.parametrize(("digit", "strokes"), [
+    ("1", [[(0.5, 0.15), (0.5, 0.5), (0.5, 0.85)]]),
+    ("0", [circle(0.5, 0.5, 0.25, 0.35)]),
+    ("7", [[(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]]),
+])
+def test_the_page_reads_a_drawn_digit(page: Any, digit: str, strokes: list[list[tuple[float, float]]]) -> None:
+    draw(page, strokes)
+    assert reading_of(page, digit) == digit
+    widths = page.eval_on_selector_all("#reading-bars .fill", "bars => bars.map(b => parseFloat(b.style.width))")
+    assert len(widths) == 10 and widths[int(digit)] == max(widths) and 99.0 < sum(widths) < 101.0
+    page.click("#clear-button")
+    assert page.inner_text("#reading-digit") == "–"
+
+
+def image_of(source: str) -> np.ndarray:
+    data = base64.b64decode(source.split(",", 1)[1] if source.startswith("data:") else source)
+    return np.asarray(Image.open(io.BytesIO(data)))
+
+
+def test_a_code_slider_changes_the_image_to_the_apis(page: Any, server: str) -> None:
+    image = page.locator("#generated-image")
+    before = image.get_attribute("src")
+    page.select_option("#digit-select", "4")
+    page.wait_for_function(f"document.getElementById('generated-image').src !== {json.dumps(before)}")
+    four = image.get_attribute("src")
+    page.focus("#code-rotation")
+    for _ in range(25):  # the keyboard moves the thumb the way a user does, firing an input event per step
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("JSON.parse(document.getElementById('generated-image').dataset.request || '{}')"
+                           ".continuous?.rotation === Number(document.getElementById('code-rotation').value)")
+    after, request = image.get_attribute("src"), json.loads(image.get_attribute("data-request"))
+    assert request["digits"] == [4] and request["continuous"]["rotation"] == pytest.approx(1.0)
+    assert not np.array_equal(image_of(after), image_of(four))  # the code moved the digit
+    status, answer = post_json(server + "/v1/generate", request)
+    assert status == 200
+    np.testing.assert_array_equal(image_of(after), image_of(answer["images"][0]["png"]))
+    strip = page.locator("#traverse-image")
+    page.wait_for_function("document.getElementById('traverse-image').naturalWidth > 0")
+    assert strip.evaluate("img => img.naturalWidth / img.naturalHeight") > 8  # one row of 10
+
+
+def test_screenshot(page: Any, tmp_path: Path) -> None:
+    draw(page, [[(0.3, 0.2), (0.72, 0.2), (0.45, 0.85)], [(0.35, 0.52), (0.65, 0.52)]])
+    reading_of(page, "7")
+    page.focus("#code-rotation")
+    for _ in range(10):
+        page.keyboard.press("ArrowLeft")
+    page.wait_for_timeout(500)
+    shot = tmp_path / "playground.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert Image.open(shot).size[0] >= 900
+    target = os.environ.get("INFOGAN_PLAYGROUND_SCREENSHOT")
+    if target:
+        shutil.copyfile(shot, target)
