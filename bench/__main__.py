@@ -24,7 +24,7 @@ import numpy as np
 import onnxruntime
 import torch
 
-from bench import cold, inference, training, variants
+from bench import cold, inference, service, training, variants
 from bench.flops import matmul_ceiling, model_flops
 from bench.report import render
 from bench.timing import Budget
@@ -34,7 +34,7 @@ from infogan_sdk.manifest import load_manifest
 from train.config import ModelConfig
 from train.data import default_data_dir, load_mnist
 
-SECTIONS = ("inference", "cold", "variants", "training")
+SECTIONS = ("inference", "cold", "variants", "training", "service")
 ARCHITECTURES = ("paper", "compact")
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"  # the checkout's neighbour
 
@@ -112,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
             progress(f"training throughput, {threads} thread(s)")
             results["training"] += training.training(model_config, manifest.data["training"].get("train_config", {}),
                                                       ARCHITECTURES, threads, budget.train_steps, data_dir)
+    if "service" in args.sections:
+        progress(f"infogan serve over HTTP vs the direct SDK call, {args.threads[-1]} thread(s)")
+        results["service"] = service.service(model_dir, args.threads[-1], 2 * budget.latency_calls)
     for rows in (results.get("generate", []), results.get("infer", []), results.get("training", [])):
         inference.add_fractions(rows, ceilings)  # one ceiling per thread count for the whole report
     results["meta"].update(load_end=os.getloadavg()[0], seconds=round(time.perf_counter() - started, 1))

@@ -9,7 +9,7 @@ TRAINING_TARGET = 500  # images/s at batch 128, paper architecture, 2 threads (i
 
 def render(results: dict[str, Any]) -> str:
     lines = _header(results)
-    for section in (_inference, _preprocessing, _cold, _variants, _training):
+    for section in (_inference, _preprocessing, _cold, _variants, _training, _service):
         lines += section(results)
     return "\n".join(lines) + "\n"
 
@@ -132,3 +132,20 @@ def _training(results: dict[str, Any]) -> list[str]:
     lines.append(f"   500/s needs: the fraction of the ceiling that the issue's target of {TRAINING_TARGET} images/s "
                  "would take")
     return [*lines, "   * the benchmarked model's own architecture"] if any(r["is_the_models"] for r in rows) else lines
+
+
+def _service(results: dict[str, Any]) -> list[str]:
+    figures = results.get("service")
+    if not figures:
+        return []
+    lines = ["", f"7. infogan serve over HTTP (keep-alive, JSON, base64 PNG) vs the direct SDK call at the same "
+                 f"concurrency; onnxruntime threads {figures['threads']}, clients on the same machine",
+             f"{'call':<9} {'clients':>7} {'requests':>8}  {'HTTP req/s':>10} {'p50 ms':>7} {'p99 ms':>7}  "
+             f"{'SDK req/s':>9} {'p50 ms':>7} {'p99 ms':>7}  {'HTTP/SDK':>8}"]
+    for row in figures["rows"]:
+        web, sdk = row["http"], row["sdk"]
+        ratio = web["requests_per_s"] / sdk["requests_per_s"]
+        lines.append(f"{row['call']:<9} {row['clients']:>7} {row['requests']:>8}  {web['requests_per_s']:>10.0f} "
+                     f"{web['p50_ms']:>7.2f} {web['p99_ms']:>7.2f}  {sdk['requests_per_s']:>9.0f} "
+                     f"{sdk['p50_ms']:>7.2f} {sdk['p99_ms']:>7.2f}  {ratio:>8.2f}")
+    return lines
