@@ -107,10 +107,17 @@ def plan(generator: Generator, *, count: int | None = None, per_digit: int | Non
 def iter_dataset(generator: Generator, plan: DatasetPlan) -> Iterator[DatasetChunk]:
     """The shard's images, one block (BLOCK images, fewer at the end) at a time, in index order."""
     for block in plan.blocks:
-        first, stop = block * BLOCK, min((block + 1) * BLOCK, plan.total)
-        codes, continuous, noise = block_latents(generator, plan, block, stop - first)
-        result = generator.generate(codes=codes, continuous=continuous, noise=noise)
-        yield DatasetChunk(np.arange(first, stop, dtype=np.int64), result)
+        yield generate_block(generator, plan, block)
+
+
+def generate_block(generator: Generator, plan: DatasetPlan, block: int) -> DatasetChunk:
+    """The images of one block (global indices block * BLOCK ..., at most BLOCK), in one generator call."""
+    first, stop = block * BLOCK, min((block + 1) * BLOCK, plan.total)
+    if not 0 <= first < stop:
+        raise InvalidInputError(f"block must be from 0 to {-(-plan.total // BLOCK) - 1}, got {block!r}")
+    codes, continuous, noise = block_latents(generator, plan, block, stop - first)
+    result = generator.generate(codes=codes, continuous=continuous, noise=noise)
+    return DatasetChunk(np.arange(first, stop, dtype=np.int64), result)
 
 
 def block_latents(generator: Generator, plan: DatasetPlan, block: int, n: int) -> tuple[
