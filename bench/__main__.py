@@ -24,7 +24,7 @@ import numpy as np
 import onnxruntime
 import torch
 
-from bench import cold, inference, service, training, variants
+from bench import bulk, cold, inference, service, training, variants
 from bench.flops import matmul_ceiling, model_flops
 from bench.report import render
 from bench.timing import Budget
@@ -34,7 +34,7 @@ from infogan_sdk.manifest import load_manifest
 from train.config import ModelConfig
 from train.data import default_data_dir, load_mnist
 
-SECTIONS = ("inference", "cold", "variants", "training", "service")
+SECTIONS = ("inference", "cold", "variants", "training", "service", "bulk")
 ARCHITECTURES = ("paper", "compact")
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"  # the checkout's neighbour
 
@@ -115,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     if "service" in args.sections:
         progress(f"infogan serve over HTTP vs the direct SDK call, {args.threads[-1]} thread(s)")
         results["service"] = service.service(model_dir, args.threads[-1], 2 * budget.latency_calls)
+    if "bulk" in args.sections:
+        progress("bulk: infogan dataset and infer over files, Ray with one actor")
+        results["bulk"] = bulk.bulk(model_dir, 2000 if args.quick else 20000)
     for rows in (results.get("generate", []), results.get("infer", []), results.get("training", [])):
         inference.add_fractions(rows, ceilings)  # one ceiling per thread count for the whole report
     results["meta"].update(load_end=os.getloadavg()[0], seconds=round(time.perf_counter() - started, 1))

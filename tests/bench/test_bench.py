@@ -147,3 +147,14 @@ def test_main_writes_json_and_prints_the_header(tmp_path: Path, capsys: pytest.C
     assert "generator 5.06 M, encoder 5.09 M" in text and "parity max abs error" in text
     with pytest.raises(SystemExit):
         main(["--sections", "inference,bogus"])
+
+
+def test_bulk_section_times_every_job_and_renders() -> None:
+    from bench import bulk
+
+    figures = bulk.bulk(MNIST, 64, with_ray=False)
+    assert [row["name"] for row in figures["rows"]] == ["generate", "dataset .npz", "dataset PNG", "infer",
+                                                        "infer PNG", "infer JPG"]
+    assert all(row["images"] == 64 and row["images_per_s"] > 0 for row in figures["rows"])
+    text = "\n".join(bulk.render({"bulk": figures}))
+    assert "8. Bulk jobs, 64 images" in text and "infogan dataset --count N -o d.npz" in text
