@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from dataclasses import replace
 
-from export.folder import MAPPING_IMAGES, export_checkpoint
+from evaluate.describe import Sizes
+from export.folder import export_checkpoint
 from export.graphs import EXPORTERS
 from export.verify import VerificationError
 from train.checkpoint import CheckpointError
@@ -26,8 +28,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--description", default="")
     parser.add_argument("--provisional", action="store_true", help="mark the model as a stand-in in its manifest")
     parser.add_argument("--data-dir", default=None, help="MNIST folder (default: $INFOGAN_MNIST_DIR or the cache)")
-    parser.add_argument("--mapping-images", type=int, default=MAPPING_IMAGES,
+    parser.add_argument("--mapping-images", type=int, default=Sizes.mapping_images,
                         help="labelled training images used to map categorical values to digits")
+    parser.add_argument("--quick-describe", action="store_true",
+                        help="describe with few images per figure (seconds; for smoke tests, not for shipping)")
+    parser.add_argument("--workers", type=int, default=1, help="processes for the shape measures")
     parser.add_argument("--training-note", default="",
                         help="how the checkpoint was produced, if the recorded command does not say it all")
     args = parser.parse_args(argv)
@@ -36,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         export_checkpoint(args.checkpoint, args.out, exporter=args.exporter, name=args.name,
                           description=args.description, provisional=args.provisional, data_dir=args.data_dir,
-                          mapping_images=args.mapping_images, training_note=args.training_note)
+                          sizes=replace(Sizes.quick() if args.quick_describe else Sizes(),
+                                        mapping_images=args.mapping_images),
+                          training_note=args.training_note, workers=args.workers)
     except (VerificationError, CheckpointError) as error:
         print(f"export failed: {error}", file=sys.stderr)
         return 1

@@ -27,5 +27,5 @@ wait "${pids[@]}"
 for name in "${!runs[@]}"; do
   model=$([ "$name" = mnist ] && echo mnist || echo mnist-unsupervised)
   python -m export "$out/$name" --out "$out/models/$name" --name "$model"
-  python -m train.evaluate "$out/models/$name" --write > "$out/models/$name.json"
+  python -m evaluate "$out/models/$name" --json "$out/models/$name.json"
 done

@@ -22,14 +22,14 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from evaluate.matching import score_codes
 from train import distributed
 from train.augment import consistency_loss, degraded, distorted, morphed, shifted
 from train.checkpoint import CHECKPOINT_NAME, code_version, load_checkpoint, save_checkpoint
 from train.config import ModelConfig, TrainConfig
 from train.data import data_sha256, default_data_dir, fake_mnist, load_mnist
 from train.losses import adversarial_loss, categorical_cross_entropy, categorical_entropy, gaussian_nll, sample_latent
-from train.metrics import predict_codes, score_codes
-from train.networks import build
+from train.networks import Discriminator, build
 from train.samples import fixed_noise, sample_grid, save_png
 
 logger = logging.getLogger(__name__)
@@ -278,6 +278,20 @@ def _evaluate(discriminator: torch.nn.Module, data: Dataset, model_config: Model
     codes = predict_codes(discriminator, to_pixels(data.test_images, model_config), size)  # type: ignore[arg-type]
     scores = score_codes(codes, data.test_labels.cpu().numpy(), size)
     return {"q_accuracy": scores["accuracy"], "nmi": scores["nmi"], "code_to_digit": scores["code_to_digit"]}
+
+
+@torch.no_grad()
+def predict_codes(discriminator: Discriminator, pixels: torch.Tensor, size: int, batch: int = 1000) -> np.ndarray:
+    """Q's argmax over the first categorical code for (N, 1, 28, 28) images, in eval mode."""
+    was_training = discriminator.training
+    discriminator.eval()
+    device = next(discriminator.parameters()).device
+    predictions = []
+    for start in range(0, len(pixels), batch):
+        _, logits, _, _ = discriminator(pixels[start : start + batch].to(device))
+        predictions.append(logits[:, :size].argmax(dim=1).cpu())
+    discriminator.train(was_training)
+    return torch.cat(predictions).numpy()
 
 
 def _append_metrics(path: Path, record: dict[str, Any]) -> None:

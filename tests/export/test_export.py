@@ -1,6 +1,7 @@
 """Export: a verified, self-described folder that runs with nothing but onnxruntime, or no folder at all."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import onnx
@@ -10,6 +11,7 @@ import torch
 
 import export.folder
 import export.graphs
+from evaluate.describe import Sizes
 from export.__main__ import main as export_main
 from export.folder import export_checkpoint
 from export.verify import VerificationError
@@ -19,11 +21,16 @@ from infogan_sdk.spec import LatentSpec
 from train.checkpoint import load_checkpoint
 
 pytestmark = pytest.mark.slow
+QUICK = Sizes.quick()  # the description's figures from few images: these tests check export, not the model
+
+
+def mapped(images: int) -> Sizes:
+    return replace(QUICK, mapping_images=images)
 
 
 @pytest.fixture(scope="module")
 def exported(dry_checkpoint, tmp_path_factory):
-    return export_checkpoint(dry_checkpoint, tmp_path_factory.mktemp("models") / "dry", mapping_images=1000)
+    return export_checkpoint(dry_checkpoint, tmp_path_factory.mktemp("models") / "dry", sizes=mapped(1000))
 
 
 def test_folder_round_trips_through_the_manifest(exported, dry_checkpoint):
@@ -63,7 +70,7 @@ def test_parity_numbers_are_recorded_and_within_tolerance(exported):
 
 
 def test_legacy_exporter_is_an_explicit_fallback(dry_checkpoint, tmp_path):
-    out = export_checkpoint(dry_checkpoint, tmp_path / "legacy", exporter="legacy", mapping_images=500)
+    out = export_checkpoint(dry_checkpoint, tmp_path / "legacy", exporter="legacy", sizes=mapped(500))
     assert load_manifest(out).data["export"]["exporter"] == "legacy"
 
 
@@ -85,7 +92,7 @@ def test_a_graph_that_computes_wrong_numbers_fails_export_and_leaves_nothing(dry
     (out / "keep.txt").write_text("an earlier export")
     monkeypatch.setattr(export.graphs, "to_onnx", corrupting)
     with pytest.raises(VerificationError, match="max abs error"):
-        export_checkpoint(dry_checkpoint, out, mapping_images=500)
+        export_checkpoint(dry_checkpoint, out, sizes=mapped(500))
     assert [p.name for p in tmp_path.iterdir()] == ["model"], "a partial folder was left behind"
     assert (out / "keep.txt").read_text() == "an earlier export", "the previous folder was touched"
 
@@ -98,7 +105,7 @@ def test_planted_permutation_is_recovered(supervised_checkpoint, tmp_path):
     state["train_config"]["mode"] = "unsupervised"
     planted = tmp_path / "planted.pt"
     torch.save(state, planted)
-    manifest = load_manifest(export_checkpoint(planted, tmp_path / "planted", mapping_images=3000))
+    manifest = load_manifest(export_checkpoint(planted, tmp_path / "planted", sizes=mapped(3000)))
     # new code k is what old code permutation[k] was, and the supervised model's old code j is digit j
     assert list(manifest.code_to_digit) == permutation
     assert manifest.data["evaluation"]["q_accuracy_test"] > 0.3  # chance is 0.1
@@ -110,12 +117,12 @@ def test_a_supervised_model_whose_codes_are_not_the_digits_is_refused(supervised
         state["discriminator"][key] = state["discriminator"][key].roll(1, dims=0)
     torch.save(state, tmp_path / "rolled.pt")
     with pytest.raises(VerificationError, match="map code k to digit k"):
-        export_checkpoint(tmp_path / "rolled.pt", tmp_path / "rolled", mapping_images=3000)
+        export_checkpoint(tmp_path / "rolled.pt", tmp_path / "rolled", sizes=mapped(3000))
     assert not (tmp_path / "rolled").exists()
 
 
 def test_identity_mapping_of_a_supervised_model(supervised_checkpoint, tmp_path):
-    manifest = load_manifest(export_checkpoint(supervised_checkpoint, tmp_path / "sup", mapping_images=3000))
+    manifest = load_manifest(export_checkpoint(supervised_checkpoint, tmp_path / "sup", sizes=mapped(3000)))
     assert list(manifest.code_to_digit) == list(range(10))
     assert manifest.data["mapping"]["method"] == "identity (checked)"
 
@@ -150,7 +157,7 @@ def test_a_model_whose_first_code_is_not_ten_digits_is_refused(tmp_path):
     config = TrainConfig(data="fake", fake_size=64, batch_size=16, epochs=1, max_steps=2, log_every=1)
     checkpoint = train.loop.train(architecture("tiny", spec), config, tmp_path / "five", device="cpu")
     with pytest.raises(VerificationError, match="has 5 values"):
-        export_checkpoint(checkpoint, tmp_path / "model")
+        export_checkpoint(checkpoint, tmp_path / "model", sizes=QUICK)
     assert not (tmp_path / "model").exists()
 
 
@@ -160,8 +167,8 @@ def test_averaged_weights_are_what_gets_exported(dry_checkpoint, tmp_path):
     averaged["discriminator"]["d_head.bias"] += 5.0  # realness moves by exactly +5 if these weights are used
     state["averages"] = averaged
     torch.save(state, tmp_path / "averaged.pt")
-    out = export_checkpoint(tmp_path / "averaged.pt", tmp_path / "averaged", mapping_images=1000)
-    plain = export_checkpoint(dry_checkpoint, tmp_path / "plain", mapping_images=1000)
+    out = export_checkpoint(tmp_path / "averaged.pt", tmp_path / "averaged", sizes=mapped(1000))
+    plain = export_checkpoint(dry_checkpoint, tmp_path / "plain", sizes=mapped(1000))
     images = np.random.default_rng(0).uniform(-1, 1, (4, 1, 28, 28)).astype(np.float32)
     realness = [ort.InferenceSession(str(folder / "encoder.onnx"), providers=["CPUExecutionProvider"])
                 .run(["realness"], {"images": images})[0] for folder in (out, plain)]

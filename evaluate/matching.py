@@ -8,10 +8,7 @@ with the labels.
 from __future__ import annotations
 
 import numpy as np
-import torch
 from scipy.optimize import linear_sum_assignment
-
-from train.networks import Discriminator
 
 
 def confusion(codes: np.ndarray, labels: np.ndarray, size: int, classes: int = 10) -> np.ndarray:
@@ -49,20 +46,6 @@ def normalized_mutual_information(codes: np.ndarray, labels: np.ndarray, size: i
 
     denominator = (entropy(p_code) + entropy(p_label)) / 2
     return max(mutual / denominator, 0.0) if denominator > 0 else 0.0
-
-
-@torch.no_grad()
-def predict_codes(discriminator: Discriminator, pixels: torch.Tensor, size: int, batch: int = 1000) -> np.ndarray:
-    """Q's argmax over the first categorical code for (N, 1, 28, 28) images, in eval mode."""
-    was_training = discriminator.training
-    discriminator.eval()
-    device = next(discriminator.parameters()).device
-    predictions = []
-    for start in range(0, len(pixels), batch):
-        _, logits, _, _ = discriminator(pixels[start : start + batch].to(device))
-        predictions.append(logits[:, :size].argmax(dim=1).cpu())
-    discriminator.train(was_training)
-    return torch.cat(predictions).numpy()
 
 
 def score_codes(codes: np.ndarray, labels: np.ndarray, size: int) -> dict[str, object]:

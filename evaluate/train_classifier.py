@@ -1,10 +1,6 @@
-"""The evaluator: a small MNIST classifier, trained on the train split only, that scores generated images.
+"""Trains the evaluator classifier (`evaluate/classifier.py` runs it) on the MNIST train split; needs torch.
 
-It reads generated digits (digit control), and its penultimate features give the Frechet distance
-and the classifier ("inception") score. It is kept in the repository as a small ONNX file, so
-evaluation runs on onnxruntime like the SDK:
-
-    python -m train.evaluator --out train/assets/evaluator.onnx     # about a minute on 2 cores
+    python -m evaluate.train_classifier --out evaluate/assets/evaluator.onnx     # minutes on 2 cores
 """
 
 from __future__ import annotations
@@ -20,11 +16,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from evaluate.classifier import ASSET, FEATURES
 from train.data import data_sha256, default_data_dir, load_mnist
 
 logger = logging.getLogger(__name__)
-ASSET = Path(__file__).parent / "assets" / "evaluator.onnx"
-FEATURES = 128
 
 
 class Classifier(nn.Module):
@@ -82,7 +77,7 @@ def train_classifier(data_dir: Path, epochs: int, seed: int) -> tuple[Classifier
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m train.evaluator", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m evaluate.train_classifier", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=ASSET)
     parser.add_argument("--epochs", type=int, default=3)
@@ -101,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     temporary.replace(args.out)
     record = {"test_accuracy": accuracy, "epochs": args.epochs, "seed": args.seed, "input": "[0, 1], white on black",
               "data_sha256": data_sha256(data_dir), "seconds": round(time.perf_counter() - started, 1),
-              "command": "python -m train.evaluator " + " ".join(argv if argv is not None else sys.argv[1:])}
+              "command": "python -m evaluate.train_classifier " + " ".join(argv if argv is not None else sys.argv[1:])}
     args.out.with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")
     logger.info("evaluator: MNIST test accuracy %.4f, written to %s", accuracy, args.out)
     return 0

@@ -1,0 +1,62 @@
+"""`python -m evaluate MODEL [--write] [--json PATH] [--markdown]`: describe a model folder or bundled model.
+
+Computes the code-to-digit mapping, the continuous codes' names, directions and effects, and every
+figure of the model card, all through the SDK. `--write` stores them in the folder's manifest (the
+bundled models are described this way); `--json` writes the description to a file; `--markdown`
+prints the model card's tables. Exit status 1 when the model cannot be loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shlex
+import sys
+from pathlib import Path
+
+from evaluate.card import card
+from evaluate.describe import Sizes, describe, write_description
+from infogan_sdk import Generator, InfoGANError
+from infogan_sdk.atomic import atomic_output
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evaluate", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("model", help="a bundled model name (mnist, mnist-unsupervised) or a model folder")
+    parser.add_argument("--write", action="store_true", help="store the description in the model's manifest")
+    parser.add_argument("--json", type=Path, help="write the description to this JSON file")
+    parser.add_argument("--markdown", action="store_true", help="print the model card's tables (Markdown)")
+    parser.add_argument("--quick", action="store_true", help="few images per figure (seconds; for smoke tests)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+                        help="processes for the shape measures (default: up to 2)")
+    parser.add_argument("--data-dir", default=None, help="MNIST folder (default: $INFOGAN_MNIST_DIR or the cache)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        model = Generator(args.model, device="cpu")
+        folder, mode = model.path, model.info.get("training", {}).get("mode", "unsupervised")
+        description = describe(folder, args.data_dir, Sizes.quick() if args.quick else Sizes(), args.seed,
+                               args.workers, supervised=mode != "unsupervised")
+    except InfoGANError as error:
+        print(f"python -m evaluate: error: {error}", file=sys.stderr)
+        return 1
+    command = "python -m evaluate " + shlex.join(sys.argv[1:] if argv is None else argv)
+    if args.json:
+        with atomic_output(args.json, overwrite=True) as temporary:
+            temporary.write_text(json.dumps({**description, "model": str(folder), "command": command}, indent=2)
+                                 + "\n", encoding="utf-8")
+    if args.write:
+        write_description(folder, description, command)
+    if args.markdown:
+        print(card(description))
+    elif not args.json:
+        print(json.dumps(description, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

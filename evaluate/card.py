@@ -1,0 +1,60 @@
+"""The model card's tables (Markdown) from a description, so the README shows exactly what was measured."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evaluate.morphometrics import MEASURES
+
+
+def card(description: dict[str, Any]) -> str:
+    """Markdown: headline figures, the continuous codes, the robustness suite and the not-a-digit suite."""
+    return "\n\n".join([headline(description["evaluation"]), codes_table(description["continuous_codes"]),
+                        robustness_table(description["evaluation"]["robustness"]),
+                        not_digit_table(description["evaluation"]["not_a_digit"])]) + "\n"
+
+
+def headline(evaluation: dict[str, Any]) -> str:
+    ratio = evaluation["frechet_distance"] / evaluation["frechet_distance_real_floor"]
+    rows = [("Q accuracy, MNIST test (shipped mapping)", f"{evaluation['q_accuracy_test']:.2%}"),
+            ("Q accuracy, best one-to-one matching", f"{evaluation['q_accuracy_test_best_matching']:.2%}"),
+            ("NMI, MNIST test", f"{evaluation['nmi_test']:.4f}"),
+            ("digit control (evaluator)", f"{evaluation['digit_control']:.2%}"),
+            ("Frechet distance / real-data floor", f"{evaluation['frechet_distance']:.2f} / "
+                                                   f"{evaluation['frechet_distance_real_floor']:.2f} = {ratio:.2f}x"),
+            ("classifier score (max 10)", f"{evaluation['classifier_score']:.3f}"),
+            ("L_I, categorical (max ln 10 = 2.303)", f"{evaluation['info_bound_categorical']:.3f}"),
+            ("continuous codes' R^2 (Q reads them back)",
+             ", ".join(f"{v:.3f}" for v in evaluation["continuous_r2"]))]
+    return "| metric | value |\n|---|---|\n" + "\n".join(f"| {name} | {value} |" for name, value in rows)
+
+
+def codes_table(codes: list[dict[str, Any]]) -> str:
+    head = "| code | name | direction | " + " | ".join(MEASURES) + " |\n|---|---|---|" + "---|" * len(MEASURES)
+    lines = [f"| {c['index']} | `{c['name']}` | {c['direction']:+d} | "
+             + " | ".join(_effect(c["effects"], m) for m in MEASURES) + " |" for c in codes]
+    return head + "\n" + "\n".join(lines) + "\n\n(change of each measure's mean from code -2 to +2, in sd of real " \
+        "MNIST test; positive = leans right, wider, thicker, longer)"
+
+
+def _effect(effects: dict[str, float], measure: str) -> str:
+    return f"{effects[measure]:+.2f}" if measure in effects else "n/a"
+
+
+def robustness_table(accuracy: dict[str, float]) -> str:
+    return "| kind | " + " | ".join(accuracy) + " |\n|---|" + "---|" * len(accuracy) + "\n| accuracy | " \
+        + " | ".join(f"{v:.1%}" for v in accuracy.values()) + " |"
+
+
+def not_digit_table(report: dict[str, Any]) -> str:
+    scores = [name for name in report if name != "categories"]
+    categories = list(report["categories"])
+    head = "| category (images) | " + " | ".join(f"{s}: accepted / AUROC" for s in scores) + " |\n|---|" \
+        + "---|" * len(scores)
+    lines = ["| MNIST test digits | " + " | ".join(f"{report[s]['threshold']['digits_accepted']:.1%} / -"
+                                                   for s in scores) + " |"]
+    lines += [f"| {name} ({report['categories'][name]}) | "
+              + " | ".join(f"{report[s][name]['accepted']:.1%} / {report[s][name]['auroc']:.3f}" for s in scores)
+              + " |" for name in categories]
+    return head + "\n" + "\n".join(lines) + "\n\n(accepted: the fraction scoring above the threshold that rejects " \
+        "1% of MNIST test digits; lower is better for every category but the digits)"

@@ -1,0 +1,137 @@
+"""Describe an exported model once, through the SDK: the code-to-digit mapping, the continuous codes' names and
+directions, and every figure of the model card. `write_description` is the one writer of those manifest keys.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from evaluate import codes as code_measures
+from evaluate import not_digit, robustness
+from evaluate.classifier import Evaluator, classifier_score, frechet_distance
+from evaluate.matching import confusion, hungarian_mapping, normalized_mutual_information
+from infogan_sdk import Encoder, Generator
+from infogan_sdk.manifest import load_manifest, write_manifest
+from train.data import load_mnist
+
+DESCRIBED_KEYS = ("code_to_digit", "mapping", "continuous_codes", "evaluation")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How many images each part uses: the defaults are the model card's; tests use `Sizes.quick()`."""
+
+    mapping_images: int = 10_000  # labelled train images that name the categorical values
+    samples: int = 10_000  # generated images for digit control and sample quality
+    per_digit: int = 100  # images per digit at each end of a code sweep (1,000 per end)
+    robustness_images: int = 2_000  # MNIST test images per robustness kind
+    not_digit_per_kind: int = 200  # images per generated not-a-digit category
+    spread_images: int = 10_000  # real MNIST test images that give each measure's sd
+
+    @classmethod
+    def quick(cls) -> Sizes:
+        return cls(mapping_images=500, samples=200, per_digit=5, robustness_images=40, not_digit_per_kind=10,
+                   spread_images=200)
+
+
+def describe(model: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None, sizes: Sizes | None = None,
+             seed: int = 0, workers: int = 1, supervised: bool = False) -> dict[str, Any]:
+    """Mapping, continuous codes and evaluation of a model folder (or bundled name), as the manifest keeps them.
+
+    supervised: the model was trained with labels, so code k must stand for digit k (checked by the caller).
+    """
+    started, sizes = time.perf_counter(), sizes or Sizes()
+    generator, encoder = Generator(model, device="cpu"), Encoder(model, device="cpu")
+    train_images, train_labels = load_mnist("train", data_dir)
+    test_images, test_labels = load_mnist("test", data_dir)
+    pick = np.random.default_rng(seed).permutation(len(train_images))[: sizes.mapping_images]
+    raw = encoder.infer(train_images[pick], preprocess="none").codes[:, 0]
+    code_to_digit = np.asarray(hungarian_mapping(confusion(raw, train_labels[pick], generator.spec.digit_code_size)))
+    spread = code_measures.real_spread(test_images[: sizes.spread_images], workers)
+    described_codes = code_measures.describe_codes(generator, spread, sizes.per_digit, seed, workers)
+    evaluation = {
+        **_reading(encoder, test_images, test_labels, code_to_digit),
+        **_samples(generator, encoder, test_images, train_images, code_to_digit, sizes.samples, seed),
+        "measures_real_mnist_test": spread,
+        "codes_target": code_measures.meets_target(described_codes, ("rotation", "width", "thickness"), 1.5, 3.0),
+        "robustness": robustness.robustness(encoder, test_images, test_labels, code_to_digit,
+                                            sizes.robustness_images, seed),
+        "not_a_digit": _not_a_digit(encoder, test_images, sizes.not_digit_per_kind),
+        "sizes": sizes.__dict__, "seed": seed, "seconds": round(time.perf_counter() - started, 1),
+    }
+    return {"code_to_digit": [int(d) for d in code_to_digit],
+            "mapping": {"method": "identity (checked)" if supervised else "hungarian",
+                        "labelled_images": sizes.mapping_images, "source": "MNIST train split, seeded sample"},
+            "continuous_codes": described_codes, "evaluation": evaluation}
+
+
+def write_description(folder: str | os.PathLike[str], description: dict[str, Any], command: str) -> None:
+    """Store a description in the folder's manifest (atomically), replacing what an earlier one wrote."""
+    manifest = load_manifest(Path(folder))
+    data = {key: value for key, value in manifest.data.items() if key not in DESCRIBED_KEYS}
+    data.update(description)
+    data["evaluation"] = {**description["evaluation"], "command": command}
+    write_manifest(manifest.path, data)
+
+
+def _reading(encoder: Encoder, images: np.ndarray, labels: np.ndarray, code_to_digit: np.ndarray) -> dict[str, Any]:
+    """Q accuracy on MNIST test (with the mapping, and under the test set's own best matching) and NMI."""
+    raw = encoder.infer(images, preprocess="none").codes[:, 0]
+    size = len(code_to_digit)
+    best = np.asarray(hungarian_mapping(confusion(raw, labels, size)))
+    return {"q_accuracy_test": float(np.mean(code_to_digit[raw] == labels)),
+            "q_accuracy_test_best_matching": float(np.mean(best[raw] == labels)),
+            "nmi_test": normalized_mutual_information(raw, labels, size), "test_images": len(labels)}
+
+
+def _samples(generator: Generator, encoder: Encoder, test_images: np.ndarray, train_images: np.ndarray,
+             code_to_digit: np.ndarray, samples: int, seed: int) -> dict[str, Any]:
+    """Digit control and sample quality read by the evaluator; L_I and the continuous codes' R^2 read by Q."""
+    evaluator = Evaluator()
+    wanted = np.arange(samples) % 10
+    raw_codes = np.argsort(code_to_digit)[wanted]  # the categorical value that stands for each wanted digit
+    made = generator.generate(codes=raw_codes, seed=seed)
+    logits, features = evaluator(made.images)
+    said = logits.argmax(1)
+    _, test_features = evaluator(test_images)
+    floor = train_images[np.random.default_rng(seed).permutation(len(train_images))[:samples]]
+    _, floor_features = evaluator(floor)
+    back = encoder.infer(made.images, preprocess="none")
+    logits_q = np.log(back.probabilities + 1e-12)  # probabilities are in the encoder's current digit order
+    read_raw = back.codes[:, 0]
+    cross_entropy = float(-np.mean(logits_q[np.arange(samples), np.asarray(encoder.code_to_digit)[raw_codes]]))
+    residual = ((back.continuous - made.continuous) ** 2).sum(0)
+    r2 = 1 - residual / (((made.continuous - made.continuous.mean(0)) ** 2).sum(0) + 1e-12)
+    return {"digit_control": float(np.mean(said == wanted)),
+            "digit_control_per_digit": [float(np.mean(said[wanted == d] == d)) for d in range(10)],
+            "digit_read_back": float(np.mean(read_raw == raw_codes)),
+            "frechet_distance": frechet_distance(features, test_features),
+            "frechet_distance_real_floor": frechet_distance(floor_features, test_features),
+            "classifier_score": classifier_score(logits), "info_bound_categorical": math.log(10) - cross_entropy,
+            "continuous_r2": [float(v) for v in r2], "generated_images": samples,
+            "evaluator_test_accuracy": evaluator.test_accuracy}
+
+
+def _not_a_digit(encoder: Encoder, test_images: np.ndarray, per_kind: int) -> dict[str, Any]:
+    """How well each of the encoder's scores separates MNIST test from the not-a-digit corpus."""
+    def scores(images: list[np.ndarray] | np.ndarray) -> dict[str, np.ndarray]:
+        result = encoder.infer(list(images) if isinstance(images, list) else images)
+        found = {"max_probability": result.probabilities.max(axis=1), "realness": result.realness}
+        digit_score = getattr(result, "digit_score", None)  # models with a not-a-digit score (model v2)
+        if digit_score is not None:
+            found["digit_score"] = digit_score
+        return found
+
+    digits, made = scores(test_images), not_digit.corpus(per_kind)
+    corpus = {name: scores(images) for name, images in made.items()}
+    report: dict[str, Any] = {"categories": {name: len(images) for name, images in made.items()}}
+    for score in digits:
+        report[score] = not_digit.separation(digits[score], {name: values[score] for name, values in corpus.items()})
+    return report

@@ -1,0 +1,63 @@
+"""Naming and orienting continuous codes by what they measurably do, on a fake generator with planted codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from evaluate.codes import describe_codes, meets_target, name_codes
+from infogan_sdk.spec import LatentSpec
+
+from .test_morphometrics import stroke
+
+SPREAD = {"slant": {"mean": 0.0, "sd": 0.1}, "width": {"mean": 0.0, "sd": 2.0},
+          "thickness": {"mean": 0.0, "sd": 0.5}, "length": {"mean": 0.0, "sd": 3.0}}
+
+
+@dataclass
+class Drawn:
+    images: np.ndarray
+    noise: np.ndarray
+
+
+class PlantedGenerator:
+    """Code 0 leans strokes LEFT when positive (a negative-direction rotation), code 1 does nothing, code 2
+    thickens them. Like the SDK, it multiplies users' values by `directions` before drawing."""
+
+    spec = LatentSpec(noise_size=2, categorical_sizes=(10,), n_continuous=3)
+
+    def __init__(self, directions: tuple[int, ...] = (1, 1, 1)) -> None:
+        self.directions = directions
+
+    def generate(self, digits=None, count=None, continuous=None, noise=None, seed=None) -> Drawn:
+        n = len(digits) if digits is not None else count
+        values = np.zeros((n, 3)) if continuous is None else np.asarray(continuous) * np.asarray(self.directions)
+        images = np.stack([stroke(3.0 + 0.7 * v[2], angle_deg=-12.0 * v[0]) for v in values])
+        return Drawn(images, np.zeros((n, 2), dtype=np.float32) if noise is None else noise)
+
+
+def test_a_planted_negative_rotation_is_named_and_flipped_and_describing_again_keeps_it():
+    codes = describe_codes(PlantedGenerator(), SPREAD, per_digit=2)
+    assert [c["name"] for c in codes] == ["rotation", "c1", "thickness"]
+    assert [c["direction"] for c in codes] == [-1, 1, 1]
+    assert codes[0]["effects"]["slant"] > 1 and codes[2]["effects"]["thickness"] > 1  # in the new direction
+    assert all(abs(v) < 0.2 for v in codes[1]["effects"].values())
+    again = describe_codes(PlantedGenerator(directions=(-1, 1, 1)), SPREAD, per_digit=2)
+    assert [c["direction"] for c in again] == [-1, 1, 1]  # the flip is not undone by a second description
+    assert again[0]["effects"]["slant"] == pytest.approx(codes[0]["effects"]["slant"])
+    assert meets_target(again, ("rotation", "thickness", "width"), 1.5, 3.0) == \
+        {"rotation": True, "thickness": True, "width": False}
+
+
+def test_names_need_one_sd_and_twice_every_other_named_effect():
+    effects = [{"slant": 3.0, "width": 1.6, "thickness": 0.1, "length": 9.0},  # slant < 2x width: no name
+               {"slant": 0.2, "width": -2.5, "thickness": 1.0, "length": 0.0},  # width 2.5 >= 2 x 1.0: width
+               {"slant": 0.1, "width": 0.0, "thickness": 0.9, "length": 0.0},  # below 1 sd: no name
+               {"slant": -4.0, "width": 0.5, "thickness": 1.9, "length": 0.0}]  # rotation (length is not compared)
+    assert name_codes(effects) == ["c0", "width", "c2", "rotation"]
+    # two codes qualify for one name: the stronger takes it
+    assert name_codes([{"slant": 2.0, "width": 0, "thickness": 0}, {"slant": -3.0, "width": 0, "thickness": 0}]) \
+        == ["c0", "rotation"]
+    assert name_codes([{"width": 3.0}]) == ["c0"]  # a measure missing (blank images): never named
