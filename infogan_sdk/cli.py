@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--continuous", type=_numbers(float), help="every continuous code, e.g. --continuous=0.5,-1")
     generate.add_argument("--rotation", type=float, help="the continuous code named rotation")
     generate.add_argument("--width", type=float, help="the continuous code named width")
+    generate.add_argument("--thickness", type=float, help="the continuous code named thickness")
     generate.set_defaults(handler=commands.generate)
 
     traverse = subcommands.add_parser("traverse", parents=[_common()], help="sweep one continuous code into a row PNG")

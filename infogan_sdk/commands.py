@@ -25,7 +25,8 @@ def generate(args: argparse.Namespace) -> int:
     if digits and args.count and len(digits) > 1:  # --digit 0,...,9 --count 20000: 0..9 in turn, 2000 each
         digits = [digits[index % len(digits)] for index in range(args.count)]
     result = _generator(args).generate(digits=digits, count=args.count, continuous=args.continuous,
-                                       rotation=args.rotation, width=args.width, seed=args.seed)
+                                       rotation=args.rotation, width=args.width, thickness=args.thickness,
+                                       seed=args.seed)
     return _write(result, args)
 
 

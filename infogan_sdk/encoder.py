@@ -116,8 +116,11 @@ class Encoder(ModelBase):
                 probabilities = probabilities[:, self._digit_columns]
             digits = self._digit_of_code[codes[:, 0]]
         log_std = raw.get(CONTINUOUS_LOG_STD)
+        continuous = raw.get(CONTINUOUS_MEAN, np.zeros((n, 0), dtype=np.float32))
+        if self._signs is not None:  # the manifest's directions: the network's values -> users'
+            continuous = continuous * self._signs
         return InferResult(
             digits=digits, probabilities=probabilities, codes=codes,
-            continuous=raw.get(CONTINUOUS_MEAN, np.zeros((n, 0), dtype=np.float32)),
+            continuous=continuous,
             continuous_std=None if log_std is None else np.exp(log_std),
             realness=raw[REALNESS][:, 0], images=pixels)

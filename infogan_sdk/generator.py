@@ -16,7 +16,7 @@ from infogan_sdk.latents import Floats, Latents, batch_size, check_count, draw, 
 from infogan_sdk.loading import CHUNK_SIZE, DEFAULT_MODEL, ModelBase
 from infogan_sdk.results import GenerateResult
 from infogan_sdk.runtime import chunks
-from infogan_sdk.spec import IMAGES
+from infogan_sdk.spec import CONTINUOUS, IMAGES
 
 
 class Generator(ModelBase):
@@ -56,18 +56,20 @@ class Generator(ModelBase):
     def generate(self, digits: int | Sequence[int] | NDArray[np.integer[Any]] | None = None, *,
                  count: int | None = None, codes: Any = None,
                  continuous: NDArray[Any] | Sequence[Any] | Mapping[str, Floats] | None = None,
-                 rotation: Floats | None = None, width: Floats | None = None, noise: NDArray[Any] | None = None,
-                 seed: int | None = None) -> GenerateResult:
+                 rotation: Floats | None = None, width: Floats | None = None, thickness: Floats | None = None,
+                 noise: NDArray[Any] | None = None, seed: int | None = None) -> GenerateResult:
         """Generate N digit images; whatever is not given is drawn from numpy.random.default_rng(seed).
 
         digits: 0-9, an int or (N,); or codes: raw categorical values (N,) or (N, n_categorical), not both.
         count: N when nothing else fixes it (default 1); a single digit (or any length-1 input) is repeated.
-        continuous: float (N, n_continuous) or (n_continuous,), or {name: float or (N,)}; rotation / width:
-        the continuous codes of that name in the manifest. noise: float (N, noise_size).
+        continuous: float (N, n_continuous) or (n_continuous,), or {name: float or (N,)}; rotation / width /
+        thickness: the continuous code of that name (see `continuous_codes`: positive = leans right, wider,
+        thicker in every model; InvalidInputError if the model has no such code). noise: float (N, noise_size).
         Returns a GenerateResult (images uint8 (N, H, W)). Raises InvalidInputError.
         """
         categorical = _codes.categorical(self.spec, self.code_to_digit, digits, codes)
-        columns = _codes.continuous(self.continuous_names, continuous, {"rotation": rotation, "width": width})
+        columns = _codes.continuous(self.continuous_names, continuous, {"rotation": rotation, "width": width,
+                                                                          "thickness": thickness})
         fixed_noise = _codes.noise(self.spec, noise)
         lengths = {"digits" if digits is not None else "codes": len(categorical)} if categorical is not None else {}
         lengths.update({f"continuous code {self.continuous_names[c]!r}": len(v) for c, v in columns.items()})
@@ -109,7 +111,10 @@ class Generator(ModelBase):
         height, width = self.spec.image_shape[1:]
         images = np.empty((n, height, width), dtype=np.uint8)
         for rows in chunks(n, self.chunk_size):
-            (output,) = self._session.run([IMAGES], latents.feeds(self.spec, rows))
+            feeds = latents.feeds(self.spec, rows)
+            if self._signs is not None:  # the manifest's directions: users' values -> the network's
+                feeds[CONTINUOUS] = feeds[CONTINUOUS] * self._signs
+            (output,) = self._session.run([IMAGES], feeds)
             if output.shape != (rows.stop - rows.start, 1, height, width):
                 raise IncompatibleModelError(f"{self.path}: generator returned {IMAGES!r} of shape {output.shape}, "
                                              f"expected {(rows.stop - rows.start, 1, height, width)}")

@@ -9,8 +9,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from infogan_sdk.codebook import ContinuousCode, read_codes
 from infogan_sdk.errors import IncompatibleModelError, InvalidInputError, ModelNotFoundError
-from infogan_sdk.manifest import MANIFEST_NAME, Manifest, load_manifest
+from infogan_sdk.manifest import MANIFEST_NAME, load_manifest
 from infogan_sdk.runtime import Session, open_session
 from infogan_sdk.spec import LatentSpec
 
@@ -47,21 +50,6 @@ def resolve_model(model: str | os.PathLike[str]) -> Path:
                              f"{', '.join(names) if names else 'none installed'}")
 
 
-def continuous_names(manifest: Manifest) -> tuple[str, ...]:
-    """Names of the continuous codes from the manifest's `continuous_codes`, or "c0", "c1", ... if absent."""
-    n_continuous = manifest.spec.n_continuous
-    entries = manifest.data.get("continuous_codes")
-    if entries is None:
-        return tuple(f"c{index}" for index in range(n_continuous))
-    names = [entry.get("name") if isinstance(entry, dict) else None for entry in entries] \
-        if isinstance(entries, list) else []
-    if len(names) != n_continuous or not all(isinstance(name, str) and name for name in names) \
-            or len(set(names)) != len(names):
-        raise IncompatibleModelError(f"{manifest.path}: continuous_codes must be {n_continuous} entries with unique "
-                                     f"non-empty 'name's, got {reprlib.repr(entries)}")
-    return tuple(str(name) for name in names)
-
-
 class ModelBase:
     """Loads the manifest and one ONNX file of a model folder into a session; Generator and Encoder extend it."""
 
@@ -78,7 +66,10 @@ class ModelBase:
         if self._manifest.spec.image_shape[0] != 1:
             raise IncompatibleModelError(f"{self.path}: the SDK runs grayscale models (1 channel), got image_shape "
                                          f"{list(self._manifest.spec.image_shape)}")
-        self._continuous_names = continuous_names(self._manifest)
+        self._codes = read_codes(self._manifest)
+        self._continuous_names = tuple(code.name for code in self._codes)
+        signs = [code.direction for code in self._codes]
+        self._signs = np.asarray(signs, dtype=np.float32) if -1 in signs else None  # None: nothing to flip
         self._variant = variant
         role = self._role if variant is None else f"{self._role}_{variant}"
         name = f"{self._role} {self._manifest.file(role)}"
@@ -110,6 +101,16 @@ class ModelBase:
     def continuous_names(self) -> tuple[str, ...]:
         """Names of the continuous codes, in column order (e.g. ("rotation", "width"), or ("c0", "c1"))."""
         return self._continuous_names
+
+    @property
+    def continuous_codes(self) -> tuple[ContinuousCode, ...]:
+        """Each continuous code's name, direction, measured effects and trained range (see the model card)."""
+        return self._codes
+
+    @property
+    def directions(self) -> tuple[int, ...]:
+        """+1 or -1 per continuous code: the sign the SDK applies between users' values and the network's."""
+        return tuple(code.direction for code in self._codes)
 
     @property
     def providers(self) -> list[str]:

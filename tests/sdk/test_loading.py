@@ -153,7 +153,7 @@ def test_a_file_that_is_not_onnx_is_refused(model_copy: Path) -> None:
 
 def test_bad_continuous_names_are_refused(model_copy: Path) -> None:
     edit_manifest(model_copy, continuous_codes=[{"name": "rotation"}])
-    with pytest.raises(IncompatibleModelError, match="continuous_codes must be 2 entries with unique non-empty"):
+    with pytest.raises(IncompatibleModelError, match="continuous_codes must be a list of 2 objects"):
         Generator(model_copy)
 
 

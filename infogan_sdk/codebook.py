@@ -1,0 +1,78 @@
+"""The continuous codes of a model as its manifest describes them: name, direction, measured effects, range.
+
+Directions make one convention hold for every model: positive = leans right, wider, thicker. A code
+with direction -1 is flipped by the SDK both ways (the network gets -value; `infer` reports -output),
+so users never see the network's own sign.
+"""
+
+from __future__ import annotations
+
+import math
+import reprlib
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from infogan_sdk.errors import IncompatibleModelError
+from infogan_sdk.manifest import Manifest
+
+
+@dataclass(frozen=True)
+class ContinuousCode:
+    """One continuous code.
+
+    name: "rotation", "width", "thickness" or "c<i>" (a code that moves no measure cleanly).
+    index: its column in `continuous` arrays. direction: +1, or -1 when the SDK flips the network's sign.
+    effects: measure ("slant", "width", "thickness", "length") -> change of the measure's mean when the
+    code goes from -2 to +2, in standard deviations of real MNIST test digits, in the SDK's direction.
+    range: the values the model was trained on (the SDK draws from it); sweep: the span effects use.
+    """
+
+    name: str
+    index: int
+    direction: int
+    effects: MappingProxyType[str, float]
+    range: tuple[float, float]
+    sweep: tuple[float, float]
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k} {v:+.2f} sd" for k, v in self.effects.items())
+        return f"ContinuousCode({self.name!r}, index={self.index}, direction={self.direction:+d}, effects: {shown})"
+
+
+def read_codes(manifest: Manifest) -> tuple[ContinuousCode, ...]:
+    """The manifest's `continuous_codes` (or "c0", "c1", ... with direction +1 if absent), checked."""
+    n_continuous, trained = manifest.spec.n_continuous, manifest.spec.continuous_range
+    entries = manifest.data.get("continuous_codes")
+    if entries is None:
+        entries = [{"name": f"c{index}"} for index in range(n_continuous)]
+    if not isinstance(entries, list) or len(entries) != n_continuous or not all(isinstance(e, dict) for e in entries):
+        raise IncompatibleModelError(f"{manifest.path}: continuous_codes must be a list of {n_continuous} objects, "
+                                     f"got {reprlib.repr(entries)}")
+    codes = tuple(_code(manifest, index, entry, trained) for index, entry in enumerate(entries))
+    names = [code.name for code in codes]
+    if len(set(names)) != len(names):
+        raise IncompatibleModelError(f"{manifest.path}: continuous code names must be unique, got {names}")
+    return codes
+
+
+def _code(manifest: Manifest, index: int, entry: dict[str, Any], trained: tuple[float, float]) -> ContinuousCode:
+    name, direction = entry.get("name"), entry.get("direction", 1)
+    effects, sweep = entry.get("effects", {}), entry.get("sweep", [-2.0, 2.0])
+    problem = None
+    if not isinstance(name, str) or not name.isidentifier():
+        problem = f"a 'name' that is an identifier, got {reprlib.repr(name)}"
+    elif isinstance(direction, bool) or direction not in (1, -1):
+        problem = f"'direction' 1 or -1, got {reprlib.repr(direction)}"
+    elif not isinstance(effects, dict) or not all(isinstance(k, str) and _number(v) for k, v in effects.items()):
+        problem = f"'effects' mapping measure names to finite numbers, got {reprlib.repr(effects)}"
+    elif not isinstance(sweep, list) or len(sweep) != 2 or not all(_number(v) for v in sweep):
+        problem = f"'sweep' as two numbers, got {reprlib.repr(sweep)}"
+    if problem is not None:
+        raise IncompatibleModelError(f"{manifest.path}: continuous code {index} needs {problem}")
+    return ContinuousCode(str(name), index, int(direction), MappingProxyType({k: float(v) for k, v in effects.items()}),
+                          trained, (float(sweep[0]), float(sweep[1])))
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

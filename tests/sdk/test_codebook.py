@@ -1,0 +1,72 @@
+"""The manifest's continuous codes: names, directions (applied both ways), effects, and the keyword arguments."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from infogan_sdk import Encoder, Generator, IncompatibleModelError, InvalidInputError
+from infogan_sdk.manifest import write_manifest
+
+
+def _codes(folder: Path, codes: list[dict[str, object]]) -> None:
+    data = json.loads((folder / "manifest.json").read_text())
+    data["continuous_codes"] = codes
+    write_manifest(folder, data)
+
+
+def test_codes_expose_name_direction_effects_and_range(model_copy: Path) -> None:
+    _codes(model_copy, [{"name": "rotation", "direction": -1, "effects": {"slant": 2.5, "thickness": 0.3}},
+                        {"name": "thickness", "effects": {"thickness": 1.8}, "sweep": [-1.5, 1.5]}])
+    generator = Generator(model_copy, device="cpu")
+    rotation, thickness = generator.continuous_codes
+    assert (rotation.name, rotation.index, rotation.direction) == ("rotation", 0, -1)
+    assert dict(rotation.effects) == {"slant": 2.5, "thickness": 0.3}
+    assert thickness.direction == 1 and thickness.sweep == (-1.5, 1.5)
+    assert rotation.range == generator.spec.continuous_range
+    assert generator.directions == (-1, 1) and generator.continuous_names == ("rotation", "thickness")
+    assert "slant +2.50 sd" in repr(rotation)
+
+
+def test_a_flipped_code_is_negated_for_the_network_and_back(model_dir: Path, model_copy: Path) -> None:
+    _codes(model_copy, [{"name": "rotation", "direction": -1}, {"name": "width"}])
+    plain, flipped = Generator(model_dir, device="cpu"), Generator(model_copy, device="cpu")
+    values = np.array([[0.7, -0.4], [-1.2, 0.9]], dtype=np.float32)
+    mirrored = values * np.array([-1, 1], dtype=np.float32)
+    drawn = flipped.generate(digits=[3, 5], continuous=values, seed=0)
+    assert np.array_equal(drawn.continuous, values)  # users see their own values...
+    assert np.array_equal(drawn.images, plain.generate(digits=[3, 5], continuous=mirrored, seed=0).images)
+    assert not np.array_equal(drawn.images, plain.generate(digits=[3, 5], continuous=values, seed=0).images)
+    # ...and the encoder reports in the same convention
+    read_plain = Encoder(model_dir, device="cpu").infer(drawn.images, preprocess="none").continuous
+    read_flipped = Encoder(model_copy, device="cpu").infer(drawn.images, preprocess="none").continuous
+    assert np.allclose(read_flipped, read_plain * np.array([-1, 1], dtype=np.float32))
+    swept = flipped.traverse(digit=3, code="rotation", values=[-1.0, 1.0], seed=1)
+    assert np.array_equal(swept.continuous[:, 0], [-1.0, 1.0])
+
+
+def test_thickness_keyword_sets_the_code_of_that_name(model_copy: Path, generator: Generator) -> None:
+    _codes(model_copy, [{"name": "thickness"}, {"name": "c1"}])
+    out = Generator(model_copy, device="cpu").generate(digits=[1, 2], thickness=1.5, seed=0)
+    assert np.array_equal(out.continuous[:, 0], [1.5, 1.5])
+    with pytest.raises(InvalidInputError, match="no continuous code named 'thickness'"):
+        generator.generate(digits=1, thickness=1.0)  # the main fixture has rotation and width
+
+
+@pytest.mark.parametrize("codes, message", [
+    ([{"name": "rotation"}], "a list of 2 objects"),
+    ([{"name": "rotation"}, {"name": "rotation"}], "names must be unique"),
+    ([{"name": "rotation", "direction": 2}, {"name": "width"}], "'direction' 1 or -1, got 2"),
+    ([{"name": "rotation", "direction": True}, {"name": "width"}], "'direction' 1 or -1"),
+    ([{"name": "two words"}, {"name": "width"}], "a 'name' that is an identifier"),
+    ([{"name": "rotation", "effects": {"slant": "big"}}, {"name": "width"}], "'effects' mapping measure names"),
+    ([{"name": "rotation", "effects": {"slant": float("nan")}}, {"name": "width"}], "finite numbers"),
+    ([{"name": "rotation", "sweep": [1]}, {"name": "width"}], "'sweep' as two numbers"),
+])
+def test_bad_code_entries_are_refused(model_copy: Path, codes: list[dict[str, object]], message: str) -> None:
+    _codes(model_copy, codes)
+    with pytest.raises(IncompatibleModelError, match=message):
+        Encoder(model_copy, device="cpu")
