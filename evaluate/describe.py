@@ -97,7 +97,7 @@ def _samples(generator: Generator, encoder: Encoder, test_images: np.ndarray, tr
     evaluator = Evaluator()
     wanted = np.arange(samples) % 10
     raw_codes = np.argsort(code_to_digit)[wanted]  # the categorical value that stands for each wanted digit
-    made = generator.generate(codes=raw_codes, seed=seed)
+    made = generator.generate(categorical=raw_codes, seed=seed)
     logits, features = evaluator(made.images)
     said = logits.argmax(1)
     _, test_features = evaluator(test_images)

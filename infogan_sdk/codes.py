@@ -20,11 +20,11 @@ from infogan_sdk.spec import LatentSpec
 def categorical(spec: LatentSpec, code_to_digit: Sequence[int], digits: Any, codes: Any) -> NDArray[np.int64] | None:
     """Digits 0-9 (mapped to codes) or raw codes, (M,) or (M, n_categorical) -> codes (M, k), or None."""
     if digits is not None and codes is not None:
-        raise InvalidInputError("pass digits= (real digits) or codes= (raw categorical values), not both")
+        raise InvalidInputError("pass digits= (real digits) or categorical= (raw categorical values), not both")
     if digits is None and codes is None:
         return None
     if not spec.categorical_sizes:
-        raise InvalidInputError("this model has no categorical code, so digits= and codes= cannot be used")
+        raise InvalidInputError("this model has no categorical code, so digits= and categorical= cannot be used")
     if digits is not None:
         values = integers(digits, "digits", (0, 1)).reshape(-1)
         bad = values[(values < 0) | (values >= len(code_to_digit))]
@@ -32,12 +32,12 @@ def categorical(spec: LatentSpec, code_to_digit: Sequence[int], digits: Any, cod
             raise InvalidInputError(f"digits must be from 0 to {len(code_to_digit) - 1}, got {bad.tolist()[:10]}")
         digit_to_code = np.argsort(np.asarray(code_to_digit))  # inverse permutation
         return digit_to_code[values].reshape(-1, 1)
-    raw = integers(codes, "codes", (0, 1, 2))
+    raw = integers(codes, "categorical", (0, 1, 2))
     raw = raw.reshape(-1, 1) if raw.ndim < 2 else raw
     sizes = spec.categorical_sizes
     if raw.shape[1] not in (1, len(sizes)):
-        raise InvalidInputError(f"codes must have shape (N,) or (N, {len(sizes)}) (categorical sizes {list(sizes)}), "
-                                f"got {raw.shape}")
+        raise InvalidInputError(f"categorical must have shape (N,) or (N, {len(sizes)}) (categorical sizes "
+                                f"{list(sizes)}), got {raw.shape}")
     for column in range(raw.shape[1]):
         bad = raw[:, column][(raw[:, column] < 0) | (raw[:, column] >= sizes[column])]
         if bad.size:

@@ -48,7 +48,7 @@ def infer(args: argparse.Namespace) -> int:
         writer = RowWriter(stream, "json" if args.json else args.format, encoder.continuous_names, digits)
         for batch in infer_files(encoder, sources, chunk_size=args.chunk_size, skip_errors=args.skip_errors,
                                  preprocess=args.preprocess):
-            writer.write(list(rows(batch, encoder.continuous_names)))
+            writer.write(list(rows(batch)))
             failed += sum(error is not None for error in batch.errors)
             report(len(batch.files))
         writer.close()

@@ -116,7 +116,7 @@ def generate_block(generator: Generator, plan: DatasetPlan, block: int) -> Datas
     if not 0 <= first < stop:
         raise InvalidInputError(f"block must be from 0 to {-(-plan.total // BLOCK) - 1}, got {block!r}")
     codes, continuous, noise = block_latents(generator, plan, block, stop - first)
-    result = generator.generate(codes=codes, continuous=continuous, noise=noise)
+    result = generator.generate(categorical=codes, continuous=continuous, noise=noise)
     return DatasetChunk(np.arange(first, stop, dtype=np.int64), result)
 
 

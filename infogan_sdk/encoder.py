@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
 from infogan_sdk.errors import IncompatibleModelError
 from infogan_sdk.files import FileBatch, expand, infer_files
-from infogan_sdk.images import ImageInput, read_images, to_model
-from infogan_sdk.loading import CHUNK_SIZE, DEFAULT_MODEL, ModelBase
+from infogan_sdk.images import to_model
+from infogan_sdk.loading import ModelBase
+from infogan_sdk.reading import ImageInput, read_images
 from infogan_sdk.results import InferResult
 from infogan_sdk.runtime import chunks
 from infogan_sdk.spec import CATEGORICAL_LOGITS, CONTINUOUS_LOG_STD, CONTINUOUS_MEAN, IMAGES, REALNESS
@@ -21,8 +21,8 @@ from infogan_sdk.spec import CATEGORICAL_LOGITS, CONTINUOUS_LOG_STD, CONTINUOUS_
 class Encoder(ModelBase):
     """Reads the digit, continuous codes and realness of images with an exported InfoGAN encoder.
 
-    Takes the same construction arguments as `Generator` (model, device, providers, provider_options,
-    session_options, threads, variant, verify, chunk_size) and raises the same errors.
+    Encoder(model="mnist", *, device="auto", ...): the same construction arguments and errors as `Generator`
+    (see `ModelBase`).
 
     >>> enc = Encoder()  # the bundled "mnist" model
     >>> result = enc.infer(["seven.png", "three.jpg"])  # photos, scans or 28x28 MNIST arrays
@@ -32,12 +32,7 @@ class Encoder(ModelBase):
 
     _role = "encoder"
 
-    def __init__(self, model: str | os.PathLike[str] = DEFAULT_MODEL, device: str = "auto",
-                 providers: Sequence[Any] | None = None, provider_options: Mapping[str, Any] | None = None,
-                 session_options: Any = None, threads: int | None = None, variant: str | None = None,
-                 verify: bool = True, chunk_size: int = CHUNK_SIZE) -> None:
-        super().__init__(model, device, providers, provider_options, session_options, threads, variant, verify,
-                         chunk_size)
+    def _check_session(self) -> None:
         spec, outputs = self.spec, self._session.outputs
         widths = {CATEGORICAL_LOGITS: spec.categorical_size, CONTINUOUS_MEAN: spec.n_continuous}
         required = [REALNESS, *(name for name, width in widths.items() if width > 0)]
@@ -60,8 +55,10 @@ class Encoder(ModelBase):
     def infer(self, images: ImageInput | Sequence[ImageInput], preprocess: str = "auto") -> InferResult:
         """Read the codes of N images.
 
-        images: a path, encoded bytes, a PIL image, a uint8 (or [0, 255] integer, or [0, 1] float) array
-        (H, W) or (N, H, W), or a list mixing them; white-on-black or black-on-white.
+        images: a path, encoded bytes, a PIL image (any mode, colour included), a grey uint8 (or [0, 255]
+        integer, or [0, 1] float) array (H, W) (one image) or (N, H, W) (a batch), or a list mixing them;
+        white-on-black or black-on-white. An (H, W, 3) or (H, W, 4) colour array is refused as ambiguous:
+        pass it as `PIL.Image.fromarray(array)`.
         preprocess: "auto" (28x28 images with a dark border pass through unchanged, others are MNIST-
         normalised: polarity, crop, fit 20x20, centre of mass), "mnist" (always) or "none" (never).
         Returns an InferResult (digits int64 (N,), probabilities float32 (N, 10), ...).
@@ -123,4 +120,4 @@ class Encoder(ModelBase):
             digits=digits, probabilities=probabilities, codes=codes,
             continuous=continuous,
             continuous_std=None if log_std is None else np.exp(log_std),
-            realness=raw[REALNESS][:, 0], images=pixels)
+            realness=raw[REALNESS][:, 0], images=pixels, continuous_names=self.continuous_names)

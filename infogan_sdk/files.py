@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, BinaryIO, TypeAlias
 import numpy as np
 
 from infogan_sdk.errors import InvalidInputError
-from infogan_sdk.images import read_image
+from infogan_sdk.reading import read_image
 from infogan_sdk.results import InferResult
 
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -13,7 +13,7 @@ from infogan_sdk import codes as _codes
 from infogan_sdk.errors import IncompatibleModelError, InvalidInputError
 from infogan_sdk.images import from_model
 from infogan_sdk.latents import Floats, Latents, batch_size, check_count, draw, floats
-from infogan_sdk.loading import CHUNK_SIZE, DEFAULT_MODEL, ModelBase
+from infogan_sdk.loading import ModelBase
 from infogan_sdk.results import GenerateResult
 from infogan_sdk.runtime import chunks
 from infogan_sdk.spec import CONTINUOUS, IMAGES
@@ -22,13 +22,8 @@ from infogan_sdk.spec import CONTINUOUS, IMAGES
 class Generator(ModelBase):
     """Draws MNIST digits from an exported InfoGAN generator.
 
-    model: a bundled model name ("mnist", see `available_models()`) or a model folder path.
-    device: "auto" (CUDA when onnxruntime really runs on it, else CPU), "cpu", "cuda" or "cuda:N".
-    providers / provider_options / session_options / threads: onnxruntime escape hatches (raw provider
-    list, options of the chosen provider, an `onnxruntime.SessionOptions`, intra-op threads).
-    variant: another file of the model, e.g. "int8" or "fp16". verify: check sha256 of the files on load.
-    chunk_size: images per onnxruntime call. Raises ModelNotFoundError, CorruptModelError,
-    IncompatibleModelError, DeviceUnavailableError, InvalidInputError.
+    Generator(model="mnist", *, device="auto", providers=None, provider_options=None, session_options=None,
+    threads=None, variant=None, verify=True, chunk_size=1024): see `ModelBase` for each argument and error.
 
     >>> gen = Generator()  # the bundled "mnist" model; or Generator("path/to/model_dir", device="cpu")
     >>> out = gen.generate(digits=[7, 7, 1], seed=0)
@@ -40,12 +35,7 @@ class Generator(ModelBase):
 
     _role = "generator"
 
-    def __init__(self, model: str | os.PathLike[str] = DEFAULT_MODEL, device: str = "auto",
-                 providers: Sequence[Any] | None = None, provider_options: Mapping[str, Any] | None = None,
-                 session_options: Any = None, threads: int | None = None, variant: str | None = None,
-                 verify: bool = True, chunk_size: int = CHUNK_SIZE) -> None:
-        super().__init__(model, device, providers, provider_options, session_options, threads, variant, verify,
-                         chunk_size)
+    def _check_session(self) -> None:
         expected, inputs = self.spec.generator_inputs(), self._session.inputs
         if set(inputs) != set(expected) or not all(_width_ok(inputs[name], width) for name, width in expected.items()):
             raise IncompatibleModelError(f"{self.path}: generator inputs must be {expected} (name: width), "
@@ -54,24 +44,30 @@ class Generator(ModelBase):
             raise IncompatibleModelError(f"{self.path}: generator must output {IMAGES!r}, got {self._session.outputs}")
 
     def generate(self, digits: int | Sequence[int] | NDArray[np.integer[Any]] | None = None, *,
-                 count: int | None = None, codes: Any = None,
+                 count: int | None = None, categorical: Any = None,
                  continuous: NDArray[Any] | Sequence[Any] | Mapping[str, Floats] | None = None,
                  rotation: Floats | None = None, width: Floats | None = None, thickness: Floats | None = None,
-                 noise: NDArray[Any] | None = None, seed: int | None = None) -> GenerateResult:
+                 noise: NDArray[Any] | None = None, seed: int | None = None, codes: Any = None) -> GenerateResult:
         """Generate N digit images; whatever is not given is drawn from numpy.random.default_rng(seed).
 
-        digits: 0-9, an int or (N,); or codes: raw categorical values (N,) or (N, n_categorical), not both.
+        digits: 0-9, an int or (N,); or categorical: raw categorical values (N,) or (N, n_categorical) (what
+        `GenerateResult.codes` holds), not both. codes: the old name of categorical (DeprecationWarning).
         count: N when nothing else fixes it (default 1); a single digit (or any length-1 input) is repeated.
         continuous: float (N, n_continuous) or (n_continuous,), or {name: float or (N,)}; rotation / width /
         thickness: the continuous code of that name (see `continuous_codes`: positive = leans right, wider,
         thicker in every model; InvalidInputError if the model has no such code). noise: float (N, noise_size).
         Returns a GenerateResult (images uint8 (N, H, W)). Raises InvalidInputError.
         """
-        categorical = _codes.categorical(self.spec, self.code_to_digit, digits, codes)
+        if codes is not None:
+            warnings.warn("generate(codes=...) is renamed generate(categorical=...)", DeprecationWarning, stacklevel=2)
+            if categorical is not None:
+                raise InvalidInputError("pass categorical= (its old name codes= is deprecated), not both")
+            categorical = codes
+        categorical = _codes.categorical(self.spec, self.code_to_digit, digits, categorical)
         columns = _codes.continuous(self.continuous_names, continuous, {"rotation": rotation, "width": width,
                                                                           "thickness": thickness})
         fixed_noise = _codes.noise(self.spec, noise)
-        lengths = {"digits" if digits is not None else "codes": len(categorical)} if categorical is not None else {}
+        lengths = {} if categorical is None else {"digits" if digits is not None else "categorical": len(categorical)}
         lengths.update({f"continuous code {self.continuous_names[c]!r}": len(v) for c, v in columns.items()})
         if fixed_noise is not None:
             lengths["noise"] = len(fixed_noise)
@@ -103,7 +99,7 @@ class Generator(ModelBase):
         fixed = np.full((len(sweep), len(names)), middle, dtype=np.float32)
         fixed[:, column] = sweep
         codes = np.repeat(first.codes, len(sweep), axis=0) if self.spec.categorical_sizes else None
-        return self.generate(codes=codes, continuous=fixed,
+        return self.generate(categorical=codes, continuous=fixed,
                              noise=np.repeat(first.noise, len(sweep), axis=0))
 
     def _run(self, latents: Latents) -> GenerateResult:
@@ -121,7 +117,7 @@ class Generator(ModelBase):
             images[rows] = from_model(output, self.spec.pixel_range)
         mapping = np.asarray(self.code_to_digit, dtype=np.int64)
         digits = mapping[latents.codes[:, 0]] if latents.codes.shape[1] else np.full(n, -1, dtype=np.int64)
-        return GenerateResult(images, digits, latents.codes, latents.continuous, latents.noise)
+        return GenerateResult(images, digits, latents.codes, latents.continuous, latents.noise, self.continuous_names)
 
 
 def _width_ok(shape: tuple[object, ...], width: int) -> bool:

@@ -1,30 +1,20 @@
 """The one image convention at the SDK's boundary, and every conversion to and from it.
 
 Users see uint8 (N, H, W) arrays (0 black background, 255 white ink) or PIL "L" images; the models see
-float32 (N, 1, H, W) in the spec's pixel_range. Encoder inputs may be file paths or encoded bytes (FORMATS),
-PIL images (any mode; alpha handled) or (H, W) / (N, H, W) arrays: uint8, integers in [0, 255] or floats in [0, 1].
+float32 (N, 1, H, W) in the spec's pixel_range. Reading the encoder's inputs (files, bytes, PIL images,
+arrays) into that convention is `infogan_sdk.reading`.
 """
 
 from __future__ import annotations
 
-import io
 import math
-import os
-from collections.abc import Sequence
-from typing import Any, TypeAlias
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image, ImageOps
+from PIL import Image
 
-from infogan_sdk.errors import InfoGANError, InvalidInputError
-from infogan_sdk.preprocess import is_mnist_form, normalise
-
-MAX_PIXELS = 4096 * 4096  # per image: refuse decompression bombs before decoding (PIL's own limit is far higher)
-FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF", "WEBP", "PPM")  # decoded formats (JPEG includes MPO; never EPS)
-PREPROCESS_MODES = ("auto", "mnist", "none")
-ORIENTATION = 0x0112  # the EXIF tag
-ImageInput: TypeAlias = str | os.PathLike[str] | bytes | Image.Image | NDArray[Any]
+from infogan_sdk.errors import InvalidInputError
 
 
 def to_model(images: NDArray[np.uint8], pixel_range: tuple[float, float]) -> NDArray[np.float32]:
@@ -50,117 +40,21 @@ def to_pil(images: NDArray[np.uint8]) -> list[Image.Image]:
     return [Image.fromarray(image) for image in images]
 
 
-def read_images(images: ImageInput | Sequence[ImageInput], size: tuple[int, int],
-                preprocess: str = "auto") -> NDArray[np.uint8]:
-    """Any accepted input(s) -> uint8 (N, *size) white-on-black images ready for the encoder.
-
-    preprocess: "auto" passes images already of `size` with a dark border through unchanged and
-    MNIST-normalises the rest; "mnist" normalises all; "none" requires `size` and changes nothing.
-    Raises InvalidInputError naming the input (index, path) that is wrong and why.
-    """
-    if not isinstance(preprocess, str) or preprocess not in PREPROCESS_MODES:
-        raise InvalidInputError(f"preprocess must be one of {list(PREPROCESS_MODES)}, got {preprocess!r}")
-    if isinstance(images, np.ndarray) and images.dtype == np.uint8 and images.ndim == 3 and images.shape[1:] == size \
-            and len(images) and (preprocess == "none" or (preprocess == "auto" and is_mnist_form(images, size).all())):
-        return images.copy()  # the hot path, a model-ready uint8 batch: the same result as the general path below
-    items = list(images) if isinstance(images, (list, tuple)) else [images]
-    stacks = [_fit(_grayscale(item, f"input {index}"), size, preprocess, f"input {index}")
-              for index, item in enumerate(items)]
-    if sum(len(stack) for stack in stacks) == 0:
-        raise InvalidInputError("expected at least one image, got none")
-    return np.concatenate(stacks)  # always a new array: the caller's is never shared (results are read-only)
-
-
-
-def read_image(item: ImageInput, size: tuple[int, int], preprocess: str, where: str) -> NDArray[np.uint8]:
-    """One input (e.g. a path) -> uint8 (M, *size), as `read_images` does; errors name it as `where` ("input 7")."""
-    if not isinstance(preprocess, str) or preprocess not in PREPROCESS_MODES:
-        raise InvalidInputError(f"preprocess must be one of {list(PREPROCESS_MODES)}, got {preprocess!r}")
-    return _fit(_grayscale(item, where), size, preprocess, where)
-
-
-def _fit(images: NDArray[np.uint8], size: tuple[int, int], preprocess: str, where: str) -> NDArray[np.uint8]:
-    """uint8 (M, H, W) -> (M, *size): pass through or normalise each image (vectorised check for big batches)."""
-    if preprocess == "none" and images.shape[1:] != size:
-        raise InvalidInputError(f"{where}: preprocess='none' needs {size[0]}x{size[1]} images, got {images.shape[1:]}")
-    passes = np.full(len(images), preprocess == "none") if preprocess != "auto" else is_mnist_form(images, size)
-    if passes.all():
-        return images
-    return np.stack([image if ok else normalise(image, size) for image, ok in zip(images, passes, strict=True)])
-
-
-def _grayscale(item: Any, where: str) -> NDArray[np.uint8]:
-    """One input -> uint8 (M, H, W): M = 1, or N for an (N, H, W) array."""
-    if isinstance(item, np.ndarray):
-        if item.ndim not in (2, 3):
-            raise InvalidInputError(f"{where}: arrays must be (H, W) or (N, H, W) grayscale, got shape {item.shape}")
-        return _from_array(item if item.ndim == 3 else item[None], where)
-    if isinstance(item, (str, os.PathLike, bytes, bytearray, Image.Image)):
-        label = f"{where} ({os.fspath(item)!r})" if isinstance(item, (str, os.PathLike)) else \
-            where if isinstance(item, Image.Image) else f"{where} (bytes)"
-        return _decode(item, label)[None]
-    raise InvalidInputError(f"{where}: expected a path, bytes, a PIL image or a numpy array, got {type(item).__name__}")
-
-
-def _decode(item: str | os.PathLike[str] | bytes | bytearray | Image.Image, where: str) -> NDArray[np.uint8]:
-    """A file, encoded bytes or a (maybe lazily loaded) PIL image -> uint8 (H, W); every failure named."""
-    try:
-        if isinstance(item, Image.Image):
-            return _from_pil(item, where)
-        source = io.BytesIO(bytes(item)) if isinstance(item, (bytes, bytearray)) else item
-        with Image.open(source, formats=FORMATS) as image:
-            _check_pixels(image.size, where)
-            image.load()
-            return _from_pil(image, where)
-    except InfoGANError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise InvalidInputError(f"{where}: refused as a decompression bomb: {error}") from error
-    except FileNotFoundError as error:
-        raise InvalidInputError(f"{where}: no such file") from error
-    except Exception as error:  # Pillow raises OSError, SyntaxError, TypeError, ... on malformed files
-        raise InvalidInputError(f"{where}: cannot read it as an image ({'/'.join(FORMATS)}): "
-                                f"{type(error).__name__}: {error}") from error
-
-
-def _from_pil(image: Image.Image, where: str) -> NDArray[np.uint8]:
-    _check_pixels(image.size, where)
-    if image.getexif().get(ORIENTATION, 1) != 1:  # phone photos: turn the pixels upright
-        image = ImageOps.exif_transpose(image)
-    if image.mode.startswith("I") or image.mode == "F":  # 16/32-bit integers (to 65535 or to 255), or floats
-        values, peak = np.asarray(image, dtype=np.float64), np.asarray(image).max(initial=0)
-        top = 1.0 if image.mode == "F" and peak <= 1 else 65535.0 if peak > 255 else 255.0
-        return _from_array(np.clip(values, 0, top) / top, where)
-    if "A" not in image.getbands() and "transparency" not in image.info:
-        return np.asarray(image.convert("L"), dtype=np.uint8)
-    pixels = np.asarray(image.convert("RGBA").convert("LA"), dtype=np.float64)
-    luminance, alpha = pixels[..., 0], pixels[..., 1] / 255.0
-    # Composite on a background that contrasts with the ink (the opaque part): dark ink on white, light on black.
-    background = 255.0 if (luminance * alpha).sum() < 128 * alpha.sum() else 0.0
-    return np.round(luminance * alpha + background * (1.0 - alpha)).astype(np.uint8)
-
-
-def _from_array(array: NDArray[Any], where: str) -> NDArray[np.uint8]:
-    """(..., H, W) of any accepted dtype -> uint8, checked."""
-    _check_pixels((array.shape[-1], array.shape[-2]), where)
-    if array.dtype == np.uint8 or (array.size == 0 and array.dtype.kind in "iuf"):
-        return array.astype(np.uint8, copy=False)
-    if array.dtype.kind in "iu":
-        if array.min() < 0 or array.max() > 255:
-            raise InvalidInputError(f"{where}: integer images must be in [0, 255], got [{array.min()}, {array.max()}]")
-        return array.astype(np.uint8)
-    if array.dtype.kind != "f":
-        raise InvalidInputError(f"{where}: expected uint8, integers in [0, 255] or floats in [0, 1], got {array.dtype}")
-    if not np.isfinite(array).all():
-        raise InvalidInputError(f"{where}: image contains NaN or infinity; expected floats in [0, 1]")
-    if array.min() < 0 or array.max() > 1:
-        raise InvalidInputError(f"{where}: float images must be in [0, 1], got [{array.min():.4g}, {array.max():.4g}]"
-                                " (convert 0-255 floats to uint8)")
-    return np.round(array * 255.0).astype(np.uint8)
-
-
-def _check_pixels(size: tuple[int, ...], where: str) -> None:
-    if math.prod(size) > MAX_PIXELS:
-        raise InvalidInputError(f"{where}: {size[0]}x{size[1]} pixels is more than the {MAX_PIXELS} allowed")
-    if min(size) < 1:
-        raise InvalidInputError(f"{where}: the image is empty ({size[0]}x{size[1]} pixels)")
+def grid(images: NDArray[np.uint8], columns: int | None = None, padding: int = 2,
+         background: int = 0) -> Image.Image:
+    """uint8 (N, H, W) -> one PIL "L" image tiling them row by row (default ceil(sqrt(N)) columns), with
+    `padding` pixels of `background` (0 black .. 255 white) around and between the cells."""
+    n, height, width = images.shape
+    columns = math.ceil(math.sqrt(n)) if columns is None else columns
+    for name, value, low, high in (("columns", columns, 1, 1000), ("padding", padding, 0, 1000),
+                                   ("background", background, 0, 255)):
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise InvalidInputError(f"{name} must be an integer from {low} to {high}, got {value!r}")
+    rows = max(1, math.ceil(n / columns))
+    canvas = np.full((rows * (height + padding) + padding, columns * (width + padding) + padding), background,
+                     np.uint8)
+    for index, image in enumerate(images):
+        top = padding + (index // columns) * (height + padding)
+        left = padding + (index % columns) * (width + padding)
+        canvas[top:top + height, left:left + width] = image
+    return Image.fromarray(canvas)

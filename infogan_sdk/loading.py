@@ -51,13 +51,24 @@ def resolve_model(model: str | os.PathLike[str]) -> Path:
 
 
 class ModelBase:
-    """Loads the manifest and one ONNX file of a model folder into a session; Generator and Encoder extend it."""
+    """Loads the manifest and one ONNX file of a model folder into a session; Generator and Encoder extend it.
+
+    model: a bundled model name ("mnist", see `available_models()`) or a model folder path. The options are
+    keyword-only. device: "auto" (CUDA when onnxruntime really runs on it, else CPU), "cpu", "cuda" or
+    "cuda:N". providers / provider_options / session_options / threads: onnxruntime escape hatches (raw
+    provider list, options of the chosen provider, an `onnxruntime.SessionOptions`, intra-op threads).
+    variant: another file of the model, e.g. "int8" (made by export/quantize.py; the bundled models ship
+    none). verify: check the files' sha256 on load. chunk_size: images per onnxruntime call.
+    Raises ModelNotFoundError, CorruptModelError, IncompatibleModelError, DeviceUnavailableError,
+    InvalidInputError.
+    """
 
     _role = ""  # "generator" or "encoder": the manifest's file role
 
-    def __init__(self, model: str | os.PathLike[str], device: str, providers: Sequence[Any] | None,
-                 provider_options: Mapping[str, Any] | None, session_options: Any, threads: int | None,
-                 variant: str | None, verify: bool, chunk_size: int) -> None:
+    def __init__(self, model: str | os.PathLike[str] = DEFAULT_MODEL, *, device: str = "auto",
+                 providers: Sequence[Any] | None = None, provider_options: Mapping[str, Any] | None = None,
+                 session_options: Any = None, threads: int | None = None, variant: str | None = None,
+                 verify: bool = True, chunk_size: int = CHUNK_SIZE) -> None:
         if variant is not None and (not isinstance(variant, str) or not variant.isidentifier()):
             raise InvalidInputError(f"variant must be a name such as 'int8' or 'fp16', got {variant!r}")
         if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
@@ -76,6 +87,24 @@ class ModelBase:
         self._session: Session = open_session(self._manifest.read(role, verify), name, device, providers,
                                               provider_options, session_options, threads)
         self.chunk_size = chunk_size
+        self._check_io(name)
+        self._check_session()
+
+    def _check_io(self, name: str) -> None:
+        """The manifest's `io` record (optional) must list the file's input and output names, in order."""
+        record = self._manifest.data.get("io")
+        if record is None:
+            return
+        entry = record.get(self._role) if isinstance(record, dict) else None
+        found = {"inputs": list(self._session.inputs), "outputs": list(self._session.outputs)}
+        written = {key: entry.get(key) for key in found} if isinstance(entry, dict) else entry
+        if written != found:
+            raise IncompatibleModelError(f"{self.path}: the manifest's io.{self._role} says {reprlib.repr(written)}, "
+                                         f"but the {name} has {found}")
+
+    def _check_session(self) -> None:
+        """Check the session's inputs and outputs against the spec (IncompatibleModelError); subclasses do."""
+        raise NotImplementedError
 
     @property
     def path(self) -> Path:

@@ -1,20 +1,44 @@
-"""What `Generator.generate` / `traverse` and `Encoder.infer` return: small frozen dataclasses of arrays,
-and the grid tiling of generated images.
+"""What `Generator.generate` / `traverse` and `Encoder.infer` return: small frozen dataclasses of arrays.
 
 The arrays are made read-only, so a result cannot change after the fact; copy one to edit it.
+`to_records()` gives one plain dict per image (no images: they stay in `.images`), `to_json()` the same
+as JSON, and `to_pandas()` a DataFrame when pandas is installed (imported only then).
 """
 
 from __future__ import annotations
 
-import math
+import json
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from infogan_sdk.errors import InvalidInputError
-from infogan_sdk.images import to_pil
+from infogan_sdk.images import grid, to_pil
+
+SHOWN = 8  # values a repr shows before "..."
+# InferResult's optional per-image fields, each None or an (N,) array: a record includes the ones present.
+OPTIONAL_FIELDS: tuple[str, ...] = ("digit_score", "is_digit")
+
+
+class _Records:
+    """to_json and to_pandas, both made from a result's to_records."""
+
+    def to_records(self) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def to_json(self, indent: int | None = None) -> str:
+        """`to_records()` as a JSON array."""
+        return json.dumps(self.to_records(), indent=indent)
+
+    def to_pandas(self) -> Any:
+        """`to_records()` as a pandas DataFrame, one row per image (columns "continuous.<name>"; needs pandas)."""
+        try:
+            import pandas  # optional: not a dependency of the SDK
+        except ImportError as error:
+            raise ImportError("to_pandas() needs pandas: pip install pandas (or use to_records())") from error
+        return pandas.json_normalize(self.to_records())
 
 
 def _freeze(result: object) -> None:
@@ -24,7 +48,7 @@ def _freeze(result: object) -> None:
 
 
 @dataclass(frozen=True, eq=False)
-class GenerateResult:
+class GenerateResult(_Records):
     """Images from `Generator.generate` or `Generator.traverse`, and the latent codes that made them.
 
     images: uint8 (N, H, W), 0 black background .. 255 white ink.
@@ -40,12 +64,26 @@ class GenerateResult:
     codes: NDArray[np.int64]
     continuous: NDArray[np.float32]
     noise: NDArray[np.float32]
+    continuous_names: tuple[str, ...] = ()  # the continuous codes' names, in column order ("c0", ... if not given)
 
     def __post_init__(self) -> None:
         _freeze(self)
 
     def __len__(self) -> int:
         return len(self.images)
+
+    def __repr__(self) -> str:
+        n, height, width = self.images.shape
+        return (f"GenerateResult({n} image{'s' * (n != 1)} {height}x{width}, digits={_preview(self.digits)}, "
+                f"continuous {_names(self)}={_preview(self.continuous)})")
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One dict per image: digit, codes (raw categorical values), continuous ({name: value}) and noise."""
+        names = _names(self)
+        return [{"digit": digit, "codes": codes, "continuous": dict(zip(names, continuous, strict=True)),
+                 "noise": noise}
+                for digit, codes, continuous, noise in zip(self.digits.tolist(), self.codes.tolist(),
+                                                           self.continuous.tolist(), self.noise.tolist(), strict=True)]
 
     def to_pil(self) -> list[Image.Image]:
         """The images as N PIL "L" images."""
@@ -57,7 +95,7 @@ class GenerateResult:
 
 
 @dataclass(frozen=True, eq=False)
-class InferResult:
+class InferResult(_Records):
     """What `Encoder.infer` read from N images.
 
     digits: int64 (N,), the most probable digit (code_to_digit applied).
@@ -68,6 +106,11 @@ class InferResult:
         model does not predict them.
     realness: float32 (N,), the discriminator's logit: > 0 looks like a real digit to it, < 0 generated.
     images: uint8 (N, H, W), the images exactly as the encoder saw them (after preprocessing).
+    digit_score: float32 (N,), how much each image looks like a digit to the model (minus a distance to the
+        nearest digit in the encoder's feature space: higher is more digit-like), or None for a model
+        exported without one.
+    is_digit: bool (N,), digit_score at or above the model's threshold, calibrated at export so that 1% of
+        held-out MNIST digits fall below it (blank, noise, shapes and most letters do); None without a score.
     """
 
     digits: NDArray[np.int64]
@@ -77,6 +120,9 @@ class InferResult:
     continuous_std: NDArray[np.float32] | None
     realness: NDArray[np.float32]
     images: NDArray[np.uint8]
+    continuous_names: tuple[str, ...] = ()  # the continuous codes' names, in column order ("c0", ... if not given)
+    digit_score: NDArray[np.float32] | None = None
+    is_digit: NDArray[np.bool_] | None = None
 
     def __post_init__(self) -> None:
         _freeze(self)
@@ -84,18 +130,45 @@ class InferResult:
     def __len__(self) -> int:
         return len(self.digits)
 
+    def __repr__(self) -> str:
+        n = len(self)
+        chosen = self.probabilities[np.arange(n), self.digits] if self.probabilities.shape[1] else np.zeros(0)
+        return (f"InferResult({n} image{'s' * (n != 1)}, digits={_preview(self.digits)}, "
+                f"probability={_preview(chosen)}, continuous {_names(self)}={_preview(self.continuous)}, "
+                f"realness={_preview(self.realness)}"
+                + ("" if self.is_digit is None else f", is_digit={_preview(self.is_digit)}") + ")")
 
-def grid(images: NDArray[np.uint8], columns: int | None = None, padding: int = 2) -> Image.Image:
-    """uint8 (N, H, W) -> one PIL "L" image tiling them row by row (default ceil(sqrt(N)) columns), black gaps."""
-    n, height, width = images.shape
-    columns = math.ceil(math.sqrt(n)) if columns is None else columns
-    for name, value, low in (("columns", columns, 1), ("padding", padding, 0)):
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= 1000:
-            raise InvalidInputError(f"{name} must be an integer from {low} to 1000, got {value!r}")
-    rows = max(1, math.ceil(n / columns))
-    canvas = np.zeros((rows * (height + padding) + padding, columns * (width + padding) + padding), np.uint8)
-    for index, image in enumerate(images):
-        top = padding + (index // columns) * (height + padding)
-        left = padding + (index % columns) * (width + padding)
-        canvas[top:top + height, left:left + width] = image
-    return Image.fromarray(canvas)
+    def to_records(self) -> list[dict[str, Any]]:
+        """One dict per image: digit, probability (of that digit; None without a categorical code),
+        probabilities (one per digit), codes, continuous ({name: value}), realness; continuous_std
+        ({name: value}) and each of OPTIONAL_FIELDS only when the result has them (not None)."""
+        names = _names(self)
+        records = [{"digit": digit, "probability": row[digit] if row else None, "probabilities": row,
+                    "codes": codes, "continuous": dict(zip(names, continuous, strict=True)), "realness": realness}
+                   for digit, row, codes, continuous, realness in zip(
+                       self.digits.tolist(), self.probabilities.tolist(), self.codes.tolist(),
+                       self.continuous.tolist(), self.realness.tolist(), strict=True)]
+        if self.continuous_std is not None:
+            for record, std in zip(records, self.continuous_std.tolist(), strict=True):
+                record["continuous_std"] = dict(zip(names, std, strict=True))
+        for name in OPTIONAL_FIELDS:
+            values = getattr(self, name)
+            if values is not None:
+                for record, value in zip(records, values.tolist(), strict=True):
+                    record[name] = value
+        return records
+
+
+def _names(result: GenerateResult | InferResult) -> tuple[str, ...]:
+    width = result.continuous.shape[1]
+    names = result.continuous_names
+    return names if len(names) == width else tuple(f"c{index}" for index in range(width))
+
+
+def _preview(values: NDArray[Any]) -> str:
+    """The first SHOWN rows of an array, rounded, on one line."""
+    head = values[:SHOWN]
+    shown = np.round(head.astype(np.float64), 3).tolist() if head.dtype.kind == "f" else head.tolist()
+    text = repr(shown)
+    return text if len(values) <= SHOWN else f"{text[:-1]}, ... ({len(values)} in all)]"
+

@@ -17,21 +17,18 @@ FORMATS = ("table", "csv", "jsonl", "json")
 Row = dict[str, Any]
 
 
-def rows(batch: FileBatch, names: Sequence[str]) -> Iterator[Row]:
-    """The rows of one chunk of files, in input order."""
-    result, read = batch.result, 0
+def rows(batch: FileBatch) -> Iterator[Row]:
+    """The rows of one chunk of files, in input order (from `InferResult.to_records`)."""
+    records = iter(batch.result.to_records() if batch.result is not None else [])
     for file, error in zip(batch.files, batch.errors, strict=True):
-        if error is not None or result is None:
+        if error is not None:
             yield {"file": file, "digit": None, "probability": None, "probabilities": None, "continuous": None,
                    "realness": None, "error": error}
             continue
-        digit = int(result.digits[read])
-        yield {"file": file, "digit": digit,
-               "probability": float(result.probabilities[read, digit]) if digit >= 0 else None,
-               "probabilities": [round(float(p), 6) for p in result.probabilities[read]],
-               "continuous": dict(zip(names, map(float, result.continuous[read]), strict=True)),
-               "realness": float(result.realness[read]), "error": None}
-        read += 1
+        record = next(records)
+        yield {"file": file, "digit": record["digit"], "probability": record["probability"],
+               "probabilities": [round(p, 6) for p in record["probabilities"]], "continuous": record["continuous"],
+               "realness": record["realness"], "error": None}
 
 
 class RowWriter:

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from infogan_sdk.images import FORMATS
+from infogan_sdk.reading import FORMATS
 
 DATA_URL = re.compile(r"^data:[\w/+.-]*(;[\w=-]+)*;base64,", re.ASCII)  # what canvas.toDataURL() gives
 

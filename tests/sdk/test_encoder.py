@@ -160,3 +160,28 @@ BAD_IMAGES = [
 def test_bad_images_raise_invalid_input(encoder: Encoder, images: object, message: str) -> None:
     with pytest.raises(InvalidInputError, match=message):
         encoder.infer(images)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+def test_a_colour_array_is_refused_as_ambiguous_not_read_as_many_images(encoder: Encoder, channels: int) -> None:
+    photo = np.zeros((100, 100, channels), dtype=np.uint8)  # np.asarray(an RGB or RGBA PIL image)
+    mode = "RGB" if channels == 3 else "RGBA"
+    with pytest.raises(InvalidInputError, match=rf"input 0: an array of shape \(100, 100, {channels}\) is ambiguous: "
+                       rf"it looks like one {mode} image.*PIL.Image.fromarray"):
+        encoder.infer(photo)
+    with pytest.raises(InvalidInputError, match="input 1: an array of shape"):
+        encoder.infer([planted(2), photo])
+
+
+def test_the_same_colour_image_as_pil_is_one_image(encoder: Encoder) -> None:
+    grey = planted(REVERSED.index(4))
+    colour = np.repeat(grey[:, :, None], 3, axis=2)
+    from_pil = encoder.infer(Image.fromarray(colour))
+    assert len(from_pil) == 1 and from_pil.digits.tolist() == [4]
+    np.testing.assert_array_equal(from_pil.images[0], encoder.infer(grey).images[0])
+
+
+def test_grey_arrays_keep_their_meaning(encoder: Encoder) -> None:
+    assert len(encoder.infer(planted(1))) == 1  # (H, W): one image
+    assert len(encoder.infer(np.stack([planted(1)] * 5))) == 5  # (N, H, W): a batch
+    assert len(encoder.infer(np.zeros((3, 28, 28), dtype=np.uint8))) == 3  # 3 grey images, not an RGB one

@@ -41,7 +41,7 @@ def test_digits_are_mapped_to_codes_through_code_to_digit(generator: Generator) 
 
 
 def test_raw_codes_bypass_the_mapping(generator: Generator) -> None:
-    out = generator.generate(codes=[2, 0], seed=0)
+    out = generator.generate(categorical=[2, 0], seed=0)
     assert out.codes[:, 0].tolist() == [2, 0]
     assert out.digits.tolist() == [REVERSED[2], REVERSED[0]] == [7, 9]
     assert [lit_row(image) for image in out.images] == [code_row(2), code_row(0)]
@@ -176,16 +176,16 @@ def test_to_pil_and_grid(generator: Generator) -> None:
 def test_plain_model_codes_names_and_uniform_noise(plain_dir: Path) -> None:
     generator = Generator(plain_dir, device="cpu")
     assert generator.continuous_names == ("c0",)
-    out = generator.generate(codes=[[3, 2], [9, 0]], seed=0)
+    out = generator.generate(categorical=[[3, 2], [9, 0]], seed=0)
     assert out.codes.tolist() == [[3, 2], [9, 0]] and out.digits.tolist() == [3, 9]  # identity mapping
-    first_only = generator.generate(codes=[4] * 200, seed=0)
+    first_only = generator.generate(categorical=[4] * 200, seed=0)
     assert set(first_only.codes[:, 1].tolist()) == {0, 1, 2}  # second code drawn
     assert np.abs(first_only.noise).max() <= 1.0  # uniform noise
     assert generator.generate(digits=1, continuous={"c0": 0.25}, seed=0).continuous.tolist() == [[0.25]]
     with pytest.raises(InvalidInputError, match=r"no continuous code named 'rotation'; its codes are \['c0'\]"):
         generator.generate(digits=1, rotation=0.5)
     with pytest.raises(InvalidInputError, match=r"categorical code 1 takes values 0 to 2, got \[3\]"):
-        generator.generate(codes=[[1, 3]])
+        generator.generate(categorical=[[1, 3]])
 
 
 def test_fp16_variant_matches_float32(model_dir: Path, generator: Generator) -> None:
@@ -204,9 +204,10 @@ BAD_INPUTS = [
     ({"digits": [True]}, r"digits must be integers .* got bool"),
     ({"digits": []}, r"digits must not be empty, got \[\]"),
     ({"digits": [[1, 2]]}, r"digits must be integers with 0 or 1 dimension\(s\), got int64 with shape \(1, 2\)"),
-    ({"digits": 1, "codes": 1}, "pass digits= .* or codes= .*not both"),
-    ({"codes": [10]}, r"categorical code 0 takes values 0 to 9, got \[10\]"),
-    ({"codes": [[1, 2]]}, r"codes must have shape \(N,\) or \(N, 1\) .* got \(1, 2\)"),
+    ({"digits": 1, "categorical": 1}, "pass digits= .* or categorical= .*not both"),
+    ({"categorical": [10]}, r"categorical code 0 takes values 0 to 9, got \[10\]"),
+    ({"categorical": [[1, 2]]}, r"categorical must have shape \(N,\) or \(N, 1\) .* got \(1, 2\)"),
+    ({"categorical": 1, "codes": 1}, "pass categorical= .*not both"),
     ({"count": 0}, "count must be an integer from 1 to 1000000, got 0"),
     ({"count": -3}, "count must be an integer from 1 to 1000000, got -3"),
     ({"count": 10**7}, "count must be an integer from 1 to 1000000, got 10000000"),
@@ -234,3 +235,17 @@ def test_bad_inputs_raise_invalid_input_naming_expected_and_received(
         generator: Generator, kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(InvalidInputError, match=message):
         generator.generate(**kwargs)  # type: ignore[arg-type]
+
+
+def test_the_old_keyword_codes_still_works_with_a_deprecation_warning(generator: Generator) -> None:
+    with pytest.warns(DeprecationWarning, match=r"renamed generate\(categorical=...\)"):
+        old = generator.generate(codes=[2, 0], seed=0)
+    new = generator.generate(categorical=[2, 0], seed=0)
+    np.testing.assert_array_equal(old.images, new.images)
+    assert old.codes[:, 0].tolist() == [2, 0]
+
+
+def test_options_are_keyword_only_and_the_model_may_be_positional(model_dir: Path) -> None:
+    assert Generator(model_dir, device="cpu").path == model_dir
+    with pytest.raises(TypeError, match="positional"):
+        Generator(model_dir, "cpu")  # type: ignore[misc]

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from PIL import Image, ImageDraw
 
-from infogan_sdk.images import from_model, read_images, to_model
+from infogan_sdk.images import from_model, to_model
 from infogan_sdk.preprocess import border, has_light_background, is_mnist_form, normalise
+from infogan_sdk.reading import read_images
 
 SIZE = (28, 28)
 

@@ -162,3 +162,16 @@ def test_bad_construction_arguments(model_dir: Path) -> None:
         Generator(123)  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match="chunk_size must be a positive integer, got 0"):
         Encoder(model_dir, chunk_size=0)
+
+
+def test_the_manifest_io_record_is_checked_against_the_files(model_copy: Path) -> None:
+    good = {"generator": {"inputs": ["noise", "categorical", "continuous"], "outputs": ["images"]},
+            "encoder": {"inputs": ["images"], "outputs": ["categorical_logits", "continuous_mean",
+                                                          "continuous_log_std", "realness"]}}
+    edit_manifest(model_copy, io=good)
+    Generator(model_copy, device="cpu")
+    Encoder(model_copy, device="cpu")
+    edit_manifest(model_copy, io={**good, "encoder": {"inputs": ["images"], "outputs": ["realness"]}})
+    with pytest.raises(IncompatibleModelError, match=r"io.encoder says \{'inputs': \['images'\], 'outputs': "
+                       r"\['realness'\]\}, but the encoder .* has"):
+        Encoder(model_copy, device="cpu")
