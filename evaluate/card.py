@@ -47,14 +47,18 @@ def robustness_table(accuracy: dict[str, float]) -> str:
 
 
 def not_digit_table(report: dict[str, Any]) -> str:
-    scores = [name for name in report if name != "categories"]
+    scores = [name for name in report if name not in ("categories", "is_digit")]
     categories = list(report["categories"])
     head = "| category (images) | " + " | ".join(f"{s}: accepted / AUROC" for s in scores) + " |\n|---|" \
         + "---|" * len(scores)
     lines = ["| MNIST test digits | " + " | ".join(f"{report[s]['threshold']['digits_accepted']:.1%} / -"
                                                    for s in scores) + " |"]
+    decision = report.get("is_digit")
+    if decision is not None:
+        head = head.replace(" |\n|---|", " | is_digit: accepted |\n|---|---|", 1)
+        lines[0] += f" {decision['threshold']['digits_accepted']:.1%} |"
     lines += [f"| {name} ({report['categories'][name]}) | "
               + " | ".join(f"{report[s][name]['accepted']:.1%} / {report[s][name]['auroc']:.3f}" for s in scores)
-              + " |" for name in categories]
+              + " |" + (f" {decision[name]['accepted']:.1%} |" if decision is not None else "") for name in categories]
     return head + "\n" + "\n".join(lines) + "\n\n(accepted: the fraction scoring above the threshold that rejects " \
         "1% of MNIST test digits; lower is better for every category but the digits)"

@@ -21,7 +21,15 @@ from infogan_sdk import Encoder, Generator
 from infogan_sdk.manifest import load_manifest, write_manifest
 from train.data import load_mnist
 
-DESCRIBED_KEYS = ("code_to_digit", "mapping", "continuous_codes", "evaluation")
+DESCRIBED_KEYS = ("code_to_digit", "mapping", "continuous_codes", "not_a_digit", "evaluation")
+DIGIT_SCORE_FIT = 50_000  # MNIST train images export fits the digit score on; the other 10,000 calibrate it
+FALSE_REJECTS = 0.01  # the not-a-digit threshold rejects this fraction of the calibration digits
+
+
+def digit_score_split(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(fit, calibration) indices into MNIST train: a seeded permutation cut at DIGIT_SCORE_FIT."""
+    order = np.random.default_rng(seed).permutation(count)
+    return order[:DIGIT_SCORE_FIT], order[DIGIT_SCORE_FIT:]
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,7 @@ def describe(model: str | os.PathLike[str], data_dir: str | os.PathLike[str] | N
     code_to_digit = np.asarray(hungarian_mapping(confusion(raw, train_labels[pick], generator.spec.digit_code_size)))
     spread = code_measures.real_spread(test_images[: sizes.spread_images], workers)
     described_codes = code_measures.describe_codes(generator, spread, sizes.per_digit, seed, workers)
+    threshold = _digit_threshold(encoder, train_images)
     evaluation = {
         **_reading(encoder, test_images, test_labels, code_to_digit),
         **_samples(generator, encoder, test_images, train_images, code_to_digit, sizes.samples, seed),
@@ -63,13 +72,14 @@ def describe(model: str | os.PathLike[str], data_dir: str | os.PathLike[str] | N
         "codes_target": code_measures.meets_target(described_codes, ("rotation", "width", "thickness"), 1.5, 3.0),
         "robustness": robustness.robustness(encoder, test_images, test_labels, code_to_digit,
                                             sizes.robustness_images, seed),
-        "not_a_digit": _not_a_digit(encoder, test_images, sizes.not_digit_per_kind),
+        "not_a_digit": _not_a_digit(encoder, test_images, sizes.not_digit_per_kind,
+                                    None if threshold is None else threshold["threshold"]),
         "sizes": sizes.__dict__, "seed": seed, "seconds": round(time.perf_counter() - started, 1),
     }
     return {"code_to_digit": [int(d) for d in code_to_digit],
             "mapping": {"method": "identity (checked)" if supervised else "hungarian",
                         "labelled_images": sizes.mapping_images, "source": "MNIST train split, seeded sample"},
-            "continuous_codes": described_codes, "evaluation": evaluation}
+            "continuous_codes": described_codes, "not_a_digit": threshold, "evaluation": evaluation}
 
 
 def write_description(folder: str | os.PathLike[str], description: dict[str, Any], command: str) -> None:
@@ -119,14 +129,28 @@ def _samples(generator: Generator, encoder: Encoder, test_images: np.ndarray, tr
             "evaluator_test_accuracy": evaluator.test_accuracy}
 
 
-def _not_a_digit(encoder: Encoder, test_images: np.ndarray, per_kind: int) -> dict[str, Any]:
-    """How well each of the encoder's scores separates MNIST test from the not-a-digit corpus."""
+def _digit_threshold(encoder: Encoder, train_images: np.ndarray) -> dict[str, Any] | None:
+    """The is_digit threshold: the digit score's FALSE_REJECTS quantile on the held-out MNIST train images
+    (None for a model without a digit score)."""
+    held_out = train_images[digit_score_split(len(train_images))[1]]
+    scores = encoder.infer(held_out, preprocess="none").digit_score
+    if scores is None:
+        return None
+    return {"threshold": float(np.quantile(scores, FALSE_REJECTS)), "score": "digit_score",
+            "false_reject_target": FALSE_REJECTS, "calibration_images": len(held_out),
+            "method": "minus the Mahalanobis distance of Q's hidden features to the nearest digit's mean (shared "
+                      f"covariance), fitted at export on {DIGIT_SCORE_FIT} MNIST train images grouped by Q's own "
+                      "reading; the threshold rejects 1% of the other train images"}
+
+
+def _not_a_digit(encoder: Encoder, test_images: np.ndarray, per_kind: int, threshold: float | None) -> dict[str, Any]:
+    """How well each of the encoder's scores separates MNIST test from the not-a-digit corpus; with a digit score,
+    also what the shipped decision (`is_digit`, at the calibrated threshold) accepts."""
     def scores(images: list[np.ndarray] | np.ndarray) -> dict[str, np.ndarray]:
         result = encoder.infer(list(images) if isinstance(images, list) else images)
         found = {"max_probability": result.probabilities.max(axis=1), "realness": result.realness}
-        digit_score = getattr(result, "digit_score", None)  # models with a not-a-digit score (model v2)
-        if digit_score is not None:
-            found["digit_score"] = digit_score
+        if result.digit_score is not None:  # models exported with a not-a-digit score
+            found["digit_score"] = result.digit_score
         return found
 
     digits, made = scores(test_images), not_digit.corpus(per_kind)
@@ -134,4 +158,9 @@ def _not_a_digit(encoder: Encoder, test_images: np.ndarray, per_kind: int) -> di
     report: dict[str, Any] = {"categories": {name: len(images) for name, images in made.items()}}
     for score in digits:
         report[score] = not_digit.separation(digits[score], {name: values[score] for name, values in corpus.items()})
+    if threshold is not None:
+        report["is_digit"] = {"threshold": {"value": threshold,
+                                            "digits_accepted": float(np.mean(digits["digit_score"] >= threshold))},
+                              **{name: {"accepted": float(np.mean(values["digit_score"] >= threshold))}
+                                 for name, values in corpus.items()}}
     return report

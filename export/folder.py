@@ -7,10 +7,7 @@ into place, so a failed or interrupted export never leaves a folder that looks v
 from __future__ import annotations
 
 import logging
-import os
 import platform
-import secrets
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -20,15 +17,24 @@ import onnxruntime
 import onnxscript
 import torch
 
-from evaluate.describe import Sizes, describe, write_description
+from evaluate.describe import Sizes, describe, digit_score_split, write_description
 from export import verify
-from export.graphs import OPSET, EncoderGraph, GeneratorGraph, export_encoder, export_generator
+from export.graphs import (
+    OPSET,
+    DigitScore,
+    EncoderGraph,
+    GeneratorGraph,
+    export_encoder,
+    export_generator,
+    fit_digit_score,
+)
+from infogan_sdk.atomic import atomic_output
 from infogan_sdk.manifest import FORMAT, FORMAT_VERSION, file_entry, write_manifest
-from train import leftovers
 from train.checkpoint import code_version, load_checkpoint
 from train.data import load_mnist
-from train.loop import predict_codes, to_pixels
+from train.loop import predict_codes
 from train.networks import build
+from train.pixels import to_pixels
 
 logger = logging.getLogger(__name__)
 
@@ -56,21 +62,21 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
     discriminator.load_state_dict((averages or state)["discriminator"])
     generator.eval()
     discriminator.eval()
-    g_graph, e_graph = GeneratorGraph(generator, spec), EncoderGraph(discriminator, model_config.learn_std)
-
     test_images, test_labels = load_mnist("test", data_dir)
-    test_pixels = to_pixels(torch.from_numpy(test_images), model_config)
+    test_pixels = to_pixels(torch.from_numpy(test_images), spec)
+    train_images, _ = load_mnist("train", data_dir)  # its labels are not read: the score fits Q's own readings
+    fit_pixels = to_pixels(torch.from_numpy(train_images[digit_score_split(len(train_images))[0]]), spec)
+    digit_score = _fit_digit_score(discriminator, fit_pixels, spec.digit_code_size)
+    g_graph = GeneratorGraph(generator, spec)
+    e_graph = EncoderGraph(discriminator, model_config.learn_std, digit_score)
     size = spec.digit_code_size
 
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    leftovers.remove_dead(out.parent, f".{out.name}.partial-")  # what a killed export of this folder left
-    # mkdir, not mkdtemp: the finished folder gets the permissions of any new folder (umask), not 0700
-    work = out.parent / f"{leftovers.prefix(f'.{out.name}.partial-')}{secrets.token_hex(4)}"
-    work.mkdir()
-    try:
+    # Built in a hidden folder beside `out`, renamed into place only when every check has passed; what a killed
+    # export of this folder left is removed first (infogan_sdk.atomic).
+    with atomic_output(out, folder=True, overwrite=True) as work:
         export_generator(generator, spec, work / "generator.onnx", exporter)
-        export_encoder(discriminator, spec, model_config.learn_std, work / "encoder.onnx", exporter)
+        export_encoder(e_graph, spec, work / "encoder.onnx", exporter)
         for file in ("generator.onnx", "encoder.onnx"):
             verify.check_graph(work / file)
         parity = verify.parity(g_graph, e_graph, work, "generator.onnx", "encoder.onnx", test_pixels.numpy())
@@ -80,7 +86,7 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
             "description": description, "provisional": provisional, "spec": spec.to_dict(),
             "files": {role: file_entry(work, f"{role}.onnx") for role in ("generator", "encoder")},
             "io": {"generator": {"inputs": list(spec.generator_inputs()), "outputs": ["images"]},
-                   "encoder": {"inputs": ["images"], "outputs": verify.encoder_outputs(model_config.learn_std)}},
+                   "encoder": {"inputs": ["images"], "outputs": verify.encoder_outputs(model_config.learn_std, True)}},
             "code_to_digit": list(range(size)),  # until described, below
             "training": {**_training_record(state), "note": training_note},
             "export": {"exporter": exporter, "opset": OPSET, "parity": parity, "versions": _versions(),
@@ -100,12 +106,19 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
         manifest["export"]["seconds"] = round(time.perf_counter() - started, 2)
         write_manifest(work, manifest)
         write_description(work, described, "python -m export (at export time)")
-        _swap_into_place(work, out)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     logger.info("exported %s -> %s in %.1f s", checkpoint, out, time.perf_counter() - started)
     return out
+
+
+@torch.no_grad()
+def _fit_digit_score(discriminator: torch.nn.Module, pixels: torch.Tensor, size: int) -> DigitScore:
+    """The not-a-digit score, fitted to Q's hidden features of real digits, grouped by Q's own reading."""
+    hidden, codes = [], []
+    for start in range(0, len(pixels), 1000):
+        _, logits, _, _, features = discriminator.forward_with_hidden(pixels[start : start + 1000])
+        hidden.append(features)
+        codes.append(logits[:, :size].argmax(dim=1))
+    return fit_digit_score(torch.cat(hidden), torch.cat(codes), size)
 
 
 def _training_record(state: dict[str, Any]) -> dict[str, Any]:
@@ -122,13 +135,3 @@ def _versions() -> dict[str, str]:
     return {"torch": torch.__version__, "onnx": onnx.__version__, "onnxscript": onnxscript.__version__,
             "onnxruntime": onnxruntime.__version__, "python": platform.python_version()}
 
-
-def _swap_into_place(work: Path, out: Path) -> None:
-    """Rename the finished folder to `out`; an existing `out` is replaced only after that succeeds."""
-    if not out.exists():
-        os.replace(work, out)
-        return
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    os.replace(out, old)
-    os.replace(work, out)
-    shutil.rmtree(old, ignore_errors=True)

@@ -40,22 +40,55 @@ class GeneratorGraph(nn.Module):
         return self.generator(*full)  # (N, 1, 28, 28)
 
 
-class EncoderGraph(nn.Module):
-    """Images -> (categorical logits, continuous means[, log-stds], realness logit)."""
+class DigitScore(nn.Module):
+    """(N, F) features -> (N,) digit score: minus the Mahalanobis distance to the nearest digit's mean.
 
-    def __init__(self, discriminator: Discriminator, learn_std: bool) -> None:
+    means (K, F) per digit code and a precision matrix (F, F) shared by all (Lee et al. 2018); fitted by
+    `fit_digit_score`. Higher is more like the training digits.
+    """
+
+    def __init__(self, means: torch.Tensor, precision: torch.Tensor) -> None:
+        super().__init__()
+        self.register_buffer("means", means.float())
+        self.register_buffer("whiten", torch.linalg.cholesky(precision.double()).float())  # P = L L^T
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        offsets = features[:, None, :] - self.means[None]  # (N, K, F)
+        squared = ((offsets @ self.whiten) ** 2).sum(dim=2)  # (N, K): (f - mu)^T P (f - mu)
+        return -squared.min(dim=1).values.clamp(min=0).sqrt()  # (N,)
+
+
+def fit_digit_score(features: torch.Tensor, codes: torch.Tensor, size: int, ridge: float = 1e-3) -> DigitScore:
+    """Class means of (N, F) features by (N,) digit code, and the shared covariance's inverse (with a ridge of
+    `ridge` x its mean variance, so that features that barely vary do not dominate)."""
+    features = features.double()
+    means = torch.stack([features[codes == k].mean(dim=0) if (codes == k).any() else features.mean(dim=0)
+                         for k in range(size)])
+    centred = features - means[codes]
+    covariance = centred.T @ centred / len(features)
+    covariance += ridge * covariance.diagonal().mean() * torch.eye(features.shape[1], dtype=torch.float64)
+    return DigitScore(means, torch.linalg.inv(covariance))
+
+
+class EncoderGraph(nn.Module):
+    """Images -> (categorical logits, continuous means[, log-stds], realness logit[, digit score])."""
+
+    def __init__(self, discriminator: Discriminator, learn_std: bool, digit_score: DigitScore | None = None) -> None:
         super().__init__()
         self.discriminator = discriminator
         self.learn_std = learn_std
+        self.digit_score = digit_score
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        realness, logits, mean, log_std = self.discriminator(images)
-        return (logits, mean, log_std, realness) if self.learn_std else (logits, mean, realness)
+        realness, logits, mean, log_std, hidden = self.discriminator.forward_with_hidden(images)
+        outputs = (logits, mean, log_std, realness) if self.learn_std else (logits, mean, realness)
+        return outputs if self.digit_score is None else (*outputs, self.digit_score(hidden))
 
 
-def encoder_outputs(learn_std: bool) -> list[str]:
+def encoder_outputs(learn_std: bool, digit_score: bool = False) -> list[str]:
     std = [names.CONTINUOUS_LOG_STD] if learn_std else []
-    return [names.CATEGORICAL_LOGITS, names.CONTINUOUS_MEAN, *std, names.REALNESS]
+    return [names.CATEGORICAL_LOGITS, names.CONTINUOUS_MEAN, *std, names.REALNESS,
+            *([names.DIGIT_SCORE] if digit_score else [])]
 
 
 def to_onnx(module: nn.Module, example: tuple[torch.Tensor, ...], input_names: list[str],
@@ -90,8 +123,7 @@ def export_generator(generator: Generator, spec: LatentSpec, path: Path, exporte
     to_onnx(GeneratorGraph(generator, spec), example, list(inputs), [names.IMAGES], path, exporter)
 
 
-def export_encoder(discriminator: Discriminator, spec: LatentSpec, learn_std: bool, path: Path,
-                   exporter: str) -> None:
+def export_encoder(graph: EncoderGraph, spec: LatentSpec, path: Path, exporter: str) -> None:
     example = (torch.zeros(3, *spec.image_shape),)
-    to_onnx(EncoderGraph(discriminator, learn_std), example, [names.IMAGES], encoder_outputs(learn_std), path,
+    to_onnx(graph, example, [names.IMAGES], encoder_outputs(graph.learn_std, graph.digit_score is not None), path,
             exporter)

@@ -55,7 +55,7 @@ def parity(generator: GeneratorGraph, encoder: EncoderGraph, folder: Path, gener
     generator.eval()
     encoder.eval()
     g_session, e_session = session(folder / generator_file), session(folder / encoder_file)
-    outputs = encoder_outputs(encoder.learn_std)
+    outputs = encoder_outputs(encoder.learn_std, encoder.digit_score is not None)
     rng = np.random.default_rng(0)
     worst: dict[str, float] = {names.IMAGES: 0.0, **{name: 0.0 for name in outputs}}
     for batch in BATCHES:

@@ -45,10 +45,11 @@ def infer(args: argparse.Namespace) -> int:
             stream = stack.enter_context(open(work, "w", encoding="utf-8", newline=""))
         report = stack.enter_context(progress_bar(None, args.quiet, "file"))
         digits = len(encoder.code_to_digit) if encoder.spec.categorical_sizes else 0
-        writer = RowWriter(stream, "json" if args.json else args.format, encoder.continuous_names, digits)
+        scored = encoder.has_digit_score
+        writer = RowWriter(stream, "json" if args.json else args.format, encoder.continuous_names, digits, scored)
         for batch in infer_files(encoder, sources, chunk_size=args.chunk_size, skip_errors=args.skip_errors,
                                  preprocess=args.preprocess):
-            writer.write(list(rows(batch)))
+            writer.write(list(rows(batch, scored)))
             failed += sum(error is not None for error in batch.errors)
             report(len(batch.files))
         writer.close()

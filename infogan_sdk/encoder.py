@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from infogan_sdk.codebook import digit_threshold
 from infogan_sdk.errors import IncompatibleModelError
 from infogan_sdk.files import FileBatch, expand, infer_files
 from infogan_sdk.images import to_model
@@ -15,7 +16,7 @@ from infogan_sdk.loading import ModelBase
 from infogan_sdk.reading import ImageInput, read_images
 from infogan_sdk.results import InferResult
 from infogan_sdk.runtime import chunks
-from infogan_sdk.spec import CATEGORICAL_LOGITS, CONTINUOUS_LOG_STD, CONTINUOUS_MEAN, IMAGES, REALNESS
+from infogan_sdk.spec import CATEGORICAL_LOGITS, CONTINUOUS_LOG_STD, CONTINUOUS_MEAN, DIGIT_SCORE, IMAGES, REALNESS
 
 
 class Encoder(ModelBase):
@@ -45,12 +46,19 @@ class Encoder(ModelBase):
                                   for got, want in zip(shape[1:], spec.image_shape, strict=True)):
             raise IncompatibleModelError(f"{self.path}: the encoder's {IMAGES!r} input must be (batch, "
                                          f"{', '.join(map(str, spec.image_shape))}), got {shape}")
-        self._outputs = [*required, *([CONTINUOUS_LOG_STD] if CONTINUOUS_LOG_STD in outputs else [])]
-        self._widths = {**widths, REALNESS: 1, CONTINUOUS_LOG_STD: spec.n_continuous}
+        optional = [name for name in (CONTINUOUS_LOG_STD, DIGIT_SCORE) if name in outputs]
+        self._outputs = [*required, *optional]
+        self._widths = {**widths, REALNESS: 1, CONTINUOUS_LOG_STD: spec.n_continuous, DIGIT_SCORE: 1}
+        self._digit_threshold = digit_threshold(self._manifest, DIGIT_SCORE in outputs)
         self._code_ends = np.cumsum(spec.categorical_sizes)[:-1]  # where np.split cuts the logits into codes
         self._digit_of_code = np.asarray(self.code_to_digit, dtype=np.int64)
         identity = self.code_to_digit == tuple(range(len(self.code_to_digit)))
         self._digit_columns = None if identity else np.argsort(self._digit_of_code)  # digit d <- code argsort[d]
+
+    @property
+    def has_digit_score(self) -> bool:
+        """Whether `infer` reports digit_score (and is_digit, when the manifest has its threshold)."""
+        return DIGIT_SCORE in self._outputs
 
     def infer(self, images: ImageInput | Sequence[ImageInput], preprocess: str = "auto") -> InferResult:
         """Read the codes of N images.
@@ -93,7 +101,7 @@ class Encoder(ModelBase):
         width = self._widths[name]
         if value.size != count * width:
             raise IncompatibleModelError(f"{self.path}: encoder output {name!r} has shape {value.shape}, "
-                                         f"expected {(count, width) if name != REALNESS else (count,)}")
+                                         f"expected {(count, width) if width > 1 else (count,)}")
         return value.reshape(count, width)
 
     def _result(self, raw: dict[str, NDArray[np.float32]], pixels: NDArray[np.uint8]) -> InferResult:
@@ -112,7 +120,7 @@ class Encoder(ModelBase):
             if self._digit_columns is not None:  # column d <- the code that stands for digit d
                 probabilities = probabilities[:, self._digit_columns]
             digits = self._digit_of_code[codes[:, 0]]
-        log_std = raw.get(CONTINUOUS_LOG_STD)
+        log_std, digit_score = raw.get(CONTINUOUS_LOG_STD), raw.get(DIGIT_SCORE)
         continuous = raw.get(CONTINUOUS_MEAN, np.zeros((n, 0), dtype=np.float32))
         if self._signs is not None:  # the manifest's directions: the network's values -> users'
             continuous = continuous * self._signs
@@ -120,4 +128,7 @@ class Encoder(ModelBase):
             digits=digits, probabilities=probabilities, codes=codes,
             continuous=continuous,
             continuous_std=None if log_std is None else np.exp(log_std),
-            realness=raw[REALNESS][:, 0], images=pixels, continuous_names=self.continuous_names)
+            realness=raw[REALNESS][:, 0], images=pixels, continuous_names=self.continuous_names,
+            digit_score=None if digit_score is None else digit_score[:, 0],
+            is_digit=None if digit_score is None or self._digit_threshold is None
+            else digit_score[:, 0] >= self._digit_threshold)

@@ -1,7 +1,8 @@
 """What `infogan infer` prints: one row per file, as a table, CSV, JSON lines or one JSON array, streamed.
 
 Every row has the same keys: file, digit, probability, probabilities (one per digit), continuous
-({code name: value}), realness and error (None when the file was read; else the other values are None).
+({code name: value}), realness and error (None when the file was read; else the other values are None);
+for a model with a not-a-digit score, digit_score and is_digit too.
 """
 
 from __future__ import annotations
@@ -14,29 +15,33 @@ from typing import Any, TextIO
 from infogan_sdk.files import FileBatch
 
 FORMATS = ("table", "csv", "jsonl", "json")
+OPTIONAL = {"digit_score", "is_digit"}  # present when the model has a not-a-digit score
 Row = dict[str, Any]
 
 
-def rows(batch: FileBatch) -> Iterator[Row]:
-    """The rows of one chunk of files, in input order (from `InferResult.to_records`)."""
+def rows(batch: FileBatch, scored: bool = False) -> Iterator[Row]:
+    """The rows of one chunk of files, in input order (from `InferResult.to_records`); `scored`: the model has
+    a not-a-digit score, so every row has digit_score and is_digit (None for a file that failed)."""
     records = iter(batch.result.to_records() if batch.result is not None else [])
     for file, error in zip(batch.files, batch.errors, strict=True):
         if error is not None:
             yield {"file": file, "digit": None, "probability": None, "probabilities": None, "continuous": None,
-                   "realness": None, "error": error}
+                   "realness": None, **(dict.fromkeys(sorted(OPTIONAL)) if scored else {}), "error": error}
             continue
         record = next(records)
         yield {"file": file, "digit": record["digit"], "probability": record["probability"],
                "probabilities": [round(p, 6) for p in record["probabilities"]], "continuous": record["continuous"],
-               "realness": record["realness"], "error": None}
+               "realness": record["realness"], **{k: record[k] for k in OPTIONAL if k in record}, "error": None}
 
 
 class RowWriter:
     """Writes rows to `stream` in one of FORMATS as they come; `close()` ends a JSON array."""
 
-    def __init__(self, stream: TextIO, form: str, names: Sequence[str], digits: int) -> None:
-        """names: the continuous codes' names; digits: how many digit probabilities each row has."""
+    def __init__(self, stream: TextIO, form: str, names: Sequence[str], digits: int, scored: bool = False) -> None:
+        """names: the continuous codes' names; digits: how many digit probabilities each row has; scored: the
+        rows have digit_score and is_digit."""
         self._stream, self._form, self._names, self._digits = stream, form, list(names), digits
+        self._scored = scored
         self._count, self._width = 0, 0
         self._csv = csv.writer(stream) if form == "csv" else None
 
@@ -57,10 +62,12 @@ class RowWriter:
         if self._form == "table":
             self._width = max(len("file"), *(len(row["file"]) for row in chunk))  # the first chunk sets it
             self._stream.write(f"{'file':<{self._width}}  digit  probability"
-                               + "".join(f"  {n:>9}" for n in self._names) + "  realness\n")
+                               + "".join(f"  {n:>9}" for n in self._names) + "  realness"
+                               + ("  is_digit" if self._scored else "") + "\n")
         elif self._csv is not None:
             self._csv.writerow(["file", "digit", "probability", *self._names, "realness",
-                                *(f"p{d}" for d in range(self._digits)), "error"])
+                                *(f"p{d}" for d in range(self._digits)),
+                                *(["digit_score", "is_digit"] if self._scored else []), "error"])
         elif self._form == "json":
             self._stream.write("[\n")
 
@@ -71,14 +78,17 @@ class RowWriter:
             self._stream.write(("" if self._count == 0 else ",\n") + json.dumps(row))
         elif self._csv is not None:
             if row["error"]:
-                self._csv.writerow([row["file"], *[""] * (len(self._names) + 3 + self._digits), row["error"]])
+                blanks = len(self._names) + 3 + self._digits + 2 * self._scored
+                self._csv.writerow([row["file"], *[""] * blanks, row["error"]])
             else:
+                scores = [row["digit_score"], row["is_digit"]] if self._scored else []
                 self._csv.writerow([row["file"], row["digit"], row["probability"], *row["continuous"].values(),
-                                    row["realness"], *row["probabilities"], ""])
+                                    row["realness"], *row["probabilities"], *scores, ""])
         elif row["error"]:
             self._stream.write(f"{row['file']:<{self._width}}  error: {row['error']}\n")
         else:
             probability = "" if row["probability"] is None else f"{row['probability']:.3f}"
             self._stream.write(f"{row['file']:<{self._width}}  {row['digit']:>5}  {probability:>11}"
                                + "".join(f"  {v:>9.3f}" for v in row["continuous"].values())
-                               + f"  {row['realness']:>8.3f}\n")
+                               + f"  {row['realness']:>8.3f}"
+                               + (f"  {'yes' if row['is_digit'] else 'no':>8}" if self._scored else "") + "\n")

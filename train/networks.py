@@ -1,6 +1,7 @@
 """The InfoGAN networks: generator, discriminator body, D head and Q head (paper appendix C.1).
 
-Every layer size comes from a `ModelConfig`; the latent layout comes from its `LatentSpec`.
+Every layer size comes from a `ModelConfig`; the latent layout comes from its `LatentSpec`. Shape comments
+name the config's widths (the paper's: generator_fc 1024, wide 128, narrow 64; see train/config.py).
 Heads return logits; losses apply the sigmoid / softmax themselves.
 """
 
@@ -21,18 +22,20 @@ class Generator(nn.Module):
         channels, height, width = spec.image_shape
         if (height, width) != (28, 28):
             raise ValueError(f"the generator draws 28x28 images, the spec asks for {height}x{width}")
+        if tuple(spec.pixel_range) != (-1.0, 1.0):  # what the SDK and export convert to and from
+            raise ValueError(f"the generator ends in tanh, so pixel_range must be (-1.0, 1.0), got {spec.pixel_range}")
         wide, narrow = config.generator_channels
         self.base_channels = wide
         self.fc = nn.Sequential(
-            nn.Linear(spec.latent_size, config.generator_fc),  # (N, 1024)
+            nn.Linear(spec.latent_size, config.generator_fc),  # (N, generator_fc)
             nn.BatchNorm1d(config.generator_fc),
             nn.ReLU(),
-            nn.Linear(config.generator_fc, wide * 7 * 7),  # (N, 128 * 7 * 7)
+            nn.Linear(config.generator_fc, wide * 7 * 7),  # (N, wide * 7 * 7)
             nn.BatchNorm1d(wide * 7 * 7),
             nn.ReLU(),
         )
         self.deconv = nn.Sequential(
-            nn.ConvTranspose2d(wide, narrow, 4, stride=2, padding=1),  # (N, 64, 14, 14)
+            nn.ConvTranspose2d(wide, narrow, 4, stride=2, padding=1),  # (N, narrow, 14, 14)
             nn.BatchNorm2d(narrow),
             nn.ReLU(),
             nn.ConvTranspose2d(narrow, channels, 4, stride=2, padding=1),  # (N, 1, 28, 28)
@@ -41,7 +44,7 @@ class Generator(nn.Module):
 
     def forward(self, noise: torch.Tensor, categorical: torch.Tensor, continuous: torch.Tensor) -> torch.Tensor:
         latent = torch.cat([noise, categorical, continuous], dim=1)  # (N, latent_size), the spec's order
-        hidden = self.fc(latent).view(-1, self.base_channels, 7, 7)  # (N, 128, 7, 7)
+        hidden = self.fc(latent).view(-1, self.base_channels, 7, 7)  # (N, wide, 7, 7)
         return self.deconv(hidden)  # (N, 1, 28, 28)
 
 
@@ -54,13 +57,13 @@ class DiscriminatorBody(nn.Module):
         narrow, wide = config.discriminator_channels
         slope = config.leaky_slope
         self.layers = nn.Sequential(
-            nn.Conv2d(channels, narrow, 4, stride=2, padding=1),  # (N, 64, 14, 14); no BatchNorm on the input layer
+            nn.Conv2d(channels, narrow, 4, stride=2, padding=1),  # (N, narrow, 14, 14); no BatchNorm on the input
             nn.LeakyReLU(slope),
-            nn.Conv2d(narrow, wide, 4, stride=2, padding=1),  # (N, 128, 7, 7)
+            nn.Conv2d(narrow, wide, 4, stride=2, padding=1),  # (N, wide, 7, 7)
             nn.BatchNorm2d(wide),
             nn.LeakyReLU(slope),
-            nn.Flatten(1),  # (N, 128 * 7 * 7)
-            nn.Linear(wide * 7 * 7, config.discriminator_fc),  # (N, 1024)
+            nn.Flatten(1),  # (N, wide * 7 * 7)
+            nn.Linear(wide * 7 * 7, config.discriminator_fc),  # (N, discriminator_fc)
             nn.BatchNorm1d(config.discriminator_fc),
             nn.LeakyReLU(slope),
         )
@@ -79,15 +82,19 @@ class QHead(nn.Module):
         self.learn_std = config.learn_std
         n_std = spec.n_continuous if config.learn_std else 0
         self.hidden = nn.Sequential(
-            nn.Linear(config.discriminator_fc, config.q_fc),  # (N, 128)
+            nn.Linear(config.discriminator_fc, config.q_fc),  # (N, q_fc)
             nn.BatchNorm1d(config.q_fc),
             nn.LeakyReLU(config.leaky_slope),
         )
-        self.categorical = nn.Linear(config.q_fc, spec.categorical_size)  # (N, 10) logits
-        self.continuous = nn.Linear(config.q_fc, spec.n_continuous + n_std)  # (N, 2 means + 2 log-stds)
+        self.categorical = nn.Linear(config.q_fc, spec.categorical_size)  # (N, categorical_size) logits
+        # (N, n_continuous means), plus as many log-stds with learn_std
+        self.continuous = nn.Linear(config.q_fc, spec.n_continuous + n_std)
 
     def forward(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        hidden = self.hidden(features)
+        return self.read(self.hidden(features))
+
+    def read(self, hidden: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The code parameters from the hidden layer's (N, q_fc) features (export's digit score reads those too)."""
         logits = self.categorical(hidden)  # (N, categorical_size)
         params = self.continuous(hidden)
         mean = params[:, : self.n_continuous]  # (N, n_continuous)
@@ -110,9 +117,14 @@ class Discriminator(nn.Module):
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """Returns (realness logit (N,), categorical logits, continuous mean, continuous log-std)."""
+        return self.forward_with_hidden(images)[:4]
+
+    def forward_with_hidden(self, images: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """forward's four outputs, then Q's hidden features (N, q_fc), which the exported digit score reads."""
         features = self.body(images)
         realness = self.d_head(features).flatten(0)  # (N,), flatten not squeeze: a batch of one stays a batch
-        return (realness, *self.q_head(features))
+        hidden = self.q_head.hidden(features)
+        return (realness, *self.q_head.read(hidden), hidden)
 
 
 def initialise(module: nn.Module) -> None:

@@ -70,3 +70,54 @@ def test_bad_code_entries_are_refused(model_copy: Path, codes: list[dict[str, ob
     _codes(model_copy, codes)
     with pytest.raises(IncompatibleModelError, match=message):
         Encoder(model_copy, device="cpu")
+
+
+def test_a_digit_score_and_its_threshold_give_is_digit(tmp_path: Path, model_dir: Path) -> None:
+    from .tiny_models import MAIN_SPEC, REVERSED, build_model
+
+    folder = build_model(tmp_path / "scored", MAIN_SPEC, REVERSED, ["rotation", "width"], digit_threshold=-0.95)
+    blank, bar = np.zeros((28, 28), dtype=np.uint8), np.zeros((28, 28), dtype=np.uint8)
+    bar[4:24, 12:16] = 255
+    read = Encoder(folder, device="cpu").infer(np.stack([blank, bar]), preprocess="none")
+    # the tiny score is the mean pixel in [-1, 1]: -1 for the blank image, -1 + 2 * 80 / 784 for the bar
+    np.testing.assert_allclose(read.digit_score, [-1.0, -1.0 + 160 / 784], atol=1e-6)
+    assert read.is_digit.tolist() == [False, True]
+    assert read.to_records()[1]["is_digit"] is True and "digit_score" in read.to_records()[0]
+    plain = Encoder(model_dir, device="cpu").infer(bar, preprocess="none")
+    assert plain.digit_score is None and plain.is_digit is None and "is_digit" not in plain.to_records()[0]
+
+
+def test_a_threshold_without_a_score_or_a_bad_threshold_is_refused(model_copy: Path, tmp_path: Path) -> None:
+    from .tiny_models import MAIN_SPEC, REVERSED, build_model
+
+    data = json.loads((model_copy / "manifest.json").read_text())
+    write_manifest(model_copy, {**data, "not_a_digit": {"threshold": 0.5}})
+    with pytest.raises(IncompatibleModelError, match="has no digit_score output"):
+        Encoder(model_copy, device="cpu")
+    folder = build_model(tmp_path / "scored", MAIN_SPEC, REVERSED, None, digit_threshold=0.0)
+    data = json.loads((folder / "manifest.json").read_text())
+    write_manifest(folder, {**data, "not_a_digit": {"threshold": "high"}})
+    with pytest.raises(IncompatibleModelError, match="finite 'threshold'"):
+        Encoder(folder, device="cpu")
+    del data["not_a_digit"]
+    write_manifest(folder, data)
+    assert Encoder(folder, device="cpu").infer(np.zeros((28, 28), np.uint8), preprocess="none").is_digit is None
+
+
+def test_infogan_infer_shows_is_digit_for_a_scored_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from PIL import Image
+
+    from infogan_sdk.cli import main
+
+    from .tiny_models import MAIN_SPEC, REVERSED, build_model
+
+    folder = build_model(tmp_path / "scored", MAIN_SPEC, REVERSED, ["rotation", "width"], digit_threshold=-0.95)
+    bar = np.zeros((28, 28), dtype=np.uint8)
+    bar[4:24, 12:16] = 255
+    Image.fromarray(bar).save(tmp_path / "bar.png")
+    Image.fromarray(np.zeros((28, 28), dtype=np.uint8)).save(tmp_path / "blank.png")
+    assert main(["infer", str(tmp_path / "bar.png"), str(tmp_path / "blank.png"), "--model", str(folder)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[-1] == "is_digit" and lines[1].split()[-1] == "yes" and lines[2].split()[-1] == "no"
+    assert main(["infer", str(tmp_path / "bar.png"), "--model", str(folder), "--format", "jsonl"]) == 0
+    assert json.loads(capsys.readouterr().out)["is_digit"] is True

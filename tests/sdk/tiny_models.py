@@ -106,8 +106,9 @@ def build_generator(path: Path, spec: LatentSpec, half: bool = False) -> None:
     _save(path, nodes, inputs, [_value("images", io_type, ["N", 1, SIZE, SIZE])], initializers)
 
 
-def build_encoder(path: Path, spec: LatentSpec, log_std: bool = True) -> None:
-    """Reshape (N, 784) -> MatMul -> Add -> Split into the encoder's outputs; realness reshaped to (N,)."""
+def build_encoder(path: Path, spec: LatentSpec, log_std: bool = True, digit_score: bool = False) -> None:
+    """Reshape (N, 784) -> MatMul -> Add -> Split into the encoder's outputs; realness reshaped to (N,);
+    with `digit_score`, that output too: a copy of realness (the mean pixel, -1 for a black image)."""
     weights, bias, splits = encoder_weights(spec, log_std)
     names = ["categorical_logits", "continuous_mean", *(["continuous_log_std"] if log_std else []), "realness_2d"]
     nodes = [
@@ -120,6 +121,9 @@ def build_encoder(path: Path, spec: LatentSpec, log_std: bool = True) -> None:
     outputs = [_value(name, TensorProto.FLOAT, ["N", width]) for name, width in zip(names[:-1], splits[:-1],
                                                                                       strict=True)]
     outputs.append(_value("realness", TensorProto.FLOAT, ["N"]))
+    if digit_score:
+        nodes.append(helper.make_node("Identity", ["realness"], ["digit_score"]))
+        outputs.append(_value("digit_score", TensorProto.FLOAT, ["N"]))
     initializers = [numpy_helper.from_array(weights, "W"), numpy_helper.from_array(bias, "b"),
                     numpy_helper.from_array(np.array([-1, PIXELS], dtype=np.int64), "flat"),
                     numpy_helper.from_array(np.array(splits, dtype=np.int64), "splits"),
@@ -128,11 +132,11 @@ def build_encoder(path: Path, spec: LatentSpec, log_std: bool = True) -> None:
 
 
 def build_model(folder: Path, spec: LatentSpec, code_to_digit: list[int], names: list[str] | None,
-                log_std: bool = True, half: bool = False) -> Path:
+                log_std: bool = True, half: bool = False, digit_threshold: float | None = None) -> Path:
     """A complete model folder: generator.onnx, encoder.onnx (+ fp16 variants), manifest.json."""
     folder.mkdir(parents=True)
     build_generator(folder / "generator.onnx", spec)
-    build_encoder(folder / "encoder.onnx", spec, log_std)
+    build_encoder(folder / "encoder.onnx", spec, log_std, digit_score=digit_threshold is not None)
     files = {"generator": file_entry(folder, "generator.onnx"), "encoder": file_entry(folder, "encoder.onnx")}
     if half:
         build_generator(folder / "generator_fp16.onnx", spec, half=True)
@@ -142,6 +146,8 @@ def build_model(folder: Path, spec: LatentSpec, code_to_digit: list[int], names:
         "description": "tiny planted-weight model for tests", "spec": spec.to_dict(), "files": files,
         "code_to_digit": code_to_digit, "evaluation": {"accuracy": 0.5}, "training": {"epochs": 0},
     }
+    if digit_threshold is not None:
+        data["not_a_digit"] = {"threshold": digit_threshold, "score": "digit_score"}
     if names is not None:
         data["continuous_codes"] = [{"name": name, "range": list(spec.continuous_range)} for name in names]
     write_manifest(folder, data)
