@@ -49,7 +49,7 @@ import torch
 from train.config import ModelConfig
 from train.losses import sample_latent
 from train.networks import Generator
-from train.samples import to_uint8
+from train.pixels import to_uint8
 imported = time.time()
 torch.set_num_threads(int(sys.argv[2]))
 config = ModelConfig.from_dict(json.loads(open(sys.argv[1] + "/model_config.json").read()))

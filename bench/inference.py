@@ -3,9 +3,9 @@ at the same thread count, with the achieved GFLOP/s as a fraction of the measure
 
 Both sides do the whole job a user's call does:
     SDK generate:   seeded sampling + validation + onnxruntime + float -> uint8 (N, 28, 28)
-    torch generate: train.losses.sample_latent + forward (eval, inference_mode) + train.samples.to_uint8
+    torch generate: train.losses.sample_latent + forward (eval, inference_mode) + train.pixels.to_uint8
     SDK infer:      uint8 (N, 28, 28) -> input checks + pixel scaling + onnxruntime + softmax / digits
-    torch infer:    uint8 -> train.loop.to_pixels + forward + softmax / argmax, as numpy
+    torch infer:    uint8 -> train.pixels.to_pixels + forward + softmax / argmax, as numpy
 """
 
 from __future__ import annotations
@@ -22,11 +22,10 @@ from PIL import Image
 from bench.timing import Budget, latency, throughput
 from infogan_sdk import Encoder, Generator
 from train.config import ModelConfig
-from train.loop import to_pixels
 from train.losses import sample_latent
 from train.networks import Discriminator
 from train.networks import Generator as TorchGenerator
-from train.samples import to_uint8
+from train.pixels import to_pixels, to_uint8
 
 WILD_SIZE = 64  # "wild" encoder inputs: 64x64 RGB, dark ink on white, digit scaled and off-centre
 PREPROCESS_BATCH = 256
@@ -54,7 +53,7 @@ def torch_generate(generator: TorchGenerator, config: ModelConfig, batch: int, r
 
 @torch.inference_mode()
 def torch_infer(discriminator: Discriminator, config: ModelConfig, images: np.ndarray) -> tuple[np.ndarray, ...]:
-    realness, logits, mean, _ = discriminator(to_pixels(torch.from_numpy(images), config))
+    realness, logits, mean, _ = discriminator(to_pixels(torch.from_numpy(images), config.latent))
     probabilities = logits[:, : config.latent.digit_code_size].softmax(dim=1)
     return probabilities.argmax(dim=1).numpy(), probabilities.numpy(), mean.numpy(), realness.numpy()
 

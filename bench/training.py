@@ -69,7 +69,7 @@ def training(model_config: ModelConfig, train_config: dict[str, Any], architectu
                "--labels-per-class", str(train_config.get("labels_per_class", 10)),
                "--labelled-batch", str(labelled or 64), "--noise-size", str(spec.noise_size),
                "--categorical", ",".join(map(str, spec.categorical_sizes)), "--continuous", str(spec.n_continuous),
-               "--learned-std" if model_config.learn_std else "--fixed-std",
+               *(["--learned-std"] if model_config.learn_std else []),  # std fixed at 1 by default
                "--label-shift", str(train_config.get("label_shift", 0)), "--consistency-weight", str(consistency),
                "--average-decay", str(train_config.get("average_decay", 0.0))]
     rows = []

@@ -1,9 +1,13 @@
 """Atomic outputs: a file or folder is written under a temporary name beside its target and renamed into
 place only when complete, so a failed, interrupted (Ctrl-C) or killed write never leaves a half-written one.
 
+The one fsync policy, for every output (CLI files, data sets, manifests, checkpoints, sample grids, metrics):
+what is renamed into place is on disk first (each file's data is fsynced, a folder output's files too), and
+the parent folder is fsynced after the rename, so even a power cut leaves the old output or the new one.
+
 A killed writer still leaves its temporary behind. Its name holds the writer's pid, and the next write to
 the same target removes the temporaries of processes that no longer run, never those of a live one (it may
-be writing right now). Checkpoints and exported model folders (train/, export/) use the same two helpers.
+be writing right now). Checkpoints and exported model folders (train/, export/) use the same helpers.
 """
 
 from __future__ import annotations
@@ -65,10 +69,12 @@ def atomic_output(target: str | os.PathLike[str], folder: bool = False, overwrit
     try:
         yield work
         check_new(target, overwrite)
+        _sync(work)
         _replace(work, target)
     except BaseException:  # KeyboardInterrupt included: nothing half-written stays
         _remove(work)
         raise
+    _sync_folder(target.parent)
 
 
 @contextmanager
@@ -94,6 +100,33 @@ def _replace(work: Path, target: Path) -> None:
     if target.is_dir():
         raise OutputExistsError(f"{target} is a folder: expected a file path (or remove the folder)")
     os.replace(work, target)
+
+
+def _sync(path: Path) -> None:
+    """fsync a file, or everything in a folder (files' data, folders' entries) and the folder itself."""
+    if path.is_dir():
+        for entry in path.rglob("*"):
+            if entry.is_symlink():
+                continue
+            if entry.is_dir():
+                _sync_folder(entry)
+            elif entry.is_file():
+                _sync(entry)
+        _sync_folder(path)
+    elif path.exists():
+        with open(path, "rb") as handle:
+            os.fsync(handle.fileno())
+
+
+def _sync_folder(folder: Path) -> None:
+    """fsync a folder, which makes the renames in it durable (not possible on Windows: skipped there)."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _remove(path: Path) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from infogan_sdk.atomic import atomic_output
 from infogan_sdk.errors import CorruptModelError, IncompatibleModelError, ModelNotFoundError
 from infogan_sdk.jsonfile import read_json_object
 from infogan_sdk.spec import LatentSpec
@@ -66,14 +67,9 @@ def file_entry(folder: Path, name: str) -> dict[str, Any]:
 
 
 def write_manifest(folder: Path, data: dict[str, Any]) -> None:
-    """Write `data` as the folder's manifest, atomically (temporary file, fsync, rename)."""
-    temporary = folder / (MANIFEST_NAME + ".tmp")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2, sort_keys=True)
-        handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, folder / MANIFEST_NAME)
+    """Write `data` as the folder's manifest, atomically (`atomic.atomic_output`)."""
+    with atomic_output(folder / MANIFEST_NAME, overwrite=True) as temporary:
+        temporary.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def load_manifest(folder: str | os.PathLike[str], verify: bool = True) -> Manifest:

@@ -49,9 +49,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     model.add_argument("--categorical", default=",".join(map(str, spec.categorical_sizes)),
                        help="sizes of the categorical codes, comma-separated (empty for none)")
     model.add_argument("--continuous", type=int, default=spec.n_continuous, help="number of continuous codes")
-    std = model.add_mutually_exclusive_group()
-    std.add_argument("--learned-std", action="store_true", help="continuous codes: Q also predicts a log-std")
-    std.add_argument("--fixed-std", action="store_true", help="continuous codes: std fixed at 1 (the default)")
+    model.add_argument("--learned-std", action="store_true",
+                       help="continuous codes: Q also predicts a log-std (default: std fixed at 1)")
     loop = parser.add_argument_group("training")
     for names, kind in ((INT_OPTIONS, int), (FLOAT_OPTIONS, float)):
         for name in names:  # each field's meaning is documented once, beside it in train/config.py

@@ -1,21 +1,19 @@
 """Checkpoints: both configs, both networks, both optimisers and the step, written atomically.
 
 A checkpoint is written to a temporary file in the same folder, flushed to disk, then renamed over
-the old one, so a crash at any moment leaves either the previous checkpoint or the new one.
+the old one (`infogan_sdk.atomic`), so a crash at any moment leaves either the previous checkpoint or the new one.
 The data order and the latent draws are functions of (seed, step), so no RNG state needs saving.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from train import leftovers
+from infogan_sdk.atomic import atomic_output
 from train.config import ModelConfig, TrainConfig
 
 CHECKPOINT_NAME = "checkpoint.pt"
@@ -27,27 +25,10 @@ class CheckpointError(ValueError):
 
 
 def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
-    """Write `payload` to `path` atomically (temporary file, fsync, rename, fsync of the folder).
-
-    Temporaries that killed processes left beside `path` are removed first.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    leftovers.remove_dead(path.parent, path.name + ".")  # what a killed run left mid-save
-    handle, temporary = tempfile.mkstemp(prefix=leftovers.prefix(path.name + "."), suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            torch.save({"checkpoint_version": CHECKPOINT_VERSION, **payload}, stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    """Write `payload` to `path` atomically (`infogan_sdk.atomic.atomic_output`: temporary file, fsync,
+    rename, fsync of the folder); temporaries that killed processes left beside `path` are removed first."""
+    with atomic_output(path, overwrite=True) as temporary:
+        torch.save({"checkpoint_version": CHECKPOINT_VERSION, **payload}, temporary)
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:

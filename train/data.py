@@ -1,4 +1,5 @@
-"""MNIST for training: read the original IDX files, download them with checksums, fake digits for dry runs.
+"""MNIST for training: read the original IDX files, download them with checksums, fake digits for dry runs,
+and the training run's view of them (`Dataset`, its label budget and its per-epoch order).
 
 Images are uint8 (N, 28, 28) in 0..255, labels int64 (N,) in 0..9, exactly as stored in the IDX files.
 """
@@ -15,9 +16,14 @@ import secrets
 import urllib.request
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
+
+from train.config import TrainConfig
+from train.fake_data import fake_mnist
 
 log = logging.getLogger(__name__)
 
@@ -218,46 +224,46 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-# Seven-segment strokes (rows, cols) on the 28x28 canvas; every digit lights a distinct set.
-_SEGMENTS = {
-    "a": (slice(4, 7), slice(8, 20)),  # top
-    "b": (slice(4, 15), slice(17, 20)),  # upper right
-    "c": (slice(13, 24), slice(17, 20)),  # lower right
-    "d": (slice(21, 24), slice(8, 20)),  # bottom
-    "e": (slice(13, 24), slice(8, 11)),  # lower left
-    "f": (slice(4, 15), slice(8, 11)),  # upper left
-    "g": (slice(12, 15), slice(8, 20)),  # middle
-}
-_DIGIT_SEGMENTS = ("abcdef", "bc", "abdeg", "abcdg", "bcfg", "acdfg", "acdefg", "abc", "abcdefg", "abcdfg")
-_SHIFT = 2  # pixels of random translation each way
+@dataclass(frozen=True)
+class Dataset:
+    """A run's images and labels as tensors, and the checksums of the files they came from."""
+
+    images: torch.Tensor  # (N, 28, 28) uint8
+    labels: torch.Tensor  # (N,) int64
+    test_images: torch.Tensor
+    test_labels: torch.Tensor
+    checksums: dict[str, str]
+
+    def to(self, device: torch.device) -> Dataset:
+        return Dataset(self.images.to(device), self.labels.to(device), self.test_images.to(device),
+                       self.test_labels.to(device), self.checksums)
 
 
-@functools.lru_cache(maxsize=1)
-def _digit_templates() -> np.ndarray:
-    """(10, 28 + 2*_SHIFT, 28 + 2*_SHIFT) float32 stroke masks in {0, 1}, padded for shifting."""
-    side = IMAGE_SIDE + 2 * _SHIFT
-    templates = np.zeros((10, side, side), dtype=np.float32)
-    for digit, segments in enumerate(_DIGIT_SEGMENTS):
-        for segment in segments:
-            rows, cols = _SEGMENTS[segment]
-            templates[digit, rows.start + _SHIFT : rows.stop + _SHIFT, cols.start + _SHIFT : cols.stop + _SHIFT] = 1
-    return templates
+def load_data(config: TrainConfig, data_dir: str | Path | None) -> Dataset:
+    """MNIST (train and test splits) or, with config.data == "fake", seeded fake digits."""
+    if config.data == "fake":
+        images, labels = fake_mnist(config.fake_size, config.seed)
+        test_images, test_labels = fake_mnist(max(config.fake_size // 4, 10), config.seed + 1)
+        checksums = {"fake": f"fake_mnist(n={config.fake_size}, seed={config.seed})"}
+    else:
+        folder = Path(data_dir) if data_dir is not None else default_data_dir()
+        images, labels = load_mnist("train", folder)
+        test_images, test_labels = load_mnist("test", folder)
+        checksums = data_sha256(folder)
+    return Dataset(*(torch.from_numpy(np.ascontiguousarray(a)) for a in (images, labels, test_images, test_labels)),
+                   checksums)
 
 
-def fake_mnist(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Synthetic digit-like data for dry runs: images uint8 (n, 28, 28), labels int64 (n,) in 0..9.
+def labelled_subset(labels: torch.Tensor, per_class: int, seed: int) -> torch.Tensor:
+    """Indices of `per_class` images of each class, chosen by seed: the semi-supervised label budget."""
+    rng = torch.Generator().manual_seed(seed)
+    chosen = []
+    for digit in range(int(labels.max()) + 1):
+        candidates = torch.nonzero(labels.cpu() == digit).flatten(0)
+        chosen.append(candidates[torch.randperm(len(candidates), generator=rng)[:per_class]])
+    return torch.cat(chosen)
 
-    Each class is a seven-segment stroke pattern, randomly shifted by up to 2 pixels, dimmed and noised.
-    Labels are balanced (n // 10 or one more per class). The same ``seed`` gives the same arrays.
-    """
-    if n < 0:
-        raise ValueError(f"n must be >= 0, got {n}")
-    rng = np.random.default_rng(seed)
-    labels = rng.permutation(np.arange(n, dtype=np.int64) % 10)
-    dy, dx = rng.integers(0, 2 * _SHIFT + 1, size=(2, n))
-    rows = dy[:, None] + np.arange(IMAGE_SIDE)  # (n, 28)
-    cols = dx[:, None] + np.arange(IMAGE_SIDE)  # (n, 28)
-    strokes = _digit_templates()[labels[:, None, None], rows[:, :, None], cols[:, None, :]]  # (n, 28, 28)
-    brightness = rng.uniform(0.7, 1.0, size=(n, 1, 1)) * 255.0
-    pixels = strokes * brightness + rng.normal(0.0, 12.0, size=strokes.shape)
-    return np.clip(pixels, 0, 255).astype(np.uint8), labels
+
+def epoch_order(seed: int, epoch: int, size: int) -> torch.Tensor:
+    """The order in which an epoch reads the training images: a permutation, a function of (seed, epoch)."""
+    return torch.randperm(size, generator=torch.Generator().manual_seed(seed * 100_003 + epoch))

@@ -1,4 +1,4 @@
-"""The InfoGAN training loop: D step, then G + Q step, with checkpoints, samples and a metrics log.
+"""The InfoGAN training loop: a D + Q step, then a G step, with checkpoints, samples and a metrics log.
 
 Everything random in a step is a function of (seed, rank, step): the data order comes from a
 per-epoch permutation and the latents from a per-step generator. A resumed run therefore replays
@@ -13,7 +13,7 @@ import copy
 import json
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,65 +23,25 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from evaluate.matching import score_codes
+from infogan_sdk.atomic import atomic_output
+from infogan_sdk.spec import LatentSpec
 from train import distributed
 from train.augment import consistency_loss, degraded, distorted, morphed, shifted
 from train.checkpoint import CHECKPOINT_NAME, code_version, load_checkpoint, save_checkpoint
 from train.config import ModelConfig, TrainConfig
-from train.data import data_sha256, default_data_dir, fake_mnist, load_mnist
+from train.data import Dataset, epoch_order, labelled_subset, load_data
 from train.losses import adversarial_loss, categorical_cross_entropy, categorical_entropy, gaussian_nll, sample_latent
 from train.networks import Discriminator, build
+from train.pixels import to_pixels
 from train.samples import fixed_noise, sample_grid, save_png
 
 logger = logging.getLogger(__name__)
 METRICS_NAME = "metrics.jsonl"
 
 
-@dataclass(frozen=True)
-class Dataset:
-    images: torch.Tensor  # (N, 28, 28) uint8
-    labels: torch.Tensor  # (N,) int64
-    test_images: torch.Tensor
-    test_labels: torch.Tensor
-    checksums: dict[str, str]
-
-
-def load_data(config: TrainConfig, data_dir: str | Path | None) -> Dataset:
-    if config.data == "fake":
-        images, labels = fake_mnist(config.fake_size, config.seed)
-        test_images, test_labels = fake_mnist(max(config.fake_size // 4, 10), config.seed + 1)
-        checksums = {"fake": f"fake_mnist(n={config.fake_size}, seed={config.seed})"}
-    else:
-        folder = Path(data_dir) if data_dir is not None else default_data_dir()
-        images, labels = load_mnist("train", folder)
-        test_images, test_labels = load_mnist("test", folder)
-        checksums = data_sha256(folder)
-    return Dataset(*(torch.from_numpy(np.ascontiguousarray(a)) for a in (images, labels, test_images, test_labels)),
-                   checksums)
-
-
-def to_pixels(images: torch.Tensor, model_config: ModelConfig) -> torch.Tensor:
-    """(N, 28, 28) uint8 -> (N, 1, 28, 28) float32 in the spec's pixel range."""
-    low, high = model_config.latent.pixel_range
-    return images.unsqueeze(1).float() * ((high - low) / 255.0) + low
-
-
-def labelled_subset(labels: torch.Tensor, per_class: int, seed: int) -> torch.Tensor:
-    """Indices of `per_class` images of each class, chosen by seed: the semi-supervised label budget."""
-    rng = torch.Generator().manual_seed(seed)
-    chosen = []
-    for digit in range(int(labels.max()) + 1):
-        candidates = torch.nonzero(labels.cpu() == digit).flatten(0)
-        chosen.append(candidates[torch.randperm(len(candidates), generator=rng)[:per_class]])
-    return torch.cat(chosen)
-
-
 def step_generator(seed: int, rank: int, step: int) -> torch.Generator:
     state = np.random.SeedSequence([seed, rank, step]).generate_state(1)[0]
     return torch.Generator().manual_seed(int(state))
-
-
-def epoch_order(seed: int, epoch: int, size: int) -> torch.Tensor:
-    return torch.randperm(size, generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
 
 
 def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, device: str = "auto",
@@ -99,34 +59,19 @@ def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, d
     generator.to(torch_device)
     discriminator.to(torch_device)
     # fused: one kernel per step instead of a dozen per tensor (several times faster on CPU too)
-    opt_g = torch.optim.Adam(generator.parameters(), lr=config.generator_lr, betas=config.betas, fused=True)
-    opt_d = torch.optim.Adam(discriminator.parameters(), lr=config.discriminator_lr, betas=config.betas, fused=True)
-    step = 0
-    averages: dict[str, dict[str, torch.Tensor]] | None = None
+    generator_optimizer = torch.optim.Adam(generator.parameters(), lr=config.generator_lr, betas=config.betas,
+                                           fused=True)
+    discriminator_optimizer = torch.optim.Adam(discriminator.parameters(), lr=config.discriminator_lr,
+                                               betas=config.betas, fused=True)
+    step, averages = 0, None
     if resume and (out / CHECKPOINT_NAME).exists():
-        state = load_checkpoint(out / CHECKPOINT_NAME)
-        # Only the run's length and bookkeeping may change on resume (extend a run with more --epochs);
-        # nothing else depends on them, since the learning rates are constant.
-        lengths = {name: getattr(config, name) for name in ("epochs", "max_steps", "checkpoint_every", "log_every")}
-        if state["model_config"] != model_config or replace(state["train_config"], **lengths) != config:
-            raise ValueError(f"cannot resume {out}: its configs differ from the ones given")
-        generator.load_state_dict(state["generator"])
-        discriminator.load_state_dict(state["discriminator"])
-        opt_g.load_state_dict(state["optimizer_g"])
-        opt_d.load_state_dict(state["optimizer_d"])
-        step = state["step"]
-        averages = state.get("averages")
-        if averages is not None:
-            averages = {net: {k: v.to(torch_device) for k, v in weights.items()} for net, weights in averages.items()}
-        _truncate_metrics(out / METRICS_NAME, step)
-        logger.info("resumed %s at step %d", out, step)
-
+        step, averages = _resume(out, model_config, config, generator, discriminator, generator_optimizer,
+                                 discriminator_optimizer, torch_device)
     if config.average_decay and averages is None:
         averages = {"generator": _copy_state(generator), "discriminator": _copy_state(discriminator)}
     data = load_data(config, data_dir)
     if torch_device.type == "cuda":  # MNIST is 47 MB: keep it on the GPU, no per-step copies
-        data = replace(data, images=data.images.to(torch_device), labels=data.labels.to(torch_device),
-                       test_images=data.test_images.to(torch_device), test_labels=data.test_labels.to(torch_device))
+        data = data.to(torch_device)
     # Unsupervised training never reads a training label; semi-supervised reads only this subset.
     labelled = (labelled_subset(data.labels, config.labels_per_class, config.seed)
                 if config.mode == "semi-supervised" else torch.zeros(0, dtype=torch.int64))
@@ -151,61 +96,44 @@ def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, d
             order_epoch, order = epoch, epoch_order(config.seed, epoch, len(data.images))
         start = position * config.batch_size + rank * local_batch
         index = order[start : start + local_batch]
-        rng = step_generator(config.seed, rank, step)
-        real = to_pixels(data.images[index], model_config).to(torch_device)  # (B, 1, 28, 28)
+        rng = step_generator(config.seed, rank, step)  # every draw below comes from it, in this order
+        real = to_pixels(data.images[index], spec).to(torch_device)  # (B, 1, 28, 28)
         if config.morph_probability:  # real strokes of varied thickness, for a code to learn it from
             real = morphed(real, spec.pixel_range[0], rng, config.morph_probability)
         latent = sample_latent(spec, local_batch, rng, torch_device)
         fake = generator(latent.noise, latent.categorical, latent.continuous)  # (B, 1, 28, 28)
 
-        # ---- D step: real vs fake, plus L_I on the fakes (updates the body and the Q head) ----
+        # ---- D + Q step: updates the discriminator (body, D head, Q head); G's images are detached ----
+        # real vs fake, L_I on the fakes (it trains Q), then the optional losses on real images
         real_logit, real_categorical, _, _ = discriminator(real)
         fake_logit, categorical, mean, log_std = discriminator(fake.detach())
         info_categorical = categorical_cross_entropy(spec, categorical, latent.codes)
         info_continuous = gaussian_nll(mean, log_std, latent.continuous)
         info_loss = config.categorical_weight * info_categorical + config.continuous_weight * info_continuous
         d_loss = adversarial_loss(real_logit, True) + adversarial_loss(fake_logit, False) + info_loss
-        supervised_loss = torch.zeros((), device=torch_device)
-        if config.mode == "supervised":
-            supervised_loss = F.cross_entropy(real_categorical[:, : spec.digit_code_size],
-                                              data.labels[index].to(torch_device))
-        elif config.mode == "semi-supervised":
-            pick = labelled[torch.randint(len(labelled), (config.labelled_batch,), generator=rng)]
-            labelled_images = shifted(data.images[pick], config.label_shift, rng).to(torch_device)
-            labelled_pixels = to_pixels(labelled_images, model_config)
-            if config.robust_views:
-                labelled_pixels = degraded(labelled_pixels, spec.pixel_range[0], rng)
-            _, labelled_logits, _, _ = discriminator(labelled_pixels)
-            supervised_loss = F.cross_entropy(labelled_logits[:, : spec.digit_code_size],
-                                              data.labels[pick].to(torch_device))
+        supervised_loss = _supervised_loss(discriminator, data, index, labelled, real_categorical, config, spec, rng)
         d_loss = d_loss + config.supervised_weight * supervised_loss
         consistency, confident = torch.zeros((), device=torch_device), torch.zeros((), device=torch_device)
         if config.consistency_weight and spec.digit_code_size:
-            # Q should read a distorted real digit as it confidently reads the plain one (FixMatch-style)
-            view = distorted(real, spec.pixel_range[0], rng)
-            if config.robust_views:
-                view = degraded(view, spec.pixel_range[0], rng)
-            _, distorted_logits, _, _ = discriminator(view)
-            consistency, confident = consistency_loss(real_categorical[:, : spec.digit_code_size],
-                                                      distorted_logits[:, : spec.digit_code_size],
-                                                      config.consistency_threshold)
+            consistency, confident = _consistency_loss(discriminator, real, real_categorical, config, spec, rng)
             d_loss = d_loss + config.consistency_weight * consistency
-        opt_d.zero_grad(set_to_none=True)
+        discriminator_optimizer.zero_grad(set_to_none=True)
         d_loss.backward()
         distributed.average_gradients(discriminator)
-        opt_d.step()
+        discriminator_optimizer.step()
 
-        # ---- G + Q step: fool D and make the codes recoverable (L_I reaches G through Q) ----
-        discriminator.requires_grad_(False)  # D's weights are not updated here: skip their gradients
+        # ---- G step: updates G only (D and Q are frozen): fool D, and make the codes recoverable by Q ----
+        # (L_I again, now reaching G through the frozen Q)
+        discriminator.requires_grad_(False)  # no gradients for D's weights: they are not updated here
         fake_logit, categorical, mean, log_std = discriminator(fake)
         g_info = (config.categorical_weight * categorical_cross_entropy(spec, categorical, latent.codes)
                   + config.continuous_weight * gaussian_nll(mean, log_std, latent.continuous))
         g_loss = adversarial_loss(fake_logit, True) + g_info
-        opt_g.zero_grad(set_to_none=True)
+        generator_optimizer.zero_grad(set_to_none=True)
         g_loss.backward()
         discriminator.requires_grad_(True)
         distributed.average_gradients(generator)
-        opt_g.step()
+        generator_optimizer.step()
         distributed.sync_buffers(generator, discriminator)
         if averages is not None:
             # warm-up: early on the average would mostly hold the random initial weights
@@ -239,11 +167,67 @@ def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, d
             save_checkpoint(out / CHECKPOINT_NAME, {
                 **meta, "step": step, "epoch": step / steps_per_epoch, "finished": step == total_steps,
                 "generator": generator.state_dict(), "discriminator": discriminator.state_dict(),
-                "optimizer_g": opt_g.state_dict(), "optimizer_d": opt_d.state_dict(), "averages": averages,
+                "optimizer_g": generator_optimizer.state_dict(), "optimizer_d": discriminator_optimizer.state_dict(),
+                "averages": averages,
                 "evaluation": record.get("test")})
     progress.close()
     distributed.barrier()  # every rank returns only once rank 0's checkpoint is on disk
     return out / CHECKPOINT_NAME
+
+
+def _resume(out: Path, model_config: ModelConfig, config: TrainConfig, generator: torch.nn.Module,
+            discriminator: torch.nn.Module, generator_optimizer: torch.optim.Optimizer,
+            discriminator_optimizer: torch.optim.Optimizer,
+            device: torch.device) -> tuple[int, dict[str, dict[str, torch.Tensor]] | None]:
+    """Load the run's checkpoint into the networks and optimisers; returns its step and weight averages."""
+    state = load_checkpoint(out / CHECKPOINT_NAME)
+    # Only the run's length and bookkeeping may change on resume (extend a run with more --epochs);
+    # nothing else depends on them, since the learning rates are constant.
+    lengths = {name: getattr(config, name) for name in ("epochs", "max_steps", "checkpoint_every", "log_every")}
+    if state["model_config"] != model_config or replace(state["train_config"], **lengths) != config:
+        raise ValueError(f"cannot resume {out}: its configs differ from the ones given")
+    generator.load_state_dict(state["generator"])
+    discriminator.load_state_dict(state["discriminator"])
+    generator_optimizer.load_state_dict(state["optimizer_g"])
+    discriminator_optimizer.load_state_dict(state["optimizer_d"])
+    averages = state.get("averages")
+    if averages is not None:
+        averages = {net: {k: v.to(device) for k, v in weights.items()} for net, weights in averages.items()}
+    _truncate_metrics(out / METRICS_NAME, state["step"])
+    logger.info("resumed %s at step %d", out, state["step"])
+    return state["step"], averages
+
+
+def _supervised_loss(discriminator: torch.nn.Module, data: Dataset, index: torch.Tensor, labelled: torch.Tensor,
+                     real_categorical: torch.Tensor, config: TrainConfig, spec: LatentSpec,
+                     rng: torch.Generator) -> torch.Tensor:
+    """Cross-entropy of Q's digit code against labels: every real image's (supervised), a labelled batch's
+    (semi-supervised: drawn from `labelled`, shifted, maybe degraded), or 0 (unsupervised)."""
+    device = real_categorical.device
+    if config.mode == "supervised":
+        return F.cross_entropy(real_categorical[:, : spec.digit_code_size], data.labels[index].to(device))
+    if config.mode != "semi-supervised":
+        return torch.zeros((), device=device)
+    pick = labelled[torch.randint(len(labelled), (config.labelled_batch,), generator=rng)]
+    labelled_pixels = to_pixels(shifted(data.images[pick], config.label_shift, rng).to(device), spec)
+    if config.robust_views:
+        labelled_pixels = degraded(labelled_pixels, spec.pixel_range[0], rng)
+    _, labelled_logits, _, _ = discriminator(labelled_pixels)
+    return F.cross_entropy(labelled_logits[:, : spec.digit_code_size], data.labels[pick].to(device))
+
+
+def _consistency_loss(discriminator: torch.nn.Module, real: torch.Tensor, real_categorical: torch.Tensor,
+                      config: TrainConfig, spec: LatentSpec,
+                      rng: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Q should read a distorted real digit as it confidently reads the plain one (FixMatch-style);
+    returns the loss and the fraction of confident readings."""
+    view = distorted(real, spec.pixel_range[0], rng)
+    if config.robust_views:
+        view = degraded(view, spec.pixel_range[0], rng)
+    _, distorted_logits, _, _ = discriminator(view)
+    loss, confident = consistency_loss(real_categorical[:, : spec.digit_code_size],
+                                       distorted_logits[:, : spec.digit_code_size], config.consistency_threshold)
+    return loss, confident
 
 
 def _copy_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -275,7 +259,7 @@ def _evaluate(discriminator: torch.nn.Module, data: Dataset, model_config: Model
     size = model_config.latent.digit_code_size
     if size == 0:
         return None  # no categorical code to score against the labels
-    codes = predict_codes(discriminator, to_pixels(data.test_images, model_config), size)  # type: ignore[arg-type]
+    codes = predict_codes(discriminator, to_pixels(data.test_images, model_config.latent), size)  # type: ignore[arg-type]
     scores = score_codes(codes, data.test_labels.cpu().numpy(), size)
     return {"q_accuracy": scores["accuracy"], "nmi": scores["nmi"], "code_to_digit": scores["code_to_digit"]}
 
@@ -305,6 +289,5 @@ def _truncate_metrics(path: Path, step: int) -> None:
         return
     kept = [line for line in path.read_text(encoding="utf-8").splitlines()
             if line.strip() and json.loads(line)["step"] <= step]
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
-    temporary.replace(path)
+    with atomic_output(path, overwrite=True) as temporary:
+        temporary.write_text("".join(line + "\n" for line in kept), encoding="utf-8")

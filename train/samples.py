@@ -5,32 +5,28 @@ The grid uses fixed noise, so grids from successive epochs show how the same lat
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
 
+from infogan_sdk.atomic import atomic_output
+from infogan_sdk.images import grid
 from infogan_sdk.spec import LatentSpec
 from train.losses import one_hot
 from train.networks import Generator
+from train.pixels import to_uint8
 
 TRAVERSAL = (-2.0, 2.0)  # beyond the training range U(-1, 1), as the paper shows
 COLUMNS = 8
+SHADE = 40  # the grey between cells, so black backgrounds stay apart
 
 
 def fixed_noise(spec: LatentSpec, seed: int = 1234) -> torch.Tensor:
     """One noise vector per row (categorical value), shared by every block of the grid."""
     rng = torch.Generator().manual_seed(seed)
     return torch.randn(max(spec.digit_code_size, 1), spec.noise_size, generator=rng)  # (10, noise_size)
-
-
-def to_uint8(images: torch.Tensor, spec: LatentSpec) -> np.ndarray:
-    """(N, 1, H, W) floats in the spec's pixel range -> (N, H, W) uint8."""
-    low, high = spec.pixel_range
-    scaled = (images[:, 0].float().cpu() - low) / (high - low) * 255.0
-    return scaled.round().clamp(0, 255).to(torch.uint8).numpy()
 
 
 @torch.no_grad()
@@ -55,24 +51,13 @@ def sample_grid(generator: Generator, spec: LatentSpec, noise: torch.Tensor) -> 
                            continuous.reshape(rows * COLUMNS, -1).to(device))
         blocks.append(to_uint8(images, spec).reshape(rows, COLUMNS, *images.shape[2:]))
     generator.train(was_training)
-    return _tile(blocks)
-
-
-def _tile(blocks: list[np.ndarray]) -> Image.Image:
-    rows, columns, height, width = blocks[0].shape
-    pad, gap = 2, 8
-    block_width = columns * (width + pad)
-    canvas = np.full((rows * (height + pad), len(blocks) * (block_width + gap)), 40, dtype=np.uint8)
-    for b, block in enumerate(blocks):
-        for r in range(rows):
-            for c in range(columns):
-                y, x = r * (height + pad), b * (block_width + gap) + c * (width + pad)
-                canvas[y : y + height, x : x + width] = block[r, c]
-    return Image.fromarray(canvas, mode="L")
+    height, width = blocks[0].shape[2:]
+    gap = np.full((rows, 1, height, width), SHADE, dtype=np.uint8)  # a blank cell between two codes' blocks
+    cells = np.concatenate([part for block in blocks for part in (gap, block)][1:], axis=1)  # (rows, cells, H, W)
+    return grid(cells.reshape(-1, height, width), columns=cells.shape[1], background=SHADE)
 
 
 def save_png(image: Image.Image, path: Path) -> None:
-    """Write a PNG atomically (temporary name, then rename)."""
-    temporary = path.with_name(path.name + ".tmp")
-    image.save(temporary, format="PNG")
-    os.replace(temporary, path)
+    """Write a PNG atomically (`infogan_sdk.atomic.atomic_output`)."""
+    with atomic_output(path, overwrite=True) as temporary:
+        image.save(temporary, format="PNG")

@@ -1,7 +1,7 @@
 """Training and export killed with SIGKILL at random points (CI: a few kills; INFOGAN_FAULTS=long: many).
 
 Training writes a checkpoint every step; after every kill the last checkpoint loads, `--resume` works, and the
-resumed run ends with exactly the weights of an uninterrupted run. Export builds in a hidden `.NAME.partial-*`
+resumed run ends with exactly the weights of an uninterrupted run. Export builds in a hidden `.NAME.<pid>-*.tmp`
 folder and renames it into place last: after every kill the target either does not exist or is a complete,
 verified model folder. Leftover temporary files and folders are counted, and a later export must still succeed.
 """
@@ -143,7 +143,7 @@ def test_training_killed_at_random_points_resumes_to_the_uninterrupted_weights(r
 
 
 def partial_folders(parent: Path, name: str) -> list[Path]:
-    return sorted(parent.glob(f".{name}.partial-*"))
+    return sorted(parent.glob(f".{name}.*.tmp"))  # infogan_sdk.atomic's temporaries
 
 
 def check_target(target: Path) -> str:

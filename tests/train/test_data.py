@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from train import data
-from train.data import MNIST_FILES, MnistError, data_sha256, download_mnist, fake_mnist, load_mnist
+from train.data import MNIST_FILES, MnistError, data_sha256, download_mnist, load_mnist
+from train.fake_data import fake_mnist
 
 SHARED = Path(os.environ.get("INFOGAN_MNIST_DIR") or Path(__file__).resolve().parents[2].parent / "shared/data/mnist")
 TEST_IMAGES, TEST_LABELS = MNIST_FILES["test"]
