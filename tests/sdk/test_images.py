@@ -177,3 +177,23 @@ def test_model_ready_batch_takes_the_fast_path_with_the_same_result(preprocess):
     general = read_images(list(batch), (28, 28), preprocess)  # a list never takes the fast path
     assert np.array_equal(fast, general) and fast.dtype == np.uint8
     assert not np.shares_memory(fast, batch)
+
+
+def test_grey_ink_on_grey_noisy_paper_normalises_like_the_clean_digit() -> None:
+    clean = Image.new("L", (112, 112), 0)
+    ImageDraw.Draw(clean).line([(40, 20), (70, 20), (50, 95)], fill=255, width=9)  # a 7
+    ink = np.asarray(clean, dtype=np.float64) / 255
+    noise = np.random.default_rng(0).normal(0, 20, ink.shape)
+    paper = np.clip(np.round(170 - ink * 80 + noise), 0, 255).astype(np.uint8)  # grey ink (90) on grey paper (170)
+    expected, got = normalise(np.asarray(clean), (28, 28)), normalise(paper, (28, 28))
+    assert np.corrcoef(expected.ravel(), got.ravel())[0, 1] > 0.95
+    assert np.count_nonzero(got[expected == 0] > 60) <= 10  # the paper's noise does not come through as ink
+    assert got.max() >= 240  # the strokes' cores reach (nearly, after resizing) full white, as in MNIST
+
+
+def test_clean_images_skip_the_noise_handling() -> None:
+    clean = Image.new("L", (60, 60), 255)
+    ImageDraw.Draw(clean).ellipse([15, 10, 45, 50], outline=0, width=5)  # a 0, dark on white, no noise
+    pixels = np.asarray(clean)
+    inverted = normalise(255 - pixels, (28, 28))
+    assert np.array_equal(normalise(pixels, (28, 28)), inverted)  # polarity only; no filtering happened
