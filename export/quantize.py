@@ -1,8 +1,10 @@
 """Post-training static int8 quantization of a model folder, for the CPU (onnxruntime, QDQ, per channel).
 
+    python -m export.quantize mnist --out /tmp/mnist-int8      # calibrated on 500 MNIST training images
+    infogan --model /tmp/mnist-int8 --variant int8 bench       # or Generator("/tmp/mnist-int8", variant="int8")
+
     from export.quantize import quantize_folder
-    quantize_folder("infogan_sdk/models/mnist", "/tmp/mnist-int8", mnist_test_images[:500])
-    Generator("/tmp/mnist-int8", variant="int8")
+    quantize_folder("infogan_sdk/models/mnist", "/tmp/mnist-int8", mnist_train_images[:500])
 
 The copy gains `generator_int8.onnx` and `encoder_int8.onnx`, listed in the manifest's files as
 "generator_int8" / "encoder_int8" (the SDK's `variant="int8"`), plus a `variants.int8` record of how
@@ -12,7 +14,9 @@ for the generator. The float32 files are untouched.
 
 from __future__ import annotations
 
+import argparse
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +29,7 @@ from onnxruntime.quantization.shape_inference import quant_pre_process
 
 from infogan_sdk.images import to_model
 from infogan_sdk.latents import draw
+from infogan_sdk.loading import resolve_model
 from infogan_sdk.manifest import file_entry, load_manifest, write_manifest
 from infogan_sdk.spec import IMAGES
 
@@ -80,3 +85,22 @@ def quantize_folder(model_dir: str | Path, out: str | Path, calibration_images: 
         "onnxruntime": onnxruntime.__version__}}
     write_manifest(out, data)
     return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m export.quantize MODEL --out DIR`: a copy of MODEL (a bundled name or a folder) with int8 files."""
+    from train.data import load_mnist  # the calibration images; only this command needs MNIST
+
+    parser = argparse.ArgumentParser(prog="python -m export.quantize", description=main.__doc__)
+    parser.add_argument("model", help="bundled model name (mnist) or model folder")
+    parser.add_argument("--out", required=True, help="the new model folder (must not exist)")
+    parser.add_argument("--calibration", type=int, default=500, help="MNIST training images (and latents) used")
+    parser.add_argument("--data-dir", default=None, help="MNIST folder (default: $INFOGAN_MNIST_DIR or the cache)")
+    args = parser.parse_args(argv)
+    images, _ = load_mnist("train", args.data_dir)
+    print(quantize_folder(resolve_model(args.model), args.out, images[:args.calibration], args.calibration))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -7,7 +7,8 @@
     find scans -name '*.png' | infogan infer -          # "-": paths on stdin, one per line (or one image's bytes)
     infogan dataset --per-digit 1000 --seed 0 -o digits.npz [--shard 0/4] [--continuous-range=-2,2]
     infogan info [--json]
-    infogan bench [--batch 256] [--repeats 50] [--threads N] [--json]
+    infogan models
+    infogan bench [--batch 256] [--repeats 50] [--threads N] [--json] [--variant int8]
     infogan serve [--host 127.0.0.1] [--port 8000] [--model NAME ...] [--token T] [--cors-origin URL]
 
 Negative comma lists need "=": --values=-2,0,2 (argparse would read "-2,0,2" as an option).
@@ -17,11 +18,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
 
-from infogan_sdk import commands, commands_bulk
+from infogan_sdk import commands, commands_bulk, commands_info
 from infogan_sdk.errors import InfoGANError
 from infogan_sdk.serve.config import ServeConfig  # the limits' defaults; imports no web library
 
@@ -36,7 +38,14 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
-        return handler(args)
+        code = handler(args)
+        sys.stdout.flush()  # here, so that a closed pipe is seen below and not at the interpreter's exit
+        return code
+    except BrokenPipeError:  # the reader went away (`infogan info --json | head`): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that the interpreter's last flush of stdout finds no pipe
+        os.close(devnull)
+        return 141  # 128 + SIGPIPE, as a command killed by the closed pipe would end
     except (InfoGANError, OSError) as error:  # expected failures: a message, no traceback
         print(f"infogan: error: {error}", file=sys.stderr)
         return 1
@@ -65,7 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     traverse.set_defaults(handler=commands.traverse)
     for command in (generate, traverse):
         command.add_argument("--seed", type=int, help="seed for everything not given (default: fresh randomness)")
-        command.add_argument("-o", "--output", required=True, help="PNG file (with --separate: folder or NAME.png)")
+        command.add_argument("-o", "--output", required=True, help="image file, in the format its extension names "
+                             f"({', '.join(commands.IMAGE_FORMATS)}); with --separate: a folder (PNG) or NAME.EXT")
+        command.add_argument("--scale", type=_positive, default=1, help="make images N times larger (nearest pixels)")
         command.add_argument("--separate", action="store_true", help="one PNG per image instead of a grid")
         command.add_argument("--overwrite", action="store_true", help="--separate: replace existing PNG files")
         command.add_argument("--columns", type=int, help="grid columns")
@@ -105,9 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     info = subcommands.add_parser("info", parents=[_common()], help="model summary, providers and versions (doctor)")
     info.add_argument("--json", action="store_true", help="JSON instead of text")
-    info.set_defaults(handler=commands.info)
+    info.set_defaults(handler=commands_info.info)
+    models = subcommands.add_parser("models", parents=[_common()], help="list the bundled models")
+    models.set_defaults(handler=commands_info.models)
 
-    bench = subcommands.add_parser("bench", parents=[_common()], help="time generate and infer on this machine")
+    bench = subcommands.add_parser("bench", parents=[_common()], help="time generate and infer on this machine "
+                                   "(with --variant, a variant's files, e.g. int8 made by export/quantize.py)")
     bench.add_argument("--batch", type=_positive, default=256, help="images per call for throughput (default 256)")
     bench.add_argument("--repeats", type=_positive, default=50, help="timed batch-1 calls (default 50; a tenth "
                        "as many batch calls)")
@@ -145,7 +159,8 @@ def _common() -> argparse.ArgumentParser:
     # SUPPRESS: a subcommand only overrides the value given before it when the option is repeated after it
     common.add_argument("--model", default=argparse.SUPPRESS, help="bundled model name or model folder (default mnist)")
     common.add_argument("--device", default=argparse.SUPPRESS, help="auto (default), cpu, cuda or cuda:N")
-    common.add_argument("--variant", default=argparse.SUPPRESS, help="model file variant, e.g. int8 or fp16")
+    common.add_argument("--variant", default=argparse.SUPPRESS, help="another file of the model, e.g. int8; the "
+                        "bundled models ship none (float32 only): python -m export.quantize makes an int8 copy")
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log to stderr")
     return common
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import os
 import statistics
-import tempfile
 import timeit
 from collections.abc import Callable
 from pathlib import Path
@@ -15,9 +13,12 @@ from typing import Any
 
 from PIL import Image
 
-import infogan_sdk
-from infogan_sdk import Encoder, GenerateResult, Generator, InfoGANError
+from infogan_sdk import Encoder, GenerateResult, Generator, InfoGANError, InvalidInputError
+from infogan_sdk.atomic import atomic_output
 from infogan_sdk.errors import OutputExistsError
+
+IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".bmp": "BMP", ".gif": "GIF",
+                 ".tif": "TIFF", ".tiff": "TIFF"}  # -o's extension -> the format written
 
 
 def generate(args: argparse.Namespace) -> int:
@@ -35,46 +36,6 @@ def traverse(args: argparse.Namespace) -> int:
     result = _generator(args).traverse(digit=args.digit, code=code, values=args.values, seed=args.seed)
     args.columns = args.columns or len(result)  # one row
     return _write(result, args)
-
-
-def info(args: argparse.Namespace) -> int:
-    """Environment doctor: versions, providers, and the model's manifest and sessions (exit 1 if it fails to load)."""
-    report: dict[str, Any] = {"infogan_sdk": infogan_sdk.__version__, "environment": infogan_sdk.environment(),
-                              "bundled_models": infogan_sdk.available_models()}
-    try:
-        generator = Generator(args.model, device=args.device, variant=args.variant)
-        encoder = Encoder(args.model, device=args.device, variant=args.variant)
-        report["model"] = {"path": str(generator.path), "continuous_names": list(generator.continuous_names),
-                           "generator": {"device": generator.device, "providers": generator.providers},
-                           "encoder": {"device": encoder.device, "providers": encoder.providers},
-                           "manifest": generator.info}
-    except InfoGANError as error:
-        report["model_error"] = str(error)
-    if args.json:
-        print(json.dumps(report, indent=2, default=str))
-    else:
-        _print_info(report)
-    return 1 if "model_error" in report else 0
-
-
-def _print_info(report: dict[str, Any]) -> None:
-    print(f"infogan_sdk {report['infogan_sdk']}")
-    for key, value in report["environment"].items():
-        print(f"  {key}: {value}")
-    print(f"bundled models: {', '.join(report['bundled_models']) or 'none installed'}")
-    if "model_error" in report:
-        print(f"model: NOT LOADED: {report['model_error']}")
-        return
-    model = report["model"]
-    manifest = model.pop("manifest")
-    print(f"model: {model.pop('path')}")
-    for key, value in model.items():
-        print(f"  {key}: {json.dumps(value)}")
-    files = {role: entry.get("bytes") for role, entry in manifest.get("files", {}).items()}
-    print(f"  files (bytes): {json.dumps(files)}")
-    for key, value in manifest.items():
-        if key != "files":
-            print(f"  {key}: {value if isinstance(value, str) else json.dumps(value, default=str)}")
 
 
 def bench(args: argparse.Namespace) -> int:
@@ -124,15 +85,18 @@ def _generator(args: argparse.Namespace) -> Generator:
 
 
 def _write(result: GenerateResult, args: argparse.Namespace) -> int:
-    """A grid PNG at args.output, or with --separate one PNG per image (in a folder, or NAME_0000_digitD.png)."""
+    """One image file at args.output (a grid; one image as it is), or with --separate one file per image (in a
+    folder, or NAME_0000_digitD.EXT); the format is the extension's, the size times --scale."""
     output = Path(args.output)
     if not args.separate:
-        _save(result.grid(columns=args.columns, padding=args.padding), output)
+        image = result.to_pil()[0] if len(result) == 1 else result.grid(columns=args.columns, padding=args.padding)
+        _save(image, output, args.scale)
         print(output)
         return 0
-    folder = output.suffix.lower() != ".png"
-    names = [f"{index:04d}_digit{digit}.png" for index, digit in enumerate(result.digits)]
-    paths = [output / name if folder else output.with_name(f"{output.stem}_{name}") for name in names]
+    folder = output.suffix.lower() not in IMAGE_FORMATS
+    names = [f"{index:04d}_digit{digit}" for index, digit in enumerate(result.digits)]
+    paths = [output / f"{name}.png" if folder else output.with_name(f"{output.stem}_{name}{output.suffix}")
+             for name in names]
     if not args.overwrite:
         existing = [path for path in paths if path.exists()]
         if existing:
@@ -141,19 +105,23 @@ def _write(result: GenerateResult, args: argparse.Namespace) -> int:
     if folder:
         output.mkdir(parents=True, exist_ok=True)
     for image, path in zip(result.to_pil(), paths, strict=True):
-        _save(image, path)
+        _save(image, path, args.scale)
         print(path)
     return 0
 
 
-def _save(image: Image.Image, path: Path) -> None:
-    """Write a PNG atomically: a temporary file in the same folder, then os.replace (no half-written PNGs)."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def _save(image: Image.Image, path: Path, scale: int) -> None:
+    """Write an image atomically in the format its extension names, `scale` times larger (nearest pixels)."""
+    form = IMAGE_FORMATS.get(path.suffix.lower())
+    if form is None:
+        raise InvalidInputError(f"cannot tell the image format of {path}: expected a name ending in "
+                                f"{', '.join(IMAGE_FORMATS)}, got {path.suffix or 'no extension'!r}")
+    if not path.parent.is_dir():
+        raise OSError(f"cannot write {path}: no such folder {path.parent} (create it first)")
+    if scale > 1:
+        image = image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            image.save(stream, format="PNG")
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        with atomic_output(path, overwrite=True) as temporary:
+            image.save(temporary, format=form)
+    except OSError as error:  # named after the target, not the temporary file
+        raise OSError(f"cannot write {path}: {error.strerror or error}") from error

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from infogan_sdk.errors import InvalidInputError
+from infogan_sdk.errors import InvalidInputError, shown
 from infogan_sdk.generator import Generator
 from infogan_sdk.latents import draw_noise
 from infogan_sdk.results import GenerateResult
@@ -87,18 +87,18 @@ def plan(generator: Generator, *, count: int | None = None, per_digit: int | Non
     """
     n_digits = len(generator.code_to_digit) if generator.spec.categorical_sizes else 0
     if (count is None) == (per_digit is None):
-        raise InvalidInputError(f"pass exactly one of count= or per_digit=, got count={count!r}, "
-                                f"per_digit={per_digit!r}")
+        raise InvalidInputError(f"pass exactly one of count= or per_digit=, got count={shown(count)}, "
+                                f"per_digit={shown(per_digit)}")
     size = count if count is not None else per_digit
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
-        raise InvalidInputError(f"count and per_digit must be positive integers, got {size!r}")
+        raise InvalidInputError(f"count and per_digit must be positive integers, got {shown(size)}")
     if per_digit is not None and not n_digits:
         raise InvalidInputError("per_digit needs a model with a categorical (digit) code; this one has none")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InvalidInputError(f"seed must be a non-negative integer, got {seed!r}")
+        raise InvalidInputError(f"seed must be a non-negative integer, got {shown(seed)}")
     index, parts = shard
     if not all(isinstance(v, (int, np.integer)) for v in shard) or parts < 1 or not 0 <= index < parts:
-        raise InvalidInputError(f"shard must be (I, K) with 0 <= I < K, got {shard!r}")
+        raise InvalidInputError(f"shard must be (I, K) with 0 <= I < K, got {shown(shard)}")
     total = int(size) * (n_digits if per_digit is not None else 1)
     return DatasetPlan(total, int(seed), per_digit is not None, _ranges(generator, continuous_range),
                        (int(index), int(parts)))
@@ -114,7 +114,7 @@ def generate_block(generator: Generator, plan: DatasetPlan, block: int) -> Datas
     """The images of one block (global indices block * BLOCK ..., at most BLOCK), in one generator call."""
     first, stop = block * BLOCK, min((block + 1) * BLOCK, plan.total)
     if not 0 <= first < stop:
-        raise InvalidInputError(f"block must be from 0 to {-(-plan.total // BLOCK) - 1}, got {block!r}")
+        raise InvalidInputError(f"block must be from 0 to {-(-plan.total // BLOCK) - 1}, got {shown(block)}")
     codes, continuous, noise = block_latents(generator, plan, block, stop - first)
     result = generator.generate(categorical=codes, continuous=continuous, noise=noise)
     return DatasetChunk(np.arange(first, stop, dtype=np.int64), result)
@@ -150,11 +150,11 @@ def _ranges(generator: Generator, given: Range | Mapping[str, Range] | None) -> 
             raise InvalidInputError(f"this model has no continuous code named {unknown}; its codes are {list(names)}")
         chosen.update(given)
     elif given is not None and not isinstance(given, (tuple, list)):
-        raise InvalidInputError(f"continuous_range must be (low, high) or {{name: (low, high)}}, got {given!r}")
+        raise InvalidInputError(f"continuous_range must be (low, high) or {{name: (low, high)}}, got {shown(given)}")
     for name, pair in chosen.items():
         ok = isinstance(pair, (tuple, list)) and len(pair) == 2 and all(
             isinstance(v, (int, float, np.number)) and not isinstance(v, bool) and np.isfinite(v) for v in pair)
         if not ok or not pair[0] <= pair[1]:
             raise InvalidInputError(f"the range of continuous code {name!r} must be two finite numbers low <= high, "
-                                    f"got {pair!r}")
+                                    f"got {shown(pair)}")
     return tuple((float(low), float(high)) for low, high in chosen.values())

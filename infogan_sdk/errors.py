@@ -1,4 +1,31 @@
-"""The SDK's exceptions: one base class, so callers can catch everything the SDK raises at once."""
+"""The SDK's exceptions: one base class, so callers can catch everything the SDK raises at once; and `shown`,
+how their messages quote a value the caller passed."""
+
+import re
+import reprlib
+from typing import Any
+
+_ADDRESS = re.compile(r"<([^<>]*?) at 0x[0-9a-fA-F]+>")  # <function f at 0x...> and the like
+
+
+class _Repr(reprlib.Repr):
+    """reprlib's short reprs, with an object that has no repr of its own shown as <BytesIO object>."""
+
+    def repr_instance(self, x: Any, level: int) -> str:
+        if getattr(type(x), "__repr__", None) is object.__repr__:
+            return f"<{type(x).__name__} object>"
+        return _ADDRESS.sub(r"<\1>", super().repr_instance(x, level))
+
+
+_SHORT = _Repr()
+_SHORT.maxother = _SHORT.maxstring = 80
+
+
+def shown(value: object) -> str:
+    """A value as an error message quotes it: its repr, cut at 80 characters (containers shortened), with no
+    memory address: an object without a repr of its own reads <BytesIO object>."""
+    text = _SHORT.repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 class InfoGANError(Exception):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, BinaryIO, TypeAlias
 
 import numpy as np
 
-from infogan_sdk.errors import InvalidInputError
+from infogan_sdk.errors import InvalidInputError, shown
 from infogan_sdk.reading import read_image
 from infogan_sdk.results import InferResult
 
@@ -45,6 +45,8 @@ def expand(inputs: Iterable[str | os.PathLike[str]], recursive: bool = False) ->
     (`**` with `recursive`) -> file paths, lazily. A glob matching nothing is kept as a path (as the shell
     does), so reading it fails naming it."""
     for item in inputs:
+        if not isinstance(item, (str, os.PathLike)):
+            raise InvalidInputError(f"expected file, folder or glob paths (str or os.PathLike), got {shown(item)}")
         text = os.fspath(item)
         if os.path.isdir(text):
             yield from _folder(Path(text), recursive)
@@ -78,7 +80,7 @@ def infer_files(encoder: Encoder, inputs: Iterable[FileInput], *, chunk_size: in
     recorded in the batch and reading goes on.
     """
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-        raise InvalidInputError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+        raise InvalidInputError(f"chunk_size must be a positive integer, got {shown(chunk_size)}")
     size = encoder.spec.image_shape[1:]
     items, ordinal = iter(inputs), 0
     while chunk := list(islice(items, chunk_size)):

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from infogan_sdk import codes as _codes
-from infogan_sdk.errors import IncompatibleModelError, InvalidInputError
+from infogan_sdk.errors import IncompatibleModelError, InvalidInputError, shown
 from infogan_sdk.images import from_model
 from infogan_sdk.latents import Floats, Latents, batch_size, check_count, draw, floats
 from infogan_sdk.loading import ModelBase
@@ -89,7 +89,7 @@ class Generator(ModelBase):
             column = int(code)
         else:
             raise InvalidInputError(f"code must be an index from 0 to {len(names) - 1} or one of {list(names)}, "
-                                    f"got {code!r}")
+                                    f"got {shown(code)}")
         low, high = self.spec.continuous_range
         middle = (low + high) / 2
         sweep = np.linspace(middle - (high - low), middle + (high - low), 10, dtype=np.float32) if values is None \

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from infogan_sdk.errors import InvalidInputError
+from infogan_sdk.errors import InvalidInputError, shown
 
 
 def to_model(images: NDArray[np.uint8], pixel_range: tuple[float, float]) -> NDArray[np.float32]:
@@ -49,7 +49,7 @@ def grid(images: NDArray[np.uint8], columns: int | None = None, padding: int = 2
     for name, value, low, high in (("columns", columns, 1, 1000), ("padding", padding, 0, 1000),
                                    ("background", background, 0, 255)):
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise InvalidInputError(f"{name} must be an integer from {low} to {high}, got {value!r}")
+            raise InvalidInputError(f"{name} must be an integer from {low} to {high}, got {shown(value)}")
     rows = max(1, math.ceil(n / columns))
     canvas = np.full((rows * (height + padding) + padding, columns * (width + padding) + padding), background,
                      np.uint8)

@@ -7,7 +7,6 @@ reproduces images exactly, and e.g. the drawn noise does not depend on which dig
 
 from __future__ import annotations
 
-import reprlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
@@ -15,7 +14,7 @@ from typing import Any, TypeAlias
 import numpy as np
 from numpy.typing import NDArray
 
-from infogan_sdk.errors import InvalidInputError
+from infogan_sdk.errors import InvalidInputError, shown
 from infogan_sdk.spec import CATEGORICAL, CONTINUOUS, NOISE, LatentSpec
 
 MAX_COUNT = 1_000_000  # more images per call than this is a mistake (and gigabytes of memory)
@@ -46,12 +45,12 @@ def integers(value: Any, what: str, ndim: tuple[int, ...]) -> NDArray[np.int64]:
     """`value` as an int64 array with one of the allowed ndims; bools, floats and strings are refused."""
     array = _array(value, what)
     if array.size == 0:
-        raise InvalidInputError(f"{what} must not be empty, got {_show(value)}")
+        raise InvalidInputError(f"{what} must not be empty, got {shown(value)}")
     if array.dtype.kind not in "iu" or array.ndim not in ndim:
         raise InvalidInputError(f"{what} must be integers with {' or '.join(map(str, ndim))} dimension(s), got "
-                                f"{array.dtype} with shape {array.shape}: {_show(value)}")
+                                f"{array.dtype} with shape {array.shape}: {shown(value)}")
     if array.dtype == np.uint64 and array.max() > np.iinfo(np.int64).max:  # would wrap to negative in int64
-        raise InvalidInputError(f"{what} must be integers that fit in int64, got {_show(value)}")
+        raise InvalidInputError(f"{what} must be integers that fit in int64, got {shown(value)}")
     return array.astype(np.int64)
 
 
@@ -60,11 +59,11 @@ def floats(value: Any, what: str, ndim: tuple[int, ...]) -> NDArray[np.float32]:
     array = _array(value, what)
     if array.dtype.kind not in "iuf" or array.ndim not in ndim:
         raise InvalidInputError(f"{what} must be numbers with {' or '.join(map(str, ndim))} dimension(s), got "
-                                f"{array.dtype} with shape {array.shape}: {_show(value)}")
+                                f"{array.dtype} with shape {array.shape}: {shown(value)}")
     if not np.isfinite(array).all():
-        raise InvalidInputError(f"{what} must be finite, got NaN or infinity: {_show(value)}")
+        raise InvalidInputError(f"{what} must be finite, got NaN or infinity: {shown(value)}")
     if array.dtype.kind == "f" and array.size and np.abs(array).max() > np.finfo(np.float32).max:
-        raise InvalidInputError(f"{what} must be finite in float32 (|value| <= 3.4e38), got {_show(value)}")
+        raise InvalidInputError(f"{what} must be finite in float32 (|value| <= 3.4e38), got {shown(value)}")
     return array.astype(np.float32)
 
 
@@ -73,13 +72,13 @@ def _array(value: Any, what: str) -> NDArray[Any]:
     try:
         return np.asarray(value)
     except (ValueError, TypeError, OverflowError) as error:
-        raise InvalidInputError(f"{what} must be a number or a rectangular array of numbers, got {_show(value)}: "
+        raise InvalidInputError(f"{what} must be a number or a rectangular array of numbers, got {shown(value)}: "
                                 f"{error}") from error
 
 
 def check_count(count: int, what: str = "count") -> int:
     if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or not 1 <= count <= MAX_COUNT:
-        raise InvalidInputError(f"{what} must be an integer from 1 to {MAX_COUNT}, got {count!r}")
+        raise InvalidInputError(f"{what} must be an integer from 1 to {MAX_COUNT}, got {shown(count)}")
     return int(count)
 
 
@@ -99,7 +98,7 @@ def draw(spec: LatentSpec, n: int, seed: int | None, codes: NDArray[np.int64] | 
     """Fill in a batch of N: `codes` (M, k) sets the first k categorical codes, `continuous` maps a column to
     its (M,) values, `noise` is (M, noise_size); M is 1 or N (broadcast). The rest comes from the seed."""
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-        raise InvalidInputError(f"seed must be a non-negative integer or None, got {seed!r}")
+        raise InvalidInputError(f"seed must be a non-negative integer or None, got {shown(seed)}")
     rng = np.random.default_rng(seed)
     drawn_codes = np.empty((n, len(spec.categorical_sizes)), dtype=np.int64)
     for column, size in enumerate(spec.categorical_sizes):  # filled in place: batch-1 calls are overhead-bound
@@ -124,7 +123,3 @@ def draw_noise(spec: LatentSpec, rng: np.random.Generator, n: int) -> NDArray[np
         return rng.standard_normal(shape, dtype=np.float32)
     return rng.uniform(-1.0, 1.0, shape).astype(np.float32)
 
-
-def _show(value: Any) -> str:
-    text = reprlib.repr(value) if isinstance(value, (list, tuple, dict)) else repr(value)  # reprlib: nesting-safe
-    return text if len(text) <= 80 else text[:77] + "..."

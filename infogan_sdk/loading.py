@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from infogan_sdk.codebook import ContinuousCode, read_codes
-from infogan_sdk.errors import IncompatibleModelError, InvalidInputError, ModelNotFoundError
+from infogan_sdk.errors import IncompatibleModelError, InvalidInputError, ModelNotFoundError, shown
 from infogan_sdk.manifest import MANIFEST_NAME, load_manifest
 from infogan_sdk.runtime import Session, open_session
 from infogan_sdk.spec import LatentSpec
@@ -70,9 +70,9 @@ class ModelBase:
                  session_options: Any = None, threads: int | None = None, variant: str | None = None,
                  verify: bool = True, chunk_size: int = CHUNK_SIZE) -> None:
         if variant is not None and (not isinstance(variant, str) or not variant.isidentifier()):
-            raise InvalidInputError(f"variant must be a name such as 'int8' or 'fp16', got {variant!r}")
+            raise InvalidInputError(f"variant must be a name such as 'int8' or 'fp16', got {shown(variant)}")
         if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-            raise InvalidInputError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+            raise InvalidInputError(f"chunk_size must be a positive integer, got {shown(chunk_size)}")
         self._manifest = load_manifest(resolve_model(model), verify=verify)
         if self._manifest.spec.image_shape[0] != 1:
             raise IncompatibleModelError(f"{self.path}: the SDK runs grayscale models (1 channel), got image_shape "

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageOps
 
-from infogan_sdk.errors import InfoGANError, InvalidInputError
+from infogan_sdk.errors import InfoGANError, InvalidInputError, shown
 from infogan_sdk.preprocess import is_mnist_form, normalise
 
 MAX_PIXELS = 4096 * 4096  # per image: refuse decompression bombs before decoding (PIL's own limit is far higher)
@@ -38,7 +38,7 @@ def read_images(images: ImageInput | Sequence[ImageInput], size: tuple[int, int]
     Raises InvalidInputError naming the input (index, path) that is wrong and why.
     """
     if not isinstance(preprocess, str) or preprocess not in PREPROCESS_MODES:
-        raise InvalidInputError(f"preprocess must be one of {list(PREPROCESS_MODES)}, got {preprocess!r}")
+        raise InvalidInputError(f"preprocess must be one of {list(PREPROCESS_MODES)}, got {shown(preprocess)}")
     if isinstance(images, np.ndarray) and images.dtype == np.uint8 and images.ndim == 3 and images.shape[1:] == size \
             and len(images) and (preprocess == "none" or (preprocess == "auto" and is_mnist_form(images, size).all())):
         return images.copy()  # the hot path, a model-ready uint8 batch: the same result as the general path below
@@ -54,7 +54,7 @@ def read_images(images: ImageInput | Sequence[ImageInput], size: tuple[int, int]
 def read_image(item: ImageInput, size: tuple[int, int], preprocess: str, where: str) -> NDArray[np.uint8]:
     """One input (e.g. a path) -> uint8 (M, *size), as `read_images` does; errors name it as `where` ("input 7")."""
     if not isinstance(preprocess, str) or preprocess not in PREPROCESS_MODES:
-        raise InvalidInputError(f"preprocess must be one of {list(PREPROCESS_MODES)}, got {preprocess!r}")
+        raise InvalidInputError(f"preprocess must be one of {list(PREPROCESS_MODES)}, got {shown(preprocess)}")
     return _fit(_grayscale(item, where), size, preprocess, where)
 
 

@@ -18,7 +18,13 @@ import numpy as np
 import PIL
 from numpy.typing import NDArray
 
-from infogan_sdk.errors import CorruptModelError, DeviceUnavailableError, IncompatibleModelError, InvalidInputError
+from infogan_sdk.errors import (
+    CorruptModelError,
+    DeviceUnavailableError,
+    IncompatibleModelError,
+    InvalidInputError,
+    shown,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +70,7 @@ def parse_device(device: str) -> tuple[str, int]:
     """"auto" | "cpu" | "cuda" | "cuda:N" -> (kind, cuda index); raises InvalidInputError otherwise."""
     match = re.fullmatch(r"(auto|cpu|cuda)(?::(\d+))?", device) if isinstance(device, str) else None
     if match is None or (match.group(2) is not None and match.group(1) != "cuda"):
-        raise InvalidInputError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}")
+        raise InvalidInputError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {shown(device)}")
     return match.group(1), int(match.group(2) or 0)
 
 
@@ -82,7 +88,8 @@ def open_session(model: bytes, name: str, device: str = "auto", providers: Seque
     if providers is not None:
         if device != "auto" or provider_options is not None:
             raise InvalidInputError("providers= is the raw onnxruntime list: pass it without device= and "
-                                    f"provider_options= (put options in (name, options) pairs), got device={device!r}")
+                                    "provider_options= (put options in (name, options) pairs), got "
+                                    f"device={shown(device)}")
         session = Session(_create(model, name, options, list(providers)), name)
     else:
         session = Session(_select(model, name, options, parse_device(device), dict(provider_options or {})), name)
@@ -132,7 +139,7 @@ def _session_options(session_options: Any, threads: int | None) -> Any:
     if session_options is not None:
         raise InvalidInputError("pass either threads= or session_options= (set intra_op_num_threads there), not both")
     if isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= 1024:
-        raise InvalidInputError(f"threads must be an integer from 1 to 1024, got {threads!r}")
+        raise InvalidInputError(f"threads must be an integer from 1 to 1024, got {shown(threads)}")
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     return options

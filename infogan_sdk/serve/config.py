@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from infogan_sdk.errors import InvalidInputError
+from infogan_sdk.errors import InvalidInputError, shown
 from infogan_sdk.reading import MAX_PIXELS
 
 TOKEN_VARIABLE = "INFOGAN_TOKEN"  # the bearer token, when --token is not given
@@ -44,7 +44,7 @@ class ServeConfig:
                   "threads": (self.threads if self.threads is not None else 1, 1, 1024)}
         for name, (value, low, high) in limits.items():
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise InvalidInputError(f"{name} must be an integer from {low} to {high}, got {value!r}")
+                raise InvalidInputError(f"{name} must be an integer from {low} to {high}, got {shown(value)}")
         if self.token is not None and (not self.token or not self.token.isprintable() or " " in self.token):
             raise InvalidInputError("the token must be non-empty printable text without spaces")
 

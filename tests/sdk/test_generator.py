@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -249,3 +250,11 @@ def test_options_are_keyword_only_and_the_model_may_be_positional(model_dir: Pat
     assert Generator(model_dir, device="cpu").path == model_dir
     with pytest.raises(TypeError, match="positional"):
         Generator(model_dir, "cpu")  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("kwargs", [{"digits": io.BytesIO(b"7")}, {"count": io.BytesIO()}, {"seed": object()},
+                                    {"digits": [io.BytesIO(), 1]}, {"noise": {"a": io.BytesIO()}}])
+def test_error_messages_show_no_object_reprs(generator: Generator, kwargs: dict[str, object]) -> None:
+    with pytest.raises(InvalidInputError) as raised:
+        generator.generate(**kwargs)  # type: ignore[arg-type]
+    assert " at 0x" not in str(raised.value) and "object>" in str(raised.value)
