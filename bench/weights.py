@@ -16,12 +16,13 @@ from typing import Any
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 import torch
 from onnx import numpy_helper
 from torch import nn
 
+from export.verify import session
 from infogan_sdk import spec as names
+from infogan_sdk.latents import draw
 from infogan_sdk.manifest import Manifest, load_manifest
 from train.config import ModelConfig
 from train.networks import Discriminator, Generator, build
@@ -84,28 +85,18 @@ def torch_networks(model_dir: Path) -> tuple[Generator, Discriminator, dict[str,
     return generator, discriminator, {"weights": source, "parity_max_abs_error": errors, "tolerance": TOLERANCE}
 
 
-def torch_feeds(spec: names.LatentSpec, batch: int, seed: int = 0) -> dict[str, np.ndarray]:
-    """Random generator inputs (noise, one-hot categoricals, continuous) for a parity check."""
-    rng = np.random.default_rng(seed)
-    one_hots = [np.eye(size, dtype=np.float32)[rng.integers(size, size=batch)] for size in spec.categorical_sizes]
-    parts = {names.NOISE: rng.standard_normal((batch, spec.noise_size), dtype=np.float32),
-             names.CATEGORICAL: np.concatenate(one_hots, axis=1) if one_hots else np.zeros((batch, 0), np.float32),
-             names.CONTINUOUS: rng.uniform(-1, 1, (batch, spec.n_continuous)).astype(np.float32)}
-    return {name: parts[name] for name in spec.generator_inputs()}
-
-
 @torch.inference_mode()
 def check_parity(manifest: Manifest, generator: Generator, discriminator: Discriminator) -> dict[str, float]:
     """Max abs error torch vs onnxruntime on a batch; raises ParityError above TOLERANCE."""
     spec = manifest.spec
-    feeds = torch_feeds(spec, PARITY_BATCH)
+    feeds = draw(spec, PARITY_BATCH, 0, None, {}, None).feeds(spec, slice(0, PARITY_BATCH))
     full = {name: torch.from_numpy(feeds[name]) if name in feeds else torch.zeros(PARITY_BATCH, 0)
             for name in (names.NOISE, names.CATEGORICAL, names.CONTINUOUS)}
     images = generator(*full.values())
-    (onnx_images,) = _session(manifest.file("generator")).run([names.IMAGES], feeds)
+    (onnx_images,) = session(manifest.file("generator")).run([names.IMAGES], feeds)
     errors = {names.IMAGES: float(np.abs(images.numpy() - onnx_images).max())}
-    encoder = _session(manifest.file("encoder"))
-    outputs = [output.name for output in encoder.get_outputs()]
+    encoder = session(manifest.file("encoder"))
+    outputs = encoder.outputs
     onnx_outputs = dict(zip(outputs, encoder.run(outputs, {names.IMAGES: onnx_images}), strict=True))
     realness, logits, mean, _ = discriminator(torch.from_numpy(onnx_images))
     for name, value in ((names.REALNESS, realness), (names.CATEGORICAL_LOGITS, logits),
@@ -117,8 +108,3 @@ def check_parity(manifest: Manifest, generator: Generator, discriminator: Discri
                           f"(tolerance {TOLERANCE}); refusing to time it")
     return errors
 
-
-def _session(path: Path) -> ort.InferenceSession:
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

@@ -10,11 +10,12 @@ from typing import Any
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 import torch
 
 from export.graphs import EncoderGraph, GeneratorGraph, encoder_outputs
 from infogan_sdk import spec as names
+from infogan_sdk.latents import draw
+from infogan_sdk.runtime import Session, open_session
 
 BATCHES = (1, 2, 257)  # a batch of one, a small one and one that is no power of two
 TOLERANCE = 1e-4  # max abs error on images and logits
@@ -33,19 +34,9 @@ def check_graph(path: Path) -> None:
         raise VerificationError(f"{path.name} fails onnx.checker: {error}") from error
 
 
-def session(path: Path) -> ort.InferenceSession:
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-
-
-def random_latents(graph: GeneratorGraph, batch: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    spec = graph.spec
-    feeds = {names.NOISE: rng.standard_normal((batch, spec.noise_size), dtype=np.float32),
-             names.CONTINUOUS: rng.uniform(-2, 2, (batch, spec.n_continuous)).astype(np.float32)}
-    one_hots = [np.eye(size, dtype=np.float32)[rng.integers(size, size=batch)] for size in spec.categorical_sizes]
-    feeds[names.CATEGORICAL] = np.concatenate(one_hots, axis=1) if one_hots else np.zeros((batch, 0), np.float32)
-    return {name: feeds[name] for name in spec.generator_inputs()}
+def session(path: Path) -> Session:
+    """The SDK's CPU session for one exported file (one way to open onnxruntime sessions outside the SDK too)."""
+    return open_session(path.read_bytes(), str(path), device="cpu")
 
 
 @torch.no_grad()
@@ -59,7 +50,9 @@ def parity(generator: GeneratorGraph, encoder: EncoderGraph, folder: Path, gener
     rng = np.random.default_rng(0)
     worst: dict[str, float] = {names.IMAGES: 0.0, **{name: 0.0 for name in outputs}}
     for batch in BATCHES:
-        feeds = random_latents(generator, batch, rng)
+        wide = {column: rng.uniform(-2, 2, batch) for column in range(generator.spec.n_continuous)}  # beyond training
+        feeds = draw(generator.spec, batch, int(rng.integers(1 << 31)), None, wide, None).feeds(generator.spec,
+                                                                                                 slice(0, batch))
         expected = generator(*(torch.from_numpy(v) for v in feeds.values())).numpy()
         (got,) = g_session.run([names.IMAGES], feeds)
         _compare(names.IMAGES, batch, expected, got, worst)

@@ -6,6 +6,7 @@ import numpy as np
 from PIL import Image
 
 from infogan_sdk import Generator
+from infogan_sdk.images import grid
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -13,16 +14,7 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 def traversal(generator: Generator, code: str) -> Image.Image:
     """One row per digit, the named continuous code swept from -2 to 2, the other codes at 0."""
     rows = [generator.traverse(digit=d, code=code, values=np.linspace(-2, 2, 9), seed=d).images for d in range(10)]
-    return _grid(np.concatenate(rows), columns=9)
-
-
-def _grid(images: np.ndarray, columns: int) -> Image.Image:
-    rows = len(images) // columns
-    canvas = np.zeros((rows * 30, columns * 30), dtype=np.uint8)
-    for i, image in enumerate(images):
-        r, c = divmod(i, columns)
-        canvas[r * 30 + 1 : r * 30 + 29, c * 30 + 1 : c * 30 + 29] = image
-    return Image.fromarray(canvas, mode="L")
+    return grid(np.concatenate(rows), columns=9)
 
 
 def main() -> None:
@@ -32,7 +24,7 @@ def main() -> None:
     for name in ("mnist", "mnist-unsupervised"):
         generator = Generator(name, device="cpu")
         digits = np.tile(np.arange(10), 8)
-        _grid(generator.generate(digits=digits, seed=0).images, columns=10).save(DOCS / f"{name}-digits.png")
+        grid(generator.generate(digits=digits, seed=0).images, columns=10).save(DOCS / f"{name}-digits.png")
         for code in generator.continuous_names:
             traversal(generator, code).save(DOCS / f"{name}-{code}.png")
 
