@@ -25,8 +25,10 @@ class Encoder(ModelBase):
     Encoder(model="mnist", *, device="auto", ...): the same construction arguments and errors as `Generator`
     (see `ModelBase`).
 
+    >>> from infogan_sdk import Generator
+    >>> pair = Generator().generate(digits=[7, 3], seed=0).to_pil()  # or photos and scans of digits
     >>> enc = Encoder()  # the bundled "mnist" model
-    >>> result = enc.infer(["seven.png", "three.jpg"])  # photos, scans or 28x28 MNIST arrays
+    >>> result = enc.infer(pair)  # paths, bytes, PIL images, (H, W) or (N, H, W) grey arrays
     >>> result.digits, result.probabilities.shape
     (array([7, 3]), (2, 10))
     """

@@ -30,7 +30,9 @@ class Generator(ModelBase):
     >>> out.images.shape, out.images.dtype
     ((3, 28, 28), dtype('uint8'))
     >>> out.grid(columns=3).save("sevens.png")
-    >>> gen.traverse(digit=3, code="rotation", seed=0).grid(columns=10).save("rotation.png")
+    >>> gen.traverse(digit=3, code=0, seed=0).grid(columns=10).save("code0.png")  # or a name: gen.continuous_names
+    >>> gen.generate(digits=4, seed=1).to_records()[0]["digit"]
+    4
     """
 
     _role = "generator"

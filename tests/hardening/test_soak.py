@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+import pytest
+
 from infogan_sdk import Encoder, Generator
 
 from .report import Tally, long_mode
 from .soak import run_soak
+
+pytestmark = pytest.mark.slow  # a 20 s run
 
 SECONDS = 300.0 if long_mode("SOAK") else 20.0
 

@@ -12,6 +12,8 @@ from infogan_sdk.spec import LatentSpec
 from train.augment import LOW_RESOLUTIONS, MAX_ROTATION, consistency_loss, degraded, distorted, morphed
 from train.config import TrainConfig, architecture
 
+pytestmark = pytest.mark.slow  # most tests train
+
 
 def test_distorted_keeps_blank_paper_blank_and_moves_ink_within_the_ranges():
     blank = torch.full((8, 1, 28, 28), -1.0)

@@ -18,6 +18,7 @@ from train.__main__ import main as train_main
 from train.checkpoint import CheckpointError, load_checkpoint
 from train.config import TrainConfig, architecture
 
+pytestmark = pytest.mark.slow  # each test trains (seconds to a minute)
 ROOT = Path(__file__).resolve().parents[2]
 TINY = architecture("tiny", LatentSpec())
 QUICK = TrainConfig(data="fake", fake_size=128, batch_size=16, epochs=2, max_steps=10, log_every=2,
@@ -136,7 +137,6 @@ dist.destroy_process_group()
 """
 
 
-@pytest.mark.slow
 def test_ddp_with_two_cpu_processes(tmp_path):
     script = tmp_path / "ddp.py"
     script.write_text(DDP_SCRIPT)
