@@ -12,7 +12,6 @@ import hashlib
 import http.client
 import logging
 import os
-import secrets
 import urllib.request
 import zlib
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from infogan_sdk.atomic import atomic_output
 from train.config import TrainConfig
 from train.fake_data import fake_mnist
 
@@ -173,25 +173,21 @@ def _download_file(name: str, directory: Path, mirrors: Sequence[str], timeout: 
     failures = []
     for mirror in mirrors:
         url = (mirror if mirror.endswith("/") else mirror + "/") + name
-        part = directory / f"{name}.part-{secrets.token_hex(6)}"
         try:
             log.info("downloading %s", url)
-            _fetch_verified(url, part, name, timeout)
-            os.replace(part, directory / name)
-            _fsync_directory(directory)
+            with atomic_output(directory / name) as part:  # renamed into place only once verified, fsynced
+                _fetch_verified(url, part, name, timeout)
             log.info("saved %s", directory / name)
             return
         except (OSError, http.client.HTTPException, MnistError) as exc:  # URLError and timeouts are OSError
             log.warning("mirror failed for %s: %s", url, exc)
             failures.append(f"{url}: {exc}")
-        finally:
-            part.unlink(missing_ok=True)
     listing = "\n  ".join(failures) or "(no mirrors given)"
     raise MnistError(f"could not download {directory / name} from any mirror:\n  {listing}")
 
 
 def _fetch_verified(url: str, part: Path, name: str, timeout: float) -> None:
-    """Stream ``url`` into ``part`` (created new), then check its length, md5 and sha256; fsync it."""
+    """Stream ``url`` into ``part`` (created new), then check its length, md5 and sha256."""
     md5, sha256 = hashlib.md5(usedforsecurity=False), hashlib.sha256()
     received = 0
     with urllib.request.urlopen(url, timeout=timeout) as response, open(part, "xb") as out:
@@ -201,8 +197,6 @@ def _fetch_verified(url: str, part: Path, name: str, timeout: float) -> None:
             md5.update(chunk)
             sha256.update(chunk)
             received += len(chunk)
-        out.flush()
-        os.fsync(out.fileno())
     # http.client returns b"" rather than raising when the peer closes early, so count the bytes.
     if declared is not None and received != int(declared):
         raise MnistError(f"{name}: connection closed early: Content-Length {declared} bytes, received {received}")
@@ -211,17 +205,6 @@ def _fetch_verified(url: str, part: Path, name: str, timeout: float) -> None:
             f"{name}: checksum mismatch: expected md5 {MD5[name]} sha256 {SHA256[name]}, "
             f"got md5 {md5.hexdigest()} sha256 {sha256.hexdigest()} ({received} bytes)"
         )
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename durable; directories cannot be opened for fsync on Windows, so skip there."""
-    if not hasattr(os, "O_DIRECTORY"):
-        return
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @dataclass(frozen=True)

@@ -225,7 +225,7 @@ def prefill(directory: Path, skip: str) -> None:
 
 
 def leftovers(directory: Path) -> list[str]:
-    return sorted(p.name for p in directory.iterdir() if ".part" in p.name)
+    return sorted(p.name for p in directory.iterdir() if ".part" in p.name or p.name.endswith(".tmp"))
 
 
 @needs_mnist
