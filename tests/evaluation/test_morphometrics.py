@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
@@ -30,7 +32,7 @@ def test_thickness_of_a_vertical_stroke_is_its_width(width):
 
 def test_thickness_grows_with_the_stroke():
     values = [measure(stroke(w))["thickness"] for w in (2.0, 3.0, 4.0, 5.0)]
-    assert all(b > a + 0.5 for a, b in zip(values, values[1:], strict=False))
+    assert all(b > a + 0.5 for a, b in itertools.pairwise(values))
 
 
 @pytest.mark.parametrize("angle", [-30.0, -15.0, 0.0, 15.0, 30.0])

@@ -1,0 +1,42 @@
+"""describe() through the SDK on a planted model: the leaning code is named rotation and flipped, and stays so."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from evaluate.__main__ import main
+from evaluate.describe import Sizes, describe, write_description
+from evaluate.morphometrics import measure_batch
+from infogan_sdk import Generator
+from tests.evaluation.planted import planted_model
+
+pytestmark = pytest.mark.slow  # reads MNIST, measures a few hundred images
+
+
+def test_a_planted_negative_direction_code_is_named_rotation_and_flipped(tmp_path):
+    folder = planted_model(tmp_path / "planted")
+    described = describe(folder, sizes=Sizes.quick())
+    rotation, other = described["continuous_codes"]
+    assert (rotation["name"], rotation["direction"]) == ("rotation", -1)
+    assert rotation["effects"]["slant"] > 1.0 and other["name"] == "c1"
+    write_description(folder, described, "test")
+    generator = Generator(folder, device="cpu")
+    assert generator.directions == (-1, 1)
+    slants = [measure_batch(generator.generate(digits=[3] * 4, rotation=value, seed=0).images)["slant"].mean()
+              for value in (-1.5, 1.5)]
+    assert slants[1] > slants[0] + 0.3  # rotation=+1.5 now leans right, as in every model
+    again = describe(folder, sizes=Sizes.quick())  # describing the described model changes nothing
+    assert [(c["name"], c["direction"]) for c in again["continuous_codes"]] == [("rotation", -1), ("c1", 1)]
+
+
+def test_the_cli_writes_json_and_the_manifest(tmp_path, capsys):
+    folder = planted_model(tmp_path / "planted")
+    assert main([str(folder), "--quick", "--json", str(tmp_path / "out.json"), "--write", "--workers", "1"]) == 0
+    written = json.loads((tmp_path / "out.json").read_text())
+    assert written["continuous_codes"][0]["name"] == "rotation" and written["command"].startswith("python -m evaluate")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["continuous_codes"] == written["continuous_codes"]
+    assert manifest["evaluation"]["robustness"].keys() == written["evaluation"]["robustness"].keys()
+    assert main([str(tmp_path / "missing")]) == 1 and "error" in capsys.readouterr().err
