@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from evaluate.classifier import ASSET, FEATURES
+from infogan_sdk.atomic import atomic_output
 from train.data import data_sha256, default_data_dir, load_mnist
 
 logger = logging.getLogger(__name__)
@@ -88,16 +89,15 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = args.data_dir or default_data_dir()
     started = time.perf_counter()
     model, accuracy = train_classifier(data_dir, args.epochs, args.seed)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = args.out.with_name(args.out.name + ".tmp")
-    torch.onnx.export(model, (torch.zeros(2, 1, 28, 28),), str(temporary), dynamo=False, opset_version=18,
-                      input_names=["images"], output_names=["logits", "features"],
-                      dynamic_axes={"images": {0: "batch"}, "logits": {0: "batch"}, "features": {0: "batch"}})
-    temporary.replace(args.out)
+    with atomic_output(args.out, overwrite=True) as temporary:
+        torch.onnx.export(model, (torch.zeros(2, 1, 28, 28),), str(temporary), dynamo=False, opset_version=18,
+                          input_names=["images"], output_names=["logits", "features"],
+                          dynamic_axes={"images": {0: "batch"}, "logits": {0: "batch"}, "features": {0: "batch"}})
     record = {"test_accuracy": accuracy, "epochs": args.epochs, "seed": args.seed, "input": "[0, 1], white on black",
               "data_sha256": data_sha256(data_dir), "seconds": round(time.perf_counter() - started, 1),
               "command": "python -m evaluate.train_classifier " + " ".join(argv if argv is not None else sys.argv[1:])}
-    args.out.with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")
+    with atomic_output(args.out.with_suffix(".json"), overwrite=True) as temporary:
+        temporary.write_text(json.dumps(record, indent=2) + "\n")
     logger.info("evaluator: MNIST test accuracy %.4f, written to %s", accuracy, args.out)
     return 0
 
