@@ -230,7 +230,7 @@ def check_generate(result: GenerateResult) -> None:
 def test_generate_random_arguments(generator: Generator, tally: Tally, digits: Any, codes: Any, count: Any,
                                    continuous: Any, rotation: Any, noise: Any, seed: Any) -> None:
     def call() -> GenerateResult:
-        return generator.generate(digits, count=count, codes=codes, continuous=continuous, rotation=rotation,
+        return generator.generate(digits, count=count, categorical=codes, continuous=continuous, rotation=rotation,
                                   noise=noise, seed=seed)
 
     result = attempt(tally, "generate/arguments", call, (InvalidInputError,))

@@ -100,7 +100,7 @@ def test_swap_with_a_rewritten_manifest_is_accepted_by_design(mnist: Path, tally
     swapped = attempt(tally, "integrity/swapped_graph_and_manifest", lambda: Generator(mnist, device="cpu"))
     assert swapped is not None
     unsupervised = Generator("mnist-unsupervised", device="cpu").generate(digits=3, seed=0)
-    assert np.array_equal(swapped.generate(codes=unsupervised.codes, seed=0).images, unsupervised.images)
+    assert np.array_equal(swapped.generate(categorical=unsupervised.codes, seed=0).images, unsupervised.images)
 
 
 def test_newer_format_version(mnist: Path, tally: Tally) -> None:
