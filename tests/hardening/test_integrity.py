@@ -99,8 +99,12 @@ def test_swap_with_a_rewritten_manifest_is_accepted_by_design(mnist: Path, tally
     write_manifest(mnist, data)
     swapped = attempt(tally, "integrity/swapped_graph_and_manifest", lambda: Generator(mnist, device="cpu"))
     assert swapped is not None
-    unsupervised = Generator("mnist-unsupervised", device="cpu").generate(digits=3, seed=0)
-    assert np.array_equal(swapped.generate(categorical=unsupervised.codes, seed=0).images, unsupervised.images)
+    original = Generator("mnist-unsupervised", device="cpu")
+    unsupervised = original.generate(digits=3, seed=0)
+    # the same network inputs: each manifest's directions turn users' values into the network's
+    network = unsupervised.continuous * np.array(original.directions) * np.array(swapped.directions)
+    again = swapped.generate(categorical=unsupervised.codes, continuous=network, noise=unsupervised.noise)
+    assert np.array_equal(again.images, unsupervised.images)
 
 
 def test_newer_format_version(mnist: Path, tally: Tally) -> None:
