@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from evaluate.card import card
-from evaluate.describe import Sizes, describe, write_description
+from evaluate.describe import DESCRIBED_KEYS, Sizes, describe, write_description
 from infogan_sdk import Generator, InfoGANError
 from infogan_sdk.atomic import atomic_output
 
@@ -30,12 +30,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the description to this JSON file")
     parser.add_argument("--markdown", action="store_true", help="print the model card's tables (Markdown)")
     parser.add_argument("--quick", action="store_true", help="few images per figure (seconds; for smoke tests)")
+    parser.add_argument("--stored", action="store_true",
+                        help="with --markdown: the tables of the description stored in the manifest (no measuring)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
                         help="processes for the shape measures (default: up to 2)")
     parser.add_argument("--data-dir", default=None, help="MNIST folder (default: $INFOGAN_MNIST_DIR or the cache)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    if args.stored:
+        try:
+            stored = Generator(args.model, device="cpu").info
+        except InfoGANError as error:
+            print(f"python -m evaluate: error: {error}", file=sys.stderr)
+            return 1
+        print(card({key: stored[key] for key in DESCRIBED_KEYS if key in stored}))
+        return 0
     try:
         model = Generator(args.model, device="cpu")
         folder, mode = model.path, model.info.get("training", {}).get("mode", "unsupervised")
