@@ -18,6 +18,8 @@ from infogan_sdk.results import InferResult
 from infogan_sdk.runtime import chunks
 from infogan_sdk.spec import CATEGORICAL_LOGITS, CONTINUOUS_LOG_STD, CONTINUOUS_MEAN, DIGIT_SCORE, IMAGES, REALNESS
 
+INK = 64  # the faintest pixel that counts as ink for is_digit (MNIST strokes peak at 255)
+
 
 class Encoder(ModelBase):
     """Reads the digit, continuous codes and realness of images with an exported InfoGAN encoder.
@@ -133,4 +135,10 @@ class Encoder(ModelBase):
             realness=raw[REALNESS][:, 0], images=pixels, continuous_names=self.continuous_names,
             digit_score=None if digit_score is None else digit_score[:, 0],
             is_digit=None if digit_score is None or self._digit_threshold is None
-            else digit_score[:, 0] >= self._digit_threshold)
+            else (digit_score[:, 0] >= self._digit_threshold) & _has_ink(pixels))
+
+
+def _has_ink(pixels: NDArray[np.uint8]) -> NDArray[np.bool_]:
+    """(N, H, W) -> (N,): some pixel at least INK (of 255) as the encoder sees it. An image with no ink (blank, or
+    all paper once preprocessing removed its noise) is never a digit, whatever the score of a black image is."""
+    return np.asarray(pixels.reshape(len(pixels), -1).max(axis=1) >= INK)

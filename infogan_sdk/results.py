@@ -109,8 +109,9 @@ class InferResult(_Records):
     digit_score: float32 (N,), how much each image looks like a digit to the model (minus a distance to the
         nearest digit in the encoder's feature space: higher is more digit-like), or None for a model
         exported without one.
-    is_digit: bool (N,), digit_score at or above the model's threshold, calibrated at export so that 1% of
-        held-out MNIST digits fall below it (blank, noise, shapes and most letters do); None without a score.
+    is_digit: bool (N,), digit_score at or above the model's threshold (calibrated at export so that 1% of
+        held-out MNIST digits fall below it) and some ink in the image as the encoder saw it (a blank page is
+        never a digit); None without a score.
     """
 
     digits: NDArray[np.int64]

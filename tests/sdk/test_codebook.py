@@ -82,6 +82,10 @@ def test_a_digit_score_and_its_threshold_give_is_digit(tmp_path: Path, model_dir
     # the tiny score is the mean pixel in [-1, 1]: -1 for the blank image, -1 + 2 * 80 / 784 for the bar
     np.testing.assert_allclose(read.digit_score, [-1.0, -1.0 + 160 / 784], atol=1e-6)
     assert read.is_digit.tolist() == [False, True]
+    # a black image with a score above the threshold is still not a digit: it has no ink
+    lenient = build_model(tmp_path / "lenient", MAIN_SPEC, REVERSED, None, digit_threshold=-2.0)
+    assert Encoder(lenient, device="cpu").infer(np.stack([blank, bar]), preprocess="none").is_digit.tolist() == \
+        [False, True]
     assert read.to_records()[1]["is_digit"] is True and "digit_score" in read.to_records()[0]
     plain = Encoder(model_dir, device="cpu").infer(bar, preprocess="none")
     assert plain.digit_score is None and plain.is_digit is None and "is_digit" not in plain.to_records()[0]
