@@ -151,16 +151,17 @@ def _not_a_digit(encoder: Encoder, test_images: np.ndarray, per_kind: int, thres
         found = {"max_probability": result.probabilities.max(axis=1), "realness": result.realness}
         if result.digit_score is not None:  # models exported with a not-a-digit score
             found["digit_score"] = result.digit_score
+        if result.is_digit is not None:  # ...and its threshold: the SDK's own decision
+            found["is_digit"] = result.is_digit.astype(np.float64)
         return found
 
     digits, made = scores(test_images), not_digit.corpus(per_kind)
     corpus = {name: scores(images) for name, images in made.items()}
     report: dict[str, Any] = {"categories": {name: len(images) for name, images in made.items()}}
-    for score in digits:
+    for score in (name for name in digits if name != "is_digit"):
         report[score] = not_digit.separation(digits[score], {name: values[score] for name, values in corpus.items()})
-    if threshold is not None:
-        report["is_digit"] = {"threshold": {"value": threshold,
-                                            "digits_accepted": float(np.mean(digits["digit_score"] >= threshold))},
-                              **{name: {"accepted": float(np.mean(values["digit_score"] >= threshold))}
-                                 for name, values in corpus.items()}}
+    if "is_digit" in digits:
+        accepted = {name: {"accepted": float(values["is_digit"].mean())} for name, values in corpus.items()}
+        report["is_digit"] = {"threshold": {"value": threshold, "digits_accepted": float(digits["is_digit"].mean())},
+                              **accepted}
     return report

@@ -43,9 +43,9 @@ def build_requests(generator: Generator, encoder: Encoder, count: int, seed: int
         n = int(rng.integers(1, 17))
         if index % 2 == 0:
             digits, request_seed = rng.integers(0, 10, n).tolist(), int(rng.integers(0, 2**31))
-            rotation = rng.uniform(-1, 1, n).astype(np.float32)
-            requests.append(("generate", lambda d=digits, s=request_seed, r=rotation: (
-                generator.generate(d, rotation=r, seed=s).images,)))
+            thickness = rng.uniform(-1, 1, n).astype(np.float32)
+            requests.append(("generate", lambda d=digits, s=request_seed, r=thickness: (
+                generator.generate(d, thickness=r, seed=s).images,)))
             continue
         images = generator.generate(count=n, seed=int(rng.integers(0, 2**31))).images
         kind = index // 2 % 3

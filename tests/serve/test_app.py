@@ -72,7 +72,8 @@ def test_models_describe_layout_codes_and_mapping(client: TestClient, generator:
         ("continuous", spec.noise_size + spec.categorical_size, spec.n_continuous)]
     assert [c["name"] for c in mnist["continuous"]] == list(generator.continuous_names)
     assert all(c["range"] == list(spec.continuous_range) and c["sweep"] == [-2.0, 2.0] for c in mnist["continuous"])
-    assert set(mnist["continuous"][0]["effects"]) == {"slant", "width"}  # from the manifest
+    assert set(mnist["continuous"][0]["effects"]) == {"slant", "width", "thickness", "length"}  # from the manifest
+    assert [c["direction"] for c in mnist["continuous"]] == list(generator.directions)
     assert tiny["code_to_digit"] == list(range(9, -1, -1)) and tiny["digits"] == list(range(10))
     assert mnist["image"]["model_pixel_range"] == list(spec.pixel_range)
 
@@ -80,9 +81,9 @@ def test_models_describe_layout_codes_and_mapping(client: TestClient, generator:
 # --- generate and traverse ------------------------------------------------------------------------------------
 
 def test_generate_matches_the_sdk(client: TestClient, generator: Generator) -> None:
-    request = {"digits": [7, 1, 3], "seed": 5, "continuous": {"rotation": [0.5, -1.0, 1.5], "c0": 0.25}}
+    request = {"digits": [7, 1, 3], "seed": 5, "continuous": {"thickness": [0.5, -1.0, 1.5], "c1": 0.25}}
     body = client.post("/v1/generate", json=request).json()
-    expected = generator.generate(digits=[7, 1, 3], seed=5, continuous={"rotation": [0.5, -1.0, 1.5], "c0": 0.25})
+    expected = generator.generate(digits=[7, 1, 3], seed=5, continuous={"thickness": [0.5, -1.0, 1.5], "c1": 0.25})
     assert body["model"] == "mnist" and len(body["images"]) == 3
     for index, image in enumerate(body["images"]):
         np.testing.assert_array_equal(pixels(image["png"]), expected.images[index])
@@ -121,8 +122,8 @@ def test_tiny_model_maps_digits_to_codes(client: TestClient) -> None:
 
 
 def test_traverse_matches_the_sdk_and_png_is_one_row(client: TestClient, generator: Generator) -> None:
-    body = client.post("/v1/traverse", json={"digit": 3, "code": "rotation", "seed": 4}).json()
-    expected = generator.traverse(digit=3, code="rotation", seed=4)
+    body = client.post("/v1/traverse", json={"digit": 3, "code": "thickness", "seed": 4}).json()
+    expected = generator.traverse(digit=3, code="thickness", seed=4)
     assert len(body["images"]) == len(expected) == 10
     for index, image in enumerate(body["images"]):
         np.testing.assert_array_equal(pixels(image["png"]), expected.images[index])
@@ -150,7 +151,9 @@ def test_infer_json_and_multipart_match_the_sdk(client: TestClient, generator: G
             assert result["probabilities"] == pytest.approx(expected.probabilities[row].tolist(), abs=1e-6)
             assert result["realness"] == pytest.approx(float(expected.realness[row]), abs=1e-5)
             assert list(result["continuous"]) == list(encoder.continuous_names)
-            assert "error" not in result and "is_digit" not in result  # the bundled model cannot say yet
+            assert "error" not in result
+            assert result["is_digit"] is bool(expected.is_digit[row]) is True  # the default model can tell
+            assert result["digit_score"] == pytest.approx(float(expected.digit_score[row]), abs=1e-4)
     assert [r["name"] for r in by_form.json()["results"]] == ["four.png", "eight.png"]
 
 
@@ -184,7 +187,7 @@ def test_infer_pixel_limit_and_preprocess(tiny_dir: Path) -> None:
 
 def test_infer_passes_is_digit_through_when_the_sdk_has_it(encoder: Encoder) -> None:
     result = SimpleNamespace(digits=np.array([3]), probabilities=np.eye(10, dtype=np.float32)[3:4],
-                             continuous=np.zeros((1, 2), np.float32), realness=np.array([0.5], np.float32),
+                             continuous=np.zeros((1, len(encoder.continuous_names)), np.float32), realness=np.array([0.5], np.float32),
                              is_digit=np.array([False]), digit_score=np.array([0.125], np.float32))
     entry = reading._reading(encoder, result, 0)  # type: ignore[arg-type]
     assert entry["is_digit"] is False and entry["digit_score"] == 0.125 and entry["digit"] == 3
@@ -198,11 +201,11 @@ def test_infer_passes_is_digit_through_when_the_sdk_has_it(encoder: Encoder) -> 
     ('{"digits": 11}', 422, "digits must be from 0 to 9"),
     ('{"digits": [1, 2], "count": 3}', 422, "batch lengths disagree"),
     ('{"count": 65}', 422, "more than the 64 allowed"),
-    ('{"continuous": {"rotation": [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '
+    ('{"continuous": {"thickness": [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '
      '0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]}}',
      422, "more than the 64 allowed"),
     ('{"continuous": {"slant": 1}}', 422, "no continuous code named 'slant'"),
-    ('{"continuous": {"rotation": NaN}}', 422, "finite"),
+    ('{"continuous": {"thickness": NaN}}', 422, "finite"),
     ('{"noise": [1, 2]}', 422, "noise must have shape"),
     ('{"noise": [[1], [2, 3]]}', 422, "noise must be a list"),
     ('{"seed": -1}', 422, "seed"),

@@ -62,7 +62,7 @@ def page(browser: Any, server: str) -> Iterator[Any]:
     opened.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     opened.on("pageerror", lambda error: problems.append(str(error)))
     opened.goto(server + "/")
-    opened.wait_for_selector("#code-rotation")  # the sliders exist once /v1/models answered
+    opened.wait_for_selector("#code-thickness")  # the sliders exist once /v1/models answered
     opened.wait_for_function("document.getElementById('generated-image').src.startsWith('data:image/png')")
     yield opened
     context.close()
@@ -116,13 +116,13 @@ def test_a_code_slider_changes_the_image_to_the_apis(page: Any, server: str) -> 
     page.select_option("#digit-select", "4")
     page.wait_for_function(f"document.getElementById('generated-image').src !== {json.dumps(before)}")
     four = image.get_attribute("src")
-    page.focus("#code-rotation")
+    page.focus("#code-thickness")
     for _ in range(25):  # the keyboard moves the thumb the way a user does, firing an input event per step
         page.keyboard.press("ArrowRight")
     page.wait_for_function("JSON.parse(document.getElementById('generated-image').dataset.request || '{}')"
-                           ".continuous?.rotation === Number(document.getElementById('code-rotation').value)")
+                           ".continuous?.thickness === Number(document.getElementById('code-thickness').value)")
     after, request = image.get_attribute("src"), json.loads(image.get_attribute("data-request"))
-    assert request["digits"] == [4] and request["continuous"]["rotation"] == pytest.approx(1.0)
+    assert request["digits"] == [4] and request["continuous"]["thickness"] == pytest.approx(1.0)
     assert not np.array_equal(image_of(after), image_of(four))  # the code moved the digit
     status, answer = post_json(server + "/v1/generate", request)
     assert status == 200
@@ -135,7 +135,7 @@ def test_a_code_slider_changes_the_image_to_the_apis(page: Any, server: str) -> 
 def test_screenshot(page: Any, tmp_path: Path) -> None:
     draw(page, [[(0.3, 0.2), (0.72, 0.2), (0.45, 0.85)], [(0.35, 0.52), (0.65, 0.52)]])
     reading_of(page, "7")
-    page.focus("#code-rotation")
+    page.focus("#code-thickness")
     for _ in range(10):
         page.keyboard.press("ArrowLeft")
     page.wait_for_timeout(500)
