@@ -18,6 +18,7 @@ from evaluate import not_digit, robustness
 from evaluate.classifier import Evaluator, classifier_score, frechet_distance
 from evaluate.matching import confusion, hungarian_mapping, normalized_mutual_information
 from infogan_sdk import Encoder, Generator
+from infogan_sdk.encoder import decide_is_digit
 from infogan_sdk.manifest import load_manifest, write_manifest
 from train.data import load_mnist
 
@@ -139,8 +140,9 @@ def _digit_threshold(encoder: Encoder, train_images: np.ndarray) -> dict[str, An
     return {"threshold": float(np.quantile(scores, FALSE_REJECTS)), "score": "digit_score",
             "false_reject_target": FALSE_REJECTS, "calibration_images": len(held_out),
             "method": "minus the Mahalanobis distance of Q's hidden features to the nearest digit's mean (shared "
-                      f"covariance), fitted at export on {DIGIT_SCORE_FIT} MNIST train images grouped by Q's own "
-                      "reading; the threshold rejects 1% of the other train images"}
+                      f"covariance), fitted at export on {DIGIT_SCORE_FIT} MNIST train images and as many of the "
+                      "model's own samples, grouped by Q's own reading; the threshold rejects 1% of the other train "
+                      "images"}
 
 
 def _not_a_digit(encoder: Encoder, test_images: np.ndarray, per_kind: int, threshold: float | None) -> dict[str, Any]:
@@ -151,8 +153,8 @@ def _not_a_digit(encoder: Encoder, test_images: np.ndarray, per_kind: int, thres
         found = {"max_probability": result.probabilities.max(axis=1), "realness": result.realness}
         if result.digit_score is not None:  # models exported with a not-a-digit score
             found["digit_score"] = result.digit_score
-        if result.is_digit is not None:  # ...and its threshold: the SDK's own decision
-            found["is_digit"] = result.is_digit.astype(np.float64)
+        if result.digit_score is not None and threshold is not None:  # the SDK's own decision at the threshold
+            found["is_digit"] = decide_is_digit(result.digit_score, result.images, threshold).astype(np.float64)
         return found
 
     digits, made = scores(test_images), not_digit.corpus(per_kind)

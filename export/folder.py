@@ -29,7 +29,9 @@ from export.graphs import (
     fit_digit_score,
 )
 from infogan_sdk.atomic import atomic_output
+from infogan_sdk.latents import draw
 from infogan_sdk.manifest import FORMAT, FORMAT_VERSION, file_entry, write_manifest
+from infogan_sdk.runtime import chunks
 from train.checkpoint import code_version, load_checkpoint
 from train.data import load_mnist
 from train.loop import predict_codes
@@ -66,8 +68,10 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
     test_pixels = to_pixels(torch.from_numpy(test_images), spec)
     train_images, _ = load_mnist("train", data_dir)  # its labels are not read: the score fits Q's own readings
     fit_pixels = to_pixels(torch.from_numpy(train_images[digit_score_split(len(train_images))[0]]), spec)
-    digit_score = _fit_digit_score(discriminator, fit_pixels, spec.digit_code_size)
     g_graph = GeneratorGraph(generator, spec)
+    # real digits and the model's own (its codes reach thicker and thinner strokes than MNIST has)
+    fit_pixels = torch.cat([fit_pixels, _generated_pixels(g_graph, len(fit_pixels))])
+    digit_score = _fit_digit_score(discriminator, fit_pixels, spec.digit_code_size)
     e_graph = EncoderGraph(discriminator, model_config.learn_std, digit_score)
     size = spec.digit_code_size
 
@@ -111,8 +115,19 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
 
 
 @torch.no_grad()
+def _generated_pixels(graph: GeneratorGraph, count: int, seed: int = 0) -> torch.Tensor:
+    """`count` images drawn as the SDK draws them (every code from its prior), (N, 1, 28, 28) model pixels."""
+    latents = draw(graph.spec, count, seed, None, {}, None)
+    images = []
+    for rows in chunks(count, 1000):
+        feeds = latents.feeds(graph.spec, rows)
+        images.append(graph(*(torch.from_numpy(feeds[name]) for name in graph.spec.generator_inputs())))
+    return torch.cat(images)
+
+
+@torch.no_grad()
 def _fit_digit_score(discriminator: torch.nn.Module, pixels: torch.Tensor, size: int) -> DigitScore:
-    """The not-a-digit score, fitted to Q's hidden features of real digits, grouped by Q's own reading."""
+    """The not-a-digit score, fitted to Q's hidden features of digits, grouped by Q's own reading."""
     hidden, codes = [], []
     for start in range(0, len(pixels), 1000):
         _, logits, _, _, features = discriminator.forward_with_hidden(pixels[start : start + 1000])

@@ -135,10 +135,11 @@ class Encoder(ModelBase):
             realness=raw[REALNESS][:, 0], images=pixels, continuous_names=self.continuous_names,
             digit_score=None if digit_score is None else digit_score[:, 0],
             is_digit=None if digit_score is None or self._digit_threshold is None
-            else (digit_score[:, 0] >= self._digit_threshold) & _has_ink(pixels))
+            else decide_is_digit(digit_score[:, 0], pixels, self._digit_threshold))
 
 
-def _has_ink(pixels: NDArray[np.uint8]) -> NDArray[np.bool_]:
-    """(N, H, W) -> (N,): some pixel at least INK (of 255) as the encoder sees it. An image with no ink (blank, or
-    all paper once preprocessing removed its noise) is never a digit, whatever the score of a black image is."""
-    return np.asarray(pixels.reshape(len(pixels), -1).max(axis=1) >= INK)
+def decide_is_digit(digit_score: NDArray[np.float32], pixels: NDArray[np.uint8], threshold: float) -> NDArray[np.bool_]:
+    """`InferResult.is_digit`: the score (N,) at or above the threshold, and some pixel of the (N, H, W) images as the
+    encoder saw them at least INK. An image with no ink (blank, or all paper once preprocessing removed its noise) is
+    never a digit, whatever the score of a black image is."""
+    return np.asarray((digit_score >= threshold) & (pixels.reshape(len(pixels), -1).max(axis=1) >= INK))

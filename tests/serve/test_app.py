@@ -187,7 +187,8 @@ def test_infer_pixel_limit_and_preprocess(tiny_dir: Path) -> None:
 
 def test_infer_passes_is_digit_through_when_the_sdk_has_it(encoder: Encoder) -> None:
     result = SimpleNamespace(digits=np.array([3]), probabilities=np.eye(10, dtype=np.float32)[3:4],
-                             continuous=np.zeros((1, len(encoder.continuous_names)), np.float32), realness=np.array([0.5], np.float32),
+                             continuous=np.zeros((1, len(encoder.continuous_names)), np.float32),
+                             realness=np.array([0.5], np.float32),
                              is_digit=np.array([False]), digit_score=np.array([0.125], np.float32))
     entry = reading._reading(encoder, result, 0)  # type: ignore[arg-type]
     assert entry["is_digit"] is False and entry["digit_score"] == 0.125 and entry["digit"] == 3
@@ -201,8 +202,7 @@ def test_infer_passes_is_digit_through_when_the_sdk_has_it(encoder: Encoder) -> 
     ('{"digits": 11}', 422, "digits must be from 0 to 9"),
     ('{"digits": [1, 2], "count": 3}', 422, "batch lengths disagree"),
     ('{"count": 65}', 422, "more than the 64 allowed"),
-    ('{"continuous": {"thickness": [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '
-     '0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]}}',
+    ('{"continuous": {"thickness": [' + ", ".join(["0"] * 65) + ']}}',
      422, "more than the 64 allowed"),
     ('{"continuous": {"slant": 1}}', 422, "no continuous code named 'slant'"),
     ('{"continuous": {"thickness": NaN}}', 422, "finite"),

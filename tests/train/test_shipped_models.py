@@ -84,4 +84,6 @@ def test_a_batch_of_one_digit_is_drawn_in_eval_mode():
 def test_encoder_reads_what_the_generator_draws():
     generator, encoder = Generator("mnist", device="cpu"), Encoder("mnist", device="cpu")
     made = generator.generate(digits=np.arange(500) % 10, seed=1)
-    assert np.mean(encoder.infer(made.images).digits == made.digits) >= 0.98
+    read = encoder.infer(made.images)
+    assert np.mean(read.digits == made.digits) >= 0.98
+    assert read.is_digit.mean() >= 0.97  # the model's own digits are digits (card: 98.9%)
