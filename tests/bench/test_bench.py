@@ -59,12 +59,14 @@ def test_onnx_count_agrees_with_torch_flop_counter() -> None:
     """Two independent counters on the same networks: the ONNX graph and PyTorch's FlopCounterMode."""
     config = ModelConfig.from_dict(load_manifest(MNIST).data["training"]["model_config"])
     flops = training.forward_flops(config)
-    assert model_flops(MNIST / "generator.onnx") == flops["generator"] == 5_055_488
-    assert model_flops(MNIST / "encoder.onnx") == flops["discriminator"] == 5_086_720
+    assert model_flops(MNIST / "generator.onnx") == flops["generator"] == 5_056_000
+    # the exported encoder also computes the digit score (not part of training): 10 means x 128 x 128 features
+    digit_score = 2 * 10 * config.q_fc * config.q_fc
+    assert model_flops(MNIST / "encoder.onnx") - digit_score == flops["discriminator"] == 5_086_976
     # G: forward + full backward; D step: 2B + L images, forward + full backward; G step: B images, input grads only
-    assert training.step_flops(flops, labelled=64) == 3 * 5_055_488 * 128 + 5_086_720 * (3 * (2 * 128 + 64) + 2 * 128)
+    assert training.step_flops(flops, labelled=64) == 3 * 5_056_000 * 128 + 5_086_976 * (3 * (2 * 128 + 64) + 2 * 128)
     with_consistency = training.step_flops(flops, labelled=64, distorted=128)  # one more D pass, fully trained
-    assert with_consistency - training.step_flops(flops, labelled=64) == 3 * 5_086_720 * 128
+    assert with_consistency - training.step_flops(flops, labelled=64) == 3 * 5_086_976 * 128
 
 
 def test_weights_copied_by_name_pass_parity_and_a_wrong_weight_fails() -> None:
@@ -141,10 +143,10 @@ def test_main_writes_json_and_prints_the_header(tmp_path: Path, capsys: pytest.C
     out = tmp_path / "results.json"
     assert main(["--quick", "--threads", "1", "--sections", "none", "--json", str(out)]) == 0
     results = json.loads(out.read_text())
-    assert results["flops"] == {"generator": 5_055_488, "encoder": 5_086_720}
+    assert results["flops"] == {"generator": 5_056_000, "encoder": 5_414_656}  # the encoder with its digit score
     assert results["ceiling"]["1"]["gflops"] > 0 and results["meta"]["run"] == "quick"
     text = capsys.readouterr().out
-    assert "generator 5.06 M, encoder 5.09 M" in text and "parity max abs error" in text
+    assert "generator 5.06 M, encoder 5.41 M" in text and "parity max abs error" in text
     with pytest.raises(SystemExit):
         main(["--sections", "inference,bogus"])
 
