@@ -202,9 +202,10 @@ def mostly(valid: st.SearchStrategy[Any], odd: st.SearchStrategy[Any]) -> st.Sea
 VALID_FLOATS = st.floats(-3, 3, width=32)
 DIGITS = mostly(st.one_of(st.none(), st.integers(0, 9), st.lists(st.integers(0, 9), min_size=1, max_size=12)),
                 odd_values(st.tuples(st.integers(0, 12))))
-CONTINUOUS = rarely(mostly(st.one_of(st.lists(VALID_FLOATS, min_size=2, max_size=2), st.fixed_dictionaries(
-    {}, optional={"rotation": VALID_FLOATS, "c1": VALID_FLOATS})), st.one_of(odd_values(batch_shapes(2)),
-    st.dictionaries(st.sampled_from(["rotation", "c1", "width", "c0", "", 0]), st.one_of(
+CODES = 3  # the default model's continuous codes: thickness, c1, c2
+CONTINUOUS = rarely(mostly(st.one_of(st.lists(VALID_FLOATS, min_size=CODES, max_size=CODES), st.fixed_dictionaries(
+    {}, optional={"thickness": VALID_FLOATS, "c1": VALID_FLOATS})), st.one_of(odd_values(batch_shapes(CODES)),
+    st.dictionaries(st.sampled_from(["thickness", "c1", "c2", "rotation", "width", "c0", "", 0]), st.one_of(
         VALID_FLOATS, odd_values(st.tuples(st.integers(0, 12)))), max_size=3))))
 COUNTS = mostly(st.one_of(st.none(), st.integers(1, 40)), st.one_of(st.integers(-3, 0), st.sampled_from(
     [MAX_COUNT + 1, 2**63, -2**63, 2**64]), st.booleans(), st.floats(), st.text(max_size=2), st.builds(
@@ -218,7 +219,7 @@ def check_generate(result: GenerateResult) -> None:
     n = len(result)
     assert 1 <= n <= 40 and result.images.shape == (n, 28, 28) and result.images.dtype == np.uint8
     assert result.digits.shape == (n,) and ((result.digits >= 0) & (result.digits <= 9)).all()
-    assert result.codes.shape == (n, 1) and result.continuous.shape == (n, 2) and result.noise.shape == (n, 62)
+    assert result.codes.shape == (n, 1) and result.continuous.shape == (n, CODES) and result.noise.shape == (n, 62)
     assert result.continuous.dtype == result.noise.dtype == np.float32
     assert np.isfinite(result.continuous).all() and np.isfinite(result.noise).all()
 
@@ -242,7 +243,7 @@ def test_generate_random_arguments(generator: Generator, tally: Tally, digits: A
 
 @fuzz(100)
 @given(digit_=mostly(st.one_of(st.none(), st.integers(0, 9)), SCALARS),
-       code=mostly(st.sampled_from([0, 1, "rotation", "c1"]), st.one_of(st.sampled_from(["width", 2, -1]), SCALARS)),
+       code=mostly(st.sampled_from([0, 2, "thickness", "c1"]), st.one_of(st.sampled_from(["width", 3, -1]), SCALARS)),
        values=rarely(odd_values(st.tuples(st.integers(0, 12)))), seed=SEEDS_ARG)
 def test_traverse_random_arguments(generator: Generator, tally: Tally, digit_: Any, code: Any, values: Any,
                                    seed: Any) -> None:
