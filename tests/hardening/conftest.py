@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from infogan_sdk import Encoder, Generator
 from tests.sdk.tiny_models import MAIN_SPEC, REVERSED, build_model
 
 from .report import TALLY, Tally, report_path
@@ -15,16 +14,6 @@ from .report import TALLY, Tally, report_path
 @pytest.fixture(scope="session")
 def tally() -> Tally:
     return TALLY
-
-
-@pytest.fixture(scope="session")
-def generator() -> Generator:
-    return Generator("mnist", device="cpu", threads=1)
-
-
-@pytest.fixture(scope="session")
-def encoder() -> Encoder:
-    return Encoder("mnist", device="cpu", threads=1)
 
 
 @pytest.fixture(scope="session")

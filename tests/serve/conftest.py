@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from infogan_sdk import Encoder, Generator
 from infogan_sdk.serve.app import create_app
 from infogan_sdk.serve.config import ServeConfig
 from tests.sdk.tiny_models import MAIN_SPEC, REVERSED, build_model
@@ -44,16 +43,6 @@ def config(tiny_dir: Path) -> ServeConfig:
 def client(config: ServeConfig) -> Iterator[TestClient]:
     with TestClient(create_app(config)) as started:  # `with`: runs the lifespan (loads and warms up the models)
         yield started
-
-
-@pytest.fixture(scope="session")
-def generator() -> Generator:
-    return Generator("mnist", device="cpu", threads=1)
-
-
-@pytest.fixture(scope="session")
-def encoder() -> Encoder:
-    return Encoder("mnist", device="cpu", threads=1)
 
 
 def free_port() -> int:
