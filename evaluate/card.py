@@ -30,11 +30,21 @@ def headline(evaluation: dict[str, Any]) -> str:
 
 
 def codes_table(codes: list[dict[str, Any]]) -> str:
-    head = "| code | name | direction | " + " | ".join(MEASURES) + " |\n|---|---|---|" + "---|" * len(MEASURES)
-    lines = [f"| {c['index']} | `{c['name']}` | {c['direction']:+d} | "
+    head = "| code | name | network inputs | " + " | ".join(MEASURES) + " |\n|---|---|---|" + "---|" * len(MEASURES)
+    lines = [f"| {c['index']} | `{c['name']}` | {_inputs(c)} | "
              + " | ".join(_effect(c["effects"], m) for m in MEASURES) + " |" for c in codes]
-    return head + "\n" + "\n".join(lines) + "\n\n(change of each measure's mean from code -2 to +2, in sd of real " \
-        "MNIST test; positive = leans right, wider, thicker, longer)"
+    return head + "\n" + "\n".join(lines) + "\n\n(network inputs: what the code feeds the generator, " \
+        "direction x axis; effects: change of each measure's mean from code -2 to +2, in sd of real MNIST test; " \
+        "positive = leans right, wider, thicker, longer)"
+
+
+def _inputs(code: dict[str, Any]) -> str:
+    """The code over the network's continuous inputs, e.g. "-c0" or "+0.77 c1 -0.64 c2"."""
+    axis = code.get("axis") or [float(i == code["index"]) for i in range(code["index"] + 1)]
+    terms = [(code["direction"] * value, i) for i, value in enumerate(axis) if value != 0]
+    if len(terms) == 1:
+        return f"{'+' if terms[0][0] > 0 else '-'}c{terms[0][1]}"
+    return " ".join(f"{value:+.2f} c{i}" for value, i in terms)
 
 
 def _effect(effects: dict[str, float], measure: str) -> str:

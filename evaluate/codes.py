@@ -14,6 +14,7 @@ both ways), so `thickness=+1.5` draws thicker digits in every model. Unnamed cod
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,8 @@ SWEEP = (-2.0, 2.0)
 NAMED = {"slant": "rotation", "width": "width", "thickness": "thickness"}  # measure -> code name
 MIN_EFFECT = 1.0
 DOMINANCE = 2.0
+TURN_STEP = 10  # degrees between the turns of a plane of unnamed codes that are measured (divides 90)
+TURN_FRACTION = 5  # the turns are measured on 1/5 of the images per digit; the chosen one again on all
 
 
 def real_spread(images: np.ndarray, workers: int = 1) -> dict[str, dict[str, float]]:
@@ -34,18 +37,19 @@ def real_spread(images: np.ndarray, workers: int = 1) -> dict[str, dict[str, flo
 
 
 def code_effects(generator: Generator, spread: dict[str, dict[str, float]], per_digit: int = 100, seed: int = 0,
-                 workers: int = 1) -> list[dict[str, float]]:
-    """For each continuous code, in the generator's current directions: {measure: effect in real sd}."""
+                 workers: int = 1, axes: np.ndarray | None = None) -> list[dict[str, float]]:
+    """For each code (or each row of `axes`, a direction over the generator's current codes), {measure: effect
+    in real sd}."""
     n_codes = generator.spec.n_continuous
+    axes = np.eye(n_codes, dtype=np.float32) if axes is None else np.asarray(axes, dtype=np.float32)
     digits = np.repeat(np.arange(10), per_digit) if generator.spec.categorical_sizes else None
     count = None if digits is not None else 10 * per_digit
     noise = generator.generate(digits=digits, count=count, seed=seed).noise  # one noise row per image, reused
     effects = []
-    for code in range(n_codes):
+    for axis in axes:
         means = []
         for value in SWEEP:
-            continuous = np.zeros((len(noise), n_codes), dtype=np.float32)
-            continuous[:, code] = value
+            continuous = np.repeat(np.float32(value) * axis[None], len(noise), axis=0)
             images = generator.generate(digits=digits, continuous=continuous, noise=noise).images
             measured = measure_batch(images, workers)  # NaN for blank images, which have no shape
             means.append({name: float(np.nanmean(v)) if np.isfinite(v).any() else np.nan
@@ -68,20 +72,72 @@ def name_codes(effects: list[dict[str, float]]) -> list[str]:
     return names
 
 
+def _named(names: list[str]) -> int:
+    return sum(not name.startswith("c") for name in names)
+
+
+def turn_unnamed(generator: Generator, spread: dict[str, dict[str, float]], names: list[str], per_digit: int,
+                 seed: int = 0, workers: int = 1) -> np.ndarray | None:
+    """A rotation of the current codes (k, k; row i = new code i over the current ones) that names more codes, or None.
+
+    For each pair of unnamed codes (each code in one pair at most), every turn of their plane by TURN_STEP degrees
+    is measured; the turn whose two codes get the most names (then the cleanest: the highest ratio of own effect
+    to the largest other named effect) replaces the pair. Named codes are never moved.
+    """
+    size = generator.spec.n_continuous
+    turn, touched = np.eye(size, dtype=np.float32), set[int]()
+    angles = np.radians(np.arange(0, 180, TURN_STEP))
+    quarter = 90 // TURN_STEP
+    for first, second in itertools.combinations(range(size), 2):
+        if not (names[first].startswith("c") and names[second].startswith("c")) or touched & {first, second}:
+            continue
+        axes = np.zeros((len(angles), size), dtype=np.float32)
+        axes[:, first], axes[:, second] = np.cos(angles), np.sin(angles)
+        measured = code_effects(generator, spread, per_digit, seed, workers, axes)
+        best = max(range(len(angles)), key=lambda a: _turn_score(measured[a], measured[(a + quarter) % len(angles)]))
+        if _turn_score(measured[best], measured[(best + quarter) % len(angles)])[0] == 0:
+            continue
+        partner = (best + quarter) % len(angles)  # the turn 90 degrees on (its sign flipped past 180)
+        turn[first], turn[second] = axes[best], axes[partner] * (1 if partner > best else -1)
+        touched |= {first, second}
+    return None if not touched else turn
+
+
+def _turn_score(one: dict[str, float], other: dict[str, float]) -> tuple[int, float]:
+    """(codes named, the cleanest named code's own effect over its largest other named effect)."""
+    names = name_codes([one, other])
+    measure_of = {n: m for m, n in NAMED.items()}
+    ratios = [abs(e[measure_of[n]]) / max(max(abs(e[m]) for m in NAMED if m != measure_of[n]), 1e-9)
+              for n, e in zip(names, (one, other), strict=True) if n in measure_of]
+    return _named(names), max(ratios, default=0.0)
+
+
 def describe_codes(generator: Generator, spread: dict[str, dict[str, float]], per_digit: int = 100, seed: int = 0,
                    workers: int = 1) -> list[dict[str, Any]]:
-    """The manifest's `continuous_codes`: name, direction, effects (in the new direction), ranges.
+    """The manifest's `continuous_codes`: name, direction, axis, effects (in the new direction), ranges.
 
-    Effects are measured in the generator's current directions (all +1 for a fresh export), so
-    describing a model again gives the same names and directions.
+    Effects are measured in the generator's current basis (directions and axes), which describing builds on, so
+    describing a model again gives the same names, directions and axes. Unnamed codes are turned in their plane
+    (`turn_unnamed`) when that names more of them, measured again at full size.
     """
     measured = code_effects(generator, spread, per_digit, seed, workers)
     names = name_codes(measured)
+    turn = turn_unnamed(generator, spread, names, max(1, per_digit // TURN_FRACTION), seed, workers)
+    if turn is not None:
+        turned = code_effects(generator, spread, per_digit, seed, workers, turn)
+        if _named(name_codes(turned)) > _named(names):
+            measured, names = turned, name_codes(turned)
+        else:
+            turn = None
+    basis = (np.eye(len(names)) if turn is None else turn.astype(np.float64)) @ generator.basis  # over the network
     codes = []
-    for code, (name, effects, old) in enumerate(zip(names, measured, generator.directions, strict=True)):
+    for code, (name, effects, row) in enumerate(zip(names, measured, basis, strict=True)):
         measure = next((m for m, n in NAMED.items() if n == name), None)
         flip = -1 if measure is not None and effects[measure] < 0 else 1
-        codes.append({"name": name, "index": code, "direction": old * flip,
+        row = flip * row
+        direction = 1 if row[np.argmax(np.abs(row))] > 0 else -1  # the sign of the network code it follows most
+        codes.append({"name": name, "index": code, "direction": direction,
+                      "axis": [round(float(v), 6) + 0.0 for v in direction * row],
                       "effects": {m: flip * v for m, v in effects.items()},
                       "range": list(generator.spec.continuous_range), "sweep": list(SWEEP),
                       "images_per_end": int(10 * per_digit)})

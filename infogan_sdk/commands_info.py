@@ -68,8 +68,10 @@ def _report(report: dict[str, Any]) -> list[str]:
         lines.append(f"digits      code k draws digit {manifest.get('code_to_digit')}")
         for index, code in enumerate(model["continuous_codes"]):
             effects = ", ".join(f"{k} {v:+.2f} sd" for k, v in code["effects"].items())
-            lines.append(f"{'codes' if index == 0 else '':<12}{code['name']:<10} column {code['index']}, direction "
-                         f"{code['direction']:+d}, range {code['range']}"
+            feeds = " ".join(f"{value:+.2f} c{i}" for i, value in enumerate(code["network"]) if value) \
+                if code["rotated"] else f"direction {code['direction']:+d}"
+            lines.append(f"{'codes' if index == 0 else '':<12}{code['name']:<10} column {code['index']}, {feeds}, "
+                         f"range {code['range']}"
                          + (f": from -2 to +2 moves {effects}" if effects else ": no measured effects"))
         lines.append(f"variants    {', '.join(model['variants']) or 'none'}"
                      f"{'' if model['variants'] else ' (make int8 with python -m export.quantize, see README)'}; "
@@ -92,7 +94,7 @@ def _report(report: dict[str, Any]) -> list[str]:
 
 def _code(code: ContinuousCode) -> dict[str, Any]:
     return {"name": code.name, "index": code.index, "direction": code.direction, "effects": dict(code.effects),
-            "range": list(code.range)}
+            "range": list(code.range), "rotated": code.rotated, "network": [code.direction * v for v in code.axis]}
 
 
 def _variants(manifest: dict[str, Any]) -> list[str]:

@@ -126,8 +126,8 @@ class Encoder(ModelBase):
             digits = self._digit_of_code[codes[:, 0]]
         log_std, digit_score = raw.get(CONTINUOUS_LOG_STD), raw.get(DIGIT_SCORE)
         continuous = raw.get(CONTINUOUS_MEAN, np.zeros((n, 0), dtype=np.float32))
-        if self._signs is not None:  # the manifest's directions: the network's values -> users'
-            continuous = continuous * self._signs
+        if self._basis is not None:  # the manifest's directions and axes: the network's values -> users'
+            continuous = continuous @ self._basis.T
         return InferResult(
             digits=digits, probabilities=probabilities, codes=codes,
             continuous=continuous,

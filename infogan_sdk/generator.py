@@ -110,8 +110,8 @@ class Generator(ModelBase):
         images = np.empty((n, height, width), dtype=np.uint8)
         for rows in chunks(n, self.chunk_size):
             feeds = latents.feeds(self.spec, rows)
-            if self._signs is not None:  # the manifest's directions: users' values -> the network's
-                feeds[CONTINUOUS] = feeds[CONTINUOUS] * self._signs
+            if self._basis is not None:  # the manifest's directions and axes: users' values -> the network's
+                feeds[CONTINUOUS] = feeds[CONTINUOUS] @ self._basis
             (output,) = self._session.run([IMAGES], feeds)
             if output.shape != (rows.stop - rows.start, 1, height, width):
                 raise IncompatibleModelError(f"{self.path}: generator returned {IMAGES!r} of shape {output.shape}, "

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from infogan_sdk.codebook import ContinuousCode, read_codes
+from infogan_sdk.codebook import ContinuousCode, code_basis, read_codes
 from infogan_sdk.errors import IncompatibleModelError, InvalidInputError, ModelNotFoundError, shown
 from infogan_sdk.manifest import MANIFEST_NAME, load_manifest
 from infogan_sdk.runtime import Session, open_session
@@ -79,8 +79,7 @@ class ModelBase:
                                          f"{list(self._manifest.spec.image_shape)}")
         self._codes = read_codes(self._manifest)
         self._continuous_names = tuple(code.name for code in self._codes)
-        signs = [code.direction for code in self._codes]
-        self._signs = np.asarray(signs, dtype=np.float32) if -1 in signs else None  # None: nothing to flip
+        self._basis = code_basis(self._codes)  # None: users' values are the network's
         self._variant = variant
         role = self._role if variant is None else f"{self._role}_{variant}"
         name = f"{self._role} {self._manifest.file(role)}"
@@ -140,6 +139,13 @@ class ModelBase:
     def directions(self) -> tuple[int, ...]:
         """+1 or -1 per continuous code: the sign the SDK applies between users' values and the network's."""
         return tuple(code.direction for code in self._codes)
+
+    @property
+    def basis(self) -> np.ndarray:
+        """(k, k) float32: row i is code i over the network's continuous inputs (direction x axis); the network
+        gets `continuous @ basis` and `infer` reports `network_output @ basis.T`. The signed identity unless the
+        model's codes are rotated (see `ContinuousCode.axis`)."""
+        return np.diag(np.asarray(self.directions, dtype=np.float32)) if self._basis is None else self._basis.copy()
 
     @property
     def providers(self) -> list[str]:

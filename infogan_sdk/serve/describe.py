@@ -45,7 +45,9 @@ def latent_layout(generator: Generator) -> list[dict[str, Any]]:
               {"input": CATEGORICAL, "size": spec.categorical_size, "sizes": list(spec.categorical_sizes),
                "encoding": "one-hot per code, concatenated"},
               {"input": CONTINUOUS, "size": spec.n_continuous, "names": list(generator.continuous_names),
-               "distribution": f"uniform{list(spec.continuous_range)}"}]
+               "distribution": f"uniform{list(spec.continuous_range)}",
+               "basis": generator.basis.tolist(), "to_network": "network input = values @ basis; read back: "
+                                                                "values = network output @ transpose(basis)"}]
     offset, layout = 0, []
     for block in blocks:
         if block["size"]:

@@ -23,17 +23,22 @@ class Drawn:
 
 class PlantedGenerator:
     """Code 0 leans strokes LEFT when positive (a negative-direction rotation), code 1 does nothing, code 2
-    thickens them. Like the SDK, it multiplies users' values by `directions` before drawing."""
+    thickens them; `mixed` instead plants the lean in code 0 + code 1 and the thickening in code 0 - code 1.
+    Like the SDK, it turns users' values into its own with `basis` before drawing."""
 
     spec = LatentSpec(noise_size=2, categorical_sizes=(10,), n_continuous=3)
 
-    def __init__(self, directions: tuple[int, ...] = (1, 1, 1)) -> None:
-        self.directions = directions
+    def __init__(self, directions: tuple[int, ...] = (1, 1, 1), basis: np.ndarray | None = None,
+                 mixed: bool = False) -> None:
+        self.basis = np.diag(np.asarray(directions, dtype=np.float64)) if basis is None else basis
+        self.mixed = mixed
 
     def generate(self, digits=None, count=None, continuous=None, noise=None, seed=None) -> Drawn:
         n = len(digits) if digits is not None else count
-        values = np.zeros((n, 3)) if continuous is None else np.asarray(continuous) * np.asarray(self.directions)
-        images = np.stack([stroke(3.0 + 0.7 * v[2], angle_deg=-12.0 * v[0]) for v in values])
+        values = np.zeros((n, 3)) if continuous is None else np.asarray(continuous) @ self.basis
+        planted = [((v[0] + v[1]) / 2 ** 0.5, (v[0] - v[1]) / 2 ** 0.5) if self.mixed else (v[0], v[2])
+                   for v in values]
+        images = np.stack([stroke(3.0 + 0.7 * thick, angle_deg=-12.0 * lean) for lean, thick in planted])
         return Drawn(images, np.zeros((n, 2), dtype=np.float32) if noise is None else noise)
 
 
@@ -48,6 +53,23 @@ def test_a_planted_negative_rotation_is_named_and_flipped_and_describing_again_k
     assert again[0]["effects"]["slant"] == pytest.approx(codes[0]["effects"]["slant"])
     assert meets_target(again, ("rotation", "thickness", "width"), 1.5, 3.0) == \
         {"rotation": True, "thickness": True, "width": False}
+    assert [c["axis"] for c in codes] == [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]  # nothing to turn
+
+
+def test_codes_that_mix_two_measures_are_turned_until_each_moves_one():
+    codes = describe_codes(PlantedGenerator(mixed=True), SPREAD, per_digit=5)
+    assert [c["name"] for c in codes] == ["rotation", "thickness", "c2"]
+    axes = np.array([c["axis"] for c in codes]) * np.array([c["direction"] for c in codes])[:, None]
+    np.testing.assert_allclose(axes @ axes.T, np.eye(3), atol=1e-5)
+    # the lean is planted in -(code 0 + code 1) / sqrt 2 (positive leans left), the thickening in code 0 - code 1
+    np.testing.assert_allclose(axes[0], [-0.5 ** 0.5, -0.5 ** 0.5, 0.0], atol=0.07)  # within half a TURN_STEP
+    np.testing.assert_allclose(axes[1], [0.5 ** 0.5, -0.5 ** 0.5, 0.0], atol=0.07)
+    assert codes[0]["effects"]["slant"] > 1 and codes[1]["effects"]["thickness"] > 1
+    assert abs(codes[0]["effects"]["thickness"]) < codes[0]["effects"]["slant"] / 3
+    # describing the turned model again keeps its names and axes
+    again = describe_codes(PlantedGenerator(basis=axes, mixed=True), SPREAD, per_digit=5)
+    assert [c["name"] for c in again] == ["rotation", "thickness", "c2"]
+    np.testing.assert_allclose([c["axis"] for c in again], [c["axis"] for c in codes], atol=1e-6)
 
 
 def test_names_need_one_sd_and_twice_every_other_named_effect():

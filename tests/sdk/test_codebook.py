@@ -48,6 +48,30 @@ def test_a_flipped_code_is_negated_for_the_network_and_back(model_dir: Path, mod
     assert np.array_equal(swept.continuous[:, 0], [-1.0, 1.0])
 
 
+def test_rotated_axes_turn_users_values_into_the_networks_and_back(model_dir: Path, model_copy: Path) -> None:
+    # code 0 = (network 0 - network 1) / sqrt 2, code 1 = the orthogonal mix, flipped by its direction
+    half = 0.5 ** 0.5
+    _codes(model_copy, [{"name": "rotation", "axis": [half, -half]},
+                        {"name": "c1", "direction": -1, "axis": [half, half]}])
+    plain, turned = Generator(model_dir, device="cpu"), Generator(model_copy, device="cpu")
+    basis = np.array([[half, -half], [-half, -half]], dtype=np.float32)
+    np.testing.assert_allclose(turned.basis, basis, atol=1e-7)
+    assert [code.rotated for code in turned.continuous_codes] == [True, True] and turned.directions == (1, -1)
+    assert not any(code.rotated for code in plain.continuous_codes)
+    np.testing.assert_array_equal(plain.basis, np.eye(2, dtype=np.float32))
+    values = np.array([[0.7, -0.4], [-1.2, 0.9], [1.0, 0.0]], dtype=np.float32)
+    drawn = turned.generate(digits=[3, 5, 8], continuous=values, seed=0)
+    assert np.array_equal(drawn.continuous, values)  # users see their own values...
+    network = values @ basis
+    np.testing.assert_allclose(network[2], [half, -half], atol=1e-7)  # rotation=1 is the mix the axis names
+    assert np.array_equal(drawn.images, plain.generate(digits=[3, 5, 8], continuous=network, seed=0).images)
+    # ...and the encoder reads them back in the users' basis (the inverse is the transpose)
+    read_plain = Encoder(model_dir, device="cpu").infer(drawn.images, preprocess="none").continuous
+    read_turned = Encoder(model_copy, device="cpu").infer(drawn.images, preprocess="none").continuous
+    np.testing.assert_allclose(read_turned, read_plain @ basis.T, atol=1e-6)
+    np.testing.assert_allclose(read_turned @ basis, read_plain, atol=1e-6)
+
+
 def test_thickness_keyword_sets_the_code_of_that_name(model_copy: Path, generator: Generator) -> None:
     _codes(model_copy, [{"name": "thickness"}, {"name": "c1"}])
     out = Generator(model_copy, device="cpu").generate(digits=[1, 2], thickness=1.5, seed=0)
@@ -65,6 +89,10 @@ def test_thickness_keyword_sets_the_code_of_that_name(model_copy: Path, generato
     ([{"name": "rotation", "effects": {"slant": "big"}}, {"name": "width"}], "'effects' mapping measure names"),
     ([{"name": "rotation", "effects": {"slant": float("nan")}}, {"name": "width"}], "finite numbers"),
     ([{"name": "rotation", "sweep": [1]}, {"name": "width"}], "'sweep' as two numbers"),
+    ([{"name": "rotation", "axis": [1.0]}, {"name": "width"}], "'axis' as 2 numbers"),
+    ([{"name": "rotation", "axis": [1.0, "x"]}, {"name": "width"}], "'axis' as 2 numbers"),
+    ([{"name": "rotation", "axis": [0.6, 0.8]}, {"name": "width"}], "axes must be orthonormal"),  # not orthogonal
+    ([{"name": "rotation", "axis": [2.0, 0.0]}, {"name": "width", "axis": [0.0, 1.0]}], "axes must be orthonormal"),
 ])
 def test_bad_code_entries_are_refused(model_copy: Path, codes: list[dict[str, object]], message: str) -> None:
     _codes(model_copy, codes)
