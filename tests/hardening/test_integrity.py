@@ -109,10 +109,12 @@ def test_swap_with_a_rewritten_manifest_is_accepted_by_design(two_codes: Path, t
     assert swapped is not None
     original = Generator("mnist-unsupervised", device="cpu")
     unsupervised = original.generate(digits=3, seed=0)
-    # the same network inputs: each manifest's directions turn users' values into the network's
-    network = unsupervised.continuous * np.array(original.directions) * np.array(swapped.directions)
-    again = swapped.generate(categorical=unsupervised.codes, continuous=network, noise=unsupervised.noise)
-    assert np.array_equal(again.images, unsupervised.images)
+    # the same network inputs: each manifest's basis turns users' values into the network's (mnist-v1's codes
+    # are turned, so the round trip through its basis is exact only to float rounding: one grey level at most)
+    network = unsupervised.continuous @ original.basis
+    again = swapped.generate(categorical=unsupervised.codes, continuous=network @ swapped.basis.T,
+                             noise=unsupervised.noise)
+    assert np.abs(again.images.astype(int) - unsupervised.images).max() <= 1
 
 
 def test_newer_format_version(mnist: Path, tally: Tally) -> None:

@@ -53,10 +53,12 @@ def test_shipped_model_meets_its_model_card(name):
         decision = results["not_a_digit"]["is_digit"]
         assert decision["threshold"]["digits_accepted"] >= NOT_A_DIGIT["digits_accepted"]
         assert decision["blank"]["accepted"] <= NOT_A_DIGIT["blank"]
-    # the description agrees with the shipped manifest: same names and directions
+    # the description agrees with the shipped manifest: same names, directions and axes
     shipped = Generator(name, device="cpu").continuous_codes
     assert [(c["name"], c["direction"]) for c in described["continuous_codes"]] == \
         [(c.name, c.direction) for c in shipped]
+    np.testing.assert_allclose([c["axis"] for c in described["continuous_codes"]], [c.axis for c in shipped],
+                               atol=1e-5)
 
 
 @pytest.mark.parametrize("name", ["mnist", "mnist-v1", "mnist-unsupervised"])
