@@ -10,7 +10,8 @@ from evaluate.morphometrics import MEASURES
 def card(description: dict[str, Any]) -> str:
     """Markdown: headline figures, the continuous codes, the robustness suite and the not-a-digit suite."""
     return "\n\n".join([headline(description["evaluation"]), codes_table(description["continuous_codes"]),
-                        robustness_table(description["evaluation"]["robustness"]),
+                        robustness_table(description["evaluation"]["robustness"],
+                                         description["evaluation"].get("robustness_is_digit")),
                         not_digit_table(description["evaluation"]["not_a_digit"])]) + "\n"
 
 
@@ -51,9 +52,12 @@ def _effect(effects: dict[str, float], measure: str) -> str:
     return f"{effects[measure]:+.2f}" if measure in effects else "n/a"
 
 
-def robustness_table(accuracy: dict[str, float]) -> str:
-    return "| kind | " + " | ".join(accuracy) + " |\n|---|" + "---|" * len(accuracy) + "\n| accuracy | " \
+def robustness_table(accuracy: dict[str, float], accepted: dict[str, float] | None = None) -> str:
+    table = "| kind | " + " | ".join(accuracy) + " |\n|---|" + "---|" * len(accuracy) + "\n| accuracy | " \
         + " | ".join(f"{v:.1%}" for v in accuracy.values()) + " |"
+    if accepted is not None:  # models with a digit score: how many of these real digits is_digit accepts
+        table += "\n| is_digit accepts | " + " | ".join(f"{accepted[kind]:.1%}" for kind in accuracy) + " |"
+    return table
 
 
 def not_digit_table(report: dict[str, Any]) -> str:

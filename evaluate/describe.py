@@ -71,8 +71,8 @@ def describe(model: str | os.PathLike[str], data_dir: str | os.PathLike[str] | N
         **_samples(generator, encoder, test_images, train_images, code_to_digit, sizes.samples, seed),
         "measures_real_mnist_test": spread,
         "codes_target": code_measures.meets_target(described_codes, ("rotation", "width", "thickness"), 1.5, 3.0),
-        "robustness": robustness.robustness(encoder, test_images, test_labels, code_to_digit,
-                                            sizes.robustness_images, seed),
+        **robustness.robustness(encoder, test_images, test_labels, code_to_digit, sizes.robustness_images, seed,
+                                None if threshold is None else threshold["threshold"]),
         "not_a_digit": _not_a_digit(encoder, test_images, sizes.not_digit_per_kind,
                                     None if threshold is None else threshold["threshold"]),
         "sizes": sizes.__dict__, "seed": seed, "seconds": round(time.perf_counter() - started, 1),
@@ -139,10 +139,10 @@ def _digit_threshold(encoder: Encoder, train_images: np.ndarray) -> dict[str, An
         return None
     return {"threshold": float(np.quantile(scores, FALSE_REJECTS)), "score": "digit_score",
             "false_reject_target": FALSE_REJECTS, "calibration_images": len(held_out),
-            "method": "minus the Mahalanobis distance of Q's hidden features to the nearest digit's mean (shared "
-                      f"covariance), fitted at export on {DIGIT_SCORE_FIT} MNIST train images and as many of the "
-                      "model's own samples, grouped by Q's own reading; the threshold rejects 1% of the other train "
-                      "images"}
+            "method": "the logit of a small MLP on the encoder's features (D's body and Q's hidden layer), trained at "
+                      f"export on {DIGIT_SCORE_FIT} MNIST train images and as many of the model's own samples against "
+                      "generated blank, noise, shape and texture images (seeds the not-a-digit suite does not use; no "
+                      "letters or symbols); the threshold rejects 1% of the other train images"}
 
 
 def _not_a_digit(encoder: Encoder, test_images: np.ndarray, per_kind: int, threshold: float | None) -> dict[str, Any]:

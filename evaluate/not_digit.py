@@ -33,6 +33,7 @@ LOOKALIKES = ("O", "I", "l", "S", "Z", "B", "G", "g", "q")
 SYMBOLS = "+-*/=#@&%?!$<>()[]{}"[:20]
 CANVAS = 112
 REJECT_DIGITS = 0.01  # the operating point: 1% of MNIST test digits rejected
+NEGATIVE_SEEDS = 100_000  # export's digit score learns from generated images from this seed on; the suite uses fewer
 
 
 def _blank(seed: int) -> np.ndarray:
@@ -125,9 +126,19 @@ def _fonts() -> list[Path]:
     return paths
 
 
+def negatives(per_kind: int, first_seed: int = NEGATIVE_SEEDS) -> list[np.ndarray]:
+    """Non-digits for export's digit score to learn from: blank, noise, shapes and textures drawn from seeds
+    the suite never uses (from `first_seed` on), and no letters or symbols, which the suite keeps unseen."""
+    return [make(seed) for make in (_blank, _noise, _shape, _texture)
+            for seed in range(first_seed, first_seed + per_kind)]
+
+
 def corpus(per_kind: int = 200) -> dict[str, list[np.ndarray]]:
     """The suite's images by category: blank, noise, shapes, textures, letters (non-lookalike letters),
     symbols, and one category per lookalike letter ("letter_O", ...)."""
+    if per_kind > NEGATIVE_SEEDS:
+        raise ValueError(f"per_kind must be at most {NEGATIVE_SEEDS} (the seeds after it train the digit score), "
+                         f"got {per_kind}")
     made: dict[str, Callable[[int], np.ndarray]] = {"blank": _blank, "noise": _noise, "shapes": _shape,
                                                     "textures": _texture}
     images = {name: [make(seed) for seed in range(per_kind)] for name, make in made.items()}

@@ -27,6 +27,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from infogan_sdk import Encoder
+from infogan_sdk.encoder import decide_is_digit
 
 SCAN = 4  # scan resolution: x4 the MNIST image
 
@@ -103,18 +104,22 @@ def variant_inputs(kind: str, images: np.ndarray, indices: np.ndarray) -> list[b
 
 
 def robustness(encoder: Encoder, images: np.ndarray, labels: np.ndarray, code_to_digit: np.ndarray,
-               count: int = 2000, seed: int = 0, chunk: int = 500) -> dict[str, float]:
-    """Accuracy per variant kind on `count` seeded MNIST test images (the same images for every kind).
+               count: int = 2000, seed: int = 0, threshold: float | None = None,
+               chunk: int = 500) -> dict[str, dict[str, float]]:
+    """{"robustness": accuracy per variant kind} on `count` seeded MNIST test images (the same images for every
+    kind), and with a not-a-digit threshold {"robustness_is_digit": the fraction `is_digit` accepts per kind}.
 
     code_to_digit maps the encoder's raw categorical values to digits (the mapping being described).
     """
     indices = np.sort(np.random.default_rng(seed).permutation(len(images))[:count])
-    accuracy = {}
+    accuracy, accepted = {}, {}
     for kind in VARIANTS:
-        correct = 0
+        correct = digits = 0
         for start in range(0, len(indices), chunk):
             rows = indices[start : start + chunk]
-            codes = encoder.infer(variant_inputs(kind, images[rows], rows)).codes[:, 0]
-            correct += int(np.sum(code_to_digit[codes] == labels[rows]))
-        accuracy[kind] = correct / len(indices)
-    return accuracy
+            read = encoder.infer(variant_inputs(kind, images[rows], rows))
+            correct += int(np.sum(code_to_digit[read.codes[:, 0]] == labels[rows]))
+            if threshold is not None and read.digit_score is not None:
+                digits += int(decide_is_digit(read.digit_score, read.images, threshold).sum())
+        accuracy[kind], accepted[kind] = correct / len(indices), digits / len(indices)
+    return {"robustness": accuracy, **({"robustness_is_digit": accepted} if threshold is not None else {})}

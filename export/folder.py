@@ -17,11 +17,11 @@ import onnxruntime
 import onnxscript
 import torch
 
+from evaluate import not_digit
 from evaluate.describe import Sizes, describe, digit_score_split, write_description
 from export import verify
 from export.graphs import (
     OPSET,
-    DigitScore,
     EncoderGraph,
     GeneratorGraph,
     export_encoder,
@@ -31,14 +31,16 @@ from export.graphs import (
 from infogan_sdk.atomic import atomic_output
 from infogan_sdk.latents import draw
 from infogan_sdk.manifest import FORMAT, FORMAT_VERSION, file_entry, write_manifest
+from infogan_sdk.reading import read_images
 from infogan_sdk.runtime import chunks
 from train.checkpoint import code_version, load_checkpoint
 from train.data import load_mnist
 from train.loop import predict_codes
-from train.networks import build
+from train.networks import Discriminator, build
 from train.pixels import to_pixels
 
 logger = logging.getLogger(__name__)
+DIGIT_SCORE_NEGATIVES = 2_000  # generated non-digits per kind the digit score learns from
 
 
 def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "dynamo", name: str | None = None,
@@ -69,9 +71,12 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
     train_images, _ = load_mnist("train", data_dir)  # its labels are not read: the score fits Q's own readings
     fit_pixels = to_pixels(torch.from_numpy(train_images[digit_score_split(len(train_images))[0]]), spec)
     g_graph = GeneratorGraph(generator, spec)
-    # real digits and the model's own (its codes reach thicker and thinner strokes than MNIST has)
+    # real digits and the model's own (its codes reach thicker and thinner strokes than MNIST has), against
+    # generated non-digits as the SDK's preprocessing hands them to the encoder
     fit_pixels = torch.cat([fit_pixels, _generated_pixels(g_graph, len(fit_pixels))])
-    digit_score = _fit_digit_score(discriminator, fit_pixels, spec.digit_code_size)
+    others = to_pixels(torch.from_numpy(read_images(not_digit.negatives(DIGIT_SCORE_NEGATIVES), spec.image_shape[1:],
+                                                    "auto")), spec)
+    digit_score = fit_digit_score(_score_features(discriminator, fit_pixels), _score_features(discriminator, others))
     e_graph = EncoderGraph(discriminator, model_config.learn_std, digit_score)
     size = spec.digit_code_size
 
@@ -126,14 +131,10 @@ def _generated_pixels(graph: GeneratorGraph, count: int, seed: int = 0) -> torch
 
 
 @torch.no_grad()
-def _fit_digit_score(discriminator: torch.nn.Module, pixels: torch.Tensor, size: int) -> DigitScore:
-    """The not-a-digit score, fitted to Q's hidden features of digits, grouped by Q's own reading."""
-    hidden, codes = [], []
-    for start in range(0, len(pixels), 1000):
-        _, logits, _, _, features = discriminator.forward_with_hidden(pixels[start : start + 1000])
-        hidden.append(features)
-        codes.append(logits[:, :size].argmax(dim=1))
-    return fit_digit_score(torch.cat(hidden), torch.cat(codes), size)
+def _score_features(discriminator: Discriminator, pixels: torch.Tensor) -> torch.Tensor:
+    """The features the digit score reads, (N, F), for (N, 1, 28, 28) model pixels."""
+    return torch.cat([discriminator.forward_with_features(pixels[start : start + 1000])[4]
+                      for start in range(0, len(pixels), 1000)])
 
 
 def _training_record(state: dict[str, Any]) -> dict[str, Any]:

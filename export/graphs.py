@@ -21,6 +21,7 @@ from train.networks import Discriminator, Generator
 
 OPSET = 18  # pinned: every op these networks use exists there, and onnxruntime >= 1.17 runs it
 EXPORTERS = ("dynamo", "legacy")
+DIGIT_SCORE_HIDDEN = 64  # units of the digit score's hidden layer
 
 
 class GeneratorGraph(nn.Module):
@@ -41,33 +42,38 @@ class GeneratorGraph(nn.Module):
 
 
 class DigitScore(nn.Module):
-    """(N, F) features -> (N,) digit score: minus the Mahalanobis distance to the nearest digit's mean.
+    """(N, F) features -> (N,) digit score: the logit of a small MLP that tells digits from generated non-digits
+    (outlier exposure, Hendrycks et al. 2019) on the encoder's standardised features. Higher is more like a digit;
+    fitted by `fit_digit_score`."""
 
-    means (K, F) per digit code and a precision matrix (F, F) shared by all (Lee et al. 2018); fitted by
-    `fit_digit_score`. Higher is more like the training digits.
-    """
-
-    def __init__(self, means: torch.Tensor, precision: torch.Tensor) -> None:
+    def __init__(self, mean: torch.Tensor, scale: torch.Tensor, hidden: int = DIGIT_SCORE_HIDDEN) -> None:
         super().__init__()
-        self.register_buffer("means", means.float())
-        self.register_buffer("whiten", torch.linalg.cholesky(precision.double()).float())  # P = L L^T
+        self.register_buffer("mean", mean.float())
+        self.register_buffer("scale", scale.float())
+        self.net = nn.Sequential(nn.Linear(len(mean), hidden), nn.ReLU(), nn.Linear(hidden, 1))  # (N, hidden) -> (N, 1)
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
-        offsets = features[:, None, :] - self.means[None]  # (N, K, F)
-        squared = ((offsets @ self.whiten) ** 2).sum(dim=2)  # (N, K): (f - mu)^T P (f - mu)
-        return -squared.min(dim=1).values.clamp(min=0).sqrt()  # (N,)
+        return self.net((features - self.mean) / self.scale).flatten(0)  # (N,)
 
 
-def fit_digit_score(features: torch.Tensor, codes: torch.Tensor, size: int, ridge: float = 1e-3) -> DigitScore:
-    """Class means of (N, F) features by (N,) digit code, and the shared covariance's inverse (with a ridge of
-    `ridge` x its mean variance, so that features that barely vary do not dominate)."""
-    features = features.double()
-    means = torch.stack([features[codes == k].mean(dim=0) if (codes == k).any() else features.mean(dim=0)
-                         for k in range(size)])
-    centred = features - means[codes]
-    covariance = centred.T @ centred / len(features)
-    covariance += ridge * covariance.diagonal().mean() * torch.eye(features.shape[1], dtype=torch.float64)
-    return DigitScore(means, torch.linalg.inv(covariance))
+def fit_digit_score(digits: torch.Tensor, others: torch.Tensor, epochs: int = 6, seed: int = 0) -> DigitScore:
+    """Train the score on (N, F) features of digits against (M, F) features of non-digits, each class weighing
+    the same in the loss (Adam, batches of 512); a function of the features and `seed`."""
+    features = torch.cat([digits, others]).float()
+    is_digit = torch.cat([torch.ones(len(digits)), torch.zeros(len(others))])
+    weight = torch.where(is_digit == 1, 1.0, len(digits) / len(others))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        score = DigitScore(features.mean(dim=0), features.std(dim=0) + 1e-6)
+        optimizer = torch.optim.Adam(score.net.parameters(), lr=1e-3, weight_decay=1e-4)
+        for _ in range(epochs):
+            for rows in torch.randperm(len(features)).split(512):
+                loss = nn.functional.binary_cross_entropy_with_logits(score(features[rows]), is_digit[rows],
+                                                                      weight=weight[rows])
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+    return score.eval()
 
 
 class EncoderGraph(nn.Module):
@@ -80,9 +86,9 @@ class EncoderGraph(nn.Module):
         self.digit_score = digit_score
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        realness, logits, mean, log_std, hidden = self.discriminator.forward_with_hidden(images)
+        realness, logits, mean, log_std, features = self.discriminator.forward_with_features(images)
         outputs = (logits, mean, log_std, realness) if self.learn_std else (logits, mean, realness)
-        return outputs if self.digit_score is None else (*outputs, self.digit_score(hidden))
+        return outputs if self.digit_score is None else (*outputs, self.digit_score(features))
 
 
 def encoder_outputs(learn_std: bool, digit_score: bool = False) -> list[str]:

@@ -117,14 +117,15 @@ class Discriminator(nn.Module):
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """Returns (realness logit (N,), categorical logits, continuous mean, continuous log-std)."""
-        return self.forward_with_hidden(images)[:4]
+        return self.forward_with_features(images)[:4]
 
-    def forward_with_hidden(self, images: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        """forward's four outputs, then Q's hidden features (N, q_fc), which the exported digit score reads."""
+    def forward_with_features(self, images: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """forward's four outputs, then the features the exported digit score reads: the body's and Q's hidden
+        layer, concatenated (N, discriminator_fc + q_fc)."""
         features = self.body(images)
         realness = self.d_head(features).flatten(0)  # (N,), flatten not squeeze: a batch of one stays a batch
         hidden = self.q_head.hidden(features)
-        return (realness, *self.q_head.read(hidden), hidden)
+        return (realness, *self.q_head.read(hidden), torch.cat([features, hidden], dim=1))
 
 
 def initialise(module: nn.Module) -> None:

@@ -45,9 +45,9 @@ def build_generator(path: Path) -> None:
                [numpy_helper.from_array(v, k) for k, v in constants.items()])
 
 
-def planted_model(folder: Path) -> Path:
-    """The tiny test model (its encoder) with the leaning-stroke generator."""
-    build_model(folder, SPEC, list(range(10)), None)
+def planted_model(folder: Path, digit_score: bool = False) -> Path:
+    """The tiny test model (its encoder, with the tiny digit score if asked) with the leaning-stroke generator."""
+    build_model(folder, SPEC, list(range(10)), None, digit_threshold=0.0 if digit_score else None)
     build_generator(folder / "generator.onnx")
     data = __import__("json").loads((folder / "manifest.json").read_text())
     data["files"]["generator"] = file_entry(folder, "generator.onnx")

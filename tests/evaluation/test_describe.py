@@ -40,3 +40,16 @@ def test_the_cli_writes_json_and_the_manifest(tmp_path, capsys):
     assert manifest["continuous_codes"] == written["continuous_codes"]
     assert manifest["evaluation"]["robustness"].keys() == written["evaluation"]["robustness"].keys()
     assert main([str(tmp_path / "missing")]) == 1 and "error" in capsys.readouterr().err
+
+
+def test_a_scored_model_reports_what_is_digit_accepts_of_every_robustness_kind(tmp_path):
+    plain = describe(planted_model(tmp_path / "plain"), sizes=Sizes.quick())["evaluation"]
+    assert "robustness_is_digit" not in plain and plain["not_a_digit"].get("is_digit") is None
+    scored = describe(planted_model(tmp_path / "scored", digit_score=True), sizes=Sizes.quick())
+    accepted, threshold = scored["evaluation"]["robustness_is_digit"], scored["not_a_digit"]["threshold"]
+    assert accepted.keys() == scored["evaluation"]["robustness"].keys()
+    # the tiny score is the mean pixel in [-1, 1]; the threshold rejects 1% of held-out train digits, so most
+    # real digits pass, and a digit blurred or thickened has more ink (a higher score) than the plain one
+    assert -1.0 < threshold < 0.0
+    assert accepted["plain"] >= 0.9 and accepted["thicker"] >= accepted["plain"]
+    assert all(0.0 <= value <= 1.0 for value in accepted.values())

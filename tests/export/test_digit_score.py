@@ -1,4 +1,4 @@
-"""The exported not-a-digit score: minus the Mahalanobis distance to the nearest class mean, computed in the graph."""
+"""The exported not-a-digit score: an MLP on standardised encoder features, trained against non-digits."""
 
 import numpy as np
 import torch
@@ -6,26 +6,36 @@ import torch
 from export.graphs import DigitScore, fit_digit_score
 
 
-def test_digit_score_is_minus_the_distance_to_the_nearest_mean():
+def test_digit_score_is_the_mlp_logit_of_standardised_features():
     rng = np.random.default_rng(0)
-    means = rng.normal(size=(3, 4))
-    a = rng.normal(size=(4, 4))
-    precision = a @ a.T + np.eye(4)
+    mean, scale = rng.normal(size=4), rng.uniform(0.5, 2.0, size=4)
+    score = DigitScore(torch.from_numpy(mean), torch.from_numpy(scale), hidden=3)
     features = rng.normal(size=(50, 4))
-    distances = np.stack([np.einsum("ij,jk,ik->i", features - m, precision, features - m) for m in means], axis=1)
-    expected = -np.sqrt(distances.min(axis=1))
-    got = DigitScore(torch.from_numpy(means), torch.from_numpy(precision))(torch.from_numpy(features).float())
-    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-4, atol=1e-4)
+    first, second = score.net[0], score.net[2]
+    z = (features - mean) / scale
+    expected = np.maximum(z @ first.weight.detach().numpy().T + first.bias.detach().numpy(), 0) \
+        @ second.weight.detach().numpy().T + second.bias.detach().numpy()
+    got = score(torch.from_numpy(features).float())
+    assert got.shape == (50,)  # one score per image, the encoder's digit_score output
+    np.testing.assert_allclose(got.detach().numpy(), expected[:, 0], rtol=1e-4, atol=1e-4)
 
 
-def test_fitted_score_prefers_the_training_clusters_to_points_away_from_them():
+def test_fitted_score_ranks_held_out_digits_above_held_out_others_and_repeats_for_a_seed():
     rng = np.random.default_rng(1)
-    centres = np.array([[5.0, 0.0], [-5.0, 0.0]])
-    codes = rng.integers(0, 2, 400)
-    features = centres[codes] + rng.normal(scale=0.5, size=(400, 2))
-    score = fit_digit_score(torch.from_numpy(features), torch.from_numpy(codes), size=2)
-    np.testing.assert_allclose(score.means.numpy(), [features[codes == k].mean(axis=0) for k in range(2)], atol=1e-5)
-    inside = score(torch.tensor([[5.0, 0.2], [-4.8, 0.0]]))
-    outside = score(torch.tensor([[0.0, 0.0], [0.0, 6.0]]))
-    assert inside.min() > outside.max()
-    assert inside.max() <= 0  # a distance, negated
+
+    def digits(n):  # two digit clusters
+        return np.array([[5.0, 0.0], [-5.0, 0.0]])[rng.integers(0, 2, n)] + rng.normal(scale=0.5, size=(n, 2))
+
+    def others(n):  # non-digits: a ring around them
+        angle = rng.uniform(0, 2 * np.pi, n)
+        return 9.0 * np.stack([np.cos(angle), np.sin(angle)], axis=1) + rng.normal(scale=0.5, size=(n, 2))
+
+    train_digits, train_others = torch.from_numpy(digits(2000)), torch.from_numpy(others(500))
+    score = fit_digit_score(train_digits, train_others, epochs=20)
+    with torch.no_grad():
+        inside, outside = score(torch.from_numpy(digits(200)).float()), score(torch.from_numpy(others(200)).float())
+    assert np.quantile(inside.numpy(), 0.01) > np.quantile(outside.numpy(), 0.99)  # separated at the tails
+    again = fit_digit_score(train_digits, train_others, epochs=20)
+    assert all(torch.equal(a, b) for a, b in zip(score.state_dict().values(), again.state_dict().values(),
+                                                 strict=True))
+    assert not score.training  # fitted in train mode, returned ready for export
