@@ -140,9 +140,10 @@ def _digit_threshold(encoder: Encoder, train_images: np.ndarray) -> dict[str, An
     return {"threshold": float(np.quantile(scores, FALSE_REJECTS)), "score": "digit_score",
             "false_reject_target": FALSE_REJECTS, "calibration_images": len(held_out),
             "method": "the logit of a small MLP on the encoder's features (D's body and Q's hidden layer), trained at "
-                      f"export on {DIGIT_SCORE_FIT} MNIST train images and as many of the model's own samples against "
-                      "generated blank, noise, shape and texture images (seeds the not-a-digit suite does not use; no "
-                      "letters or symbols); the threshold rejects 1% of the other train images"}
+                      f"export on {DIGIT_SCORE_FIT} MNIST train images (plain, degraded once and twice, a quarter "
+                      "distorted) and as many of the model's own samples against generated blank, noise, shape and "
+                      "texture images (seeds the not-a-digit suite does not use; no letters or symbols); the threshold "
+                      "rejects 1% of the other train images"}
 
 
 def _not_a_digit(encoder: Encoder, test_images: np.ndarray, per_kind: int, threshold: float | None) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from infogan_sdk.latents import draw
 from infogan_sdk.manifest import FORMAT, FORMAT_VERSION, file_entry, write_manifest
 from infogan_sdk.reading import read_images
 from infogan_sdk.runtime import chunks
+from train.augment import degraded, distorted
 from train.checkpoint import code_version, load_checkpoint
 from train.data import load_mnist
 from train.loop import predict_codes
@@ -71,9 +72,10 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
     train_images, _ = load_mnist("train", data_dir)  # its labels are not read: the score fits Q's own readings
     fit_pixels = to_pixels(torch.from_numpy(train_images[digit_score_split(len(train_images))[0]]), spec)
     g_graph = GeneratorGraph(generator, spec)
-    # real digits and the model's own (its codes reach thicker and thinner strokes than MNIST has), against
-    # generated non-digits as the SDK's preprocessing hands them to the encoder
-    fit_pixels = torch.cat([fit_pixels, _generated_pixels(g_graph, len(fit_pixels))])
+    # real digits, as users pass them too, and the model's own (its codes reach thicker and thinner strokes than
+    # MNIST has), against generated non-digits as the SDK's preprocessing hands them to the encoder
+    fit_pixels = torch.cat([fit_pixels, _digit_views(fit_pixels, spec.pixel_range[0]),
+                            _generated_pixels(g_graph, len(fit_pixels))])
     others = to_pixels(torch.from_numpy(read_images(not_digit.negatives(DIGIT_SCORE_NEGATIVES), spec.image_shape[1:],
                                                     "auto")), spec)
     digit_score = fit_digit_score(_score_features(discriminator, fit_pixels), _score_features(discriminator, others))
@@ -128,6 +130,19 @@ def _generated_pixels(graph: GeneratorGraph, count: int, seed: int = 0) -> torch
         feeds = latents.feeds(graph.spec, rows)
         images.append(graph(*(torch.from_numpy(feeds[name]) for name in graph.spec.generator_inputs())))
     return torch.cat(images)
+
+
+@torch.no_grad()
+def _digit_views(real: torch.Tensor, background: float, seed: int = 0) -> torch.Tensor:
+    """(N, 1, 28, 28) real digits -> 2.25 N views of them that the digit score must still accept: degraded once and
+    twice (thinner, thicker, blurred, low-resolution: `train.augment.degraded`) and a quarter distorted (rotated,
+    sheared, scaled and moved, as the SDK's crop of a photo leaves them). Without them, half of the digits reduced
+    to 8x8 and a third of the thinned ones read as not digits."""
+    rng = torch.Generator().manual_seed(seed)
+    once = torch.cat([degraded(rows, background, rng) for rows in real.split(1000)])
+    twice = torch.cat([degraded(rows, background, rng) for rows in once.split(1000)])
+    moved = torch.cat([distorted(rows, background, rng) for rows in real[: len(real) // 4].split(1000)])
+    return torch.cat([once, twice, moved])
 
 
 @torch.no_grad()

@@ -17,6 +17,7 @@ from bench.__main__ import main
 from bench.flops import count_macs, model_flops
 from bench.timing import Budget
 from bench.weights import ParityError, check_parity, copy_weights, initializers, torch_networks
+from export.graphs import DIGIT_SCORE_HIDDEN
 from export.quantize import quantize_folder
 from infogan_sdk import Encoder, Generator
 from infogan_sdk.loading import BUNDLED_DIR
@@ -60,8 +61,9 @@ def test_onnx_count_agrees_with_torch_flop_counter() -> None:
     config = ModelConfig.from_dict(load_manifest(MNIST).data["training"]["model_config"])
     flops = training.forward_flops(config)
     assert model_flops(MNIST / "generator.onnx") == flops["generator"] == 5_056_000
-    # the exported encoder also computes the digit score (not part of training): 10 means x 128 x 128 features
-    digit_score = 2 * 10 * config.q_fc * config.q_fc
+    # the exported encoder also computes the digit score (not part of training): an MLP from D's body and Q's
+    # hidden features (256 + 128) through 64 units to one logit
+    digit_score = 2 * ((config.discriminator_fc + config.q_fc) * DIGIT_SCORE_HIDDEN + DIGIT_SCORE_HIDDEN)
     assert model_flops(MNIST / "encoder.onnx") - digit_score == flops["discriminator"] == 5_086_976
     # G: forward + full backward; D step: 2B + L images, forward + full backward; G step: B images, input grads only
     assert training.step_flops(flops, labelled=64) == 3 * 5_056_000 * 128 + 5_086_976 * (3 * (2 * 128 + 64) + 2 * 128)
@@ -143,10 +145,10 @@ def test_main_writes_json_and_prints_the_header(tmp_path: Path, capsys: pytest.C
     out = tmp_path / "results.json"
     assert main(["--quick", "--threads", "1", "--sections", "none", "--json", str(out)]) == 0
     results = json.loads(out.read_text())
-    assert results["flops"] == {"generator": 5_056_000, "encoder": 5_414_656}  # the encoder with its digit score
+    assert results["flops"] == {"generator": 5_056_000, "encoder": 5_136_256}  # the encoder with its digit score
     assert results["ceiling"]["1"]["gflops"] > 0 and results["meta"]["run"] == "quick"
     text = capsys.readouterr().out
-    assert "generator 5.06 M, encoder 5.41 M" in text and "parity max abs error" in text
+    assert "generator 5.06 M, encoder 5.14 M" in text and "parity max abs error" in text
     with pytest.raises(SystemExit):
         main(["--sections", "inference,bogus"])
 
