@@ -228,7 +228,8 @@ def test_info_reports_codes_devices_variants_and_what_to_do(model_dir: Path, cap
 def test_models_lists_the_bundled_models(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["models"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split("\t")[0] for line in lines] == ["mnist (default)", "mnist-unsupervised", "mnist-v1"]
+    assert [line.split("\t")[0] for line in lines] == \
+        ["mnist (default)", "mnist-unsupervised", "mnist-unsupervised-v1", "mnist-v1"]
     assert all("codes: " in line for line in lines)
 
 

@@ -22,9 +22,15 @@ FLOORS = {
               "robustness": ROBUST},
     "mnist-v1": {"q_accuracy_test": 0.985, "digit_control": 0.995, "info_bound_categorical": 2.29, "fd_ratio": 2.0,
                  "robustness": {"plain": 0.97, "scan_jpeg": 0.97, "off_centre": 0.96, "grey_paper": 0.96}},
-    "mnist-unsupervised": {"q_accuracy_test": 0.984, "digit_control": 0.985, "info_bound_categorical": 2.28,
-                           "fd_ratio": 3.0, "robustness": {"plain": 0.97, "scan_jpeg": 0.97, "off_centre": 0.96,
-                                                           "grey_paper": 0.95}},
+    # the unsupervised model with the default's recipe (card: 96.7% Q accuracy, 21.5x; robustness 92.8-97.1%)
+    "mnist-unsupervised": {"q_accuracy_test": 0.964, "digit_control": 0.97, "info_bound_categorical": 2.28,
+                           "fd_ratio": 28.0, "robustness": {"plain": 0.95, "scan_jpeg": 0.95, "off_centre": 0.95,
+                                                           "rotated": 0.94, "thinner": 0.9, "thicker": 0.93,
+                                                           "blurred": 0.95, "low_res_12": 0.94, "low_res_8": 0.91,
+                                                           "grey_paper": 0.94}},
+    "mnist-unsupervised-v1": {"q_accuracy_test": 0.984, "digit_control": 0.985, "info_bound_categorical": 2.28,
+                              "fd_ratio": 3.0, "robustness": {"plain": 0.97, "scan_jpeg": 0.97, "off_centre": 0.96,
+                                                              "grey_paper": 0.95}},
 }
 # The default model's is_digit at its calibrated threshold (card: 98.9% of MNIST test accepted; blank, noise and
 # textures 0% accepted, shapes 2%) and on the robustness suite's real digits (card: 91.9% thinner, the rest >= 98%)
@@ -33,8 +39,8 @@ ROBUST_IS_DIGIT = 0.88
 
 
 def test_both_models_ship_inside_the_package():
-    assert {"mnist", "mnist-v1", "mnist-unsupervised"} <= set(available_models())
-    for name in ("mnist", "mnist-v1", "mnist-unsupervised"):
+    assert set(FLOORS) <= set(available_models())
+    for name in FLOORS:
         generator = Generator(name, device="cpu")
         assert generator.path.parent.name == "models" and generator.path.parent.parent.name == "infogan_sdk"
         assert generator.info["format_version"] == 1 and not generator.info["provisional"]
@@ -51,7 +57,7 @@ def test_shipped_model_meets_its_model_card(name):
     assert results["frechet_distance"] <= floor["fd_ratio"] * results["frechet_distance_real_floor"]
     for kind, accuracy in floor["robustness"].items():
         assert results["robustness"][kind] >= accuracy, kind
-    if name == "mnist":
+    if name in ("mnist", "mnist-unsupervised"):
         decision = results["not_a_digit"]["is_digit"]
         assert decision["threshold"]["digits_accepted"] >= NOT_A_DIGIT["digits_accepted"]
         for kind in ("blank", "noise", "textures", "shapes"):
@@ -65,7 +71,7 @@ def test_shipped_model_meets_its_model_card(name):
                                atol=1e-5)
 
 
-@pytest.mark.parametrize("name", ["mnist", "mnist-v1", "mnist-unsupervised"])
+@pytest.mark.parametrize("name", sorted(FLOORS))
 def test_every_named_code_moves_its_measure_the_positive_way(name):
     measure_of = {code: measure for measure, code in NAMED.items()}
     for code in Generator(name, device="cpu").continuous_codes:
