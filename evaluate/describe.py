@@ -43,11 +43,13 @@ class Sizes:
     robustness_images: int = 2_000  # MNIST test images per robustness kind
     not_digit_per_kind: int = 200  # images per generated not-a-digit category
     spread_images: int = 10_000  # real MNIST test images that give each measure's sd
+    digit_score_digits: int = DIGIT_SCORE_FIT  # train digits export fits the digit score on (plus views, samples)
+    digit_score_negatives: int = 2_000  # generated non-digits per kind export fits it against
 
     @classmethod
     def quick(cls) -> Sizes:
         return cls(mapping_images=500, samples=200, per_digit=5, robustness_images=40, not_digit_per_kind=10,
-                   spread_images=200)
+                   spread_images=200, digit_score_digits=2_000, digit_score_negatives=100)
 
 
 def describe(model: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None, sizes: Sizes | None = None,
@@ -140,10 +142,10 @@ def _digit_threshold(encoder: Encoder, train_images: np.ndarray) -> dict[str, An
     return {"threshold": float(np.quantile(scores, FALSE_REJECTS)), "score": "digit_score",
             "false_reject_target": FALSE_REJECTS, "calibration_images": len(held_out),
             "method": "the logit of a small MLP on the encoder's features (D's body and Q's hidden layer), trained at "
-                      f"export on {DIGIT_SCORE_FIT} MNIST train images (plain, degraded once and twice, a quarter "
-                      "distorted) and as many of the model's own samples against generated blank, noise, shape and "
-                      "texture images (seeds the not-a-digit suite does not use; no letters or symbols); the threshold "
-                      "rejects 1% of the other train images"}
+                      "export on MNIST train digits (plain, degraded once and twice, a quarter distorted) and as many "
+                      "of the model's own samples against generated blank, noise, shape and texture images (seeds the "
+                      "not-a-digit suite does not use; no letters or symbols; export.digit_score_fit in the manifest "
+                      "has the counts); the threshold rejects 1% of the other train images"}
 
 
 def _not_a_digit(encoder: Encoder, test_images: np.ndarray, per_kind: int, threshold: float | None) -> dict[str, Any]:

@@ -41,7 +41,6 @@ from train.networks import Discriminator, build
 from train.pixels import to_pixels
 
 logger = logging.getLogger(__name__)
-DIGIT_SCORE_NEGATIVES = 2_000  # generated non-digits per kind the digit score learns from
 
 
 def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "dynamo", name: str | None = None,
@@ -70,15 +69,19 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
     test_images, test_labels = load_mnist("test", data_dir)
     test_pixels = to_pixels(torch.from_numpy(test_images), spec)
     train_images, _ = load_mnist("train", data_dir)  # its labels are not read: the score fits Q's own readings
-    fit_pixels = to_pixels(torch.from_numpy(train_images[digit_score_split(len(train_images))[0]]), spec)
+    sizes = sizes or Sizes()
+    fit_rows = digit_score_split(len(train_images))[0][: sizes.digit_score_digits]
+    fit_pixels = to_pixels(torch.from_numpy(train_images[fit_rows]), spec)
     g_graph = GeneratorGraph(generator, spec)
     # real digits, as users pass them too, and the model's own (its codes reach thicker and thinner strokes than
     # MNIST has), against generated non-digits as the SDK's preprocessing hands them to the encoder
-    fit_pixels = torch.cat([fit_pixels, _digit_views(fit_pixels, spec.pixel_range[0]),
-                            _generated_pixels(g_graph, len(fit_pixels))])
-    others = to_pixels(torch.from_numpy(read_images(not_digit.negatives(DIGIT_SCORE_NEGATIVES), spec.image_shape[1:],
-                                                    "auto")), spec)
+    views = _digit_views(fit_pixels, spec.pixel_range[0])
+    fit_pixels = torch.cat([fit_pixels, views, _generated_pixels(g_graph, len(fit_pixels))])
+    negatives = read_images(not_digit.negatives(sizes.digit_score_negatives), spec.image_shape[1:], "auto")
+    others = to_pixels(torch.from_numpy(negatives), spec)
     digit_score = fit_digit_score(_score_features(discriminator, fit_pixels), _score_features(discriminator, others))
+    score_record = {"train_digits": len(fit_rows), "digit_views": len(views), "samples": len(fit_rows),
+                    "non_digits": len(negatives), "first_non_digit_seed": not_digit.NEGATIVE_SEEDS}
     e_graph = EncoderGraph(discriminator, model_config.learn_std, digit_score)
     size = spec.digit_code_size
 
@@ -101,10 +104,10 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
             "code_to_digit": list(range(size)),  # until described, below
             "training": {**_training_record(state), "note": training_note},
             "export": {"exporter": exporter, "opset": OPSET, "parity": parity, "versions": _versions(),
-                       "code_version": code_version()},
+                       "code_version": code_version(), "digit_score_fit": score_record},
         }
         write_manifest(work, manifest)
-        described = describe(work, data_dir, sizes or Sizes(), workers=workers,
+        described = describe(work, data_dir, sizes, workers=workers,
                              supervised=train_config.mode != "unsupervised")
         code_to_digit = described["code_to_digit"]
         if train_config.mode != "unsupervised" and code_to_digit != list(range(size)):
