@@ -31,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mapping-images", type=int, default=Sizes.mapping_images,
                         help="labelled training images used to map categorical values to digits")
     parser.add_argument("--quick-describe", action="store_true",
-                        help="describe with few images per figure (seconds; for smoke tests, not for shipping)")
+                        help="describe, and fit the digit score, with few images (seconds; for smoke tests, not "
+                             "for shipping)")
     parser.add_argument("--workers", type=int, default=1, help="processes for the shape measures")
     parser.add_argument("--training-note", default="",
                         help="how the checkpoint was produced, if the recorded command does not say it all")

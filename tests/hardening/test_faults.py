@@ -181,7 +181,8 @@ def test_export_killed_at_random_points_never_leaves_a_valid_looking_folder(refe
                                                                              tally: Tally) -> None:
     parent, name = tmp_path / "models", "dry"
     target, rng = parent / name, np.random.default_rng(int(time.time()))
-    arguments = [str(reference), "--out", str(target), "--mapping-images", "200", "--exporter", EXPORTER]
+    arguments = [str(reference), "--out", str(target), "--mapping-images", "200", "--quick-describe",
+                 "--exporter", EXPORTER]  # quick: the test kills exports, the figures do not matter
     parent.mkdir()
     kills = []
     for index in range(EXPORT_KILLS):
