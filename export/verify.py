@@ -70,7 +70,7 @@ def _compare(name: str, batch: int, expected: np.ndarray, got: np.ndarray, worst
     if expected.shape != got.shape:
         raise VerificationError(f"{name} at batch {batch}: PyTorch shape {expected.shape}, ONNX shape {got.shape}")
     error = float(np.max(np.abs(expected - got))) if expected.size else 0.0
-    # relative beyond 1: the digit score is a distance of tens, where float32 rounding alone is ~1e-5 per unit
+    # relative beyond 1: for outputs of tens (logits, scores) float32 rounding alone is ~1e-5 per unit
     tolerance = TOLERANCE * max(1.0, float(np.max(np.abs(expected)))) if expected.size else TOLERANCE
     if not error <= tolerance:
         raise VerificationError(f"{name} at batch {batch}: max abs error {error:.3g} exceeds {tolerance:.3g}")
