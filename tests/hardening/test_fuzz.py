@@ -224,6 +224,7 @@ def check_generate(result: GenerateResult) -> None:
     assert np.isfinite(result.continuous).all() and np.isfinite(result.noise).all()
 
 
+@pytest.mark.slow  # the fast suite's biggest fuzz run; ./scripts/test runs it
 @fuzz(400)
 @given(digits=DIGITS, codes=rarely(odd_values(batch_shapes(1))), count=COUNTS, continuous=CONTINUOUS,
        rotation=rarely(st.one_of(VALID_FLOATS, odd_values(st.tuples(st.integers(0, 12))))),

@@ -127,6 +127,7 @@ def check_loaded(outcome: Any) -> None:
 KINDS = st.sampled_from(["generator", "encoder", "generator_fp16"])
 
 
+@pytest.mark.slow  # the fast suite's biggest fuzz run; ./scripts/test runs it
 @fuzz(250)
 @given(data=st.data(), kind=KINDS)
 def test_mutated_manifests(workspace: Path, valid: dict[str, Any], tally: Tally, data: st.DataObject,
