@@ -125,8 +125,9 @@ def describe_codes(generator: Generator, spread: dict[str, dict[str, float]], pe
     turn = turn_unnamed(generator, spread, names, max(1, per_digit // TURN_FRACTION), seed, workers)
     if turn is not None:
         turned = code_effects(generator, spread, per_digit, seed, workers, turn)
-        if _named(name_codes(turned)) > _named(names):
-            measured, names = turned, name_codes(turned)
+        turned_names = name_codes(turned)
+        if _named(turned_names) > _named(names):
+            measured, names = turned, turned_names
         else:
             turn = None
     basis = (np.eye(len(names)) if turn is None else turn.astype(np.float64)) @ generator.basis  # over the network
