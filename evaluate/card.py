@@ -23,6 +23,10 @@ def headline(evaluation: dict[str, Any]) -> str:
             ("digit control (evaluator)", f"{evaluation['digit_control']:.2%}"),
             ("Frechet distance / real-data floor", f"{evaluation['frechet_distance']:.2f} / "
                                                    f"{evaluation['frechet_distance_real_floor']:.2f} = {ratio:.2f}x"),
+            *([("faint samples (peak ink < 80% of full scale)", f"{evaluation['faint_fraction']:.2%}"),
+               ("mean ink, samples / MNIST test", f"{evaluation['mean_ink']:.4f} / {evaluation['mean_ink_real']:.4f}"
+                                                   f" = {evaluation['mean_ink'] / evaluation['mean_ink_real']:.2f}x")]
+              if "faint_fraction" in evaluation else []),
             ("classifier score (max 10)", f"{evaluation['classifier_score']:.3f}"),
             ("L_I, categorical (max ln 10 = 2.303)", f"{evaluation['info_bound_categorical']:.3f}"),
             ("continuous codes' R^2 (Q reads them back)",
@@ -36,7 +40,21 @@ def codes_table(codes: list[dict[str, Any]]) -> str:
              + " | ".join(_effect(c["effects"], m) for m in MEASURES) + " |" for c in codes]
     return head + "\n" + "\n".join(lines) + "\n\n(network inputs: what the code feeds the generator, " \
         "direction x axis; effects: change of each measure's mean from code -2 to +2, in sd of real MNIST test; " \
-        "positive = leans right, wider, thicker, longer)"
+        "positive = leans right, wider, thicker, longer)" + curves_table(codes)
+
+
+def curves_table(codes: list[dict[str, Any]]) -> str:
+    """Each code's own measure (named codes) at the 9 points of its sweep, in sd of real MNIST test."""
+    measure_of = {"rotation": "slant", "width": "width", "thickness": "thickness"}
+    shown = [c for c in codes if "curve" in c and c["name"] in measure_of]
+    if not shown:
+        return ""
+    points = shown[0]["curve"]["points"]
+    head = "| code (measure) | " + " | ".join(f"{p:+.1f}" for p in points) + " |\n|---|" + "---|" * len(points)
+    lines = [f"| `{c['name']}` ({measure_of[c['name']]}) | "
+             + " | ".join(f"{v:.2f}" for v in c["curve"]["sd"][measure_of[c["name"]]]) + " |" for c in shown]
+    return "\n\n" + head + "\n" + "\n".join(lines) + "\n\n(each named code's own measure, mean over the images, " \
+        "in sd of real MNIST test, at each value of the code; a name needs it to rise at every step)"
 
 
 def _inputs(code: dict[str, Any]) -> str:

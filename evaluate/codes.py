@@ -4,7 +4,9 @@ A code's effect on a measure is the change of the measure's mean when the code g
 (the other continuous codes at 0; the same digits, `per_digit` of each, and the same noise at both
 ends), in standard deviations of that measure over real MNIST test images. A code is named
 `rotation` (slant), `width` or `thickness` when its effect on that measure is at least MIN_EFFECT sd
-and at least DOMINANCE times its effect on each of the other two; otherwise it stays `c<i>`.
+and at least DOMINANCE times its effect on each of the other two, and only if the measure rises at every step
+of CURVE (9 points over [-2, 2], no step back of more than REVERSAL sd: a code thinnest at 0 and thick at both
+ends is not `thickness`); otherwise it stays `c<i>`. Each code's curve is kept in the manifest.
 If several codes qualify for one name, the strongest takes it.
 
 One convention for every model: positive = leans right, wider, thicker. A named code whose effect
@@ -23,6 +25,8 @@ from evaluate.morphometrics import MEASURES, measure_batch
 from infogan_sdk import Generator
 
 SWEEP = (-2.0, 2.0)
+CURVE = tuple(float(v) for v in np.linspace(-2.0, 2.0, 9))  # a named code must move its measure at every step
+REVERSAL = 0.1  # sd: the largest step against the code's direction that still counts as monotonic
 NAMED = {"slant": "rotation", "width": "width", "thickness": "thickness"}  # measure -> code name
 MIN_EFFECT = 1.0
 DOMINANCE = 2.0
@@ -39,24 +43,38 @@ def real_spread(images: np.ndarray, workers: int = 1) -> dict[str, dict[str, flo
 def code_effects(generator: Generator, spread: dict[str, dict[str, float]], per_digit: int = 100, seed: int = 0,
                  workers: int = 1, axes: np.ndarray | None = None) -> list[dict[str, float]]:
     """For each code (or each row of `axes`, a direction over the generator's current codes), {measure: effect
-    in real sd}."""
+    in real sd}: the change of the measure's mean between the ends of SWEEP."""
+    curves = code_curves(generator, spread, per_digit, seed, workers, axes, SWEEP)
+    return [{name: curve[-1] - curve[0] for name, curve in measures.items()} for measures in curves]
+
+
+def code_curves(generator: Generator, spread: dict[str, dict[str, float]], per_digit: int = 100, seed: int = 0,
+                workers: int = 1, axes: np.ndarray | None = None,
+                points: tuple[float, ...] = CURVE) -> list[dict[str, list[float]]]:
+    """For each code (or row of `axes`), {measure: its mean at each of `points`, in real sd}. The same digits
+    (`per_digit` of each) and the same noise at every point; measures that are NaN anywhere (blank images have
+    no shape) are left out."""
     n_codes = generator.spec.n_continuous
     axes = np.eye(n_codes, dtype=np.float32) if axes is None else np.asarray(axes, dtype=np.float32)
     digits = np.repeat(np.arange(10), per_digit) if generator.spec.categorical_sizes else None
     count = None if digits is not None else 10 * per_digit
     noise = generator.generate(digits=digits, count=count, seed=seed).noise  # one noise row per image, reused
-    effects = []
+    curves = []
     for axis in axes:
-        means = []
-        for value in SWEEP:
+        means: dict[str, list[float]] = {name: [] for name in MEASURES}
+        for value in points:
             continuous = np.repeat(np.float32(value) * axis[None], len(noise), axis=0)
             images = generator.generate(digits=digits, continuous=continuous, noise=noise).images
             measured = measure_batch(images, workers)  # NaN for blank images, which have no shape
-            means.append({name: float(np.nanmean(v)) if np.isfinite(v).any() else np.nan
-                          for name, v in measured.items()})
-        changes = {name: (means[1][name] - means[0][name]) / spread[name]["sd"] for name in MEASURES}
-        effects.append({name: value for name, value in changes.items() if np.isfinite(value)})  # blank: no measure
-    return effects
+            for name, v in measured.items():
+                means[name].append(float(np.nanmean(v)) / spread[name]["sd"] if np.isfinite(v).any() else np.nan)
+        curves.append({name: values for name, values in means.items() if np.all(np.isfinite(values))})
+    return curves
+
+
+def monotonic(curve: list[float], tolerance: float = REVERSAL) -> bool:
+    """Does `curve` (a measure along a sweep, in sd) rise at every step, no step falling more than `tolerance`?"""
+    return bool(np.all(np.diff(curve) >= -tolerance))
 
 
 def name_codes(effects: list[dict[str, float]]) -> list[str]:
@@ -131,16 +149,23 @@ def describe_codes(generator: Generator, spread: dict[str, dict[str, float]], pe
         else:
             turn = None
     basis = (np.eye(len(names)) if turn is None else turn.astype(np.float64)) @ generator.basis  # over the network
+    curves = code_curves(generator, spread, per_digit, seed, workers, turn)
     codes = []
-    for code, (name, effects, row) in enumerate(zip(names, measured, basis, strict=True)):
+    for code, (name, effects, row, curve) in enumerate(zip(names, measured, basis, curves, strict=True)):
         measure = next((m for m, n in NAMED.items() if n == name), None)
         flip = -1 if measure is not None and effects[measure] < 0 else 1
+        shown = {m: values[::-1] if flip < 0 else values for m, values in curve.items()}  # over the user's values
+        if measure is not None and not monotonic(shown[measure]):  # a name is a promise along the whole sweep
+            name, measure, flip = f"c{code}", None, 1
+            shown = curve
         row = flip * row
         direction = 1 if row[np.argmax(np.abs(row))] > 0 else -1  # the sign of the network code it follows most
         codes.append({"name": name, "index": code, "direction": direction,
                       "axis": [round(float(v), 6) + 0.0 for v in direction * row],
                       "effects": {m: flip * v for m, v in effects.items()},
                       "range": list(generator.spec.continuous_range), "sweep": list(SWEEP),
+                      "curve": {"points": list(CURVE), "sd": {m: [round(v, 4) for v in c] for m, c in shown.items()},
+                                "monotonic": None if measure is None else True},
                       "images_per_end": int(10 * per_digit)})
     return codes
 

@@ -24,6 +24,7 @@ from train.data import load_mnist
 
 DESCRIBED_KEYS = ("code_to_digit", "mapping", "continuous_codes", "not_a_digit", "evaluation")
 DIGIT_SCORE_FIT = 50_000  # MNIST train images export fits the digit score on; the other 10,000 calibrate it
+FAINT_PEAK = 0.8  # a sample whose brightest pixel is below this fraction of full scale is faint
 FALSE_REJECTS = 0.01  # the not-a-digit threshold rejects this fraction of the calibration digits
 
 
@@ -122,7 +123,10 @@ def _samples(generator: Generator, encoder: Encoder, test_images: np.ndarray, tr
     cross_entropy = float(-np.mean(logits_q[np.arange(samples), np.asarray(encoder.code_to_digit)[raw_codes]]))
     residual = ((back.continuous - made.continuous) ** 2).sum(0)
     r2 = 1 - residual / (((made.continuous - made.continuous.mean(0)) ** 2).sum(0) + 1e-12)
+    peaks = made.images.reshape(samples, -1).max(axis=1)
     return {"digit_control": float(np.mean(said == wanted)),
+            "faint_fraction": float(np.mean(peaks < FAINT_PEAK * 255)), "mean_ink": float(made.images.mean() / 255),
+            "mean_ink_real": float(test_images.mean() / 255),
             "digit_control_per_digit": [float(np.mean(said[wanted == d] == d)) for d in range(10)],
             "digit_read_back": float(np.mean(read_raw == raw_codes)),
             "frechet_distance": frechet_distance(features, test_features),

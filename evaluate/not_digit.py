@@ -10,6 +10,9 @@ own preprocessing):
 - textures: smoothed random fields thresholded or not, stripes, checkerboards, grids, gradients.
 - letters: every letter A-Z, a-z and 20 symbols in each font of FONTS, white on black, 112x112.
   LOOKALIKES (O I l S Z B G g q) are reported one by one; "letters" is the other letters only.
+- photos (held out): grey crops, 48-256 px square, of the photographs scikit-image ships (PHOTOS: people,
+  animals, objects, coins, the moon, the sky, micrographs). Kept out of export's digit score in every form (its
+  negatives are only blank, noise, shapes and textures), so they show how the score meets a kind it never saw.
 For a score (higher = more like a digit) the threshold is the 1st percentile of its values on MNIST
 test, so 1% of real digits are rejected; each category reports the fraction accepted there and the
 AUROC of digits vs the category.
@@ -17,6 +20,7 @@ AUROC of digits vs the category.
 
 from __future__ import annotations
 
+import functools
 import string
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +28,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage, stats
+from skimage import data as skimage_data
 
 FONT_DIR = Path("/usr/share/fonts/truetype")  # Debian's fonts-dejavu-core and fonts-liberation
 FONTS = ("dejavu/DejaVuSans.ttf", "dejavu/DejaVuSans-Bold.ttf", "dejavu/DejaVuSerif.ttf", "dejavu/DejaVuSansMono.ttf",
@@ -32,6 +37,8 @@ FONTS = ("dejavu/DejaVuSans.ttf", "dejavu/DejaVuSans-Bold.ttf", "dejavu/DejaVuSe
 LOOKALIKES = ("O", "I", "l", "S", "Z", "B", "G", "g", "q")
 SYMBOLS = "+-*/=#@&%?!$<>()[]{}"[:20]
 CANVAS = 112
+PHOTOS = ("astronaut", "camera", "coffee", "chelsea", "rocket", "coins", "moon", "hubble_deep_field",
+          "immunohistochemistry", "retina", "cell", "clock")  # skimage.data, in the wheel: nothing downloads
 REJECT_DIGITS = 0.01  # the operating point: 1% of MNIST test digits rejected
 NEGATIVE_SEEDS = 100_000  # export's digit score learns from generated images from this seed on; the suite uses fewer
 
@@ -109,6 +116,22 @@ def _texture(seed: int) -> np.ndarray:
     return ((x * np.cos(angle) + y * np.sin(angle)) * 180).clip(0, 255).astype(np.uint8)
 
 
+@functools.cache
+def _photo(name: str) -> np.ndarray:
+    image = getattr(skimage_data, name)()
+    if image.ndim == 3:
+        return np.asarray(Image.fromarray(image[..., :3]).convert("L"))
+    return np.asarray(image, dtype=np.uint8)
+
+
+def _photo_crop(seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    photo = _photo(PHOTOS[seed % len(PHOTOS)])
+    size = int(min(rng.integers(48, 257), *photo.shape))
+    top, left = (int(rng.integers(0, photo.shape[axis] - size + 1)) for axis in (0, 1))
+    return np.ascontiguousarray(photo[top : top + size, left : left + size])
+
+
 def _glyph(character: str, font_path: Path) -> np.ndarray:
     font = ImageFont.truetype(str(font_path), 80)
     image = Image.new("L", (CANVAS, CANVAS), 0)
@@ -116,7 +139,8 @@ def _glyph(character: str, font_path: Path) -> np.ndarray:
     return np.asarray(image)
 
 
-def _fonts() -> list[Path]:
+def font_paths() -> list[Path]:
+    """The suite's fonts (FONTS), or FileNotFoundError naming the missing files and how to install them."""
     paths = [FONT_DIR / name for name in FONTS]
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
@@ -142,7 +166,8 @@ def corpus(per_kind: int = 200) -> dict[str, list[np.ndarray]]:
     made: dict[str, Callable[[int], np.ndarray]] = {"blank": _blank, "noise": _noise, "shapes": _shape,
                                                     "textures": _texture}
     images = {name: [make(seed) for seed in range(per_kind)] for name, make in made.items()}
-    fonts = _fonts()
+    images["photos"] = [_photo_crop(seed) for seed in range(per_kind)]
+    fonts = font_paths()
     others = [c for c in string.ascii_letters if c not in LOOKALIKES]
     images["letters"] = [_glyph(c, f) for f in fonts for c in others]
     images["symbols"] = [_glyph(c, f) for f in fonts for c in SYMBOLS]

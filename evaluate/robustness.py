@@ -16,6 +16,11 @@ preprocessing ("auto"), as a user would pass them.
 - low_res_12 / low_res_8: the 28x28 image reduced to 12x12 / 8x8 (box filter) and scaled back (bilinear).
 - grey_paper: the scan as grey ink (level 90) on grey paper (level 170) with seeded Gaussian noise of
   sd 20, a PNG.
+Two kinds are not made from MNIST (`drawn`): what users also pass, with the digit they mean.
+- printed: 0-9 in each font of the not-a-digit suite (`evaluate.not_digit.FONTS`), dark ink (level 30) on light
+  paper (235), at 60, 100 and 150 px on a 200x200 page, turned by -6, 0 and +6 degrees (630 PNGs).
+- plain_strokes: a straight stroke, 6-30 px wide (every 4 px), 120-260 px long, upright or tilted by up to
+  8 degrees either way, dark on a light 300x300 page: a 1 (245 PNGs).
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ import io
 from collections.abc import Callable
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from evaluate import not_digit
 from infogan_sdk import Encoder
 from infogan_sdk.encoder import decide_is_digit
 
@@ -97,6 +103,44 @@ VARIANTS: dict[str, Variant] = {
 }
 
 
+PAPER, INK = 235, 30  # the drawn kinds: dark ink on light paper
+
+
+def _printed() -> tuple[list[bytes], np.ndarray]:
+    images, digits = [], []
+    for path in not_digit.font_paths():
+        for size in (60, 100, 150):
+            font = ImageFont.truetype(str(path), size)
+            for angle in (-6, 0, 6):
+                for digit in range(10):
+                    page = Image.new("L", (200, 200), PAPER)
+                    ImageDraw.Draw(page).text((100, 100), str(digit), fill=INK, font=font, anchor="mm")
+                    images.append(_encoded(page.rotate(angle, Image.Resampling.BILINEAR, fillcolor=PAPER), "PNG"))
+                    digits.append(digit)
+    return images, np.asarray(digits)
+
+
+def _plain_strokes() -> tuple[list[bytes], np.ndarray]:
+    images = []
+    for width in range(6, 31, 4):
+        for length in (120, 190, 260):
+            for angle in (-8, -4, 0, 4, 8):
+                page = Image.new("L", (300, 300), PAPER)
+                top, bottom = 150 - length / 2, 150 + length / 2
+                ImageDraw.Draw(page).rectangle((150 - width / 2, top, 150 + width / 2, bottom), fill=INK)
+                images.append(_encoded(page.rotate(angle, Image.Resampling.BILINEAR, fillcolor=PAPER), "PNG"))
+    return images, np.ones(len(images), dtype=np.int64)
+
+
+DRAWN: dict[str, Callable[[], tuple[list[bytes], np.ndarray]]] = {"printed": _printed,
+                                                                   "plain_strokes": _plain_strokes}
+
+
+def drawn(kind: str) -> tuple[list[bytes], np.ndarray]:
+    """The `kind` images of DRAWN (PNG bytes) and the digit each shows."""
+    return DRAWN[kind]()
+
+
 def variant_inputs(kind: str, images: np.ndarray, indices: np.ndarray) -> list[bytes | np.ndarray]:
     """The `kind` variant of each (28, 28) uint8 image; `indices` (their MNIST test indices) seed the variant."""
     make = VARIANTS[kind]
@@ -122,4 +166,10 @@ def robustness(encoder: Encoder, images: np.ndarray, labels: np.ndarray, code_to
             if threshold is not None and read.digit_score is not None:
                 digits += int(decide_is_digit(read.digit_score, read.images, threshold).sum())
         accuracy[kind], accepted[kind] = correct / len(indices), digits / len(indices)
+    for kind in DRAWN:
+        inputs, wanted = drawn(kind)
+        read = encoder.infer(inputs)
+        accuracy[kind] = float(np.mean(code_to_digit[read.codes[:, 0]] == wanted))
+        if threshold is not None and read.digit_score is not None:
+            accepted[kind] = float(decide_is_digit(read.digit_score, read.images, threshold).mean())
     return {"robustness": accuracy, **({"robustness_is_digit": accepted} if threshold is not None else {})}

@@ -162,7 +162,10 @@ def _training_record(state: dict[str, Any]) -> dict[str, Any]:
             "train_config": config.to_dict(), "data_sha256": state.get("data_sha256"),
             "command": state.get("command"), "world_size": state.get("world_size"),
             "code_version": state.get("code_version"), "evaluation_during_training": state.get("evaluation"),
-            "weights": f"moving average (decay {config.average_decay})" if state.get("averages") else "last step"}
+            "weights": f"moving average (decay {config.average_decay})" if state.get("averages") else "last step",
+            # two-stage models: the encoder is stage 2's reader, the generator stage 1's (train/reader.py)
+            "stage": state.get("stage", "gan"),
+            **({key: state[key] for key in ("reader_config", "stage1")} if "reader_config" in state else {})}
 
 
 def _versions() -> dict[str, str]:

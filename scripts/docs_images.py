@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from infogan_sdk import Generator
 from infogan_sdk.images import grid
@@ -17,6 +17,34 @@ def traversal(generator: Generator, code: str) -> Image.Image:
     return grid(np.concatenate(rows), columns=9)
 
 
+MEASURE_OF = {"rotation": "slant", "width": "width", "thickness": "thickness"}
+COLOURS = {"rotation": (200, 60, 40), "width": (40, 120, 200), "thickness": (30, 150, 60)}
+
+
+def curves(generator: Generator) -> Image.Image | None:
+    """Each named code's own measure (sd of real MNIST) over its 9-point sweep, from the manifest: a line each."""
+    codes = [c for c in generator.info["continuous_codes"] if c["name"] in MEASURE_OF and "curve" in c]
+    if not codes:
+        return None
+    width, height, margin = 360, 240, 30
+    values = [v for c in codes for v in c["curve"]["sd"][MEASURE_OF[c["name"]]]]
+    low, high = min(values), max(values)
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((margin, margin // 2, width - margin // 2, height - margin), outline=(160, 160, 160))
+    for row, code in enumerate(codes):
+        curve = code["curve"]["sd"][MEASURE_OF[code["name"]]]
+        points = [(margin + i * (width - 1.5 * margin) / (len(curve) - 1),
+                   height - margin - (v - low) / (high - low + 1e-9) * (height - 1.5 * margin)) for i, v in
+                  enumerate(curve)]
+        draw.line(points, fill=COLOURS[code["name"]], width=2)
+        draw.text((margin + 6, margin // 2 + 4 + 12 * row), f"{code['name']} ({MEASURE_OF[code['name']]}, sd)",
+                  fill=COLOURS[code["name"]])
+    draw.text((margin - 6, height - margin + 6), "-2", fill="black")
+    draw.text((width - margin, height - margin + 6), "+2", fill="black")
+    return image
+
+
 def main() -> None:
     DOCS.mkdir(exist_ok=True)
     for stale in DOCS.glob("mnist*.png"):  # both models' images; code names change with a model
@@ -27,6 +55,9 @@ def main() -> None:
         grid(generator.generate(digits=digits, seed=0).images, columns=10).save(DOCS / f"{name}-digits.png")
         for code in generator.continuous_names:
             traversal(generator, code).save(DOCS / f"{name}-{code}.png")
+        plot = curves(generator)
+        if plot is not None:
+            plot.save(DOCS / f"{name}-curves.png")
 
 
 if __name__ == "__main__":

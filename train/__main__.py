@@ -5,6 +5,7 @@ Examples:
     python -m train --mode semi-supervised --labels-per-class 10 --arch compact --out runs/semi
     python -m train --dry-run --out runs/dry          # seconds, tiny fake data, a real checkpoint
     torchrun --nproc_per_node 2 -m train --dry-run --out runs/ddp
+    python -m train --stage reader --generator-run runs/semi --epochs 10 --out runs/semi-reader   # stage 2
 """
 
 from __future__ import annotations
@@ -19,12 +20,15 @@ import torch
 
 from infogan_sdk.spec import LatentSpec
 from train import distributed
-from train.config import ARCHITECTURES, MODES, TrainConfig, architecture
+from train.config import ARCHITECTURES, MODES, ReaderConfig, TrainConfig, architecture
 from train.loop import train
+from train.reader import train_reader
 
 # TrainConfig fields that are plain command-line options
 INT_OPTIONS = ("batch_size", "labels_per_class", "labelled_batch", "label_shift", "max_steps", "checkpoint_every",
                "log_every")
+READER_OPTIONS = ("lr", "pseudo_label_threshold", "sample_weight", "real_weight", "supervised_weight",
+                  "realness_weight", "teacher_refresh")
 FLOAT_OPTIONS = ("generator_lr", "discriminator_lr", "categorical_weight", "continuous_weight", "supervised_weight",
                  "consistency_weight", "consistency_threshold", "average_decay", "morph_probability")
 
@@ -57,7 +61,29 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
             loop.add_argument("--" + name.replace("_", "-"), type=kind, default=getattr(defaults, name),
                               help=f"TrainConfig.{name} in train/config.py (default %(default)s)")
     loop.add_argument("--robust-views", action="store_true", help="TrainConfig.robust_views in train/config.py")
+    reader = parser.add_argument_group("stage 2, the reader (--stage reader; --epochs, --seed, --batch-size, "
+                                       "--average-decay, --max-steps and --log-every apply to it too)")
+    parser.add_argument("--stage", choices=("gan", "reader"), default="gan",
+                        help="gan: InfoGAN (stage 1, the paper's); reader: train the encoder on a stage 1 run")
+    reader.add_argument("--generator-run", default="", help="the stage 1 run folder (ReaderConfig.generator_run)")
+    reader_defaults = ReaderConfig(generator_run="-")
+    for name in READER_OPTIONS:
+        reader.add_argument("--reader-" + name.replace("_", "-"), type=type(getattr(reader_defaults, name)),
+                            default=getattr(reader_defaults, name),
+                            help=f"ReaderConfig.{name} in train/config.py (default %(default)s)")
     return parser.parse_args(argv)
+
+
+def reader_config(args: argparse.Namespace, argv: list[str]) -> ReaderConfig:
+    """The ReaderConfig of the command line: its own options, and the shared ones the user gave."""
+    given = {name: getattr(args, name) for name in ("epochs", "seed", "batch_size", "average_decay", "max_steps",
+                                                       "log_every") if _given(argv, "--" + name.replace("_", "-"))}
+    own = {name: getattr(args, "reader_" + name) for name in READER_OPTIONS}
+    return ReaderConfig(generator_run=args.generator_run, **own, **given)
+
+
+def _given(argv: list[str], flag: str) -> bool:
+    return any(word == flag or word.startswith(flag + "=") for word in argv)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,6 +91,13 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     if args.threads:
         torch.set_num_threads(args.threads)
+    argv = sys.argv[1:] if argv is None else argv
+    command = "python -m train " + shlex.join(argv)
+    if args.stage == "reader":
+        path = train_reader(reader_config(args, argv), args.out, device=args.device, resume=args.resume,
+                            data_dir=args.data_dir, command=command)
+        logging.getLogger("train").info("checkpoint: %s", path)
+        return 0
     categorical = tuple(int(v) for v in args.categorical.split(",") if v.strip())
     spec = LatentSpec(noise_size=args.noise_size, categorical_sizes=categorical, n_continuous=args.continuous)
     model_config = architecture("tiny" if args.dry_run else args.arch, spec, learn_std=args.learned_std)
@@ -73,7 +106,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.dry_run:
         config = replace(config, data="fake", epochs=1, batch_size=min(config.batch_size, 32),
                          max_steps=config.max_steps or 6, labelled_batch=16, labels_per_class=2, log_every=2)
-    command = "python -m train " + shlex.join(sys.argv[1:] if argv is None else argv)
     try:
         path = train(model_config, config, args.out, device=args.device, resume=args.resume,
                      data_dir=args.data_dir, command=command)

@@ -108,6 +108,53 @@ class TrainConfig:
         return cls(**values)
 
 
+@dataclass(frozen=True)
+class ReaderConfig:
+    """Stage 2 (`train/reader.py`): the exported encoder trained with stage 1's generator frozen.
+
+    The reader starts from stage 1's discriminator (body, Q head, D head) and learns, on one mixed batch per step:
+    L_I on G's samples (the codes that made them), the digit code on degraded and distorted samples, stage 1 Q's
+    confident readings of real images as targets for degraded views of them, the labels the mode allows, and
+    D's realness logit through a head on detached features (so the body is never pulled towards seeing defects).
+    """
+
+    generator_run: str = ""  # stage 1's run folder (or checkpoint): G, the teacher and both configs come from it
+    epochs: int = 10
+    batch_size: int = 128  # real images per step, and as many of G's samples
+    lr: float = 5e-4  # Adam
+    betas: tuple[float, float] = (0.5, 0.999)
+    pseudo_label_threshold: float = 0.9  # a real image is a target only when the teacher is this confident
+    sample_weight: float = 1.0  # L_I on G's plain samples, and the digit code on their degraded views
+    real_weight: float = 1.0  # degraded views of real images against the teacher's reading
+    supervised_weight: float = 1.0  # the mode's labels (semi-supervised: its 100; supervised: every image)
+    realness_weight: float = 1.0  # mean squared error to stage 1 D's realness logit (D head only)
+    teacher_refresh: int = 0  # > 0: every this many epochs the reader's average becomes the teacher (self-training)
+    average_decay: float = 0.999  # the reader's weights are also averaged; export uses the average
+    seed: int = 0
+    max_steps: int = 0  # stop after this many steps (0: run all epochs)
+    log_every: int = 50
+
+    def __post_init__(self) -> None:
+        if not self.generator_run:
+            raise ValueError("a reader needs generator_run: the stage 1 run folder to read G and the teacher from")
+        if self.batch_size < 1 or self.epochs < 1:
+            raise ValueError(f"batch_size and epochs must be >= 1, got {self.batch_size}, {self.epochs}")
+        if not 0.0 <= self.average_decay < 1.0:
+            raise ValueError(f"average_decay must be in [0, 1), got {self.average_decay}")
+        if not 0.0 < self.pseudo_label_threshold <= 1.0:
+            raise ValueError(f"pseudo_label_threshold must be in (0, 1], got {self.pseudo_label_threshold}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ReaderConfig:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["betas"] = tuple(values.get("betas", (0.5, 0.999)))
+        return cls(**values)
+
+
 def architecture(name: str, latent: LatentSpec, learn_std: bool = False) -> ModelConfig:
     """The named architecture ("paper", "compact", "tiny") for this latent contract."""
     if name not in ARCHITECTURES:

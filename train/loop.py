@@ -68,7 +68,7 @@ def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, d
         step, averages = _resume(out, model_config, config, generator, discriminator, generator_optimizer,
                                  discriminator_optimizer, torch_device)
     if config.average_decay and averages is None:
-        averages = {"generator": _copy_state(generator), "discriminator": _copy_state(discriminator)}
+        averages = {"generator": copy_state(generator), "discriminator": copy_state(discriminator)}
     data = load_data(config, data_dir)
     if torch_device.type == "cuda":  # MNIST is 47 MB: keep it on the GPU, no per-step copies
         data = data.to(torch_device)
@@ -138,8 +138,8 @@ def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, d
         if averages is not None:
             # warm-up: early on the average would mostly hold the random initial weights
             decay = min(config.average_decay, (1 + step) / (10 + step))
-            _update_average(averages["generator"], generator, decay)
-            _update_average(averages["discriminator"], discriminator, decay)
+            update_average(averages["generator"], generator, decay)
+            update_average(averages["discriminator"], discriminator, decay)
         step += 1
 
         # ---- bookkeeping: log, checkpoint, end-of-epoch samples and evaluation ----
@@ -161,7 +161,7 @@ def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, d
             record["test"] = _evaluate(shown_discriminator, data, model_config)
             logger.info("epoch %d step %d: %s", epoch + 1, step, {k: v for k, v in record.items() if k != "test"})
         if record and rank == 0:
-            _append_metrics(out / METRICS_NAME, record)
+            append_metrics(out / METRICS_NAME, record)
         checkpoint_due = end_of_epoch or (config.checkpoint_every and step % config.checkpoint_every == 0)
         if checkpoint_due and rank == 0:
             save_checkpoint(out / CHECKPOINT_NAME, {
@@ -193,7 +193,7 @@ def _resume(out: Path, model_config: ModelConfig, config: TrainConfig, generator
     averages = state.get("averages")
     if averages is not None:
         averages = {net: {k: v.to(device) for k, v in weights.items()} for net, weights in averages.items()}
-    _truncate_metrics(out / METRICS_NAME, state["step"])
+    truncate_metrics(out / METRICS_NAME, state["step"])
     logger.info("resumed %s at step %d", out, state["step"])
     return state["step"], averages
 
@@ -230,11 +230,11 @@ def _consistency_loss(discriminator: torch.nn.Module, real: torch.Tensor, real_c
     return loss, confident
 
 
-def _copy_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+def copy_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {name: value.detach().clone() for name, value in module.state_dict().items()}
 
 
-def _update_average(average: dict[str, torch.Tensor], module: torch.nn.Module, decay: float) -> None:
+def update_average(average: dict[str, torch.Tensor], module: torch.nn.Module, decay: float) -> None:
     """average <- decay * average + (1 - decay) * weights; integer buffers (BatchNorm's counter) are copied."""
     with torch.no_grad():
         for name, value in module.state_dict().items():
@@ -278,12 +278,12 @@ def predict_codes(discriminator: Discriminator, pixels: torch.Tensor, size: int,
     return torch.cat(predictions).numpy()
 
 
-def _append_metrics(path: Path, record: dict[str, Any]) -> None:
+def append_metrics(path: Path, record: dict[str, Any]) -> None:
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(json.dumps(record) + "\n")
 
 
-def _truncate_metrics(path: Path, step: int) -> None:
+def truncate_metrics(path: Path, step: int) -> None:
     """Drop records logged after the checkpoint we resume from: the resumed run logs them again."""
     if not path.exists():
         return

@@ -78,6 +78,7 @@ class QHead(nn.Module):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         spec = config.latent
+        self.spec = spec
         self.n_continuous = spec.n_continuous
         self.learn_std = config.learn_std
         n_std = spec.n_continuous if config.learn_std else 0

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
-from evaluate.codes import describe_codes, meets_target, name_codes
+from evaluate.codes import CURVE, describe_codes, meets_target, monotonic, name_codes
 from infogan_sdk.spec import LatentSpec
 from tests.evaluation.test_morphometrics import stroke
 
@@ -23,22 +24,26 @@ class Drawn:
 
 class PlantedGenerator:
     """Code 0 leans strokes LEFT when positive (a negative-direction rotation), code 1 does nothing, code 2
-    thickens them; `mixed` instead plants the lean in code 0 + code 1 and the thickening in code 0 - code 1.
-    Like the SDK, it turns users' values into its own with `basis` before drawing."""
+    thickens them (1 px per unit: smaller steps are within the measure's pixel noise); `mixed` instead plants
+    the lean in code 0 + code 1 and the thickening in code 0 - code 1. Like the SDK, it turns users' values
+    into its own with `basis` before drawing."""
 
     spec = LatentSpec(noise_size=2, categorical_sizes=(10,), n_continuous=3)
 
     def __init__(self, directions: tuple[int, ...] = (1, 1, 1), basis: np.ndarray | None = None,
-                 mixed: bool = False) -> None:
+                 mixed: bool = False, u_shaped: bool = False) -> None:
         self.basis = np.diag(np.asarray(directions, dtype=np.float64)) if basis is None else basis
         self.mixed = mixed
+        self.u_shaped = u_shaped  # code 2 thinnest at 0, thicker at both ends, more so at +2
 
     def generate(self, digits=None, count=None, continuous=None, noise=None, seed=None) -> Drawn:
         n = len(digits) if digits is not None else count
         values = np.zeros((n, 3)) if continuous is None else np.asarray(continuous) @ self.basis
         planted = [((v[0] + v[1]) / 2 ** 0.5, (v[0] - v[1]) / 2 ** 0.5) if self.mixed else (v[0], v[2])
                    for v in values]
-        images = np.stack([stroke(3.0 + 0.7 * thick, angle_deg=-12.0 * lean) for lean, thick in planted])
+        if self.u_shaped:
+            planted = [(lean, abs(thick) + 0.5 * thick) for lean, thick in planted]
+        images = np.stack([stroke(3.0 + 1.0 * thick, angle_deg=-12.0 * lean) for lean, thick in planted])
         return Drawn(images, np.zeros((n, 2), dtype=np.float32) if noise is None else noise)
 
 
@@ -54,6 +59,26 @@ def test_a_planted_negative_rotation_is_named_and_flipped_and_describing_again_k
     assert meets_target(again, ("rotation", "thickness", "width"), 1.5, 3.0) == \
         {"rotation": True, "thickness": True, "width": False}
     assert [c["axis"] for c in codes] == [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]  # nothing to turn
+
+
+def test_a_code_is_named_only_if_its_measure_rises_at_every_point_of_the_sweep():
+    plain = describe_codes(PlantedGenerator(), SPREAD, per_digit=1)
+    assert plain[2]["name"] == "thickness" and plain[2]["curve"]["monotonic"] is True
+    assert plain[2]["curve"]["points"] == list(CURVE) and len(CURVE) == 9
+    rising = plain[2]["curve"]["sd"]["thickness"]
+    assert all(b >= a for a, b in itertools.pairwise(rising)) and rising[-1] > rising[0] + 2
+    leaning = plain[0]["curve"]["sd"]["slant"]  # direction -1: the curve is shown in the user's direction
+    assert leaning[-1] - leaning[0] == pytest.approx(plain[0]["effects"]["slant"], rel=1e-3)
+    codes = describe_codes(PlantedGenerator(u_shaped=True), SPREAD, per_digit=1)
+    thickness = codes[2]["curve"]["sd"]["thickness"]
+    assert thickness[-1] - thickness[0] > 1.5  # its ends alone would name it
+    assert int(np.argmin(thickness)) == 4 and codes[2]["name"] == "c2" and codes[2]["curve"]["monotonic"] is None
+    assert codes[0]["name"] == "rotation"
+
+
+def test_monotonic_allows_small_steps_back_only():
+    assert monotonic([0.0, 1.0, 0.95, 2.0]) and not monotonic([0.0, 1.0, 0.85, 2.0])
+    assert not monotonic([2.0, 1.0, 0.0])
 
 
 def test_codes_that_mix_two_measures_are_turned_until_each_moves_one():

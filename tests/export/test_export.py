@@ -129,6 +129,25 @@ def test_identity_mapping_of_a_supervised_model(supervised_checkpoint, tmp_path)
     assert manifest.data["mapping"]["method"] == "identity (checked)"
 
 
+def test_a_stage_two_run_exports_stage_ones_generator_and_the_reader(supervised_checkpoint, tmp_path):
+    from train.config import ReaderConfig
+    from train.reader import train_reader
+
+    config = ReaderConfig(generator_run=str(supervised_checkpoint), batch_size=32, epochs=1, max_steps=20)
+    folder = export_checkpoint(train_reader(config, tmp_path / "reader"), tmp_path / "two", sizes=mapped(3000))
+    alone = export_checkpoint(supervised_checkpoint, tmp_path / "one", sizes=mapped(3000))
+    training = load_manifest(folder).data["training"]
+    assert training["stage"] == "reader" and training["reader_config"]["max_steps"] == 20
+    assert training["stage1"]["step"] == load_checkpoint(supervised_checkpoint)["step"]
+    feeds = {"noise": np.ones((2, 62), np.float32), "categorical": np.eye(10, dtype=np.float32)[:2],
+             "continuous": np.zeros((2, 2), np.float32)}
+    drawn = [ort.InferenceSession(str(f / "generator.onnx")).run(None, feeds)[0] for f in (folder, alone)]
+    np.testing.assert_array_equal(drawn[0], drawn[1])  # the generator is stage 1's, unchanged
+    images = {"images": np.asarray(torch.rand(4, 1, 28, 28) * 2 - 1)}
+    read = [ort.InferenceSession(str(f / "encoder.onnx")).run(None, images)[0] for f in (folder, alone)]
+    assert not np.allclose(read[0], read[1])  # the encoder is the reader
+
+
 def test_tampered_export_is_refused_on_load(exported, tmp_path):
     copy = tmp_path / "copy"
     copy.mkdir()

@@ -1,0 +1,84 @@
+"""Stage 2, the reader, on tiny fake-data runs: G stays frozen, the reader learns, resume is exact, the CLI."""
+
+from dataclasses import replace
+
+import pytest
+import torch
+
+import train.loop
+from infogan_sdk.spec import LatentSpec
+from train.__main__ import main as train_main
+from train.checkpoint import load_checkpoint
+from train.config import ReaderConfig, TrainConfig, architecture
+from train.reader import train_reader
+
+pytestmark = pytest.mark.slow  # each test trains (seconds)
+TINY = architecture("tiny", LatentSpec())
+STAGE1 = TrainConfig(mode="semi-supervised", data="fake", fake_size=128, batch_size=16, epochs=1, max_steps=8,
+                     log_every=2, labels_per_class=2, labelled_batch=8, average_decay=0.9)
+
+
+@pytest.fixture(scope="module")
+def stage1(tmp_path_factory):
+    return train.loop.train(TINY, STAGE1, tmp_path_factory.mktemp("stage1"), device="cpu")
+
+
+def reader(stage1, tmp_path, name, **changes):
+    options = {"batch_size": 16, "epochs": 2, "max_steps": 10, "log_every": 2, **changes}
+    config = ReaderConfig(generator_run=str(stage1), **options)
+    return load_checkpoint(train_reader(config, tmp_path / name))
+
+
+def test_the_generator_stays_stage_ones_and_the_reader_moves_away_from_the_teacher(stage1, tmp_path):
+    first = load_checkpoint(stage1)
+    second = reader(stage1, tmp_path, "r")
+    assert second["stage"] == "reader" and second["step"] == 10 and second["finished"]
+    frozen = first["averages"]["generator"]  # stage 1 kept an average: that is the generator it shipped
+    assert all(torch.equal(second["generator"][k], frozen[k]) for k in frozen)
+    assert all(torch.equal(second["averages"]["generator"][k], frozen[k]) for k in frozen)
+    teacher = first["averages"]["discriminator"]
+    moved = [k for k in teacher if teacher[k].is_floating_point()
+             and not torch.allclose(second["discriminator"][k], teacher[k])]
+    assert any(k.startswith("body.") for k in moved) and any(k.startswith("q_head.") for k in moved)
+    assert second["train_config"] == first["train_config"]  # export reads the mode from it
+    assert second["reader_config"]["generator_run"] == str(stage1)
+    assert 0.0 <= second["evaluation"]["degraded_accuracy"] <= 1.0
+
+
+def test_the_realness_head_learns_on_detached_features_only(stage1, tmp_path):
+    """With every weight but realness' at zero, the body must not move: D's verdict never trains the body."""
+    first = load_checkpoint(stage1)["averages"]["discriminator"]
+    state = reader(stage1, tmp_path, "only-realness", sample_weight=0.0, real_weight=0.0, supervised_weight=0.0)
+    body = [k for k in first if k.startswith("body.") and first[k].is_floating_point() and "running" not in k]
+    assert all(torch.equal(state["discriminator"][k], first[k]) for k in body)
+    assert not torch.equal(state["discriminator"]["d_head.weight"], first["d_head.weight"])
+
+
+def test_a_resumed_reader_equals_an_uninterrupted_one(stage1, tmp_path):
+    whole = reader(stage1, tmp_path, "whole", max_steps=16)
+    config = ReaderConfig(generator_run=str(stage1), batch_size=16, epochs=2, max_steps=16, log_every=2)
+    train_reader(replace(config, epochs=1), tmp_path / "halves")  # one epoch: 8 steps of 128 fake images
+    halves = load_checkpoint(train_reader(config, tmp_path / "halves", resume=True))
+    assert halves["step"] == whole["step"] == 16
+    assert all(torch.equal(halves["discriminator"][k], whole["discriminator"][k]) for k in whole["discriminator"])
+
+
+def test_resume_refuses_other_reader_options(stage1, tmp_path):
+    reader(stage1, tmp_path, "run")
+    config = ReaderConfig(generator_run=str(stage1), batch_size=16, epochs=3, max_steps=12, log_every=2, lr=1e-2)
+    with pytest.raises(ValueError, match="cannot resume"):
+        train_reader(config, tmp_path / "run", resume=True)
+
+
+def test_the_cli_runs_stage_two_with_the_shared_options(stage1, tmp_path):
+    out = tmp_path / "cli"
+    assert train_main(["--stage", "reader", "--generator-run", str(stage1), "--out", str(out), "--max-steps", "4",
+                       "--batch-size", "16", "--reader-lr", "1e-3", "--log-every", "2"]) == 0
+    state = load_checkpoint(out)
+    assert state["step"] == 4 and state["reader_config"]["lr"] == 1e-3 and state["reader_config"]["batch_size"] == 16
+    assert state["command"].startswith("python -m train --stage reader")
+
+
+def test_a_reader_needs_a_stage_one_run():
+    with pytest.raises(ValueError, match="generator_run"):
+        ReaderConfig()

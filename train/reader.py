@@ -1,0 +1,199 @@
+"""Stage 2, the reader: stage 1's generator frozen, the exported encoder trained to read what users pass.
+
+A good discriminator sees every defect; a robust reader ignores them. One shared body cannot be both (robust
+views taught to D's body made D blind to blurred and faint fakes), so the GAN is trained first as the paper
+does (`train/loop.py`), and the encoder is trained here afterwards, from a copy of stage 1's discriminator:
+- L_I on G's samples: the codes that made them (the categorical code by cross-entropy, the continuous codes
+  by the Gaussian NLL), and the categorical code again on degraded, distorted views of them;
+- real images: stage 1 Q (the teacher) reads each plain image; its confident readings are targets for a
+  degraded, distorted view (what the samples alone cannot teach: 97.6% against 98.7% in the probes);
+- the labels the mode allows (semi-supervised: its 100, on shifted, degraded views; supervised: every image);
+- realness: the reader's D head learns stage 1 D's logit on detached features, so D's verdict survives in
+  `encoder.onnx` without pulling the reader's body towards seeing defects.
+Every random draw is a function of (seed, step), as in stage 1, so a resumed run is exact.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from evaluate.matching import score_codes
+from train.augment import degraded, distorted, shifted
+from train.checkpoint import CHECKPOINT_NAME, code_version, load_checkpoint, save_checkpoint
+from train.config import ReaderConfig, TrainConfig
+from train.data import Dataset, epoch_order, labelled_subset, load_data
+from train.loop import (
+    METRICS_NAME,
+    append_metrics,
+    copy_state,
+    predict_codes,
+    step_generator,
+    truncate_metrics,
+    update_average,
+)
+from train.losses import categorical_cross_entropy, gaussian_nll, sample_latent
+from train.networks import Discriminator, Generator, build
+from train.pixels import to_pixels
+
+logger = logging.getLogger(__name__)
+
+
+def train_reader(config: ReaderConfig, out_dir: str | Path, device: str = "cpu", resume: bool = False,
+                 data_dir: str | Path | None = None, command: str = "") -> Path:
+    """Train (or resume) a stage 2 run in `out_dir` on `config.generator_run`; returns its checkpoint's path.
+
+    The checkpoint holds stage 1's generator unchanged and the reader as the discriminator, so `python -m
+    export` exports it as it exports a stage 1 run.
+    """
+    out = Path(out_dir)
+    torch_device = torch.device(device if device != "auto" else "cuda" if torch.cuda.is_available() else "cpu")
+    stage1 = load_checkpoint(config.generator_run)
+    model_config, gan_config = stage1["model_config"], stage1["train_config"]
+    spec = model_config.latent
+    generator, teacher = _stage1_networks(stage1, torch_device)
+    critic = copy.deepcopy(teacher)  # stage 1's D, whose realness logit the reader's D head learns
+    reader = copy.deepcopy(teacher).train().requires_grad_(True)
+    optimizer = torch.optim.Adam(reader.parameters(), lr=config.lr, betas=config.betas)
+    step, average = 0, copy_state(reader)
+    if resume and (out / CHECKPOINT_NAME).exists():
+        step, average = _resume(out, config, reader, teacher, optimizer, torch_device)
+    data = load_data(gan_config, data_dir)
+    labelled = (labelled_subset(data.labels, gan_config.labels_per_class, gan_config.seed)
+                if gan_config.mode == "semi-supervised" else torch.zeros(0, dtype=torch.int64))
+    steps_per_epoch = len(data.images) // config.batch_size
+    total_steps = config.epochs * steps_per_epoch
+    if config.max_steps:
+        total_steps = min(total_steps, config.max_steps)
+    meta = {"model_config": model_config.to_dict(), "train_config": gan_config.to_dict(),
+            "reader_config": config.to_dict(), "stage": "reader", "data_sha256": data.checksums,
+            "command": command, "code_version": code_version(), "world_size": 1,
+            "label_budget": gan_config.label_budget, "labelled_indices": labelled.tolist(),
+            "stage1": {key: stage1.get(key) for key in ("command", "step", "code_version", "evaluation")}}
+    out.mkdir(parents=True, exist_ok=True)
+    started, started_step = time.perf_counter(), step
+    order_epoch, order = -1, torch.zeros(0, dtype=torch.int64)
+    while step < total_steps:
+        epoch, position = divmod(step, steps_per_epoch)
+        if epoch != order_epoch:
+            order_epoch, order = epoch, epoch_order(config.seed, epoch, len(data.images))
+        index = order[position * config.batch_size : (position + 1) * config.batch_size]
+        rng = step_generator(config.seed, 0, step)  # every draw of the step comes from it, in this order
+        losses = _losses(reader, generator, teacher, critic, data, index, labelled, gan_config, config, rng)
+        total = sum(weight * losses[name] for name, weight in (
+            ("samples", config.sample_weight), ("real", config.real_weight),
+            ("supervised", config.supervised_weight), ("realness", config.realness_weight)))
+        optimizer.zero_grad(set_to_none=True)
+        total.backward()  # type: ignore[union-attr]
+        optimizer.step()
+        update_average(average, reader, min(config.average_decay, (1 + step) / (10 + step)))
+        step += 1
+
+        end_of_epoch = step % steps_per_epoch == 0 or step == total_steps
+        record: dict[str, Any] = {}
+        if step % config.log_every == 0 or end_of_epoch:
+            seconds = time.perf_counter() - started
+            record = {"step": step, "epoch": epoch, **{k: v.item() for k, v in losses.items()},
+                      "images_per_second": (step - started_step) * config.batch_size / max(seconds, 1e-9)}
+        if end_of_epoch:
+            shown = copy.deepcopy(reader)
+            shown.load_state_dict(average)
+            record["test"] = evaluate_reader(shown, data, spec.digit_code_size)
+            logger.info("reader epoch %d step %d: %s", epoch + 1, step, record)
+            if config.teacher_refresh and (epoch + 1) % config.teacher_refresh == 0:
+                teacher.load_state_dict(average)  # self-training: the next targets are the reader's own
+        if record:
+            append_metrics(out / METRICS_NAME, record)
+        if end_of_epoch:
+            save_checkpoint(out / CHECKPOINT_NAME, {
+                **meta, "step": step, "epoch": step / steps_per_epoch, "finished": step == total_steps,
+                "generator": generator.state_dict(), "discriminator": reader.state_dict(),
+                "optimizer_d": optimizer.state_dict(), "teacher": teacher.state_dict(),
+                "averages": {"generator": generator.state_dict(), "discriminator": average},
+                "evaluation": record.get("test")})
+    return out / CHECKPOINT_NAME
+
+
+def _losses(reader: Discriminator, generator: Generator, teacher: Discriminator, critic: Discriminator,
+            data: Dataset, index: torch.Tensor, labelled: torch.Tensor, gan_config: TrainConfig, config: ReaderConfig,
+            rng: torch.Generator) -> dict[str, torch.Tensor]:
+    """The step's four losses, from one batch through the reader (so its BatchNorm statistics see the mixture
+    it will be used on): plain samples, degraded samples, degraded real views, degraded labelled views."""
+    spec, mode, device = reader.q_head.spec, gan_config.mode, next(reader.parameters()).device
+    size, background = spec.digit_code_size, spec.pixel_range[0]
+    real = to_pixels(data.images[index], spec).to(device)  # (B, 1, 28, 28)
+    latent = sample_latent(spec, len(index), rng, device)
+    with torch.no_grad():
+        fake = generator(latent.noise, latent.categorical, latent.continuous)  # (B, 1, 28, 28)
+        fake_view = degraded(distorted(fake, background, rng), background, rng)
+        real_view = degraded(distorted(real, background, rng), background, rng)
+        confidence, pseudo = torch.softmax(teacher(real)[1][:, :size], dim=1).max(dim=1)
+        if mode == "supervised":  # every label is known: no need for the teacher's
+            pseudo, confidence = data.labels[index].to(device), torch.ones_like(confidence)
+        parts = [fake, fake_view, real_view]
+        if mode == "semi-supervised":
+            pick = labelled[torch.randint(len(labelled), (len(index) // 2,), generator=rng)]
+            labelled_pixels = to_pixels(shifted(data.images[pick], gan_config.label_shift, rng), spec).to(device)
+            parts.append(degraded(labelled_pixels, background, rng))
+        batch = torch.cat(parts)  # (3B [+ B/2], 1, 28, 28)
+        target_realness = critic(batch)[0]
+    features = reader.body(batch)
+    logits, mean, log_std = reader.q_head(features)
+    realness = reader.d_head(features.detach()).flatten(0)
+    n = len(index)
+    fake_logits, view_logits, real_logits = logits[:n], logits[n : 2 * n], logits[2 * n : 3 * n]
+    samples = (categorical_cross_entropy(spec, fake_logits, latent.codes)
+               + gaussian_nll(mean[:n], log_std[:n], latent.continuous)
+               + categorical_cross_entropy(spec, view_logits, latent.codes))
+    mask = (confidence >= config.pseudo_label_threshold).float()
+    real_loss = (F.cross_entropy(real_logits[:, :size], pseudo, reduction="none") * mask).mean()
+    supervised = logits.new_zeros(())
+    if mode == "semi-supervised":
+        supervised = F.cross_entropy(logits[3 * n :, :size], data.labels[pick].to(device))
+    return {"samples": samples, "real": real_loss, "supervised": supervised,
+            "realness": F.mse_loss(realness, target_realness), "confident_fraction": mask.mean()}
+
+
+def _stage1_networks(state: dict[str, Any], device: torch.device) -> tuple[Generator, Discriminator]:
+    """Stage 1's generator and discriminator (its averaged weights when it kept an average), frozen, eval mode."""
+    generator, discriminator = build(state["model_config"], seed=0)
+    weights = state.get("averages") or state
+    generator.load_state_dict(weights["generator"])
+    discriminator.load_state_dict(weights["discriminator"])
+    for network in (generator, discriminator):
+        network.to(device).eval().requires_grad_(False)
+    return generator, discriminator
+
+
+def evaluate_reader(reader: Discriminator, data: Dataset, size: int) -> dict[str, Any]:
+    """Q accuracy of the reader on the test images, plain and degraded (one fixed draw of `degraded`)."""
+    spec = reader.q_head.spec
+    plain = to_pixels(data.test_images, spec)
+    views = degraded(plain, spec.pixel_range[0], torch.Generator().manual_seed(0))
+    labels = data.test_labels.cpu().numpy()
+    scores = {name: score_codes(predict_codes(reader, pixels, size), labels, size)
+              for name, pixels in (("plain", plain), ("degraded", views))}
+    return {"q_accuracy": scores["plain"]["accuracy"], "nmi": scores["plain"]["nmi"],
+            "code_to_digit": scores["plain"]["code_to_digit"], "degraded_accuracy": scores["degraded"]["accuracy"]}
+
+
+def _resume(out: Path, config: ReaderConfig, reader: Discriminator, teacher: Discriminator,
+            optimizer: torch.optim.Optimizer, device: torch.device) -> tuple[int, dict[str, torch.Tensor]]:
+    state = load_checkpoint(out / CHECKPOINT_NAME)
+    lengths = {name: getattr(config, name) for name in ("epochs", "max_steps", "log_every")}
+    saved = ReaderConfig.from_dict(state.get("reader_config") or {"generator_run": "?"})
+    if state.get("stage") != "reader" or ReaderConfig(**{**saved.to_dict(), **lengths}) != config:
+        raise ValueError(f"cannot resume {out}: it is not a reader run with the configs given")
+    reader.load_state_dict(state["discriminator"])
+    teacher.load_state_dict(state["teacher"])
+    optimizer.load_state_dict(state["optimizer_d"])
+    average = {k: v.to(device) for k, v in state["averages"]["discriminator"].items()}
+    truncate_metrics(out / METRICS_NAME, state["step"])
+    logger.info("resumed reader %s at step %d", out, state["step"])
+    return state["step"], average
