@@ -149,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 ("--max-generate", ServeConfig.max_generate, "images per generate/traverse call"),
                                 ("--max-concurrent", ServeConfig.max_concurrent, "requests in flight; more get 503")):
         serve.add_argument(flag, type=_positive, default=default, help=f"limit: {what} (default {default})")
+    serve.add_argument("--body-seconds", type=float, default=ServeConfig.body_seconds,
+                       help=f"limit: seconds a request's whole body may take to arrive (default "
+                            f"{ServeConfig.body_seconds:g}; slower ones get 408 and hold no slot)")
     serve.set_defaults(handler=commands.serve)
     return parser
 
@@ -167,7 +170,7 @@ def _common() -> argparse.ArgumentParser:
 
 def _positive(text: str) -> int:
     """argparse type for an integer >= 1."""
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return int(text)
 
@@ -184,7 +187,7 @@ def _range(text: str) -> tuple[str | None, tuple[float, float]]:
 def _shard(text: str) -> tuple[int, int]:
     """argparse type for "I/K", 0 <= I < K."""
     index, _, parts = text.partition("/")
-    if not (index.isdigit() and parts.isdigit()) or not int(index) < int(parts):
+    if not all(part.isascii() and part.isdigit() for part in (index, parts)) or not int(index) < int(parts):
         raise argparse.ArgumentTypeError(f"expected I/K with 0 <= I < K (e.g. 0/4), got {text!r}")
     return int(index), int(parts)
 

@@ -17,6 +17,12 @@ from infogan_sdk.latents import Floats, floats, integers
 from infogan_sdk.spec import LatentSpec
 
 
+def is_index(text: str) -> bool:
+    """Is `text` a code's index as a caller writes one ("0", "12")? ASCII digits only and at most 6 of them:
+    str.isdigit() also accepts "²" and "①", which int() refuses."""
+    return text.isascii() and text.isdigit() and len(text) <= 6
+
+
 def categorical(spec: LatentSpec, code_to_digit: Sequence[int], digits: Any, codes: Any) -> NDArray[np.int64] | None:
     """Digits 0-9 (mapped to codes) or raw codes, (M,) or (M, n_categorical) -> codes (M, k), or None."""
     if digits is not None and codes is not None:

@@ -15,6 +15,7 @@ from PIL import Image
 
 from infogan_sdk import Encoder, GenerateResult, Generator, InfoGANError, InvalidInputError
 from infogan_sdk.atomic import atomic_output
+from infogan_sdk.codes import is_index
 from infogan_sdk.errors import OutputExistsError
 
 IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".bmp": "BMP", ".gif": "GIF",
@@ -32,7 +33,7 @@ def generate(args: argparse.Namespace) -> int:
 
 
 def traverse(args: argparse.Namespace) -> int:
-    code = int(args.code) if args.code.isdigit() else args.code
+    code = int(args.code) if is_index(args.code) else args.code
     result = _generator(args).traverse(digit=args.digit, code=code, values=args.values, seed=args.seed)
     args.columns = args.columns or len(result)  # one row
     return _write(result, args)
@@ -68,7 +69,7 @@ def serve(args: argparse.Namespace) -> int:
                          device=args.device, threads=args.threads, token=token_from_environment(args.token),
                          cors_origins=tuple(args.cors_origin), max_body_bytes=args.max_body_bytes,
                          max_images=args.max_images, max_pixels=args.max_pixels, max_generate=args.max_generate,
-                         max_concurrent=args.max_concurrent)
+                         max_concurrent=args.max_concurrent, body_seconds=args.body_seconds)
     run(config, log_level="info" if args.verbose else "warning")
     return 0
 

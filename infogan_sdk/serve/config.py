@@ -32,6 +32,7 @@ class ServeConfig:
     max_pixels: int = 2048 * 2048  # pixels per uploaded image, checked on the header before decoding
     max_generate: int = 256  # images per /v1/generate or /v1/traverse call (422 beyond)
     max_concurrent: int = 8  # /v1/ requests in flight; more are shed with 503 at once
+    body_seconds: float = 10.0  # a request's whole body must arrive within this (408 beyond); no slot is held
 
     def __post_init__(self) -> None:
         if not self.models:
@@ -45,6 +46,9 @@ class ServeConfig:
         for name, (value, low, high) in limits.items():
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 raise InvalidInputError(f"{name} must be an integer from {low} to {high}, got {shown(value)}")
+        if isinstance(self.body_seconds, bool) or not isinstance(self.body_seconds, (int, float)) \
+                or not 0.01 <= self.body_seconds <= 3600:
+            raise InvalidInputError(f"body_seconds must be a number from 0.01 to 3600, got {shown(self.body_seconds)}")
         if self.token is not None and (not self.token or not self.token.isprintable() or " " in self.token):
             raise InvalidInputError("the token must be non-empty printable text without spaces")
 

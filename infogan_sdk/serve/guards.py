@@ -1,10 +1,14 @@
 """The checks every request passes before any handler runs, as one ASGI middleware, cheapest first:
-bearer token (401), content type (415), declared body size (413), then a slot among the requests in flight (503).
-The body's real size is counted as it arrives, so a chunked upload cannot exceed the limit either."""
+bearer token (401), content type (415), declared body size (413), the whole body within its deadline (408; its
+real size counted as it arrives, so a chunked upload cannot exceed the limit either), and only then a slot among
+the requests in flight (503). A slot is charged for work, never for a connection: clients that open requests
+and send their bodies slowly (or never) hold no slot, and each is cut off at the body deadline."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import time
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,22 +41,45 @@ class Guards:
         if not scope["path"].startswith(API_PREFIX):
             await self.app(scope, self._limited(receive), send)
             return
+        try:
+            body = await self._body(receive)
+        except ApiError as refused:
+            await error_response(refused.status_code, refused.error, str(refused.detail))(scope, receive, send)
+            return
         if self.in_flight >= self.config.max_concurrent:  # shed load now rather than queue without bound
             await error_response(503, "busy", f"the server is handling {self.in_flight} requests, its limit "
                                  "(--max-concurrent); retry shortly", {"Retry-After": "1"})(scope, receive, send)
             return
         self.in_flight += 1
         try:
-            await self.app(scope, self._limited(receive), send)
+            await self.app(scope, _replaying(body, receive), send)
         finally:
             self.in_flight -= 1
+
+    async def _body(self, receive: Receive) -> bytes:
+        """The whole request body, read before any slot is taken: 413 past the limit, 408 past the deadline."""
+        limited, parts = self._limited(receive), []
+        deadline = time.monotonic() + self.config.body_seconds
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                message = await asyncio.wait_for(limited(), timeout=max(left, 0.0))
+            except TimeoutError:
+                raise ApiError(408, f"the request body did not arrive within {self.config.body_seconds:g} s "
+                               "(--body-seconds)") from None
+            if message["type"] == "http.disconnect":
+                raise ApiError(400, "the client disconnected before sending the whole body")
+            parts.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                return b"".join(parts)
 
     def _refusal(self, scope: Scope) -> ApiError | None:
         headers, path = Headers(scope=scope), str(scope["path"])
         token = self.config.token
         if token is not None and path.startswith(API_PREFIX):
-            given = headers.get("authorization", "")
-            if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            scheme, _, given = headers.get("authorization", "").strip().partition(" ")
+            # the scheme is case-insensitive (RFC 9110); the token is compared in constant time
+            if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
                 return ApiError(401, "this server needs 'Authorization: Bearer <token>' (--token or INFOGAN_TOKEN)",
                                 headers={"WWW-Authenticate": "Bearer"})
         allowed = CONTENT_TYPES.get(path)
@@ -81,3 +108,17 @@ class Guards:
                     raise ApiError(413, f"the request body is over the limit of {limit} bytes (--max-body-bytes)")
             return message
         return limited
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands the handler the body already read, then passes on what the client sends next
+    (a disconnect)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+    return replay

@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 from starlette.concurrency import run_in_threadpool
 
 from infogan_sdk import GenerateResult
+from infogan_sdk.codes import is_index
 from infogan_sdk.serve import reading
 from infogan_sdk.serve.codec import png, png_base64
 from infogan_sdk.serve.config import ServeConfig
@@ -44,7 +45,7 @@ def config(request: Request) -> ServeConfig:
     return value
 
 
-@health.get("/healthz", summary="the process is up")
+@health.api_route("/healthz", methods=["GET", "HEAD"], summary="the process is up")
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -79,7 +80,7 @@ def traverse(body: TraverseRequest, request: Request, format: Format = None) -> 
     model = registry(request).get(body.model)
     _check_size(len(body.values) if body.values is not None else 1, request)
     code = body.code
-    if isinstance(code, str) and code not in model.generator.continuous_names and code.isdigit():
+    if isinstance(code, str) and code not in model.generator.continuous_names and is_index(code):
         code = int(code)  # "1" names the code at index 1, unless a code is called "1"
     result = model.generator.traverse(digit=body.digit, code=code, values=body.values, seed=body.seed)
     return _answer(model, result, request, format, columns=len(result), noise=False)

@@ -224,6 +224,8 @@ def test_traverse_errors(client: TestClient) -> None:
     assert_error(client.post("/v1/traverse", json={"code": 7}), 422, "invalid_input", "code must be")
     assert_error(client.post("/v1/traverse", json={"values": list(range(65))}), 422, "invalid_input", "64 allowed")
     assert_error(client.post("/v1/traverse", json={"values": []}), 422, "invalid_input", "values")
+    for code in ("\u00b2", "\u2460", "9" * 5000):  # str.isdigit() holds for these, but they are no index: never a 500
+        assert client.post("/v1/traverse", json={"code": code}).status_code == 422
 
 
 def test_infer_errors(client: TestClient) -> None:
@@ -261,6 +263,7 @@ def test_busy_server_sheds_with_503(config: ServeConfig) -> None:
     assert_error(shed, 503, "busy", "limit")
     assert shed.headers["retry-after"] == "1"
     assert TestClient(guards).get("/healthz").status_code == 200  # health is never shed
+    assert TestClient(guards).head("/healthz").status_code == 200  # nor is a HEAD probe refused (was 405)
 
 
 def test_token_guards_the_api_but_not_health_or_the_page(tiny_dir: Path) -> None:
@@ -270,7 +273,9 @@ def test_token_guards_the_api_but_not_health_or_the_page(tiny_dir: Path) -> None
                          guarded.post("/v1/generate", content=b"{", headers={"Content-Type": "application/json"})):
             assert_error(response, 401, "unauthorized", "Bearer")
             assert response.headers["www-authenticate"] == "Bearer"
-        assert guarded.get("/v1/models", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+        for given in ("Bearer s3cret", "bearer s3cret", "BEARER  s3cret"):  # the scheme is case-insensitive
+            assert guarded.get("/v1/models", headers={"Authorization": given}).status_code == 200
+        assert guarded.get("/v1/models", headers={"Authorization": "Basic s3cret"}).status_code == 401
         assert [guarded.get(path).status_code for path in ("/healthz", "/readyz", "/", "/static/app.js")] == [200] * 4
 
 

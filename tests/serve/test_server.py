@@ -8,6 +8,7 @@ import http.client
 import io
 import json
 import signal
+import socket
 import threading
 import time
 from collections import Counter
@@ -135,3 +136,26 @@ def test_load_run_loses_nothing_and_matches_the_sdk() -> None:
             assert reading["digit"] == int(expected_reads.digits[key % 32])
             np.testing.assert_allclose(reading["probabilities"], expected_reads.probabilities[key % 32], atol=1e-6)
     print(f"load run: {len(answers)} requests in {elapsed:.1f} s ({len(answers) / elapsed:.0f} requests/s)")
+
+
+def test_slow_bodies_hold_no_slot_and_are_cut_off_at_the_body_deadline() -> None:
+    """Issue 22 item 1: 8 connections that send headers and one byte of body used to lock every /v1/ call out
+    (503) for as long as they stayed open. Now a slot is taken only once the whole body has arrived."""
+    with serving("--max-concurrent", "2", "--body-seconds", "2") as (url, process):
+        parts = urlsplit(url)
+        stalled = []
+        for _ in range(8):
+            sock = socket.create_connection((parts.hostname or "", parts.port or 80), timeout=10)
+            sock.sendall(b"POST /v1/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 100\r\n\r\n{")
+            stalled.append(sock)
+        time.sleep(0.5)
+        assert post_json(url + "/v1/generate", {"digits": 3})[0] == 200  # two slots, eight stalled clients
+        started = time.monotonic()
+        answers = [sock.recv(4096) for sock in stalled]  # each is answered at its body deadline, then closed
+        assert time.monotonic() - started < 6
+        timed_out = [answer.startswith(b"HTTP/1.1 408") and b'"error":"timeout"' in answer for answer in answers]
+        assert all(timed_out), answers[0]
+        for sock in stalled:
+            sock.close()
+        assert post_json(url + "/v1/generate", {"digits": 4})[0] == 200 and process.poll() is None
