@@ -14,7 +14,8 @@ from infogan_sdk import Encoder, Generator, InvalidInputError
 from infogan_sdk.atomic import atomic_output
 from infogan_sdk.dataset import plan
 from infogan_sdk.dataset_files import write_dataset
-from infogan_sdk.files import FileInput, expand, infer_files, read_stdin
+from infogan_sdk.errors import shown
+from infogan_sdk.files import IMAGE_SUFFIXES, FileInput, expand, infer_files, read_stdin
 from infogan_sdk.rows import RowWriter, rows
 
 EXIT_UNREADABLE = 3  # infer --skip-errors: some files could not be read (their rows say why)
@@ -37,7 +38,7 @@ def infer(args: argparse.Namespace) -> int:
     encoder = Encoder(args.model, device=args.device, variant=args.variant)
     sources: Iterable[FileInput] = chain.from_iterable(
         read_stdin(sys.stdin.buffer) if item == "-" else expand([item], args.recursive) for item in args.images)
-    failed = 0
+    failed = read = 0
     with ExitStack() as stack:
         stream: TextIO = sys.stdout
         if args.output:
@@ -51,7 +52,11 @@ def infer(args: argparse.Namespace) -> int:
                                  preprocess=args.preprocess):
             writer.write(list(rows(batch, scored)))
             failed += sum(error is not None for error in batch.errors)
+            read += len(batch.files)
             report(len(batch.files))
+        if not read:  # an empty folder or standard input is a mistake to report, not an empty success
+            raise InvalidInputError(f"no images found in {shown(' '.join(args.images))} (image files end in "
+                                    f"{' '.join(IMAGE_SUFFIXES)}; -r searches below a folder's top level)")
         writer.close()
     if failed:
         print(f"infogan: {failed} file(s) could not be read; their rows carry the error", file=sys.stderr)

@@ -22,6 +22,7 @@ from PIL import Image
 
 from infogan_sdk.atomic import atomic_output, check_new, scratch
 from infogan_sdk.dataset import DatasetPlan, Range, iter_dataset, layout, plan
+from infogan_sdk.errors import InvalidInputError, shown
 from infogan_sdk.generator import Generator
 
 Progress = Callable[[int], None]  # called with the number of images just written
@@ -46,6 +47,9 @@ def write_dataset(generator: Generator, output: str | os.PathLike[str], *, count
     data = plan(generator, count=count, per_digit=per_digit, seed=seed, continuous_range=continuous_range,
                 shard=shard)
     target = Path(output)
+    if target.suffix.lower() not in ("", ".npz", ".parquet") and not target.is_dir():
+        raise InvalidInputError(f"a data set is written as NAME.npz, NAME.parquet or a folder of PNGs (a name "
+                                f"without a suffix); got {shown(str(target))}")
     check_new(target, overwrite)  # before any work
     report = progress or (lambda n: None)
     suffix = target.suffix.lower()

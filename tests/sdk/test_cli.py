@@ -101,6 +101,25 @@ def test_infer_unreadable_file_exits_1_naming_it(model_dir: Path, tmp_path: Path
     assert "no such file" in capsys.readouterr().err
 
 
+def test_infer_of_nothing_is_an_error_not_an_empty_success(model_dir: Path, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("not an image")
+    assert main(["--model", str(model_dir), "infer", str(tmp_path / "empty"), "-o", str(tmp_path / "out.csv")]) == 1
+    assert "no images found" in capsys.readouterr().err and not (tmp_path / "out.csv").exists()
+    monkeypatch.setattr(sys, "stdin", open(__import__("os").devnull))
+    assert main(["--model", str(model_dir), "infer", "-"]) == 1
+    assert "no images found in '-'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["foo.npy", "z.txt"])
+def test_dataset_refuses_a_suffix_it_does_not_write(model_dir: Path, tmp_path: Path, name: str,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--model", str(model_dir), "dataset", "--per-digit", "1", "-o", str(tmp_path / name)]) == 1
+    assert "NAME.npz, NAME.parquet or a folder" in capsys.readouterr().err and not (tmp_path / name).exists()
+
+
 def test_info_text_and_json(model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--model", str(model_dir), "info"]) == 0
     text = capsys.readouterr().out
