@@ -149,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 ("--max-generate", ServeConfig.max_generate, "images per generate/traverse call"),
                                 ("--max-concurrent", ServeConfig.max_concurrent, "requests in flight; more get 503")):
         serve.add_argument(flag, type=_positive, default=default, help=f"limit: {what} (default {default})")
+    serve.add_argument("--allow-host", action="append", default=[], help="a Host name requests may use, e.g. "
+                       "digits.example.com (repeatable; default: bound to loopback, only 127.0.0.1, localhost and "
+                       "::1, so DNS rebinding cannot reach the API)")
     serve.add_argument("--body-seconds", type=float, default=ServeConfig.body_seconds,
                        help=f"limit: seconds a request's whole body may take to arrive (default "
                             f"{ServeConfig.body_seconds:g}; slower ones get 408 and hold no slot)")

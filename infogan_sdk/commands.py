@@ -69,7 +69,8 @@ def serve(args: argparse.Namespace) -> int:
                          device=args.device, threads=args.threads, token=token_from_environment(args.token),
                          cors_origins=tuple(args.cors_origin), max_body_bytes=args.max_body_bytes,
                          max_images=args.max_images, max_pixels=args.max_pixels, max_generate=args.max_generate,
-                         max_concurrent=args.max_concurrent, body_seconds=args.body_seconds)
+                         max_concurrent=args.max_concurrent, body_seconds=args.body_seconds,
+                         allowed_hosts=tuple(args.allow_host))
     run(config, log_level="info" if args.verbose else "warning")
     return 0
 

@@ -32,6 +32,7 @@ class ServeConfig:
     max_pixels: int = 2048 * 2048  # pixels per uploaded image, checked on the header before decoding
     max_generate: int = 256  # images per /v1/generate or /v1/traverse call (422 beyond)
     max_concurrent: int = 8  # /v1/ requests in flight; more are shed with 503 at once
+    allowed_hosts: tuple[str, ...] = ()  # Host header names accepted (empty: loopback names when bound to loopback)
     body_seconds: float = 10.0  # a request's whole body must arrive within this (408 beyond); no slot is held
 
     def __post_init__(self) -> None:
@@ -55,6 +56,20 @@ class ServeConfig:
     @property
     def default_model(self) -> str:
         return self.models[0]
+
+    @property
+    def hosts(self) -> frozenset[str] | None:
+        """The Host names a request may name (without the port), or None for any. Bound to loopback, only the
+        loopback names and --allow-host ones: a web page whose domain rebinds to 127.0.0.1 (DNS rebinding) sends
+        its own name and is refused."""
+        if self.allowed_hosts:
+            return frozenset(name.lower() for name in self.allowed_hosts)
+        if self.host in LOOPBACK:
+            return LOOPBACK
+        return None
+
+
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 
 def token_from_environment(given: str | None) -> str | None:

@@ -13,6 +13,7 @@ import time
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from infogan_sdk.errors import shown
 from infogan_sdk.serve.config import ServeConfig
 from infogan_sdk.serve.errors import ApiError, error_response
 
@@ -75,6 +76,10 @@ class Guards:
 
     def _refusal(self, scope: Scope) -> ApiError | None:
         headers, path = Headers(scope=scope), str(scope["path"])
+        allowed = self.config.hosts
+        if allowed is not None and _host_name(headers.get("host", "")) not in allowed:
+            return ApiError(421, f"this server answers requests for {', '.join(sorted(allowed))} (--allow-host adds "
+                            f"names), got Host {shown(headers.get('host', ''))}")
         token = self.config.token
         if token is not None and path.startswith(API_PREFIX):
             scheme, _, given = headers.get("authorization", "").strip().partition(" ")
@@ -82,11 +87,12 @@ class Guards:
             if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
                 return ApiError(401, "this server needs 'Authorization: Bearer <token>' (--token or INFOGAN_TOKEN)",
                                 headers={"WWW-Authenticate": "Bearer"})
-        allowed = CONTENT_TYPES.get(path)
-        if scope["method"] == "POST" and allowed is not None:
+        types = CONTENT_TYPES.get(path)
+        if scope["method"] == "POST" and types is not None:
             kind = headers.get("content-type", "").split(";")[0].strip().lower()
-            if kind not in allowed:
-                return ApiError(415, f"{path} takes {' or '.join(allowed)}, got {kind or 'no content type'!r}")
+            if kind not in types:
+                got = shown(kind) if kind else "no content type"
+                return ApiError(415, f"{path} takes {' or '.join(types)}, got {got}")
         length = headers.get("content-length")
         if length is not None and not length.isdigit():
             return ApiError(400, f"Content-Length must be a number of bytes, got {length[:40]!r}")
@@ -108,6 +114,14 @@ class Guards:
                     raise ApiError(413, f"the request body is over the limit of {limit} bytes (--max-body-bytes)")
             return message
         return limited
+
+
+def _host_name(host: str) -> str:
+    """The name of a Host header, lower case, without its port ("[::1]:8000" -> "[::1]")."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host.partition("]")[0] + "]"
+    return host.rpartition(":")[0] if host.count(":") == 1 else host
 
 
 def _replaying(body: bytes, receive: Receive) -> Receive:

@@ -25,6 +25,7 @@ from infogan_sdk.serve.config import ServeConfig
 from tests.sdk.tiny_models import MAIN_SPEC, REVERSED, build_model
 
 ROOT = Path(__file__).resolve().parents[2]
+LOCAL = "http://127.0.0.1"  # the Host a loopback server accepts (TestClient's default, "testserver", is refused)
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +42,7 @@ def config(tiny_dir: Path) -> ServeConfig:
 
 @pytest.fixture(scope="session")
 def client(config: ServeConfig) -> Iterator[TestClient]:
-    with TestClient(create_app(config)) as started:  # `with`: runs the lifespan (loads and warms up the models)
+    with TestClient(create_app(config), base_url=LOCAL) as started:  # `with`: runs the lifespan (loads the models)
         yield started
 
 

@@ -23,7 +23,7 @@ from infogan_sdk.serve.config import ServeConfig
 from infogan_sdk.serve.guards import Guards
 from tests.sdk.tiny_models import code_row
 
-from .conftest import ROOT
+from .conftest import LOCAL, ROOT
 
 
 def pixels(encoded: str | bytes) -> np.ndarray:
@@ -55,7 +55,7 @@ def test_health_and_ready(client: TestClient) -> None:
 
 
 def test_not_ready_before_start_up(config: ServeConfig) -> None:
-    cold = TestClient(create_app(config))  # no `with`: the lifespan never ran, so nothing is loaded
+    cold = TestClient(create_app(config), base_url=LOCAL)  # no `with`: the lifespan never ran: nothing loaded
     assert cold.get("/healthz").status_code == 200
     assert_error(cold.get("/readyz"), 503, "not_ready")
     assert_error(cold.post("/v1/generate", json={}), 503, "not_ready")
@@ -174,7 +174,7 @@ def test_infer_bad_images_fail_alone(client: TestClient, generator: Generator) -
 def test_infer_pixel_limit_and_preprocess(tiny_dir: Path) -> None:
     config = ServeConfig(models=(str(tiny_dir),), device="cpu", threads=1, max_pixels=64 * 64)
     big, small = png_bytes(np.zeros((65, 64), np.uint8)), png_bytes(np.zeros((28, 28), np.uint8))
-    with TestClient(create_app(config)) as limited:
+    with TestClient(create_app(config), base_url=LOCAL) as limited:
         results = limited.post("/v1/infer", files=[("images", ("big.png", big, "image/png")),
                                                    ("images", ("small.png", small, "image/png"))]).json()["results"]
         assert "4160 pixels" not in results[0]["detail"] and "64x65 pixels" in results[0]["detail"]
@@ -259,16 +259,16 @@ def test_http_errors(client: TestClient) -> None:
 def test_busy_server_sheds_with_503(config: ServeConfig) -> None:
     guards = Guards(create_app(config), config)
     guards.in_flight = config.max_concurrent  # as if that many requests were running
-    shed = TestClient(guards).get("/v1/models")
+    shed = TestClient(guards, base_url=LOCAL).get("/v1/models")
     assert_error(shed, 503, "busy", "limit")
     assert shed.headers["retry-after"] == "1"
-    assert TestClient(guards).get("/healthz").status_code == 200  # health is never shed
-    assert TestClient(guards).head("/healthz").status_code == 200  # nor is a HEAD probe refused (was 405)
+    assert TestClient(guards, base_url=LOCAL).get("/healthz").status_code == 200  # health is never shed
+    assert TestClient(guards, base_url=LOCAL).head("/healthz").status_code == 200  # HEAD probes too (were 405)
 
 
 def test_token_guards_the_api_but_not_health_or_the_page(tiny_dir: Path) -> None:
     config = ServeConfig(models=(str(tiny_dir),), device="cpu", threads=1, token="s3cret")
-    with TestClient(create_app(config)) as guarded:
+    with TestClient(create_app(config), base_url=LOCAL) as guarded:
         for response in (guarded.get("/v1/models"), guarded.get("/v1/models", headers={"Authorization": "Bearer x"}),
                          guarded.post("/v1/generate", content=b"{", headers={"Content-Type": "application/json"})):
             assert_error(response, 401, "unauthorized", "Bearer")
@@ -279,12 +279,27 @@ def test_token_guards_the_api_but_not_health_or_the_page(tiny_dir: Path) -> None
         assert [guarded.get(path).status_code for path in ("/healthz", "/readyz", "/", "/static/app.js")] == [200] * 4
 
 
+def test_a_loopback_server_refuses_other_host_names(client: TestClient, tiny_dir: Path) -> None:
+    """Issue 22 item 5 (DNS rebinding): a page whose domain rebinds to 127.0.0.1 sends its own Host."""
+    for host in ("evil.example", "evil.example:8000", "127.0.0.1.evil.example"):
+        assert_error(client.get("/v1/models", headers={"Host": host}), 421, "wrong_host", "--allow-host")
+    for host in ("127.0.0.1:8000", "localhost", "LOCALHOST:1", "[::1]:8000"):
+        assert client.get("/v1/models", headers={"Host": host}).status_code == 200, host
+    named = ServeConfig(models=(str(tiny_dir),), device="cpu", threads=1, allowed_hosts=("digits.example",))
+    with TestClient(create_app(named), base_url="http://digits.example") as allowed:
+        assert allowed.get("/v1/models").status_code == 200
+        assert allowed.get("/v1/models", headers={"Host": "127.0.0.1"}).status_code == 421
+    anywhere = ServeConfig(models=(str(tiny_dir),), device="cpu", threads=1, host="0.0.0.0")
+    with TestClient(create_app(anywhere)) as open_to_all:  # bound to every interface: no Host check
+        assert open_to_all.get("/v1/models").status_code == 200
+
+
 def test_cors_only_for_the_given_origin(client: TestClient, tiny_dir: Path) -> None:
     preflight = {"Origin": "http://app.example", "Access-Control-Request-Method": "POST"}
     assert "access-control-allow-origin" not in client.options("/v1/generate", headers=preflight).headers
     config = ServeConfig(models=(str(tiny_dir),), device="cpu", threads=1, token="t",
                          cors_origins=("http://app.example",))
-    with TestClient(create_app(config)) as shared:
+    with TestClient(create_app(config), base_url=LOCAL) as shared:
         answer = shared.options("/v1/generate", headers=preflight)  # no token on a preflight: still answered
         assert answer.status_code == 200 and answer.headers["access-control-allow-origin"] == "http://app.example"
         other = shared.get("/healthz", headers={"Origin": "http://evil.example"})
