@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--device", default=argparse.SUPPRESS, help="auto (default), cpu, cuda or cuda:N")
     serve.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log more to stderr")
     serve.add_argument("--model", action="append", dest="models", help="bundled model name or model folder; "
-                       "repeat to serve several, the first is the default (default mnist)")
+                       "repeat to serve several, the first is the default (default: every bundled model, mnist first)")
     serve.add_argument("--host", default=ServeConfig.host, help="address to bind (default 127.0.0.1: this machine "
                        "only; 0.0.0.0 for every interface)")
     serve.add_argument("--port", type=int, default=ServeConfig.port, help="port (default 8000)")

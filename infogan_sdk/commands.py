@@ -6,6 +6,7 @@ import argparse
 import functools
 import json
 import statistics
+import sys
 import timeit
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 
 from PIL import Image
 
-from infogan_sdk import Encoder, GenerateResult, Generator, InfoGANError, InvalidInputError
+from infogan_sdk import Encoder, GenerateResult, Generator, InfoGANError, InvalidInputError, available_models
 from infogan_sdk.atomic import atomic_output
 from infogan_sdk.codes import is_index
 from infogan_sdk.errors import OutputExistsError
@@ -65,14 +66,28 @@ def serve(args: argparse.Namespace) -> int:
     except ImportError as error:
         raise InfoGANError(f"infogan serve needs the serve extra: pip install 'infogan-sdk[serve]' ({error})") \
             from error
-    config = ServeConfig(models=tuple(args.models or [args.model]), host=args.host, port=args.port,
+    config = ServeConfig(models=tuple(args.models or _bundled_first(args.model)), host=args.host, port=args.port,
                          device=args.device, threads=args.threads, token=token_from_environment(args.token),
                          cors_origins=tuple(args.cors_origin), max_body_bytes=args.max_body_bytes,
                          max_images=args.max_images, max_pixels=args.max_pixels, max_generate=args.max_generate,
                          max_concurrent=args.max_concurrent, body_seconds=args.body_seconds,
                          allowed_hosts=tuple(args.allow_host))
-    run(config, log_level="info" if args.verbose else "warning")
+    shown_host = f"[{config.host}]" if ":" in config.host else config.host
+    url = f"http://{shown_host}:{config.port}"
+
+    def ready(names: list[str]) -> None:  # the one line that says the server is up, even without -v
+        print(f"infogan serve: ready at {url} (playground {url}/, API docs {url}/docs); models: "
+              f"{', '.join(names)}; Ctrl-C or SIGTERM stops", file=sys.stderr, flush=True)
+
+    print(f"infogan serve: loading {', '.join(config.models)} ...", file=sys.stderr, flush=True)
+    run(config, log_level="info" if args.verbose else "warning", on_ready=ready)
     return 0
+
+
+def _bundled_first(model: str) -> list[str]:
+    """`infogan serve` without --model: every bundled model, the global --model (default mnist) first."""
+    return [model, *(name for name in available_models() if name != model)] if model in available_models() \
+        else [model]
 
 
 def _speed(call: Callable[[int], object], batch: int, repeats: int) -> dict[str, float]:

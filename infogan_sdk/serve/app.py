@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -27,8 +27,9 @@ endpoint needs `Authorization: Bearer <token>`; the health endpoints, this page 
 The ONNX contract for clients that skip the API: docs/SERVICE.md."""
 
 
-def create_app(config: ServeConfig | None = None) -> FastAPI:
-    """The service for `config` (default: the bundled "mnist" model). Models load when the app starts (lifespan)."""
+def create_app(config: ServeConfig | None = None, on_ready: Callable[[list[str]], None] | None = None) -> FastAPI:
+    """The service for `config` (default: the bundled "mnist" model). Models load when the app starts (lifespan);
+    then `on_ready` is called with their names."""
     settings = config or ServeConfig()
 
     @asynccontextmanager
@@ -39,6 +40,8 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
         except Exception as error:
             app.state.startup_error = error  # `run` re-raises it, so the CLI prints one line and exits 1
             raise
+        if on_ready is not None:
+            on_ready([entry["name"] for entry in app.state.registry.descriptions()])
         yield
         logger.info("shutting down")
 

@@ -6,7 +6,7 @@ import contextlib
 import logging
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import uvicorn
 
@@ -17,10 +17,10 @@ GRACEFUL_SECONDS = 5  # after SIGTERM, how long in-flight requests may take befo
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
-def run(config: ServeConfig, log_level: str = "info") -> None:
+def run(config: ServeConfig, log_level: str = "info", on_ready: Callable[[list[str]], None] | None = None) -> None:
     """Serve until SIGTERM / SIGINT, then return. Raises the SDK's error if a model cannot be loaded, OSError if
-    the address cannot be bound."""
-    app = create_app(config)
+    the address cannot be bound. `on_ready` is called with the models' names once they are loaded and warm."""
+    app = create_app(config, on_ready)
     server = uvicorn.Server(uvicorn.Config(app, host=config.host, port=config.port, log_level=log_level,
                                            timeout_graceful_shutdown=GRACEFUL_SECONDS, access_log=False,
                                            server_header=False))

@@ -11,6 +11,7 @@ import signal
 import socket
 import threading
 import time
+import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
@@ -19,7 +20,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from infogan_sdk import Encoder, Generator
+from infogan_sdk import Encoder, Generator, available_models
 
 from .conftest import log, post_json, serving
 
@@ -159,3 +160,14 @@ def test_slow_bodies_hold_no_slot_and_are_cut_off_at_the_body_deadline() -> None
         for sock in stalled:
             sock.close()
         assert post_json(url + "/v1/generate", {"digits": 4})[0] == 200 and process.poll() is None
+
+
+def test_serve_says_where_it_is_once_ready_and_serves_every_bundled_model() -> None:
+    with serving() as (url, process):  # no -v: it used to print nothing at all
+        deadline = time.monotonic() + 10
+        while "ready at" not in log(process) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert f"infogan serve: ready at {url} (playground {url}/" in log(process)
+        assert post_json(url + "/v1/generate", {"digits": 1, "model": "mnist-v1"})[0] == 200
+        models = json.loads(urllib.request.urlopen(url + "/v1/models", timeout=10).read())
+        assert models["default"] == "mnist" and len(models["models"]) == len(available_models())
