@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from infogan_sdk.errors import InvalidInputError
+from infogan_sdk.errors import InvalidInputError, shown
 from infogan_sdk.latents import Floats, floats, integers
 from infogan_sdk.spec import LatentSpec
 
@@ -72,7 +72,8 @@ def continuous(names: Sequence[str], values: Any, named: Mapping[str, Floats | N
         return {column: array[:, column] for column in range(len(names))}
     for name, value in given.items():
         if name not in names:
-            raise InvalidInputError(f"this model has no continuous code named {name!r}; its codes are {list(names)}")
+            raise InvalidInputError(f"this model has no continuous code named {shown(name)}; its codes are "
+                                    f"{list(names)}")
         columns[names.index(name)] = floats(value, f"continuous code {name!r}", (0, 1)).reshape(-1)
     return columns
 

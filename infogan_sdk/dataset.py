@@ -147,7 +147,8 @@ def _ranges(generator: Generator, given: Range | Mapping[str, Range] | None) -> 
     if isinstance(given, Mapping):
         unknown = sorted(set(given) - set(names))
         if unknown:
-            raise InvalidInputError(f"this model has no continuous code named {unknown}; its codes are {list(names)}")
+            raise InvalidInputError(f"this model has no continuous code named {shown(unknown)}; its codes are "
+                                    f"{list(names)}")
         chosen.update(given)
     elif given is not None and not isinstance(given, (tuple, list)):
         raise InvalidInputError(f"continuous_range must be (low, high) or {{name: (low, high)}}, got {shown(given)}")
@@ -155,6 +156,6 @@ def _ranges(generator: Generator, given: Range | Mapping[str, Range] | None) -> 
         ok = isinstance(pair, (tuple, list)) and len(pair) == 2 and all(
             isinstance(v, (int, float, np.number)) and not isinstance(v, bool) and np.isfinite(v) for v in pair)
         if not ok or not pair[0] <= pair[1]:
-            raise InvalidInputError(f"the range of continuous code {name!r} must be two finite numbers low <= high, "
-                                    f"got {shown(pair)}")
+            raise InvalidInputError(f"the range of continuous code {shown(name)} must be two finite numbers "
+                                    f"low <= high, got {shown(pair)}")
     return tuple((float(low), float(high)) for low, high in chosen.values())

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from infogan_sdk import Encoder, Generator, available_models
+from infogan_sdk.errors import shown
 from infogan_sdk.serve.config import ServeConfig
 from infogan_sdk.serve.describe import describe_model
 from infogan_sdk.serve.errors import ApiError
@@ -56,7 +57,7 @@ class Registry:
         if name is None:
             return self._models[self._default]
         if name not in self._models:
-            raise ApiError(404, f"no model named {name!r} is loaded; loaded models: {', '.join(self._models)}")
+            raise ApiError(404, f"no model named {shown(name)} is loaded; loaded models: {', '.join(self._models)}")
         return self._models[name]
 
     @property

@@ -224,6 +224,10 @@ def test_traverse_errors(client: TestClient) -> None:
     assert_error(client.post("/v1/traverse", json={"code": 7}), 422, "invalid_input", "code must be")
     assert_error(client.post("/v1/traverse", json={"values": list(range(65))}), 422, "invalid_input", "64 allowed")
     assert_error(client.post("/v1/traverse", json={"values": []}), 422, "invalid_input", "values")
+    huge = client.post("/v1/generate", json={"continuous": {"x" * 1_000_000: 1.0}})
+    assert huge.status_code == 422 and len(huge.content) < 2000  # a 1 MB name is not echoed whole
+    missing = client.post("/v1/generate", json={"model": "m" * 100_000})
+    assert missing.status_code in (404, 422) and len(missing.content) < 2000
     for code in ("\u00b2", "\u2460", "9" * 5000):  # str.isdigit() holds for these, but they are no index: never a 500
         assert client.post("/v1/traverse", json={"code": code}).status_code == 422
 
