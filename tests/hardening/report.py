@@ -2,19 +2,20 @@
 
 Quick (CI) versions run in a normal pytest run; INFOGAN_HARDENING=long (or INFOGAN_FUZZ=long,
 INFOGAN_SOAK=long, INFOGAN_FAULTS=long for one part) runs the long versions. The report goes to
-$INFOGAN_HARDENING_REPORT, else to hardening-report.json in the system temporary folder.
+$INFOGAN_HARDENING_REPORT, else to .pytest_cache/hardening-report.json in the checkout.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
+
+REPORTS = Path(__file__).resolve().parents[2] / ".pytest_cache"  # inside the checkout, ignored by git
 
 
 def long_mode(part: str) -> bool:
@@ -23,7 +24,7 @@ def long_mode(part: str) -> bool:
 
 
 def report_path() -> Path:
-    return Path(os.environ.get("INFOGAN_HARDENING_REPORT") or Path(tempfile.gettempdir()) / "hardening-report.json")
+    return Path(os.environ.get("INFOGAN_HARDENING_REPORT") or REPORTS / "hardening-report.json")
 
 
 class Tally:

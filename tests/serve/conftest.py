@@ -113,7 +113,7 @@ FUZZ_TALLY: dict[str, dict[str, int]] = {}
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not FUZZ_TALLY:
         return
-    path = Path(os.environ.get("INFOGAN_SERVE_FUZZ_REPORT") or Path(tempfile.gettempdir()) / "serve-fuzz-report.json")
+    path = Path(os.environ.get("INFOGAN_SERVE_FUZZ_REPORT") or ROOT / ".pytest_cache" / "serve-fuzz-report.json")
     path.write_text(json.dumps(FUZZ_TALLY, indent=2, sort_keys=True) + "\n")
     terminalreporter.section("serve fuzz report")
     for category, outcomes in sorted(FUZZ_TALLY.items()):
