@@ -21,6 +21,7 @@ AUROC of digits vs the category.
 from __future__ import annotations
 
 import functools
+import logging
 import string
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +31,7 @@ from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage, stats
 from skimage import data as skimage_data
 
+logger = logging.getLogger(__name__)
 FONT_DIR = Path("/usr/share/fonts/truetype")  # Debian's fonts-dejavu-core and fonts-liberation
 FONTS = ("dejavu/DejaVuSans.ttf", "dejavu/DejaVuSans-Bold.ttf", "dejavu/DejaVuSerif.ttf", "dejavu/DejaVuSansMono.ttf",
          "liberation/LiberationSans-Regular.ttf", "liberation/LiberationSerif-Regular.ttf",
@@ -132,22 +134,26 @@ def _photo_crop(seed: int) -> np.ndarray:
     return np.ascontiguousarray(photo[top : top + size, left : left + size])
 
 
-def _glyph(character: str, font_path: Path) -> np.ndarray:
-    font = ImageFont.truetype(str(font_path), 80)
+Font = Callable[[int], "ImageFont.FreeTypeFont | ImageFont.ImageFont"]  # size in px -> a font
+
+
+def _glyph(character: str, font: Font) -> np.ndarray:
     image = Image.new("L", (CANVAS, CANVAS), 0)
-    ImageDraw.Draw(image).text((CANVAS / 2, CANVAS / 2), character, fill=255, font=font, anchor="mm")
+    ImageDraw.Draw(image).text((CANVAS / 2, CANVAS / 2), character, fill=255, font=font(80), anchor="mm")
     return np.asarray(image)
 
 
-def font_paths() -> list[Path]:
-    """The suite's fonts (FONTS), or FileNotFoundError naming the missing files and how to install them."""
-    paths = [FONT_DIR / name for name in FONTS]
-    missing = [str(p) for p in paths if not p.is_file()]
-    if missing:
-        raise FileNotFoundError(f"the not-a-digit suite renders letters with {missing}; install Debian's "
-                                "fonts-dejavu-core and fonts-liberation (apt-get install fonts-dejavu-core "
-                                "fonts-liberation)")
-    return paths
+def fonts() -> list[Font]:
+    """The suite's fonts: FONTS where Debian's packages installed them; without any of them (macOS, Windows, a
+    slim container) Pillow's own bundled font, with a warning: the figures then differ from the card's."""
+    found = [FONT_DIR / name for name in FONTS if (FONT_DIR / name).is_file()]
+    if len(found) < len(FONTS):
+        logger.warning("the not-a-digit and printed-digit suites use %d of their %d fonts (install Debian's "
+                       "fonts-dejavu-core and fonts-liberation for all of them)%s", len(found), len(FONTS),
+                       "" if found else "; using Pillow's bundled font instead")
+    if not found:
+        return [lambda size: ImageFont.load_default(size)]
+    return [functools.partial(ImageFont.truetype, str(path)) for path in found]
 
 
 def negatives(per_kind: int, first_seed: int = NEGATIVE_SEEDS) -> list[np.ndarray]:
@@ -167,12 +173,12 @@ def corpus(per_kind: int = 200) -> dict[str, list[np.ndarray]]:
                                                     "textures": _texture}
     images = {name: [make(seed) for seed in range(per_kind)] for name, make in made.items()}
     images["photos"] = [_photo_crop(seed) for seed in range(per_kind)]
-    fonts = font_paths()
+    faces = fonts()
     others = [c for c in string.ascii_letters if c not in LOOKALIKES]
-    images["letters"] = [_glyph(c, f) for f in fonts for c in others]
-    images["symbols"] = [_glyph(c, f) for f in fonts for c in SYMBOLS]
+    images["letters"] = [_glyph(c, f) for f in faces for c in others]
+    images["symbols"] = [_glyph(c, f) for f in faces for c in SYMBOLS]
     for letter in LOOKALIKES:
-        images[f"letter_{letter}"] = [_glyph(letter, f) for f in fonts]
+        images[f"letter_{letter}"] = [_glyph(letter, f) for f in faces]
     return images
 
 

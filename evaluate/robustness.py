@@ -29,7 +29,7 @@ import io
 from collections.abc import Callable
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFilter
 
 from evaluate import not_digit
 from infogan_sdk import Encoder
@@ -108,9 +108,9 @@ PAPER, INK = 235, 30  # the drawn kinds: dark ink on light paper
 
 def _printed() -> tuple[list[bytes], np.ndarray]:
     images, digits = [], []
-    for path in not_digit.font_paths():
+    for face in not_digit.fonts():
         for size in (60, 100, 150):
-            font = ImageFont.truetype(str(path), size)
+            font = face(size)
             for angle in (-6, 0, 6):
                 for digit in range(10):
                     page = Image.new("L", (200, 200), PAPER)

@@ -18,3 +18,12 @@ def test_negatives_are_the_generated_kinds_from_seeds_the_suite_never_draws():
     assert not any(a.shape == b.shape and np.array_equal(a, b) for a in negatives[6:] for b in drawn)
     with pytest.raises(ValueError, match="per_kind must be at most 100000"):
         not_digit.corpus(per_kind=not_digit.NEGATIVE_SEEDS + 1)
+
+
+def test_without_debian_fonts_the_letters_come_from_pillows_own_font(monkeypatch, tmp_path, caplog):
+    """Issue 22 item 14: export (which describes) failed on machines without Debian's font packages."""
+    monkeypatch.setattr(not_digit, "FONT_DIR", tmp_path)
+    made = not_digit.corpus(per_kind=2)
+    assert len(made["letters"]) == 52 - len(not_digit.LOOKALIKES)  # one font: each other letter once
+    assert all(image.max() == 255 for image in made["letters"])  # each letter drew ink
+    assert "using Pillow's bundled font" in caplog.text
