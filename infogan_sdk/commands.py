@@ -18,6 +18,7 @@ from infogan_sdk import Encoder, GenerateResult, Generator, InfoGANError, Invali
 from infogan_sdk.atomic import atomic_output
 from infogan_sdk.codes import is_index
 from infogan_sdk.errors import OutputExistsError
+from infogan_sdk.reading import MAX_PIXELS
 
 IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".bmp": "BMP", ".gif": "GIF",
                  ".tif": "TIFF", ".tiff": "TIFF"}  # -o's extension -> the format written
@@ -106,6 +107,8 @@ def _write(result: GenerateResult, args: argparse.Namespace) -> int:
     folder, or NAME_0000_digitD.EXT); the format is the extension's, the size times --scale."""
     output = Path(args.output)
     if not args.separate:
+        if output.exists() and not args.overwrite:  # as dataset and --separate do: never replace work silently
+            raise OutputExistsError(f"{output} exists: expected a new path (pass --overwrite to replace it)")
         image = result.to_pil()[0] if len(result) == 1 else result.grid(columns=args.columns, padding=args.padding)
         _save(image, output, args.scale)
         print(output)
@@ -135,6 +138,10 @@ def _save(image: Image.Image, path: Path, scale: int) -> None:
                                 f"{', '.join(IMAGE_FORMATS)}, got {path.suffix or 'no extension'!r}")
     if not path.parent.is_dir():
         raise OSError(f"cannot write {path}: no such folder {path.parent} (create it first)")
+    width, height = image.width * scale, image.height * scale
+    if width * height > MAX_PIXELS:  # checked before the resize allocates it (--scale 10000 ran out of memory)
+        raise InvalidInputError(f"the image would be {width}x{height} pixels, over the {MAX_PIXELS:,} that "
+                                "infogan infer reads back: use a smaller --scale, fewer images or --separate")
     if scale > 1:
         image = image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
     try:

@@ -66,8 +66,17 @@ def test_traverse_writes_one_row(model_dir: Path, generator: Generator, tmp_path
                  "--seed", "2", "-o", str(output)]) == 0
     expected = generator.traverse(digit=3, code="width", values=[-1.0, 0.0, 1.0], seed=2).grid(columns=3)
     np.testing.assert_array_equal(np.asarray(load(output)), np.asarray(expected))
-    assert main(["--model", str(model_dir), "traverse", "--digit", "3", "--code", "0", "-o", str(output)]) == 0
+    assert main(["--model", str(model_dir), "traverse", "--digit", "3", "--code", "0", "-o", str(output)]) == 1
+    assert main(["--model", str(model_dir), "traverse", "--digit", "3", "--code", "0", "-o", str(output),
+                 "--overwrite"]) == 0  # an existing file is replaced only when asked (as dataset does)
     assert load(output).size == (10 * 30 + 2, 32)  # default: 10 values in one row
+
+
+def test_an_image_too_large_to_read_back_is_refused_before_it_is_made(model_dir: Path, tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--model", str(model_dir), "generate", "--digit", "1", "--scale", "10000", "-o",
+                 str(tmp_path / "s.png")]) == 1  # 280000 x 280000: it ran out of memory
+    assert "smaller --scale" in capsys.readouterr().err and not (tmp_path / "s.png").exists()
 
 
 def test_infer_table_and_json(model_dir: Path, generator: Generator, tmp_path: Path,
