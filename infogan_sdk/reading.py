@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import warnings
 from collections.abc import Sequence
 from typing import Any, TypeAlias
 
@@ -92,7 +93,10 @@ def _decode(item: str | os.PathLike[str] | bytes | bytearray | Image.Image, wher
         if isinstance(item, Image.Image):
             return _from_pil(item, where)
         source = io.BytesIO(bytes(item)) if isinstance(item, (bytes, bytearray)) else item
-        with Image.open(source, formats=FORMATS) as image:
+        with warnings.catch_warnings():  # Pillow warns of bombs over 89 M pixels; our own, lower limit is the check
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(source, formats=FORMATS)
+        with image:
             _check_pixels(image.size, where)
             image.load()
             return _from_pil(image, where)

@@ -107,5 +107,6 @@ def test_stdin_a_list_of_paths_or_one_images_bytes(scans: Path, model_dir: Path,
     stdin((scans / "2.png").read_bytes())
     code, text, _ = run(["-", "--format", "json"], capsys, model_dir)
     assert code == 0 and json.loads(text) == [{**json.loads(text)[0], "file": "-", "digit": DIGITS[2]}]
-    stdin(b"")
-    assert run(["-", "--format", "json"], capsys, model_dir)[:2] == (0, "[]\n")
+    stdin(b"")  # nothing to read is a mistake to report, not an empty success (issue 22)
+    code, text, errors = run(["-", "--format", "json"], capsys, model_dir)
+    assert (code, text) == (1, "") and "no images found" in errors
