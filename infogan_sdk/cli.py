@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; global options work before or after the subcommand."""
-    parser = argparse.ArgumentParser(prog="infogan", description=(__doc__ or "").split("\n")[0], parents=[_common()])
+    parser = argparse.ArgumentParser(prog="infogan", description=(__doc__ or "").split("\n\n")[0],
+                                     parents=[_common()])
     parser.set_defaults(model="mnist", device="auto", variant=None, verbose=False)
     subcommands = parser.add_subparsers(dest="command", required=True)
 
@@ -117,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     info = subcommands.add_parser("info", parents=[_common()], help="model summary, providers and versions (doctor)")
     info.add_argument("--json", action="store_true", help="JSON instead of text")
     info.set_defaults(handler=commands_info.info)
-    models = subcommands.add_parser("models", parents=[_common()], help="list the bundled models")
+    models = subcommands.add_parser("models", help="list the bundled models")  # no model options: they mean nothing
     models.set_defaults(handler=commands_info.models)
 
     bench = subcommands.add_parser("bench", parents=[_common()], help="time generate and infer on this machine "
