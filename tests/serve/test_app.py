@@ -283,6 +283,14 @@ def test_token_guards_the_api_but_not_health_or_the_page(tiny_dir: Path) -> None
         assert [guarded.get(path).status_code for path in ("/healthz", "/readyz", "/", "/static/app.js")] == [200] * 4
 
 
+def test_the_playground_is_not_framed_sniffed_or_scripted_from_elsewhere(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.headers["x-frame-options"] == "DENY" and page.headers["x-content-type-options"] == "nosniff"
+    policy = page.headers["content-security-policy"]
+    assert "object-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    assert client.get("/v1/models").headers["x-content-type-options"] == "nosniff"
+
+
 def test_a_loopback_server_refuses_other_host_names(client: TestClient, tiny_dir: Path) -> None:
     """Issue 22 item 5 (DNS rebinding): a page whose domain rebinds to 127.0.0.1 sends its own Host."""
     for host in ("evil.example", "evil.example:8000", "127.0.0.1.evil.example"):
