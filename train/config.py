@@ -128,6 +128,8 @@ class ReaderConfig:
     real_weight: float = 1.0  # degraded views of real images against the teacher's reading
     supervised_weight: float = 1.0  # the mode's labels (semi-supervised: its 100; supervised: every image)
     realness_weight: float = 1.0  # mean squared error to stage 1 D's realness logit (D head only)
+    printed_weight: float = 0.0  # > 0: also digits printed in other fonts than the evaluation's (train/printed.py;
+    # their label is the character drawn; semi-supervised and supervised modes, where code k is digit k)
     teacher_refresh: int = 0  # > 0: every this many epochs the reader's average becomes the teacher (self-training)
     average_decay: float = 0.999  # the reader's weights are also averaged; export uses the average
     seed: int = 0

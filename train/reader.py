@@ -41,6 +41,7 @@ from train.loop import (
 from train.losses import categorical_cross_entropy, gaussian_nll, sample_latent
 from train.networks import Discriminator, Generator, build
 from train.pixels import to_pixels
+from train.printed import printed_bank
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ def train_reader(config: ReaderConfig, out_dir: str | Path, device: str = "cpu",
     data = load_data(gan_config, data_dir)
     labelled = (labelled_subset(data.labels, gan_config.labels_per_class, gan_config.seed)
                 if gan_config.mode == "semi-supervised" else torch.zeros(0, dtype=torch.int64))
+    printed = _printed(config, gan_config.mode)
     steps_per_epoch = len(data.images) // config.batch_size
     total_steps = config.epochs * steps_per_epoch
     if config.max_steps:
@@ -85,9 +87,9 @@ def train_reader(config: ReaderConfig, out_dir: str | Path, device: str = "cpu",
             order_epoch, order = epoch, epoch_order(config.seed, epoch, len(data.images))
         index = order[position * config.batch_size : (position + 1) * config.batch_size]
         rng = step_generator(config.seed, 0, step)  # every draw of the step comes from it, in this order
-        losses = _losses(reader, generator, teacher, critic, data, index, labelled, gan_config, config, rng)
+        losses = _losses(reader, generator, teacher, critic, data, index, labelled, gan_config, config, rng, printed)
         total = sum(weight * losses[name] for name, weight in (
-            ("samples", config.sample_weight), ("real", config.real_weight),
+            ("samples", config.sample_weight), ("real", config.real_weight), ("printed", config.printed_weight),
             ("supervised", config.supervised_weight), ("realness", config.realness_weight)))
         optimizer.zero_grad(set_to_none=True)
         total.backward()  # type: ignore[union-attr]
@@ -122,7 +124,7 @@ def train_reader(config: ReaderConfig, out_dir: str | Path, device: str = "cpu",
 
 def _losses(reader: Discriminator, generator: Generator, teacher: Discriminator, critic: Discriminator,
             data: Dataset, index: torch.Tensor, labelled: torch.Tensor, gan_config: TrainConfig, config: ReaderConfig,
-            rng: torch.Generator) -> dict[str, torch.Tensor]:
+            rng: torch.Generator, printed: tuple[torch.Tensor, torch.Tensor]) -> dict[str, torch.Tensor]:
     """The step's four losses, from one batch through the reader (so its BatchNorm statistics see the mixture
     it will be used on): plain samples, degraded samples, degraded real views, degraded labelled views."""
     spec, mode, device = reader.q_head.spec, gan_config.mode, next(reader.parameters()).device
@@ -141,7 +143,12 @@ def _losses(reader: Discriminator, generator: Generator, teacher: Discriminator,
             pick = labelled[torch.randint(len(labelled), (len(index) // 2,), generator=rng)]
             labelled_pixels = to_pixels(shifted(data.images[pick], gan_config.label_shift, rng), spec).to(device)
             parts.append(degraded(labelled_pixels, background, rng))
-        batch = torch.cat(parts)  # (3B [+ B/2], 1, 28, 28)
+        printed_rows = torch.zeros(0, dtype=torch.int64)
+        if len(printed[0]):  # a few printed digits, distorted and degraded like the rest
+            printed_rows = torch.randint(len(printed[0]), (len(index) // 8,), generator=rng)
+            printed_pixels = to_pixels(printed[0][printed_rows], spec).to(device)
+            parts.append(degraded(distorted(printed_pixels, background, rng), background, rng))
+        batch = torch.cat(parts)  # (3B [+ B/2] [+ B/8], 1, 28, 28)
         target_realness = critic(batch)[0]
     features = reader.body(batch)
     logits, mean, log_std = reader.q_head(features)
@@ -153,11 +160,25 @@ def _losses(reader: Discriminator, generator: Generator, teacher: Discriminator,
                + categorical_cross_entropy(spec, view_logits, latent.codes))
     mask = (confidence >= config.pseudo_label_threshold).float()
     real_loss = (F.cross_entropy(real_logits[:, :size], pseudo, reduction="none") * mask).mean()
-    supervised = logits.new_zeros(())
+    supervised, printed_loss = logits.new_zeros(()), logits.new_zeros(())
+    labelled_end = 3 * n + (n // 2 if mode == "semi-supervised" else 0)
     if mode == "semi-supervised":
-        supervised = F.cross_entropy(logits[3 * n :, :size], data.labels[pick].to(device))
-    return {"samples": samples, "real": real_loss, "supervised": supervised,
+        supervised = F.cross_entropy(logits[3 * n : labelled_end, :size], data.labels[pick].to(device))
+    if len(printed_rows):
+        printed_loss = F.cross_entropy(logits[labelled_end:, :size], printed[1][printed_rows].to(device))
+    return {"samples": samples, "real": real_loss, "supervised": supervised, "printed": printed_loss,
             "realness": F.mse_loss(realness, target_realness), "confident_fraction": mask.mean()}
+
+
+def _printed(config: ReaderConfig, mode: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """The printed-digit bank (uint8 (N, 28, 28), digits (N,)) when asked for, else empty tensors."""
+    if not config.printed_weight:
+        return torch.zeros(0, 28, 28, dtype=torch.uint8), torch.zeros(0, dtype=torch.int64)
+    if mode == "unsupervised":  # code k is not digit k there, and no label may say which code is which
+        raise ValueError("printed digits need labels' meaning (code k = digit k): not in unsupervised mode")
+    images, digits = printed_bank()
+    logger.info("printed digits: %d images", len(images))
+    return torch.from_numpy(images), torch.from_numpy(digits)
 
 
 def _stage1_networks(state: dict[str, Any], device: torch.device) -> tuple[Generator, Discriminator]:

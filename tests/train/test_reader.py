@@ -1,7 +1,9 @@
 """Stage 2, the reader, on tiny fake-data runs: G stays frozen, the reader learns, resume is exact, the CLI."""
 
+import json
 from dataclasses import replace
 
+import numpy as np
 import pytest
 import torch
 
@@ -82,3 +84,22 @@ def test_the_cli_runs_stage_two_with_the_shared_options(stage1, tmp_path):
 def test_a_reader_needs_a_stage_one_run():
     with pytest.raises(ValueError, match="generator_run"):
         ReaderConfig()
+
+
+def test_printed_digits_train_the_reader_with_the_character_drawn_as_label(stage1, tmp_path):
+    from train.printed import FONTS, printed_bank
+
+    images, digits = printed_bank()
+    assert images.shape == (len(FONTS) * 10 * 12, 28, 28)  # fonts x digits x 3 sizes x 4 angles
+    assert np.array_equal(np.bincount(digits), [len(digits) // 10] * 10)
+    assert (images.reshape(len(images), -1).max(axis=1) > 200).all()  # white ink on black, as the SDK reads them
+    reader(stage1, tmp_path, "printed", printed_weight=1.0, max_steps=4)
+    records = [json.loads(line) for line in (tmp_path / "printed" / "metrics.jsonl").read_text().splitlines()]
+    assert all(r["printed"] > 0 for r in records)
+
+
+def test_printed_digits_are_refused_in_unsupervised_mode(tmp_path):
+    run = train.loop.train(TINY, replace(STAGE1, mode="unsupervised", average_decay=0.0), tmp_path / "u", device="cpu")
+    with pytest.raises(ValueError, match="unsupervised"):
+        train_reader(ReaderConfig(generator_run=str(run), batch_size=16, max_steps=2, printed_weight=1.0),
+                     tmp_path / "r")
