@@ -82,7 +82,7 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
     digit_score = fit_digit_score(_score_features(discriminator, fit_pixels), _score_features(discriminator, others))
     score_record = {"train_digits": len(fit_rows), "digit_views": len(views), "samples": len(fit_rows),
                     "non_digits": len(negatives), "first_non_digit_seed": not_digit.NEGATIVE_SEEDS}
-    e_graph = EncoderGraph(discriminator, model_config.learn_std, digit_score)
+    e_graph = EncoderGraph(discriminator, model_config.learn_std, digit_score, _critic(state))
     size = spec.digit_code_size
 
     out = Path(out)
@@ -122,6 +122,16 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
         write_description(work, described, "python -m export (at export time)")
     logger.info("exported %s -> %s in %.1f s", checkpoint, out, time.perf_counter() - started)
     return out
+
+
+def _critic(state: dict[str, Any]) -> Discriminator | None:
+    """A stage 2 run's stage 1 discriminator (averaged weights), the judge of realness; None for one-stage runs."""
+    if state.get("stage") != "reader":
+        return None
+    stage1 = load_checkpoint(state["reader_config"]["generator_run"])
+    _, critic = build(stage1["model_config"], seed=0)
+    critic.load_state_dict((stage1.get("averages") or stage1)["discriminator"])
+    return critic.eval()
 
 
 @torch.no_grad()

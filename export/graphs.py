@@ -77,16 +77,24 @@ def fit_digit_score(digits: torch.Tensor, others: torch.Tensor, epochs: int = 6,
 
 
 class EncoderGraph(nn.Module):
-    """Images -> (categorical logits, continuous means[, log-stds], realness logit[, digit score])."""
+    """Images -> (categorical logits, continuous means[, log-stds], realness logit[, digit score]).
 
-    def __init__(self, discriminator: Discriminator, learn_std: bool, digit_score: DigitScore | None = None) -> None:
+    `critic`: a two-stage model's stage 1 discriminator, whose verdict is the realness logit; the reader's own
+    D head cannot give it (its body was trained to ignore the defects D sees: AUROC 0.52 real vs generated,
+    against D's 0.75), so the encoder runs D's body too."""
+
+    def __init__(self, discriminator: Discriminator, learn_std: bool, digit_score: DigitScore | None = None,
+                 critic: Discriminator | None = None) -> None:
         super().__init__()
         self.discriminator = discriminator
         self.learn_std = learn_std
         self.digit_score = digit_score
+        self.critic = critic
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, ...]:
         realness, logits, mean, log_std, features = self.discriminator.forward_with_features(images)
+        if self.critic is not None:
+            realness = self.critic.d_head(self.critic.body(images)).flatten(0)  # (N,)
         outputs = (logits, mean, log_std, realness) if self.learn_std else (logits, mean, realness)
         return outputs if self.digit_score is None else (*outputs, self.digit_score(features))
 
