@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="processes for the shape measures")
     parser.add_argument("--training-note", default="",
                         help="how the checkpoint was produced, if the recorded command does not say it all")
+    parser.add_argument("--stage1-realness", action="store_true",
+                        help="two-stage runs: realness from stage 1 D inside encoder.onnx (twice the encoder's cost, "
+                             "3.5 MB more; default: the reader's head, marked deprecated in the manifest)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     logging.getLogger("onnx_ir").setLevel(logging.WARNING)  # one line per graph pass otherwise
@@ -44,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
                           description=args.description, provisional=args.provisional, data_dir=args.data_dir,
                           sizes=replace(Sizes.quick() if args.quick_describe else Sizes(),
                                         mapping_images=args.mapping_images),
-                          training_note=args.training_note, workers=args.workers)
+                          training_note=args.training_note, workers=args.workers,
+                          stage1_realness=args.stage1_realness)
     except (VerificationError, CheckpointError) as error:
         print(f"export failed: {error}", file=sys.stderr)
         return 1

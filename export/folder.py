@@ -41,17 +41,26 @@ from train.networks import Discriminator, build
 from train.pixels import to_pixels
 
 logger = logging.getLogger(__name__)
+REALNESS_DEPRECATED = {
+    "deprecated": True, "source": "the reader's D head, trained on its detached features to follow stage 1 D",
+    "why": "the reader's body is trained to ignore the defects D sees, so the head does not follow D (Pearson 0.12 "
+           "with stage 1 D's logit; AUROC real vs generated 0.52, D's own 0.75); keeping D's body in encoder.onnx "
+           "would double the encoder's cost and take the folder over its 8 MB budget (10.5 MB). Use digit_score / "
+           "is_digit to tell digits from other images; python -m export --stage1-realness keeps D's verdict"}
 
 
 def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "dynamo", name: str | None = None,
                       description: str = "", provisional: bool = False, data_dir: str | Path | None = None,
-                      sizes: Sizes | None = None, training_note: str = "", workers: int = 1) -> Path:
+                      sizes: Sizes | None = None, training_note: str = "", workers: int = 1,
+                      stage1_realness: bool = False) -> Path:
     """Export, verify and describe a training checkpoint as a model folder at `out`; returns `out`.
 
     The graphs are built and checked against PyTorch here; the mapping, the continuous codes' names and
     directions and the evaluation come from `evaluate.describe`, through the SDK, on the finished files
-    (`sizes` says how many images each part uses). Raises verify.VerificationError (and writes nothing
-    at `out`) if a check fails.
+    (`sizes` says how many images each part uses). `stage1_realness`, for a two-stage run: realness is stage 1
+    D's verdict, run inside the encoder (a second body: twice the encoder's cost and 3.5 MB more); otherwise it
+    is the reader's own D head, which does not follow D (deprecated; the manifest says so).
+    Raises verify.VerificationError (and writes nothing at `out`) if a check fails.
     """
     started = time.perf_counter()
     state = load_checkpoint(checkpoint)
@@ -82,7 +91,8 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
     digit_score = fit_digit_score(_score_features(discriminator, fit_pixels), _score_features(discriminator, others))
     score_record = {"train_digits": len(fit_rows), "digit_views": len(views), "samples": len(fit_rows),
                     "non_digits": len(negatives), "first_non_digit_seed": not_digit.NEGATIVE_SEEDS}
-    e_graph = EncoderGraph(discriminator, model_config.learn_std, digit_score, _critic(state))
+    e_graph = EncoderGraph(discriminator, model_config.learn_std, digit_score,
+                           _critic(state) if stage1_realness else None)
     size = spec.digit_code_size
 
     out = Path(out)
@@ -103,6 +113,7 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
                    "encoder": {"inputs": ["images"], "outputs": verify.encoder_outputs(model_config.learn_std, True)}},
             "code_to_digit": list(range(size)),  # until described, below
             "training": {**_training_record(state), "note": training_note},
+            **({"realness": REALNESS_DEPRECATED} if state.get("stage") == "reader" and not stage1_realness else {}),
             "export": {"exporter": exporter, "opset": OPSET, "parity": parity, "versions": _versions(),
                        "code_version": code_version(), "digit_score_fit": score_record},
         }

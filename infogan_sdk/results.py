@@ -105,6 +105,8 @@ class InferResult(_Records):
     continuous_std: float32 (N, n_continuous), their estimated standard deviations, or None when the
         model does not predict them.
     realness: float32 (N,), the discriminator's logit: > 0 looks like a real digit to it, < 0 generated.
+        Deprecated for models whose manifest marks it (`realness.deprecated`: the default `mnist`, whose
+        encoder is a reader trained apart from D); use `digit_score` / `is_digit` there.
     images: uint8 (N, H, W), the images exactly as the encoder saw them (after preprocessing).
     digit_score: float32 (N,), how much each image looks like a digit to the model (minus a distance to the
         nearest digit in the encoder's feature space: higher is more digit-like), or None for a model

@@ -28,7 +28,8 @@ for name in "${!runs[@]}"; do
 done
 wait "${pids[@]}"
 # stage 2 of mnist: the reader, on the frozen stage 1 generator
-python -m train --stage reader --generator-run "$out/mnist-gan" --epochs 10 --reader-teacher-refresh 3 --threads 1 \
+# (printed digits need Debian's fonts-freefont-ttf and fonts-urw-base35)
+python -m train --stage reader --generator-run "$out/mnist-gan" --epochs 8 --reader-printed-weight 1 --threads 1 \
   --out "$out/mnist" >"$out/mnist.log" 2>&1
 for name in mnist mnist-v1 mnist-unsupervised unsup-v1-s0 unsup-v1-s1 unsup-v1-s2; do
   case $name in unsup-v1-*) model=mnist-unsupervised-v1 ;; *) model=$name ;; esac

@@ -134,7 +134,8 @@ def test_a_stage_two_run_exports_stage_ones_generator_and_the_reader(supervised_
     from train.reader import train_reader
 
     config = ReaderConfig(generator_run=str(supervised_checkpoint), batch_size=32, epochs=1, max_steps=20)
-    folder = export_checkpoint(train_reader(config, tmp_path / "reader"), tmp_path / "two", sizes=mapped(3000))
+    run = train_reader(config, tmp_path / "reader")
+    folder = export_checkpoint(run, tmp_path / "two", sizes=mapped(3000), stage1_realness=True)
     alone = export_checkpoint(supervised_checkpoint, tmp_path / "one", sizes=mapped(3000))
     training = load_manifest(folder).data["training"]
     assert training["stage"] == "reader" and training["reader_config"]["max_steps"] == 20
@@ -148,6 +149,9 @@ def test_a_stage_two_run_exports_stage_ones_generator_and_the_reader(supervised_
             for f in (folder, alone)]
     assert not np.allclose(read[0][0], read[1][0])  # the codes are the reader's
     np.testing.assert_allclose(read[0][1], read[1][1], atol=1e-5)  # realness is still stage 1 D's verdict
+    assert "realness" not in load_manifest(folder).data
+    plain = export_checkpoint(run, tmp_path / "plain", sizes=mapped(3000))  # realness: the reader's, deprecated
+    assert load_manifest(plain).data["realness"]["deprecated"] is True
 
 
 def test_tampered_export_is_refused_on_load(exported, tmp_path):

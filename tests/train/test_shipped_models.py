@@ -1,11 +1,14 @@
 """The bundled models, described the way the model card is: fail if either drops below what the card claims."""
 
+import itertools
+
 import numpy as np
 import pytest
 
 from evaluate.classifier import Evaluator
 from evaluate.codes import NAMED
 from evaluate.describe import Sizes, describe
+from evaluate.robustness import VARIANTS
 from infogan_sdk import Encoder, Generator, available_models
 
 pytestmark = pytest.mark.slow
@@ -17,9 +20,12 @@ GUARD = Sizes(mapping_images=2000, samples=2000, per_digit=30, robustness_images
 ROBUST = {"plain": 0.96, "scan_jpeg": 0.96, "off_centre": 0.96, "rotated": 0.95, "thinner": 0.93, "thicker": 0.94,
           "blurred": 0.95, "low_res_12": 0.95, "low_res_8": 0.92, "grey_paper": 0.94}
 FLOORS = {
-    # the default model: reads degraded inputs and says "not a digit", at a cost in sample quality (card: 23x)
-    "mnist": {"q_accuracy_test": 0.975, "digit_control": 0.985, "info_bound_categorical": 2.29, "fd_ratio": 30.0,
-              "robustness": ROBUST},
+    # the default model, two stages: stage 1's generator (card: 5.5x at 10,000 samples; 2.5x at the guard's 2,000;
+    # 3.4% faint samples, over the issue's 1%), the reader trained on it (card: 98.7%, every kind >= 96.5%)
+    "mnist": {"q_accuracy_test": 0.982, "digit_control": 0.99, "info_bound_categorical": 2.29, "fd_ratio": 3.5,
+              "faint_fraction": 0.045, "robustness": {**ROBUST, "plain": 0.97, "scan_jpeg": 0.97, "off_centre": 0.97,
+                                                       "printed": 0.97, "plain_strokes": 0.97},
+              "drawn_is_digit": {"printed": 0.95, "plain_strokes": 0.5}},
     "mnist-v1": {"q_accuracy_test": 0.985, "digit_control": 0.995, "info_bound_categorical": 2.29, "fd_ratio": 2.0,
                  "robustness": {"plain": 0.97, "scan_jpeg": 0.97, "off_centre": 0.96, "grey_paper": 0.96}},
     # the unsupervised model with the default's recipe (card: 96.7% Q accuracy, 21.5x; robustness 92.8-97.1%)
@@ -36,6 +42,15 @@ FLOORS = {
 # textures 0% accepted, shapes 2%) and on the robustness suite's real digits (card: 91.9% thinner, the rest >= 98%)
 NOT_A_DIGIT = {"digits_accepted": 0.975, "blank": 0.02, "noise": 0.02, "textures": 0.02, "shapes": 0.06}
 ROBUST_IS_DIGIT = 0.88
+
+
+def test_every_named_code_of_the_default_rises_at_every_point_of_its_sweep():
+    measure_of = {code: measure for measure, code in NAMED.items()}
+    codes = [c for c in Generator("mnist", device="cpu").info["continuous_codes"] if c["name"] in measure_of]
+    assert {c["name"] for c in codes} >= {"rotation", "thickness"}
+    for code in codes:
+        curve = code["curve"]["sd"][measure_of[code["name"]]]
+        assert len(curve) == 9 and all(b - a >= -0.1 for a, b in itertools.pairwise(curve)), code["name"]
 
 
 def test_both_models_ship_inside_the_package():
@@ -62,7 +77,12 @@ def test_shipped_model_meets_its_model_card(name):
         assert decision["threshold"]["digits_accepted"] >= NOT_A_DIGIT["digits_accepted"]
         for kind in ("blank", "noise", "textures", "shapes"):
             assert decision[kind]["accepted"] <= NOT_A_DIGIT[kind], kind
-        assert min(results["robustness_is_digit"].values()) >= ROBUST_IS_DIGIT, results["robustness_is_digit"]
+        accepted = results["robustness_is_digit"]
+        assert min(accepted[kind] for kind in VARIANTS) >= ROBUST_IS_DIGIT, accepted  # real MNIST digits
+        for kind, floor_accepted in floor.get("drawn_is_digit", {}).items():  # printed digits, plain strokes
+            assert accepted[kind] >= floor_accepted, (kind, accepted[kind])
+    if "faint_fraction" in floor:
+        assert results["faint_fraction"] <= floor["faint_fraction"]
     # the description agrees with the shipped manifest: same names, directions and axes
     shipped = Generator(name, device="cpu").continuous_codes
     assert [(c["name"], c["direction"]) for c in described["continuous_codes"]] == \
