@@ -46,7 +46,8 @@ class Guards:
         try:
             body = await self._body(receive)
         except ApiError as refused:
-            await error_response(refused.status_code, refused.error, str(refused.detail))(scope, receive, send)
+            await error_response(refused.status_code, refused.error, str(refused.detail),
+                                 dict(refused.headers or {}))(scope, receive, send)
             return
         if self.in_flight >= self.config.max_concurrent:  # shed load now rather than queue without bound
             await error_response(503, "busy", f"the server is handling {self.in_flight} requests, its limit "
@@ -67,8 +68,9 @@ class Guards:
             try:
                 message = await asyncio.wait_for(limited(), timeout=max(left, 0.0))
             except TimeoutError:
+                # and the connection goes with it: a client that stalls once does not keep a socket open
                 raise ApiError(408, f"the request body did not arrive within {self.config.body_seconds:g} s "
-                               "(--body-seconds)") from None
+                               "(--body-seconds)", headers={"Connection": "close"}) from None
             if message["type"] == "http.disconnect":
                 raise ApiError(400, "the client disconnected before sending the whole body")
             parts.append(message.get("body", b""))

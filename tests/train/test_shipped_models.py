@@ -25,7 +25,8 @@ FLOORS = {
     "mnist": {"q_accuracy_test": 0.982, "digit_control": 0.99, "info_bound_categorical": 2.29, "fd_ratio": 3.5,
               "faint_fraction": 0.045, "robustness": {**ROBUST, "plain": 0.97, "scan_jpeg": 0.97, "off_centre": 0.97,
                                                        "printed": 0.97, "plain_strokes": 0.97},
-              "drawn_is_digit": {"printed": 0.95, "plain_strokes": 0.5}},
+              "drawn_is_digit": {"printed": 0.95, "plain_strokes": 0.5},
+              "robust_is_digit": {"thinner": 0.85}},  # card: 87.0% of thinner real digits accepted
     "mnist-v1": {"q_accuracy_test": 0.985, "digit_control": 0.995, "info_bound_categorical": 2.29, "fd_ratio": 2.0,
                  "robustness": {"plain": 0.97, "scan_jpeg": 0.97, "off_centre": 0.96, "grey_paper": 0.96}},
     # the unsupervised model with the default's recipe (card: 96.7% Q accuracy, 21.5x; robustness 92.8-97.1%)
@@ -78,7 +79,8 @@ def test_shipped_model_meets_its_model_card(name):
         for kind in ("blank", "noise", "textures", "shapes"):
             assert decision[kind]["accepted"] <= NOT_A_DIGIT[kind], kind
         accepted = results["robustness_is_digit"]
-        assert min(accepted[kind] for kind in VARIANTS) >= ROBUST_IS_DIGIT, accepted  # real MNIST digits
+        for kind in VARIANTS:  # real MNIST digits
+            assert accepted[kind] >= floor.get("robust_is_digit", {}).get(kind, ROBUST_IS_DIGIT), (kind, accepted)
         for kind, floor_accepted in floor.get("drawn_is_digit", {}).items():  # printed digits, plain strokes
             assert accepted[kind] >= floor_accepted, (kind, accepted[kind])
     if "faint_fraction" in floor:
