@@ -6,6 +6,7 @@ Examples:
     python -m train --dry-run --out runs/dry          # seconds, tiny fake data, a real checkpoint
     torchrun --nproc_per_node 2 -m train --dry-run --out runs/ddp
     python -m train --stage reader --generator-run runs/semi --epochs 10 --out runs/semi-reader   # stage 2
+    python -m train --stage noise --model mnist --epochs 4 --out runs/mnist-noise   # stage 3, on a model folder
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ import torch
 
 from infogan_sdk.spec import LatentSpec
 from train import distributed
-from train.config import ARCHITECTURES, MODES, ReaderConfig, TrainConfig, architecture
+from train.config import ARCHITECTURES, MODES, NoiseConfig, ReaderConfig, TrainConfig, architecture
 from train.loop import train
+from train.noise import train_noise
 from train.reader import train_reader
 
 # TrainConfig fields that are plain command-line options
@@ -29,6 +31,8 @@ INT_OPTIONS = ("batch_size", "labels_per_class", "labelled_batch", "label_shift"
                "log_every")
 READER_OPTIONS = ("lr", "pseudo_label_threshold", "sample_weight", "real_weight", "supervised_weight",
                   "realness_weight", "printed_weight", "teacher_refresh")
+NOISE_OPTIONS = ("lr", "hidden", "noise_weight", "pixel_weight", "feature_weight")
+SHARED_OPTIONS = ("epochs", "seed", "batch_size", "average_decay", "max_steps", "log_every")  # stages 2 and 3 too
 FLOAT_OPTIONS = ("generator_lr", "discriminator_lr", "categorical_weight", "continuous_weight", "supervised_weight",
                  "consistency_weight", "consistency_threshold", "average_decay", "morph_probability")
 
@@ -63,23 +67,41 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     loop.add_argument("--robust-views", action="store_true", help="TrainConfig.robust_views in train/config.py")
     reader = parser.add_argument_group("stage 2, the reader (--stage reader; --epochs, --seed, --batch-size, "
                                        "--average-decay, --max-steps and --log-every apply to it too)")
-    parser.add_argument("--stage", choices=("gan", "reader"), default="gan",
-                        help="gan: InfoGAN (stage 1, the paper's); reader: train the encoder on a stage 1 run")
+    parser.add_argument("--stage", choices=("gan", "reader", "noise"), default="gan",
+                        help="gan: InfoGAN (stage 1, the paper's); reader: train the encoder on a stage 1 run; "
+                             "noise: a head that infers the noise, on a model folder (its networks frozen)")
     reader.add_argument("--generator-run", default="", help="the stage 1 run folder (ReaderConfig.generator_run)")
     reader_defaults = ReaderConfig(generator_run="-")
     for name in READER_OPTIONS:
         reader.add_argument("--reader-" + name.replace("_", "-"), type=type(getattr(reader_defaults, name)),
                             default=getattr(reader_defaults, name),
                             help=f"ReaderConfig.{name} in train/config.py (default %(default)s)")
+    noise = parser.add_argument_group("stage 3, the noise encoder (--stage noise; the shared options as stage 2)")
+    noise.add_argument("--model", default="", help="the model folder or bundled name (NoiseConfig.model)")
+    noise_defaults = NoiseConfig(model="-")
+    for name in NOISE_OPTIONS:
+        noise.add_argument("--noise-" + name.replace("_", "-"), type=type(getattr(noise_defaults, name)),
+                           default=getattr(noise_defaults, name),
+                           help=f"NoiseConfig.{name} in train/config.py (default %(default)s)")
     return parser.parse_args(argv)
 
 
 def reader_config(args: argparse.Namespace, argv: list[str]) -> ReaderConfig:
     """The ReaderConfig of the command line: its own options, and the shared ones the user gave."""
-    given = {name: getattr(args, name) for name in ("epochs", "seed", "batch_size", "average_decay", "max_steps",
-                                                       "log_every") if _given(argv, "--" + name.replace("_", "-"))}
     own = {name: getattr(args, "reader_" + name) for name in READER_OPTIONS}
-    return ReaderConfig(generator_run=args.generator_run, **own, **given)
+    return ReaderConfig(generator_run=args.generator_run, **own, **_shared(args, argv))
+
+
+def noise_config(args: argparse.Namespace, argv: list[str]) -> NoiseConfig:
+    """The NoiseConfig of the command line: its own options, and the shared ones the user gave."""
+    own = {name: getattr(args, "noise_" + name) for name in NOISE_OPTIONS}
+    return NoiseConfig(model=args.model, **own, **_shared(args, argv))
+
+
+def _shared(args: argparse.Namespace, argv: list[str]) -> dict[str, object]:
+    """The options stage 1 shares with stages 2 and 3 that the user gave (the later stages have their own
+    defaults for the rest)."""
+    return {name: getattr(args, name) for name in SHARED_OPTIONS if _given(argv, "--" + name.replace("_", "-"))}
 
 
 def _given(argv: list[str], flag: str) -> bool:
@@ -96,6 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.stage == "reader":
         path = train_reader(reader_config(args, argv), args.out, device=args.device, resume=args.resume,
                             data_dir=args.data_dir, command=command)
+        logging.getLogger("train").info("checkpoint: %s", path)
+        return 0
+    if args.stage == "noise":
+        path = train_noise(noise_config(args, argv), args.out, resume=args.resume, data_dir=args.data_dir,
+                           command=command)
         logging.getLogger("train").info("checkpoint: %s", path)
         return 0
     categorical = tuple(int(v) for v in args.categorical.split(",") if v.strip())

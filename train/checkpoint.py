@@ -31,8 +31,12 @@ def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
         torch.save({"checkpoint_version": CHECKPOINT_VERSION, **payload}, temporary)
 
 
-def load_checkpoint(path: str | Path) -> dict[str, Any]:
-    """Read a checkpoint and check it is complete; returns the payload with parsed configs.
+GAN_KEYS = frozenset({"checkpoint_version", "model_config", "train_config", "generator", "discriminator", "step"})
+NOISE_KEYS = frozenset({"checkpoint_version", "noise_config", "noise_head", "average", "model", "step"})  # stage 3
+
+
+def load_checkpoint(path: str | Path, expected: frozenset[str] = GAN_KEYS) -> dict[str, Any]:
+    """Read a checkpoint and check it has the `expected` keys; returns the payload with parsed configs.
 
     Raises CheckpointError naming the file and what is wrong with it.
     """
@@ -45,15 +49,15 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises several types for truncated or foreign files
         raise CheckpointError(f"{path} is not a readable checkpoint: {error}") from error
-    expected = {"checkpoint_version", "model_config", "train_config", "generator", "discriminator", "step"}
     if not isinstance(payload, dict) or not expected <= set(payload):
         keys = sorted(payload) if isinstance(payload, dict) else type(payload).__name__
         raise CheckpointError(f"{path} is not an infogan-sdk checkpoint: expected keys {sorted(expected)}, got {keys}")
     if payload["checkpoint_version"] > CHECKPOINT_VERSION:
         raise CheckpointError(f"{path} has checkpoint version {payload['checkpoint_version']}, "
                               f"newer than this code reads ({CHECKPOINT_VERSION})")
-    payload["model_config"] = ModelConfig.from_dict(payload["model_config"])
-    payload["train_config"] = TrainConfig.from_dict(payload["train_config"])
+    if "model_config" in expected:
+        payload["model_config"] = ModelConfig.from_dict(payload["model_config"])
+        payload["train_config"] = TrainConfig.from_dict(payload["train_config"])
     return payload
 
 

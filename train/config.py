@@ -157,6 +157,45 @@ class ReaderConfig:
         return cls(**values)
 
 
+@dataclass(frozen=True)
+class NoiseConfig:
+    """Stage 3, the noise encoder (`train/noise.py`): a head that infers the noise of an image, on a model folder
+    whose generator and reader stay frozen."""
+
+    model: str = ""  # the model folder (or bundled name) whose generator and encoder are frozen
+    epochs: int = 4
+    batch_size: int = 128  # real images per step, and as many of G's samples
+    lr: float = 1e-3  # Adam
+    betas: tuple[float, float] = (0.5, 0.999)
+    hidden: int = 256  # the head's hidden layer
+    noise_weight: float = 1.0  # mean squared error to the noise that drew G's samples (known there)
+    pixel_weight: float = 1.0  # L1 between an image and G's redrawing of it from its inferred codes and noise
+    feature_weight: float = 1.0  # mean squared error between the reader's features of the two
+    average_decay: float = 0.999  # the head's weights are also averaged; export uses the average
+    seed: int = 0
+    max_steps: int = 0  # stop after this many steps (0: run all epochs)
+    log_every: int = 50
+
+    def __post_init__(self) -> None:
+        if not self.model:
+            raise ValueError("a noise encoder needs model: the model folder whose generator it inverts")
+        if self.batch_size < 1 or self.epochs < 1 or self.hidden < 1:
+            raise ValueError(f"batch_size, epochs and hidden must be >= 1, got {self.batch_size}, {self.epochs}, "
+                             f"{self.hidden}")
+        if not 0.0 <= self.average_decay < 1.0:
+            raise ValueError(f"average_decay must be in [0, 1), got {self.average_decay}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> NoiseConfig:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["betas"] = tuple(values.get("betas", (0.5, 0.999)))
+        return cls(**values)
+
+
 def architecture(name: str, latent: LatentSpec, learn_std: bool = False) -> ModelConfig:
     """The named architecture ("paper", "compact", "tiny") for this latent contract."""
     if name not in ARCHITECTURES:

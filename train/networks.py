@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from infogan_sdk.spec import LatentSpec
 from train.config import ModelConfig
 
 
@@ -127,6 +128,31 @@ class Discriminator(nn.Module):
         realness = self.d_head(features).flatten(0)  # (N,), flatten not squeeze: a batch of one stays a batch
         hidden = self.q_head.hidden(features)
         return (realness, *self.q_head.read(hidden), torch.cat([features, hidden], dim=1))
+
+
+class NoiseHead(nn.Module):
+    """(images, the reader's features) -> the noise that would redraw them (stage 3, `train/noise.py`).
+
+    The reader's features say what the codes are, and were trained to ignore how a digit is drawn; the image at
+    half resolution gives the head that back. The features are standardised with fixed statistics (`mean`,
+    `scale`: set from real images before training) so that no BatchNorm couples the images of a batch."""
+
+    def __init__(self, spec: LatentSpec, n_features: int, hidden: int) -> None:
+        super().__init__()
+        pooled = (spec.image_shape[1] // 2) * (spec.image_shape[2] // 2)
+        self.register_buffer("mean", torch.zeros(n_features))
+        self.register_buffer("scale", torch.ones(n_features))
+        self.net = nn.Sequential(
+            nn.Linear(n_features + pooled, hidden),  # (N, hidden)
+            nn.LeakyReLU(0.1),
+            nn.Linear(hidden, hidden),  # (N, hidden)
+            nn.LeakyReLU(0.1),
+            nn.Linear(hidden, spec.noise_size),  # (N, noise_size)
+        )
+
+    def forward(self, images: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
+        pooled = nn.functional.avg_pool2d(images, 2).flatten(1)  # (N, 14 * 14)
+        return self.net(torch.cat([(features - self.mean) / self.scale, pooled], dim=1))  # (N, noise_size)
 
 
 def initialise(module: nn.Module) -> None:
