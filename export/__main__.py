@@ -1,7 +1,8 @@
 """`python -m export CHECKPOINT --out MODEL_DIR`: write a verified, self-described ONNX model folder.
 
-A thin skin over `export.folder.export_checkpoint`. Exit status 1 when verification fails (and
-nothing is written at MODEL_DIR), 2 on bad arguments.
+A thin skin over `export.folder.export_checkpoint`, or `export.noise.export_noise` for a noise run (`python -m
+train --stage noise`: its model folder again, the encoder with a `noise` output). Exit status 1 when verification
+fails (and nothing is written at MODEL_DIR), 2 on bad arguments.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from dataclasses import replace
 from evaluate.describe import Sizes
 from export.folder import export_checkpoint
 from export.graphs import EXPORTERS
+from export.noise import export_noise
 from export.verify import VerificationError
-from train.checkpoint import CheckpointError
+from train.checkpoint import CheckpointError, load_checkpoint
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     logging.getLogger("onnx_ir").setLevel(logging.WARNING)  # one line per graph pass otherwise
     try:
+        if load_checkpoint(args.checkpoint, frozenset({"checkpoint_version"})).get("stage") == "noise":
+            export_noise(args.checkpoint, args.out, exporter=args.exporter, name=args.name, data_dir=args.data_dir)
+            return 0
         export_checkpoint(args.checkpoint, args.out, exporter=args.exporter, name=args.name,
                           description=args.description, provisional=args.provisional, data_dir=args.data_dir,
                           sizes=replace(Sizes.quick() if args.quick_describe else Sizes(),

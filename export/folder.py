@@ -110,7 +110,7 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
             "description": description, "provisional": provisional, "spec": spec.to_dict(),
             "files": {role: file_entry(work, f"{role}.onnx") for role in ("generator", "encoder")},
             "io": {"generator": {"inputs": list(spec.generator_inputs()), "outputs": ["images"]},
-                   "encoder": {"inputs": ["images"], "outputs": verify.encoder_outputs(model_config.learn_std, True)}},
+                   "encoder": {"inputs": ["images"], "outputs": e_graph.outputs}},
             "code_to_digit": list(range(size)),  # until described, below
             "training": {**_training_record(state), "note": training_note},
             **({"realness": REALNESS_DEPRECATED} if state.get("stage") == "reader" and not stage1_realness else {}),

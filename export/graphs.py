@@ -17,7 +17,7 @@ from torch import nn
 
 from infogan_sdk import spec as names
 from infogan_sdk.spec import LatentSpec
-from train.networks import Discriminator, Generator
+from train.networks import Discriminator, Generator, NoiseHead
 
 OPSET = 18  # pinned: every op these networks use exists there, and onnxruntime >= 1.17 runs it
 EXPORTERS = ("dynamo", "legacy")
@@ -77,32 +77,41 @@ def fit_digit_score(digits: torch.Tensor, others: torch.Tensor, epochs: int = 6,
 
 
 class EncoderGraph(nn.Module):
-    """Images -> (categorical logits, continuous means[, log-stds], realness logit[, digit score]).
+    """Images -> (categorical logits, continuous means[, log-stds], realness logit[, digit score][, noise]).
 
     `critic`: a two-stage model's stage 1 discriminator, whose verdict is the realness logit; the reader's own
     D head cannot give it (its body was trained to ignore the defects D sees: AUROC 0.52 real vs generated,
-    against D's 0.75), so the encoder runs D's body too."""
+    against D's 0.75), so the encoder runs D's body too. `noise_head`: stage 3's (`train/noise.py`), the noise
+    that redraws the image with the codes read."""
 
     def __init__(self, discriminator: Discriminator, learn_std: bool, digit_score: DigitScore | None = None,
-                 critic: Discriminator | None = None) -> None:
+                 critic: Discriminator | None = None, noise_head: NoiseHead | None = None) -> None:
         super().__init__()
         self.discriminator = discriminator
         self.learn_std = learn_std
         self.digit_score = digit_score
         self.critic = critic
+        self.noise_head = noise_head
+
+    @property
+    def outputs(self) -> list[str]:
+        """The output names, in the order `forward` returns them."""
+        return encoder_outputs(self.learn_std, self.digit_score is not None, self.noise_head is not None)
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, ...]:
         realness, logits, mean, log_std, features = self.discriminator.forward_with_features(images)
         if self.critic is not None:
             realness = self.critic.d_head(self.critic.body(images)).flatten(0)  # (N,)
         outputs = (logits, mean, log_std, realness) if self.learn_std else (logits, mean, realness)
-        return outputs if self.digit_score is None else (*outputs, self.digit_score(features))
+        if self.digit_score is not None:
+            outputs = (*outputs, self.digit_score(features))
+        return outputs if self.noise_head is None else (*outputs, self.noise_head(images, features))
 
 
-def encoder_outputs(learn_std: bool, digit_score: bool = False) -> list[str]:
+def encoder_outputs(learn_std: bool, digit_score: bool = False, noise: bool = False) -> list[str]:
     std = [names.CONTINUOUS_LOG_STD] if learn_std else []
     return [names.CATEGORICAL_LOGITS, names.CONTINUOUS_MEAN, *std, names.REALNESS,
-            *([names.DIGIT_SCORE] if digit_score else [])]
+            *([names.DIGIT_SCORE] if digit_score else []), *([names.NOISE] if noise else [])]
 
 
 def to_onnx(module: nn.Module, example: tuple[torch.Tensor, ...], input_names: list[str],
@@ -139,5 +148,4 @@ def export_generator(generator: Generator, spec: LatentSpec, path: Path, exporte
 
 def export_encoder(graph: EncoderGraph, spec: LatentSpec, path: Path, exporter: str) -> None:
     example = (torch.zeros(3, *spec.image_shape),)
-    to_onnx(graph, example, [names.IMAGES], encoder_outputs(graph.learn_std, graph.digit_score is not None), path,
-            exporter)
+    to_onnx(graph, example, [names.IMAGES], graph.outputs, path, exporter)

@@ -12,7 +12,7 @@ import numpy as np
 import onnx
 import torch
 
-from export.graphs import EncoderGraph, GeneratorGraph, encoder_outputs
+from export.graphs import EncoderGraph, GeneratorGraph
 from infogan_sdk import spec as names
 from infogan_sdk.latents import draw
 from infogan_sdk.runtime import Session, open_session
@@ -46,7 +46,7 @@ def parity(generator: GeneratorGraph, encoder: EncoderGraph, folder: Path, gener
     generator.eval()
     encoder.eval()
     g_session, e_session = session(folder / generator_file), session(folder / encoder_file)
-    outputs = encoder_outputs(encoder.learn_std, encoder.digit_score is not None)
+    outputs = encoder.outputs
     rng = np.random.default_rng(0)
     worst: dict[str, float] = {names.IMAGES: 0.0, **{name: 0.0 for name in outputs}}
     for batch in BATCHES:
@@ -66,7 +66,20 @@ def parity(generator: GeneratorGraph, encoder: EncoderGraph, folder: Path, gener
     return {"batches": list(BATCHES), "tolerance": TOLERANCE, "max_abs_error": worst}
 
 
-def _compare(name: str, batch: int, expected: np.ndarray, got: np.ndarray, worst: dict[str, float]) -> None:
+def same_outputs(old: Path, new: Path, outputs: list[str], pixels: np.ndarray) -> dict[str, float]:
+    """`new` gives `old`'s `outputs` on (N, 1, 28, 28) images within the parity tolerance; their max abs errors."""
+    worst = {name: 0.0 for name in outputs}
+    old_session, new_session = session(old), session(new)
+    for start in range(0, len(pixels), 1000):
+        rows = pixels[start : start + 1000]
+        for name, want, have in zip(outputs, old_session.run(outputs, {names.IMAGES: rows}),
+                                    new_session.run(outputs, {names.IMAGES: rows}), strict=True):
+            _compare(f"{name} (old file vs new)", len(rows), want, have, worst, name)
+    return worst
+
+
+def _compare(name: str, batch: int, expected: np.ndarray, got: np.ndarray, worst: dict[str, float],
+             key: str | None = None) -> None:
     if expected.shape != got.shape:
         raise VerificationError(f"{name} at batch {batch}: PyTorch shape {expected.shape}, ONNX shape {got.shape}")
     error = float(np.max(np.abs(expected - got))) if expected.size else 0.0
@@ -74,7 +87,8 @@ def _compare(name: str, batch: int, expected: np.ndarray, got: np.ndarray, worst
     tolerance = TOLERANCE * max(1.0, float(np.max(np.abs(expected)))) if expected.size else TOLERANCE
     if not error <= tolerance:
         raise VerificationError(f"{name} at batch {batch}: max abs error {error:.3g} exceeds {tolerance:.3g}")
-    worst[name] = max(worst[name], error)
+    key = name if key is None else key
+    worst[key] = max(worst[key], error)
 
 
 def onnx_codes(encoder_path: Path, pixels: np.ndarray, size: int, batch: int = 1000) -> np.ndarray:

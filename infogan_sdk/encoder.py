@@ -16,7 +16,15 @@ from infogan_sdk.loading import ModelBase
 from infogan_sdk.reading import ImageInput, read_images
 from infogan_sdk.results import InferResult
 from infogan_sdk.runtime import chunks
-from infogan_sdk.spec import CATEGORICAL_LOGITS, CONTINUOUS_LOG_STD, CONTINUOUS_MEAN, DIGIT_SCORE, IMAGES, REALNESS
+from infogan_sdk.spec import (
+    CATEGORICAL_LOGITS,
+    CONTINUOUS_LOG_STD,
+    CONTINUOUS_MEAN,
+    DIGIT_SCORE,
+    IMAGES,
+    NOISE,
+    REALNESS,
+)
 
 INK = 64  # the faintest pixel that counts as ink for is_digit (MNIST strokes peak at 255)
 
@@ -50,14 +58,20 @@ class Encoder(ModelBase):
                                   for got, want in zip(shape[1:], spec.image_shape, strict=True)):
             raise IncompatibleModelError(f"{self.path}: the encoder's {IMAGES!r} input must be (batch, "
                                          f"{', '.join(map(str, spec.image_shape))}), got {shape}")
-        optional = [name for name in (CONTINUOUS_LOG_STD, DIGIT_SCORE) if name in outputs]
+        optional = [name for name in (CONTINUOUS_LOG_STD, DIGIT_SCORE, NOISE) if name in outputs]
         self._outputs = [*required, *optional]
-        self._widths = {**widths, REALNESS: 1, CONTINUOUS_LOG_STD: spec.n_continuous, DIGIT_SCORE: 1}
+        self._widths = {**widths, REALNESS: 1, CONTINUOUS_LOG_STD: spec.n_continuous, DIGIT_SCORE: 1,
+                        NOISE: spec.noise_size}
         self._digit_threshold = digit_threshold(self._manifest, DIGIT_SCORE in outputs)
         self._code_ends = np.cumsum(spec.categorical_sizes)[:-1]  # where np.split cuts the logits into codes
         self._digit_of_code = np.asarray(self.code_to_digit, dtype=np.int64)
         identity = self.code_to_digit == tuple(range(len(self.code_to_digit)))
         self._digit_columns = None if identity else np.argsort(self._digit_of_code)  # digit d <- code argsort[d]
+
+    @property
+    def has_noise(self) -> bool:
+        """Whether `infer` reports noise (the encoder has a `noise` output), which `Generator.edit` needs."""
+        return NOISE in self._outputs
 
     @property
     def has_digit_score(self) -> bool:
@@ -135,7 +149,8 @@ class Encoder(ModelBase):
             realness=raw[REALNESS][:, 0], images=pixels, continuous_names=self.continuous_names,
             digit_score=None if digit_score is None else digit_score[:, 0],
             is_digit=None if digit_score is None or self._digit_threshold is None
-            else decide_is_digit(digit_score[:, 0], pixels, self._digit_threshold))
+            else decide_is_digit(digit_score[:, 0], pixels, self._digit_threshold),
+            noise=raw.get(NOISE))
 
 
 def decide_is_digit(digit_score: NDArray[np.float32], pixels: NDArray[np.uint8], threshold: float) -> NDArray[np.bool_]:

@@ -10,11 +10,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from infogan_sdk import codes as _codes
+from infogan_sdk.encoder import Encoder
 from infogan_sdk.errors import IncompatibleModelError, InvalidInputError, shown
-from infogan_sdk.images import from_model
+from infogan_sdk.images import from_model, pixel_correlation
 from infogan_sdk.latents import Floats, Latents, batch_size, check_count, draw, floats
 from infogan_sdk.loading import ModelBase
-from infogan_sdk.results import GenerateResult
+from infogan_sdk.reading import ImageInput
+from infogan_sdk.results import GenerateResult, InferResult
 from infogan_sdk.runtime import chunks
 from infogan_sdk.spec import CONTINUOUS, IMAGES
 
@@ -36,6 +38,7 @@ class Generator(ModelBase):
     """
 
     _role = "generator"
+    _encoder: Encoder | None = None  # opened by the first reconstruct / edit
 
     def _check_session(self) -> None:
         expected, inputs = self.spec.generator_inputs(), self._session.inputs
@@ -104,7 +107,62 @@ class Generator(ModelBase):
         return self.generate(categorical=codes, continuous=fixed,
                              noise=np.repeat(first.noise, len(sweep), axis=0))
 
-    def _run(self, latents: Latents) -> GenerateResult:
+    def reconstruct(self, images: ImageInput | Sequence[ImageInput], preprocess: str = "auto") -> GenerateResult:
+        """Redraw N images from what the model's encoder reads in them: their codes and their noise.
+
+        images, preprocess: as `Encoder.infer`. Returns a GenerateResult with `source` (the encoder's reading)
+        and `reconstruction_error` (N,). Raises IncompatibleModelError for a model whose encoder has no `noise`
+        output, InvalidInputError for bad images.
+        """
+        source = self._read(images, preprocess)
+        assert source.noise is not None  # _read checked
+        redrawn = self._run(Latents(source.codes, source.continuous, source.noise), source)
+        error = (1.0 - pixel_correlation(redrawn.images, source.images)).astype(np.float32)
+        return GenerateResult(redrawn.images, redrawn.digits, redrawn.codes, redrawn.continuous, redrawn.noise,
+                              redrawn.continuous_names, source, error)
+
+    def edit(self, images: ImageInput | Sequence[ImageInput], *,
+             digit: int | Sequence[int] | NDArray[Any] | None = None,
+             continuous: NDArray[Any] | Sequence[Any] | Mapping[str, Floats] | None = None,
+             rotation: Floats | None = None, width: Floats | None = None, thickness: Floats | None = None,
+             preprocess: str = "auto") -> GenerateResult:
+        """Redraw N images with some codes changed and the rest, their handwriting (noise) included, as read.
+
+        digit: replaces the digit (int or (N,)): the same handwriting as another digit. rotation / width /
+        thickness, or continuous ((N, n_continuous), (n_continuous,) or {name: value}): *added* to the codes
+        read (+1 is the width of the codes' prior; positive leans right, wider, thicker). Each argument has one
+        value per image or one for all; one image with N values gives N edits of it. images, preprocess: as
+        `Encoder.infer`. The result's codes are those used; `source` is the encoder's reading.
+        Raises IncompatibleModelError for a model whose encoder has no `noise` output, InvalidInputError.
+        """
+        source = self._read(images, preprocess)
+        assert source.noise is not None  # _read checked
+        digits = _codes.categorical(self.spec, self.code_to_digit, digit, None)
+        added = _codes.continuous(self.continuous_names, continuous, {"rotation": rotation, "width": width,
+                                                                       "thickness": thickness})
+        lengths = {"images": len(source), **({} if digits is None else {"digit": len(digits)}),
+                   **{f"continuous code {self.continuous_names[c]!r}": len(v) for c, v in added.items()}}
+        n = batch_size(None, lengths)  # every argument has 1 or n rows
+        rows = np.zeros(n, dtype=np.int64) if len(source) == 1 else np.arange(n)  # the source row of each edit
+        codes, values = source.codes[rows], source.continuous[rows]  # fancy indexing: new, writable arrays
+        if digits is not None:
+            codes[:, : digits.shape[1]] = digits
+        for column, delta in added.items():
+            values[:, column] += delta
+        return self._run(Latents(codes, values, source.noise[rows]), source)
+
+    def _read(self, images: ImageInput | Sequence[ImageInput], preprocess: str) -> InferResult:
+        """The encoder's reading of `images`, noise included; the encoder is opened on first use, as this one."""
+        if self._encoder is None:
+            variant = self._variant if f"encoder_{self._variant}" in self._manifest.data["files"] else None
+            self._encoder = Encoder(self.path, variant=variant, **self._options)
+        if not self._encoder.has_noise:
+            raise IncompatibleModelError(f"model {self._manifest.data.get('name', self.path)!r} ({self.path}) cannot "
+                                         "edit or reconstruct images: its encoder has no 'noise' output (python -m "
+                                         "train --stage noise, then python -m export, add one)")
+        return self._encoder.infer(images, preprocess)
+
+    def _run(self, latents: Latents, source: InferResult | None = None) -> GenerateResult:
         n = len(latents.codes)
         height, width = self.spec.image_shape[1:]
         images = np.empty((n, height, width), dtype=np.uint8)
@@ -119,7 +177,8 @@ class Generator(ModelBase):
             images[rows] = from_model(output, self.spec.pixel_range)
         mapping = np.asarray(self.code_to_digit, dtype=np.int64)
         digits = mapping[latents.codes[:, 0]] if latents.codes.shape[1] else np.full(n, -1, dtype=np.int64)
-        return GenerateResult(images, digits, latents.codes, latents.continuous, latents.noise, self.continuous_names)
+        return GenerateResult(images, digits, latents.codes, latents.continuous, latents.noise, self.continuous_names,
+                              source)
 
 
 def _width_ok(shape: tuple[object, ...], width: int) -> bool:

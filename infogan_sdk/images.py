@@ -35,6 +35,17 @@ def from_model(values: NDArray[np.float32], pixel_range: tuple[float, float]) ->
     return scaled.astype(np.uint8)
 
 
+def pixel_correlation(a: NDArray[Any], b: NDArray[Any]) -> NDArray[np.float64]:
+    """Pearson's correlation over the pixels of each pair of images of `a` and `b` (N, ...): (N,); 0 where an
+    image is flat (a blank page correlates with nothing)."""
+    a = a.reshape(len(a), -1).astype(np.float64)
+    b = b.reshape(len(b), -1).astype(np.float64)
+    a -= a.mean(axis=1, keepdims=True)
+    b -= b.mean(axis=1, keepdims=True)
+    spread = np.sqrt((a * a).sum(axis=1) * (b * b).sum(axis=1))
+    return np.asarray((a * b).sum(axis=1) / np.maximum(spread, 1e-12))
+
+
 def to_pil(images: NDArray[np.uint8]) -> list[Image.Image]:
     """uint8 (N, H, W) -> N PIL "L" images."""
     return [Image.fromarray(image) for image in images]

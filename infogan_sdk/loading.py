@@ -81,6 +81,10 @@ class ModelBase:
         self._continuous_names = tuple(code.name for code in self._codes)
         self._basis = code_basis(self._codes)  # None: users' values are the network's
         self._variant = variant
+        # what another role of this folder is opened with (`Generator.edit` reads images with its encoder)
+        self._options = {"device": device, "providers": providers, "provider_options": provider_options,
+                         "session_options": session_options, "threads": threads, "verify": verify,
+                         "chunk_size": chunk_size}
         role = self._role if variant is None else f"{self._role}_{variant}"
         name = f"{self._role} {self._manifest.file(role)}"
         self._session: Session = open_session(self._manifest.read(role, verify), name, device, providers,

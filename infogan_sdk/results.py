@@ -57,6 +57,12 @@ class GenerateResult(_Records):
     codes: int64 (N, n_categorical), the raw categorical values fed to the generator.
     continuous: float32 (N, n_continuous), the continuous codes.
     noise: float32 (N, noise_size), the incompressible noise.
+    source: for `Generator.reconstruct` and `edit`, what the encoder read in the images given (an InferResult;
+        its `images` are theirs as the encoder saw them); row i of the result redraws source row i, or row 0
+        when one image was given for N edits. None for `generate` and `traverse`.
+    reconstruction_error: float32 (N,), for `reconstruct`: 1 - the Pearson correlation between the pixels of
+        each image as the encoder saw it and of its redrawing (0 redraws it exactly; a digit drawn as this
+        model draws them is near 0.05, a letter or a photo far above); None otherwise.
     """
 
     images: NDArray[np.uint8]
@@ -65,6 +71,8 @@ class GenerateResult(_Records):
     continuous: NDArray[np.float32]
     noise: NDArray[np.float32]
     continuous_names: tuple[str, ...] = ()  # the continuous codes' names, in column order ("c0", ... if not given)
+    source: InferResult | None = None
+    reconstruction_error: NDArray[np.float32] | None = None
 
     def __post_init__(self) -> None:
         _freeze(self)
@@ -78,12 +86,18 @@ class GenerateResult(_Records):
                 f"continuous {_names(self)}={_preview(self.continuous)})")
 
     def to_records(self) -> list[dict[str, Any]]:
-        """One dict per image: digit, codes (raw categorical values), continuous ({name: value}) and noise."""
+        """One dict per image: digit, codes (raw categorical values), continuous ({name: value}) and noise;
+        reconstruction_error too when the result has it."""
         names = _names(self)
-        return [{"digit": digit, "codes": codes, "continuous": dict(zip(names, continuous, strict=True)),
-                 "noise": noise}
-                for digit, codes, continuous, noise in zip(self.digits.tolist(), self.codes.tolist(),
-                                                           self.continuous.tolist(), self.noise.tolist(), strict=True)]
+        records = [{"digit": digit, "codes": codes, "continuous": dict(zip(names, continuous, strict=True)),
+                    "noise": noise}
+                   for digit, codes, continuous, noise in zip(self.digits.tolist(), self.codes.tolist(),
+                                                              self.continuous.tolist(), self.noise.tolist(),
+                                                              strict=True)]
+        if self.reconstruction_error is not None:
+            for record, error in zip(records, self.reconstruction_error.tolist(), strict=True):
+                record["reconstruction_error"] = error
+        return records
 
     def to_pil(self) -> list[Image.Image]:
         """The images as N PIL "L" images."""
@@ -114,6 +128,9 @@ class InferResult(_Records):
     is_digit: bool (N,), digit_score at or above the model's threshold (calibrated at export so that 1% of
         held-out MNIST digits fall below it) and some ink in the image as the encoder saw it (a blank page is
         never a digit); None without a score.
+    noise: float32 (N, noise_size), the generator noise that redraws each image with the codes read (its
+        handwriting: `Generator.reconstruct` / `edit` use it), or None for a model whose encoder has no `noise`
+        output.
     """
 
     digits: NDArray[np.int64]
@@ -126,6 +143,7 @@ class InferResult(_Records):
     continuous_names: tuple[str, ...] = ()  # the continuous codes' names, in column order ("c0", ... if not given)
     digit_score: NDArray[np.float32] | None = None
     is_digit: NDArray[np.bool_] | None = None
+    noise: NDArray[np.float32] | None = None
 
     def __post_init__(self) -> None:
         _freeze(self)
@@ -144,7 +162,7 @@ class InferResult(_Records):
     def to_records(self) -> list[dict[str, Any]]:
         """One dict per image: digit, probability (of that digit; None without a categorical code),
         probabilities (one per digit), codes, continuous ({name: value}), realness; continuous_std
-        ({name: value}) and each of OPTIONAL_FIELDS only when the result has them (not None)."""
+        ({name: value}), each of OPTIONAL_FIELDS and noise (a list) only when the result has them (not None)."""
         names = _names(self)
         records = [{"digit": digit, "probability": row[digit] if row else None, "probabilities": row,
                     "codes": codes, "continuous": dict(zip(names, continuous, strict=True)), "realness": realness}
@@ -154,7 +172,7 @@ class InferResult(_Records):
         if self.continuous_std is not None:
             for record, std in zip(records, self.continuous_std.tolist(), strict=True):
                 record["continuous_std"] = dict(zip(names, std, strict=True))
-        for name in OPTIONAL_FIELDS:
+        for name in (*OPTIONAL_FIELDS, "noise"):
             values = getattr(self, name)
             if values is not None:
                 for record, value in zip(records, values.tolist(), strict=True):

@@ -109,7 +109,8 @@ def _check(folder: Folder) -> None:
         session = ort.InferenceSession(folder.manifest.read("encoder"), providers=["CPUExecutionProvider"])
         logits, mean = session.run([names.CATEGORICAL_LOGITS, names.CONTINUOUS_MEAN], {names.IMAGES: images})
         read = folder.reader(torch.from_numpy(images))
-    errors = {"images": np.abs(drawn.numpy() - images).max(), "categorical_logits": np.abs(read[1].numpy() - logits).max(),
+    errors = {"images": np.abs(drawn.numpy() - images).max(),
+              "categorical_logits": np.abs(read[1].numpy() - logits).max(),
               "continuous_mean": np.abs(read[2].numpy() - mean).max()}
     if max(errors.values()) > TOLERANCE:
         raise ValueError(f"{folder.manifest.path}: the PyTorch networks differ from the ONNX files by {errors}")

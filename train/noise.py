@@ -23,6 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from infogan_sdk.images import pixel_correlation
 from infogan_sdk.loading import resolve_model
 from train.checkpoint import CHECKPOINT_NAME, NOISE_KEYS, code_version, load_checkpoint, save_checkpoint
 from train.config import NoiseConfig
@@ -149,14 +150,6 @@ def evaluate_head(head: NoiseHead, folder: Folder, pixels: torch.Tensor) -> dict
     same = folder.reader(redrawn)[1][:, :size].argmax(1) == folder.reader(pixels)[1][:, :size].argmax(1)
     return {"pixel_correlation_median": float(np.median(pixel_correlation(redrawn.numpy(), pixels.numpy()))),
             "same_digit": float(same.float().mean())}
-
-
-def pixel_correlation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pearson's correlation between each pair of images (N, ...) of `a` and `b`, over their pixels: (N,)."""
-    a = a.reshape(len(a), -1) - a.reshape(len(a), -1).mean(axis=1, keepdims=True)
-    b = b.reshape(len(b), -1) - b.reshape(len(b), -1).mean(axis=1, keepdims=True)
-    spread = np.sqrt((a * a).sum(axis=1) * (b * b).sum(axis=1))
-    return np.asarray((a * b).sum(axis=1) / np.maximum(spread, 1e-12))
 
 
 def _resume(out: Path, config: NoiseConfig, head: NoiseHead,

@@ -7,6 +7,9 @@ The weights are planted, not random, where a test needs to read something back:
 - encoder: logit k of the first categorical is the sum of row `code_row(k)`; continuous mean j is the
   mean of its row-26 segment (so about tanh(value)); log std is -1; realness is the mean pixel.
 So encoder(generator(code k)) reads code k back, and a test can see which one-hot column was hot.
+With `invertible_noise`: noise value j sets row 0, columns 7j .. 7j+6 to tanh(value) instead (and nothing
+else), and the encoder has a `noise` output, atanh of that segment's mean: it reads the noise back, to the
+rounding of uint8 pixels.
 """
 
 from __future__ import annotations
@@ -37,11 +40,20 @@ def continuous_slice(column: int) -> tuple[int, slice]:
     return 26, slice(14 * column, 14 * column + 14)
 
 
-def generator_weights(spec: LatentSpec) -> tuple[np.ndarray, np.ndarray]:
+def noise_slice(index: int) -> tuple[int, slice]:
+    """Where the invertible tiny generator writes tanh(noise value `index`)."""
+    return 0, slice(7 * index, 7 * index + 7)
+
+
+def generator_weights(spec: LatentSpec, invertible_noise: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """W (latent, 784) and bias (784,) of the tiny generator."""
     rng = np.random.default_rng(1)
     weights = np.zeros((spec.latent_size, SIZE, SIZE), dtype=np.float32)
     weights[:spec.noise_size] = rng.normal(0, 0.3, (spec.noise_size, SIZE, SIZE))
+    if invertible_noise:
+        weights[:spec.noise_size] = 0.0
+        for index in range(spec.noise_size):
+            weights[index][noise_slice(index)] = 1.0
     offset = spec.noise_size
     for code in range(spec.digit_code_size):
         weights[offset + code, code_row(code), 4:24] = 8.0
@@ -52,6 +64,9 @@ def generator_weights(spec: LatentSpec) -> tuple[np.ndarray, np.ndarray]:
         weights[:, row, columns] = 0.0
         weights[offset + column, row, columns] = 1.0
         bias[row, columns] = 0.0
+    if invertible_noise:
+        for index in range(spec.noise_size):
+            bias[noise_slice(index)] = 0.0
     return weights.reshape(spec.latent_size, PIXELS), bias.reshape(PIXELS)
 
 
@@ -85,9 +100,9 @@ def _save(path: Path, nodes: list[onnx.NodeProto], inputs: list[onnx.ValueInfoPr
     onnx.save(model, path)
 
 
-def build_generator(path: Path, spec: LatentSpec, half: bool = False) -> None:
+def build_generator(path: Path, spec: LatentSpec, half: bool = False, invertible_noise: bool = False) -> None:
     """Concat(inputs) -> MatMul -> Add -> Tanh -> Reshape (N, 1, 28, 28); `half`: float16 inputs and output."""
-    weights, bias = generator_weights(spec)
+    weights, bias = generator_weights(spec, invertible_noise)
     io_type = TensorProto.FLOAT16 if half else TensorProto.FLOAT
     names = list(spec.generator_inputs())
     nodes = [helper.make_node("Cast", [name], [f"{name}_f"], to=TensorProto.FLOAT) for name in names] if half else []
@@ -106,9 +121,11 @@ def build_generator(path: Path, spec: LatentSpec, half: bool = False) -> None:
     _save(path, nodes, inputs, [_value("images", io_type, ["N", 1, SIZE, SIZE])], initializers)
 
 
-def build_encoder(path: Path, spec: LatentSpec, log_std: bool = True, digit_score: bool = False) -> None:
+def build_encoder(path: Path, spec: LatentSpec, log_std: bool = True, digit_score: bool = False,
+                  noise: bool = False) -> None:
     """Reshape (N, 784) -> MatMul -> Add -> Split into the encoder's outputs; realness reshaped to (N,);
-    with `digit_score`, that output too: a copy of realness (the mean pixel, -1 for a black image)."""
+    with `digit_score`, that output too: a copy of realness (the mean pixel, -1 for a black image); with
+    `noise`, atanh of the mean of each noise segment (`noise_slice`), clipped to +-0.999 first."""
     weights, bias, splits = encoder_weights(spec, log_std)
     names = ["categorical_logits", "continuous_mean", *(["continuous_log_std"] if log_std else []), "realness_2d"]
     nodes = [
@@ -124,7 +141,19 @@ def build_encoder(path: Path, spec: LatentSpec, log_std: bool = True, digit_scor
     if digit_score:
         nodes.append(helper.make_node("Identity", ["realness"], ["digit_score"]))
         outputs.append(_value("digit_score", TensorProto.FLOAT, ["N"]))
-    initializers = [numpy_helper.from_array(weights, "W"), numpy_helper.from_array(bias, "b"),
+    initializers = []
+    if noise:
+        readout = np.zeros((SIZE, SIZE, spec.noise_size), dtype=np.float32)
+        for index in range(spec.noise_size):
+            readout[(*noise_slice(index), index)] = 1.0 / 7
+        nodes += [helper.make_node("MatMul", ["x", "Wn"], ["segment_means"]),
+                  helper.make_node("Clip", ["segment_means", "low", "high"], ["clipped"]),
+                  helper.make_node("Atanh", ["clipped"], ["noise"])]
+        outputs.append(_value("noise", TensorProto.FLOAT, ["N", spec.noise_size]))
+        initializers += [numpy_helper.from_array(readout.reshape(PIXELS, spec.noise_size), "Wn"),
+                         numpy_helper.from_array(np.array(-0.999, dtype=np.float32), "low"),
+                         numpy_helper.from_array(np.array(0.999, dtype=np.float32), "high")]
+    initializers += [numpy_helper.from_array(weights, "W"), numpy_helper.from_array(bias, "b"),
                     numpy_helper.from_array(np.array([-1, PIXELS], dtype=np.int64), "flat"),
                     numpy_helper.from_array(np.array(splits, dtype=np.int64), "splits"),
                     numpy_helper.from_array(np.array([-1], dtype=np.int64), "vector")]
@@ -132,11 +161,13 @@ def build_encoder(path: Path, spec: LatentSpec, log_std: bool = True, digit_scor
 
 
 def build_model(folder: Path, spec: LatentSpec, code_to_digit: list[int], names: list[str] | None,
-                log_std: bool = True, half: bool = False, digit_threshold: float | None = None) -> Path:
+                log_std: bool = True, half: bool = False, digit_threshold: float | None = None,
+                invertible_noise: bool = False) -> Path:
     """A complete model folder: generator.onnx, encoder.onnx (+ fp16 variants), manifest.json."""
     folder.mkdir(parents=True)
-    build_generator(folder / "generator.onnx", spec)
-    build_encoder(folder / "encoder.onnx", spec, log_std, digit_score=digit_threshold is not None)
+    build_generator(folder / "generator.onnx", spec, invertible_noise=invertible_noise)
+    build_encoder(folder / "encoder.onnx", spec, log_std, digit_score=digit_threshold is not None,
+                  noise=invertible_noise)
     files = {"generator": file_entry(folder, "generator.onnx"), "encoder": file_entry(folder, "encoder.onnx")}
     if half:
         build_generator(folder / "generator_fp16.onnx", spec, half=True)
