@@ -16,6 +16,7 @@ import numpy as np
 from evaluate import codes as code_measures
 from evaluate import not_digit, robustness
 from evaluate.classifier import Evaluator, classifier_score, frechet_distance
+from evaluate.editing import editing
 from evaluate.matching import confusion, hungarian_mapping, normalized_mutual_information
 from infogan_sdk import Encoder, Generator
 from infogan_sdk.encoder import decide_is_digit
@@ -46,11 +47,12 @@ class Sizes:
     spread_images: int = 10_000  # real MNIST test images that give each measure's sd
     digit_score_digits: int = DIGIT_SCORE_FIT  # train digits export fits the digit score on (plus views, samples)
     digit_score_negatives: int = 2_000  # generated non-digits per kind export fits it against
+    edit_images: int = 2_000  # MNIST test images reconstructed and edited (models with a noise output)
 
     @classmethod
     def quick(cls) -> Sizes:
         return cls(mapping_images=500, samples=200, per_digit=5, robustness_images=40, not_digit_per_kind=10,
-                   spread_images=200, digit_score_digits=2_000, digit_score_negatives=100)
+                   spread_images=200, digit_score_digits=2_000, digit_score_negatives=100, edit_images=40)
 
 
 def describe(model: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None, sizes: Sizes | None = None,
@@ -78,8 +80,14 @@ def describe(model: str | os.PathLike[str], data_dir: str | os.PathLike[str] | N
                                 None if threshold is None else threshold["threshold"]),
         "not_a_digit": _not_a_digit(encoder, test_images, sizes.not_digit_per_kind,
                                     None if threshold is None else threshold["threshold"]),
-        "sizes": sizes.__dict__, "seed": seed, "seconds": round(time.perf_counter() - started, 1),
+        "sizes": sizes.__dict__, "seed": seed,
     }
+    rows = robustness.seeded_sample(len(test_images), sizes.edit_images, seed)  # the robustness suite's digits
+    edited = editing(generator, encoder, test_images[rows], test_labels[rows], spread, sizes.not_digit_per_kind,
+                     seed, workers, None if threshold is None else threshold["threshold"])
+    if edited is not None:  # models whose encoder infers the noise too
+        evaluation["editing"] = edited
+    evaluation["seconds"] = round(time.perf_counter() - started, 1)
     return {"code_to_digit": [int(d) for d in code_to_digit],
             "mapping": {"method": "identity (checked)" if supervised else "hungarian",
                         "labelled_images": sizes.mapping_images, "source": "MNIST train split, seeded sample"},

@@ -147,6 +147,11 @@ def variant_inputs(kind: str, images: np.ndarray, indices: np.ndarray) -> list[b
     return [make(image, int(index)) for image, index in zip(images, indices, strict=True)]
 
 
+def seeded_sample(length: int, count: int, seed: int = 0) -> np.ndarray:
+    """`count` indices into `length` images, drawn without replacement from the seed, sorted: the suite's digits."""
+    return np.sort(np.random.default_rng(seed).permutation(length)[:count])
+
+
 def robustness(encoder: Encoder, images: np.ndarray, labels: np.ndarray, code_to_digit: np.ndarray,
                count: int = 2000, seed: int = 0, threshold: float | None = None,
                chunk: int = 500) -> dict[str, dict[str, float]]:
@@ -155,7 +160,7 @@ def robustness(encoder: Encoder, images: np.ndarray, labels: np.ndarray, code_to
 
     code_to_digit maps the encoder's raw categorical values to digits (the mapping being described).
     """
-    indices = np.sort(np.random.default_rng(seed).permutation(len(images))[:count])
+    indices = seeded_sample(len(images), count, seed)
     accuracy, accepted = {}, {}
     for kind in VARIANTS:
         correct = digits = 0

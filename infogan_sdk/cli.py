@@ -3,6 +3,8 @@
 
     infogan generate --digit 7 --count 16 --seed 0 -o sevens.png
     infogan traverse --digit 3 --code rotation -o rotation.png
+    infogan edit seven.png --thickness +1 [--rotation=-0.5] [--digit 3] -o thicker.png
+    infogan reconstruct seven.png three.jpg -o redrawn.png   # the digits redrawn from what the model reads
     infogan infer seven.png three.jpg scans/ "more/*.jpg" [--recursive] [--format csv -o digits.csv] [--skip-errors]
     find scans -name '*.png' | infogan infer -          # "-": paths on stdin, one per line (or one image's bytes)
     infogan dataset --per-digit 1000 --seed 0 -o digits.npz [--shard 0/4] [--continuous-range=-2,2]
@@ -73,8 +75,23 @@ def build_parser() -> argparse.ArgumentParser:
     traverse.add_argument("--code", default="0", help="continuous code: index or name (default 0)")
     traverse.add_argument("--values", type=_numbers(float), help="values to sweep (default -2..2 in 10 steps)")
     traverse.set_defaults(handler=commands.traverse)
-    for command in (generate, traverse):
-        command.add_argument("--seed", type=int, help="seed for everything not given (default: fresh randomness)")
+    edit = subcommands.add_parser("edit", parents=[_common()], help="redraw your digit images with codes changed")
+    edit.add_argument("--digit", type=_numbers(int), help="replace the digit: one for all, or one per image")
+    edit.add_argument("--continuous", type=_numbers(float), help="add to every continuous code: --continuous=0.5,0")
+    edit.add_argument("--rotation", type=float, help="add to the code named rotation (+ leans right)")
+    edit.add_argument("--width", type=float, help="add to the code named width (+ wider)")
+    edit.add_argument("--thickness", type=float, help="add to the code named thickness (+ thicker)")
+    edit.set_defaults(handler=commands.edit)
+    reconstruct = subcommands.add_parser("reconstruct", parents=[_common()], help="redraw digit images from their "
+                                         "codes and noise as the model reads them (prints each reconstruction error)")
+    reconstruct.set_defaults(handler=commands.edit)
+    for command in (edit, reconstruct):
+        command.add_argument("images", nargs="+", help="image files (any size, either polarity), folders or globs")
+        command.add_argument("--preprocess", choices=["auto", "mnist", "none"], default="auto",
+                             help="auto (default): MNIST-normalise unless already 28x28 white on black")
+    for command in (generate, traverse, edit, reconstruct):
+        if command in (generate, traverse):
+            command.add_argument("--seed", type=int, help="seed for everything not given (default: fresh randomness)")
         command.add_argument("-o", "--output", required=True, help="image file, in the format its extension names "
                              f"({', '.join(commands.IMAGE_FORMATS)}); with --separate: a folder (PNG) or NAME.EXT")
         command.add_argument("--scale", type=_positive, default=1, help="make images N times larger (nearest pixels)")

@@ -18,6 +18,7 @@ from infogan_sdk import Encoder, GenerateResult, Generator, InfoGANError, Invali
 from infogan_sdk.atomic import atomic_output
 from infogan_sdk.codes import is_index
 from infogan_sdk.errors import OutputExistsError
+from infogan_sdk.files import expand
 from infogan_sdk.reading import MAX_PIXELS
 
 IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".bmp": "BMP", ".gif": "GIF",
@@ -38,6 +39,22 @@ def traverse(args: argparse.Namespace) -> int:
     code = int(args.code) if is_index(args.code) else args.code
     result = _generator(args).traverse(digit=args.digit, code=code, values=args.values, seed=args.seed)
     args.columns = args.columns or len(result)  # one row
+    return _write(result, args)
+
+
+def edit(args: argparse.Namespace) -> int:
+    """`infogan edit` and `infogan reconstruct`: the images redrawn, changed or not; reconstruct also says how
+    well each was redrawn (on stderr: stdout lists the files written)."""
+    generator, paths = _generator(args), list(expand(args.images))
+    if args.command == "reconstruct":
+        result = generator.reconstruct(paths, preprocess=args.preprocess)
+        assert result.reconstruction_error is not None
+        for path, digit, error in zip(paths, result.digits.tolist(), result.reconstruction_error.tolist(),
+                                      strict=True):
+            print(f"{path}: digit {digit}, reconstruction error {error:.3f}", file=sys.stderr)
+    else:
+        result = generator.edit(paths, digit=args.digit, continuous=args.continuous, rotation=args.rotation,
+                                width=args.width, thickness=args.thickness, preprocess=args.preprocess)
     return _write(result, args)
 
 

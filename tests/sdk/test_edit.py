@@ -12,8 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from infogan_sdk import Encoder, GenerateResult, Generator, IncompatibleModelError, InferResult, InvalidInputError
+from infogan_sdk.cli import main
 from infogan_sdk.manifest import write_manifest
 
 from .tiny_models import MAIN_SPEC, REVERSED, build_model, code_row
@@ -148,3 +150,43 @@ def test_bad_images_are_refused_as_by_infer(editor: Generator) -> None:
         editor.edit(np.zeros((2, 3, 28, 28), dtype=np.uint8), digit=1)
     with pytest.raises(InvalidInputError):
         editor.reconstruct("no/such/file.png")
+
+
+def test_infogan_edit_writes_what_the_api_edits(editable_dir: Path, editor: Generator, drawn: GenerateResult,
+                                               tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sources = []
+    for index, image in enumerate(drawn.to_pil()[:3]):
+        sources.append(tmp_path / f"in{index}.png")
+        image.save(sources[-1])
+    out = tmp_path / "out"
+    code = main(["--model", str(editable_dir), "edit", *map(str, sources), "--thickness", "+0.5", "--rotation=-0.5",
+                 "--digit", "2", "--separate", "-o", str(out)])
+    assert code == 0, capsys.readouterr().err
+    expected = editor.edit([str(path) for path in sources], digit=2, thickness=0.5, rotation=-0.5)
+    written = sorted(out.iterdir())
+    assert [path.name for path in written] == [f"000{i}_digit2.png" for i in range(3)]
+    for path, image in zip(written, expected.images, strict=True):
+        np.testing.assert_array_equal(np.asarray(Image.open(path)), image)
+
+
+def test_infogan_reconstruct_says_how_well_each_image_was_redrawn(editable_dir: Path, editor: Generator,
+                                                                  drawn: GenerateResult, tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "seven.png"
+    drawn.to_pil()[3].save(source)
+    output = tmp_path / "redrawn.png"
+    assert main(["--model", str(editable_dir), "reconstruct", str(source), "-o", str(output)]) == 0
+    captured = capsys.readouterr()
+    expected = editor.reconstruct(str(source))
+    assert expected.reconstruction_error is not None
+    assert captured.out.strip() == str(output)
+    assert captured.err.strip() == f"{source}: digit 7, reconstruction error {expected.reconstruction_error[0]:.3f}"
+    np.testing.assert_array_equal(np.asarray(Image.open(output)), expected.images[0])
+
+
+def test_infogan_edit_on_a_model_without_noise_fails_clearly(model_dir: Path, drawn: GenerateResult, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "digit.png"
+    drawn.to_pil()[0].save(source)
+    assert main(["--model", str(model_dir), "edit", str(source), "--digit", "1", "-o", str(tmp_path / "o.png")]) == 1
+    assert "no 'noise' output" in capsys.readouterr().err and not (tmp_path / "o.png").exists()
