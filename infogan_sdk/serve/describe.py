@@ -35,6 +35,7 @@ def describe_model(name: str, generator: Generator, encoder: Encoder) -> dict[st
         "image": {"shape": list(spec.image_shape), "model_pixel_range": list(spec.pixel_range),
                   "png": "8-bit grayscale, 0 = black background, 255 = white ink"},
         "encoder_outputs": list(encoder.info.get("io", {}).get("encoder", {}).get("outputs", [])),
+        "can_edit": encoder.has_noise,  # POST /v1/edit works (the encoder infers the noise too)
     }
 
 

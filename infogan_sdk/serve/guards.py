@@ -19,6 +19,7 @@ from infogan_sdk.serve.errors import ApiError, error_response
 
 API_PREFIX = "/v1/"
 CONTENT_TYPES = {"/v1/generate": ("application/json",), "/v1/traverse": ("application/json",),
+                 "/v1/edit": ("application/json",),
                  "/v1/infer": ("application/json", "multipart/form-data")}
 
 

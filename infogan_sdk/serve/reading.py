@@ -41,7 +41,7 @@ async def uploads(request: Request, config: ServeConfig) -> tuple[str | None, st
         body = InferRequest.model_validate_json(await request.body())
     except ValidationError as error:
         raise RequestValidationError(error.errors(include_input=False)) from error
-    _check_count(len(body.images), config)
+    check_count(len(body.images), config)
     items = []
     for index, text in enumerate(body.images):
         try:
@@ -54,7 +54,7 @@ async def uploads(request: Request, config: ServeConfig) -> tuple[str | None, st
 async def _multipart(request: Request, config: ServeConfig) -> tuple[str | None, str, list[Upload]]:
     async with request.form(max_files=10 * config.max_images, max_fields=100) as form:
         files = [value for _, value in form.multi_items() if isinstance(value, UploadFile)]  # any field name
-        _check_count(len(files), config)
+        check_count(len(files), config)
         items = [Upload(file.filename, await file.read()) for file in files]
         fields = {key: value for key, value in form.multi_items() if isinstance(value, str)}
     preprocess = fields.get("preprocess", "auto")
@@ -63,7 +63,8 @@ async def _multipart(request: Request, config: ServeConfig) -> tuple[str | None,
     return fields.get("model"), preprocess, items
 
 
-def _check_count(count: int, config: ServeConfig) -> None:
+def check_count(count: int, config: ServeConfig) -> None:
+    """422 for no images, 413 for more than --max-images."""
     if count == 0:
         raise ApiError(422, "expected at least one image, got none (multipart files, or JSON {\"images\": [...]})")
     if count > config.max_images:
@@ -93,6 +94,21 @@ def read(encoder: Encoder, items: list[Upload], preprocess: str, max_pixels: int
         for row, index in enumerate(indices):
             entries[index].update(_reading(encoder, result, row))
     return entries
+
+
+def decoded(images: list[str], max_pixels: int) -> list[bytes]:
+    """Base64 images -> their bytes, all or nothing: a 422 naming the first that is not base64 or too big."""
+    found = []
+    for index, text in enumerate(images):
+        try:
+            data = from_base64(text)
+        except ValueError as error:
+            raise ApiError(422, f"images[{index}]: {error}") from error
+        problem = _pixels(data, max_pixels, index)
+        if problem is not None:
+            raise ApiError(422, problem)
+        found.append(data)
+    return found
 
 
 def _pixels(data: bytes, max_pixels: int, index: int) -> str | None:

@@ -45,7 +45,10 @@ class Registry:
             self._models[name] = LoadedModel(name, generator, encoder, describe_model(name, generator, encoder))
             self._default = self._default or name
         for loaded in self._models.values():  # the first runs allocate and pick kernels: not on a user's request
-            loaded.encoder.infer(loaded.generator.generate(count=1, seed=0).images)
+            drawn = loaded.generator.generate(count=1, seed=0).images
+            loaded.encoder.infer(drawn)
+            if loaded.encoder.has_noise:  # and open the generator's own encoder, which edit uses
+                loaded.generator.reconstruct(drawn)
         self.ready = True
         logger.info("serving %s (loaded and warmed up in %.2f s)", ", ".join(self._models),
                     time.perf_counter() - started)

@@ -17,7 +17,15 @@ from infogan_sdk.serve.codec import png, png_base64
 from infogan_sdk.serve.config import ServeConfig
 from infogan_sdk.serve.errors import ApiError, error_response
 from infogan_sdk.serve.registry import LoadedModel, Registry
-from infogan_sdk.serve.schemas import ErrorResponse, GenerateRequest, GenerateResponse, InferResponse, TraverseRequest
+from infogan_sdk.serve.schemas import (
+    EditRequest,
+    EditResponse,
+    ErrorResponse,
+    GenerateRequest,
+    GenerateResponse,
+    InferResponse,
+    TraverseRequest,
+)
 
 ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorResponse, "description": text} for status, text in (
     (400, "malformed request"), (401, "missing or wrong bearer token"), (404, "no such model"),
@@ -103,6 +111,33 @@ async def infer(request: Request) -> Any:
         return error_response(422, "invalid_input", f"none of the {len(results)} image(s) could be read; see "
                               "results", results=results)
     return {"model": model.name, "results": results}
+
+
+@api.post("/edit", response_model=EditResponse, response_model_exclude_none=True,
+          summary="redraw your images with codes changed: digit replaced, continuous codes added, handwriting kept")
+def edit(body: EditRequest, request: Request) -> Any:
+    settings, model = config(request), registry(request).get(body.model)
+    if not model.encoder.has_noise:
+        raise ApiError(422, f"model {model.name!r} cannot edit images: its encoder has no 'noise' output")
+    reading.check_count(len(body.images), settings)
+    lengths = [len(body.images), len(body.digit) if isinstance(body.digit, list) else 1]
+    lengths += [len(value) for value in (body.continuous or {}).values() if isinstance(value, list)]
+    _check_size(max(lengths), request)
+    images = reading.decoded(body.images, settings.max_pixels)
+    result = model.generator.edit(images, digit=body.digit, continuous=body.continuous, preprocess=body.preprocess)
+    source = result.source
+    assert source is not None
+    redrawn = model.generator.reconstruct(images, preprocess=body.preprocess) if body.reconstruct else None
+    names = model.generator.continuous_names
+    sources = [{"png": encoded, "digit": int(source.digits[i]),
+                "continuous": dict(zip(names, map(float, source.continuous[i]), strict=True))}
+               for i, encoded in enumerate(png_base64(source.images))]
+    if redrawn is not None:
+        assert redrawn.reconstruction_error is not None
+        for entry, encoded, error in zip(sources, png_base64(redrawn.images), redrawn.reconstruction_error.tolist(),
+                                         strict=True):
+            entry.update(reconstruction=encoded, reconstruction_error=error)
+    return {**_answer(model, result, request, "json", None, body.return_noise), "sources": sources}
 
 
 def _check_size(count: int, request: Request) -> None:

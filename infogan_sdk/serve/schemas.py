@@ -42,6 +42,17 @@ class InferRequest(Request):
     preprocess: Literal["auto", "mnist", "none"] = "auto"
 
 
+class EditRequest(Request):
+    model: str | None = Field(None, max_length=200)
+    images: list[str] = Field(description="base64 images (PNG, JPEG, ...), optionally as data: URLs")
+    preprocess: Literal["auto", "mnist", "none"] = "auto"
+    digit: int | list[int] | None = Field(None, description="replaces the digit: one for all, or one per edit")
+    continuous: dict[str, Number | list[Number]] | None = Field(
+        None, description="added to the named continuous codes read: one value for all, or one per edit")
+    reconstruct: bool = Field(False, description="also redraw each image unchanged (sources[i].reconstruction)")
+    return_noise: bool = Field(False, description="include each edit's noise vector (the image's, as read)")
+
+
 class GeneratedImage(BaseModel):
     png: str = Field(description="base64 PNG, 8-bit grayscale, white ink on black")
     digit: int
@@ -53,6 +64,20 @@ class GeneratedImage(BaseModel):
 class GenerateResponse(BaseModel):
     model: str
     images: list[GeneratedImage]
+
+
+class EditSource(BaseModel):
+    png: str = Field(description="the image as the encoder saw it (after preprocessing), base64 PNG")
+    digit: int = Field(description="the digit read")
+    continuous: dict[str, float] = Field(description="the continuous codes read")
+    reconstruction: str | None = Field(None, description="with reconstruct: the image redrawn unchanged, base64 PNG")
+    reconstruction_error: float | None = Field(None, description="with reconstruct: 1 - pixel correlation with it")
+
+
+class EditResponse(BaseModel):
+    model: str
+    images: list[GeneratedImage] = Field(description="the edits; image i edits source i (or source 0 if one)")
+    sources: list[EditSource]
 
 
 class Reading(BaseModel):
