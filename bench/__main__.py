@@ -24,7 +24,7 @@ import numpy as np
 import onnxruntime
 import torch
 
-from bench import bulk, cold, inference, service, training, variants
+from bench import bulk, cold, editing, inference, service, training, variants
 from bench.flops import matmul_ceiling, model_flops
 from bench.report import render
 from bench.timing import Budget
@@ -34,7 +34,7 @@ from infogan_sdk.manifest import load_manifest
 from train.config import ModelConfig
 from train.data import default_data_dir, load_mnist
 
-SECTIONS = ("inference", "cold", "variants", "training", "service", "bulk")
+SECTIONS = ("inference", "cold", "variants", "training", "service", "bulk", "editing")
 ARCHITECTURES = ("paper", "compact")
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"  # the checkout's neighbour
 
@@ -118,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     if "bulk" in args.sections:
         progress("bulk: infogan dataset and infer over files, Ray with one actor")
         results["bulk"] = bulk.bulk(model_dir, 2000 if args.quick else 20000)
+    if "editing" in args.sections:
+        progress("Generator.edit / reconstruct (models with a noise output)")
+        results["editing"] = editing.editing(model_dir, test_images, args.threads, budget)
     for rows in (results.get("generate", []), results.get("infer", []), results.get("training", [])):
         inference.add_fractions(rows, ceilings)  # one ceiling per thread count for the whole report
     results["meta"].update(load_end=os.getloadavg()[0], seconds=round(time.perf_counter() - started, 1))

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench import bulk
+from bench import bulk, editing
 
 TRAINING_TARGET = 500  # images/s at batch 128, paper architecture, 2 threads (issue 6)
 
 
 def render(results: dict[str, Any]) -> str:
     lines = _header(results)
-    for section in (_inference, _preprocessing, _cold, _variants, _training, _service, bulk.render):
+    for section in (_inference, _preprocessing, _cold, _variants, _training, _service, bulk.render,
+                    editing.render):
         lines += section(results)
     return "\n".join(lines) + "\n"
 

@@ -151,16 +151,25 @@ class Generator(ModelBase):
             values[:, column] += delta
         return self._run(Latents(codes, values, source.noise[rows]), source)
 
-    def _read(self, images: ImageInput | Sequence[ImageInput], preprocess: str) -> InferResult:
-        """The encoder's reading of `images`, noise included; the encoder is opened on first use, as this one."""
+    @property
+    def can_edit(self) -> bool:
+        """Whether `reconstruct` and `edit` work: the model's encoder infers the noise too (opens it once)."""
+        return self._editor().has_noise
+
+    def _editor(self) -> Encoder:
+        """The encoder of this model folder, opened on first use with this generator's options."""
         if self._encoder is None:
             variant = self._variant if f"encoder_{self._variant}" in self._manifest.data["files"] else None
             self._encoder = Encoder(self.path, variant=variant, **self._options)
-        if not self._encoder.has_noise:
+        return self._encoder
+
+    def _read(self, images: ImageInput | Sequence[ImageInput], preprocess: str) -> InferResult:
+        """The encoder's reading of `images`, noise included, or IncompatibleModelError."""
+        if not self.can_edit:
             raise IncompatibleModelError(f"model {self._manifest.data.get('name', self.path)!r} ({self.path}) cannot "
                                          "edit or reconstruct images: its encoder has no 'noise' output (python -m "
                                          "train --stage noise, then python -m export, add one)")
-        return self._encoder.infer(images, preprocess)
+        return self._editor().infer(images, preprocess)
 
     def _run(self, latents: Latents, source: InferResult | None = None) -> GenerateResult:
         n = len(latents.codes)

@@ -132,6 +132,32 @@ def test_a_code_slider_changes_the_image_to_the_apis(page: Any, server: str) -> 
     assert strip.evaluate("img => img.naturalWidth / img.naturalHeight") > 8  # one row of 10
 
 
+def test_edit_mode_redraws_the_drawing_and_edits_it_as_the_api_does(page: Any, server: str) -> None:
+    draw(page, [[(0.3, 0.2), (0.72, 0.2), (0.45, 0.85)]])
+    reading_of(page, "7")
+    page.wait_for_function("document.getElementById('edit-result').src.startsWith('data:image/png')")
+    page.focus("#edit-thickness")
+    for _ in range(20):  # +0.05 a step: thickness +1
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("JSON.parse(document.getElementById('edit-result').dataset.request || '{}')"
+                           ".continuous?.thickness === 1")
+    request = json.loads(page.locator("#edit-result").get_attribute("data-request"))
+    request["images"] = [page.evaluate("document.getElementById('draw-canvas').toDataURL('image/png')")]
+    status, answer = post_json(server + "/v1/edit", request)
+    assert status == 200 and request["reconstruct"] is True and "digit" not in request
+    edited, redrawn = image_of(page.get_attribute("#edit-result", "src")), answer["sources"][0]["reconstruction"]
+    np.testing.assert_array_equal(edited, image_of(answer["images"][0]["png"]))
+    np.testing.assert_array_equal(image_of(page.get_attribute("#edit-reconstruction", "src")), image_of(redrawn))
+    assert edited.astype(float).sum() > 1.15 * image_of(redrawn).astype(float).sum()  # thicker: more ink
+    assert float(page.inner_text("#edit-error")) == pytest.approx(answer["sources"][0]["reconstruction_error"],
+                                                                  abs=1e-3)
+    page.select_option("#edit-digit", "3")
+    page.wait_for_function("JSON.parse(document.getElementById('edit-result').dataset.request).digit === 3")
+    status, answer = post_json(server + "/v1/edit", {**request, "digit": 3})
+    assert status == 200 and answer["images"][0]["digit"] == 3
+    page.wait_for_function(f"document.getElementById('edit-result').src.endsWith({json.dumps(answer['images'][0]['png'][-40:])})")
+
+
 def test_screenshot(page: Any, tmp_path: Path) -> None:
     draw(page, [[(0.3, 0.2), (0.72, 0.2), (0.45, 0.85)], [(0.35, 0.52), (0.65, 0.52)]])
     reading_of(page, "7")

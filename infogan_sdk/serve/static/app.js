@@ -1,5 +1,6 @@
 // The InfoGAN playground: plain JavaScript over the service's own API (no build step, no CDN, works offline).
-// Draw a digit -> POST /v1/infer; move a code -> POST /v1/generate; pick a code -> POST /v1/traverse?format=png.
+// Draw a digit -> POST /v1/infer (and POST /v1/edit: your digit redrawn and edited by the sliders);
+// move a code -> POST /v1/generate; pick a code -> POST /v1/traverse?format=png.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -85,6 +86,46 @@ function buildGenerator(model) {
   refreshTraversal();
 }
 
+// --- the edit panel: the drawing redrawn, and edited by adding to its codes ----------------------------------
+function editRequest() {
+  const model = currentModel();
+  const continuous = {};
+  for (const code of model.continuous) continuous[code.name] = Number($(`edit-${code.name}`).value);
+  const request = { model: model.name, images: [canvas.toDataURL("image/png")], continuous, reconstruct: true };
+  if ($("edit-digit").value !== "") request.digit = Number($("edit-digit").value);
+  return request;
+}
+
+const refreshEdit = coalesced(async () => {
+  if (!inked || !currentModel().can_edit) return;
+  const request = editRequest();
+  const answer = await api("/v1/edit", request);
+  const [source, edited] = [answer.sources[0], answer.images[0]];
+  $("edit-source").src = `data:image/png;base64,${source.png}`;
+  $("edit-reconstruction").src = `data:image/png;base64,${source.reconstruction}`;
+  $("edit-error").value = source.reconstruction_error.toFixed(3);
+  $("edit-result").src = `data:image/png;base64,${edited.png}`;
+  $("edit-result").dataset.request = JSON.stringify({ ...request, images: undefined });  // for the tests
+});
+
+function buildEditor(model) {
+  $("edit-unavailable").hidden = Boolean(model.can_edit);
+  $("edit-controls").hidden = !model.can_edit;
+  $("edit-digit").replaceChildren(new Option("as drawn", ""), ...model.digits.map((d) => new Option(String(d), String(d))));
+  const sliders = model.continuous.map((code) => {
+    const label = document.createElement("label");
+    const input = Object.assign(document.createElement("input"), { type: "range", id: `edit-${code.name}`, min: -2, max: 2, step: 0.05 });
+    input.value = "0";
+    const value = Object.assign(document.createElement("output"), { id: `edit-${code.name}-value`, value: "+0.00" });
+    input.addEventListener("input", () => { value.value = (input.value >= 0 ? "+" : "") + Number(input.value).toFixed(2); refreshEdit(); });
+    label.append(code.name, input, value);
+    return label;
+  });
+  $("edit-sliders").replaceChildren(...sliders);
+  for (const id of ["edit-source", "edit-reconstruction", "edit-result"]) $(id).removeAttribute("src");
+  $("edit-error").value = "–";
+}
+
 // --- the drawing panel ------------------------------------------------------------------------------------
 const canvas = $("draw-canvas");
 const pen = canvas.getContext("2d");
@@ -126,7 +167,7 @@ canvas.addEventListener("pointerdown", (event) => {
 });
 canvas.addEventListener("pointermove", (event) => { if (drawing) stroke(event); });
 for (const name of ["pointerup", "pointercancel"]) {
-  canvas.addEventListener(name, () => { if (drawing) { drawing = false; refreshReading(); } });
+  canvas.addEventListener(name, () => { if (drawing) { drawing = false; refreshReading(); refreshEdit(); } });
 }
 
 function buildBars(digits) {
@@ -171,15 +212,22 @@ async function start() {
     $("model-select").value = state.model;
     clearCanvas();
     buildGenerator(currentModel());
+    buildEditor(currentModel());
   } catch (error) {
     showStatus(error.message, true);
   }
 }
 
-$("model-select").addEventListener("change", () => { state.model = $("model-select").value; clearCanvas(); buildGenerator(currentModel()); });
+$("model-select").addEventListener("change", () => {
+  state.model = $("model-select").value;
+  clearCanvas();
+  buildGenerator(currentModel());
+  buildEditor(currentModel());
+});
+$("edit-digit").addEventListener("change", refreshEdit);
 $("digit-select").addEventListener("change", () => { refreshGenerated(); refreshTraversal(); });
 $("seed-input").addEventListener("input", () => { refreshGenerated(); refreshTraversal(); });
 $("traverse-code").addEventListener("change", refreshTraversal);
-$("clear-button").addEventListener("click", clearCanvas);
+$("clear-button").addEventListener("click", () => { clearCanvas(); buildEditor(currentModel()); });
 $("token-input").addEventListener("change", () => { state.token = $("token-input").value; start(); });
 start();
