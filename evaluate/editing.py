@@ -4,9 +4,10 @@ Reconstruction: how often the evaluator (the independent classifier, `evaluate/c
 digit in an image and in its redrawing, and how closely their pixels correlate. Edits: `edit(code=+-1)` for each
 named code, its own measure's change (slant for rotation, width, thickness; `evaluate/morphometrics.py`) in sd of
 real MNIST test, from the original and from the reconstruction, and how often the evaluator still reads the
-original's digit. Digit swaps: `edit(digit=d)` to another digit, how often the evaluator reads d, and how the
-edit's slant and thickness follow the original's (Pearson). Not a digit: the reconstruction error as a score on
-the not-a-digit corpus, beside the digit score, and what requiring both would accept.
+original's digit (and the reconstruction's: what the edit itself changed). Digit swaps: `edit(digit=d)` to
+another digit, how often the evaluator reads d, and how the edit's slant and thickness follow the original's
+(Pearson). Not a digit: the reconstruction error as a score on the not-a-digit corpus, beside the digit score,
+and what requiring both would accept.
 """
 
 from __future__ import annotations
@@ -38,11 +39,12 @@ def editing(generator: Generator, encoder: Encoder, images: np.ndarray, labels: 
 
     said = read(images)
     redrawn = generator.reconstruct(images, preprocess="none")
+    said_again = read(redrawn.images)
     assert redrawn.reconstruction_error is not None
     original, again = measure_batch(images, workers), measure_batch(redrawn.images, workers)
     report: dict[str, Any] = {"images": len(images), "reconstruction": {
-        "evaluator_same_digit": float(np.mean(read(redrawn.images) == said)),
-        "evaluator_reads_label": float(np.mean(read(redrawn.images) == labels)),
+        "evaluator_same_digit": float(np.mean(said_again == said)),
+        "evaluator_reads_label": float(np.mean(said_again == labels)),
         "evaluator_reads_label_originals": float(np.mean(said == labels)),
         "pixel_correlation_median": float(np.median(1.0 - redrawn.reconstruction_error)),
         "reconstruction_error_median": float(np.median(redrawn.reconstruction_error)),
@@ -52,11 +54,13 @@ def editing(generator: Generator, encoder: Encoder, images: np.ndarray, labels: 
         measure = MEASURE_OF[code]
         for step in (1.0, -1.0):
             edited = generator.edit(images, continuous={code: step}, preprocess="none")
-            after = measure_batch(edited.images, workers)[measure]
+            after, said_edit = measure_batch(edited.images, workers)[measure], read(edited.images)
             edits[f"{code}{step:+g}"] = {
-                "measure": measure, "change_sd": _change(after, original[measure], spread, measure),
+                "code": code, "step": step, "measure": measure,
+                "change_sd": _change(after, original[measure], spread, measure),
                 "change_sd_from_reconstruction": _change(after, again[measure], spread, measure),
-                "digit_kept": float(np.mean(read(edited.images) == said))}
+                "digit_kept": float(np.mean(said_edit == said)),
+                "digit_kept_reconstruction": float(np.mean(said_edit == said_again))}
     report["edits"] = edits
     targets = (said + np.random.default_rng(seed).integers(1, 10, len(images))) % 10  # always another digit
     swapped = generator.edit(images, digit=targets, preprocess="none")

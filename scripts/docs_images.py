@@ -1,5 +1,9 @@
-"""Regenerate the README's sample images from the bundled models: python scripts/docs_images.py"""
+"""Regenerate the README's sample images from the bundled models: python -m scripts.docs_images
 
+The editing picture needs MNIST test digits ($INFOGAN_MNIST_DIR, or ../shared/data/mnist beside the checkout).
+"""
+
+import os
 from pathlib import Path
 
 import numpy as np
@@ -7,6 +11,7 @@ from PIL import Image, ImageDraw
 
 from infogan_sdk import Generator
 from infogan_sdk.images import grid
+from train.data import load_mnist
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -45,6 +50,20 @@ def curves(generator: Generator) -> Image.Image | None:
     return image
 
 
+EDIT_ROWS = ({}, {"thickness": 1.0}, {"thickness": -1.0}, {"rotation": 1.0}, {"rotation": -1.0})
+
+
+def edits(generator: Generator, images: np.ndarray) -> Image.Image:
+    """One column per MNIST test digit; rows: the original, its reconstruction, each edit of EDIT_ROWS after the
+    first, and the digit swapped for the next one (same handwriting)."""
+    read = generator.reconstruct(images, preprocess="none")
+    assert read.source is not None
+    rows = [images, read.images]
+    rows += [generator.edit(images, continuous=change, preprocess="none").images for change in EDIT_ROWS[1:]]
+    rows.append(generator.edit(images, digit=(read.source.digits + 1) % 10, preprocess="none").images)
+    return grid(np.concatenate(rows), columns=len(images))
+
+
 def main() -> None:
     DOCS.mkdir(exist_ok=True)
     for stale in DOCS.glob("mnist*.png"):  # both models' images; code names change with a model
@@ -58,6 +77,15 @@ def main() -> None:
         plot = curves(generator)
         if plot is not None:
             plot.save(DOCS / f"{name}-curves.png")
+        if generator.can_edit:
+            test_images, test_labels = load_mnist("test", _mnist_dir(), download=False)
+            first = [int(np.flatnonzero(test_labels == digit)[0]) for digit in range(10)]  # one of each digit
+            edits(generator, test_images[first]).save(DOCS / f"{name}-edits.png")
+
+
+def _mnist_dir() -> Path:
+    given = os.environ.get("INFOGAN_MNIST_DIR")
+    return Path(given) if given else DOCS.parents[1] / "shared" / "data" / "mnist"
 
 
 if __name__ == "__main__":

@@ -164,6 +164,9 @@ def test_screenshot(page: Any, tmp_path: Path) -> None:
     page.focus("#code-thickness")
     for _ in range(10):
         page.keyboard.press("ArrowLeft")
+    page.focus("#edit-thickness")
+    for _ in range(20):  # the drawing, thicker by +1
+        page.keyboard.press("ArrowRight")
     page.wait_for_timeout(500)
     shot = tmp_path / "playground.png"
     page.screenshot(path=str(shot), full_page=True)

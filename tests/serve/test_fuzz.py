@@ -39,6 +39,7 @@ VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=
                       max_leaves=30)
 GENERATE_KEYS = ["model", "digits", "count", "seed", "continuous", "noise", "return_noise"]
 TRAVERSE_KEYS = ["model", "digit", "code", "values", "seed"]
+EDIT_KEYS = ["model", "images", "preprocess", "digit", "continuous", "reconstruct", "return_noise"]
 NAMES = st.sampled_from(["c0", "rotation", "width", "", "x" * 300])
 
 
@@ -89,7 +90,7 @@ def test_traverse_json(client: TestClient, body: dict[str, Any]) -> None:
 @fuzz(30)
 @given(data=st.one_of(st.binary(max_size=200), st.text(max_size=200).map(str.encode),
                       VALUES.map(raw_json).map(lambda b: b[: len(b) // 2])),
-       path=st.sampled_from(["/v1/generate", "/v1/traverse", "/v1/infer"]),
+       path=st.sampled_from(["/v1/generate", "/v1/traverse", "/v1/infer", "/v1/edit"]),
        kind=st.sampled_from(["application/json", "multipart/form-data; boundary=x", "text/plain", ""]))
 def test_malformed_bodies(client: TestClient, data: bytes, path: str, kind: str) -> None:
     headers = {"Content-Type": kind} if kind else {}
@@ -119,3 +120,27 @@ def test_infer_damaged_files(client: TestClient, files: list[bytes], choice: int
     text = {"plain": text, "data_url": "data:image/png;base64," + text, "broken": text[: len(text) // 2] + "%",
             "not_a_string": len(text)}[wrap]
     check("infer/json_damaged", client.post("/v1/infer", json={"images": [text, text][: 1 + seed % 2]}))
+
+
+@fuzz(25)
+@given(body=bodies(EDIT_KEYS))
+def test_edit_json(client: TestClient, body: dict[str, Any]) -> None:
+    check("edit/json", client.post("/v1/edit", content=raw_json(body), headers={"Content-Type": "application/json"}))
+
+
+@fuzz(30)
+@given(choice=st.integers(0, 10**6), mutations=st.lists(st.sampled_from(sorted(MUTATIONS)), min_size=0, max_size=3),
+       seed=st.integers(0, 2**32 - 1), digit=st.one_of(st.none(), st.integers(-2, 12), st.lists(st.integers(0, 9))),
+       continuous=st.dictionaries(NAMES, st.one_of(NUMBERS, st.lists(NUMBERS, max_size=12)), max_size=2))
+def test_edit_damaged_files_and_values(client: TestClient, files: list[bytes], choice: int, mutations: list[str],
+                                       seed: int, digit: Any, continuous: dict[str, Any]) -> None:
+    """The default model edits: real image files, damaged or not, with any digit and code values."""
+    rng = np.random.default_rng(seed)
+    data = files[choice % len(files)]
+    for name in mutations:
+        if len(data) > 1:
+            data = MUTATIONS[name](data, rng)
+    body = {"images": [base64.b64encode(data).decode()], "digit": digit, "continuous": continuous,
+            "reconstruct": bool(seed % 2)}
+    check("edit/json_damaged", client.post("/v1/edit", content=raw_json(body),
+                                           headers={"Content-Type": "application/json"}))
