@@ -1,4 +1,4 @@
-"""Section 8: editing real digits, `Generator.edit` and `Generator.reconstruct` (encoder, then generator).
+"""Section 9: editing real digits, `Generator.edit` and `Generator.reconstruct` (encoder, then generator).
 
 Uint8 MNIST test digits in, 28x28 images out: one call reads the codes and noise and redraws, so a row costs about
 one infer plus one generate. Latency at batch 1 (one user's digit) and throughput at each of the budget's
@@ -40,7 +40,7 @@ def render(results: dict[str, Any]) -> list[str]:
     rows = results.get("editing")
     if not rows:
         return []
-    lines = ["", "8. Generator.edit / reconstruct (uint8 28x28 in: encoder, noise included, then generator); target "
+    lines = ["", "9. Generator.edit / reconstruct (uint8 28x28 in: encoder, noise included, then generator); target "
              f"one image <= {TARGETS['latency_ms']:g} ms and >= {TARGETS['images_per_s']:,.0f} images/s at batch "
              f"{TARGETS['batch']}, {TARGETS['threads']} thread",
              f"{'call':<12} {'threads':>7} {'batch':>5} {'p50 ms':>8} {'p99 ms':>8} {'images/s':>10}"]
