@@ -47,6 +47,7 @@ class PlantedGenerator:
         return Drawn(images, np.zeros((n, 2), dtype=np.float32) if noise is None else noise)
 
 
+@pytest.mark.slow  # 4-7 s of shape measures: the full suite runs it, a bare pytest not
 def test_a_planted_negative_rotation_is_named_and_flipped_and_describing_again_keeps_it():
     codes = describe_codes(PlantedGenerator(), SPREAD, per_digit=2)
     assert [c["name"] for c in codes] == ["rotation", "c1", "thickness"]
@@ -61,6 +62,7 @@ def test_a_planted_negative_rotation_is_named_and_flipped_and_describing_again_k
     assert [c["axis"] for c in codes] == [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]  # nothing to turn
 
 
+@pytest.mark.slow  # 4-7 s of shape measures: the full suite runs it, a bare pytest not
 def test_a_code_is_named_only_if_its_measure_rises_at_every_point_of_the_sweep():
     plain = describe_codes(PlantedGenerator(), SPREAD, per_digit=1)
     assert plain[2]["name"] == "thickness" and plain[2]["curve"]["monotonic"] is True
@@ -81,6 +83,7 @@ def test_monotonic_allows_small_steps_back_only():
     assert not monotonic([2.0, 1.0, 0.0])
 
 
+@pytest.mark.slow  # 4-7 s of shape measures: the full suite runs it, a bare pytest not
 def test_codes_that_mix_two_measures_are_turned_until_each_moves_one():
     codes = describe_codes(PlantedGenerator(mixed=True), SPREAD, per_digit=1)  # planted strokes: no noise
     assert [c["name"] for c in codes] == ["rotation", "thickness", "c2"]
