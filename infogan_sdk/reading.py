@@ -106,6 +106,9 @@ def _decode(item: str | os.PathLike[str] | bytes | bytearray | Image.Image, wher
         raise InvalidInputError(f"{where}: refused as a decompression bomb: {error}") from error
     except FileNotFoundError as error:
         raise InvalidInputError(f"{where}: no such file") from error
+    except Image.UnidentifiedImageError as error:  # its message names the buffer object: say what it means
+        raise InvalidInputError(f"{where}: cannot read it as an image: it is in none of the formats read here "
+                                f"({'/'.join(FORMATS)})") from error
     except Exception as error:  # Pillow raises OSError, SyntaxError, TypeError, ... on malformed files
         raise InvalidInputError(f"{where}: cannot read it as an image ({'/'.join(FORMATS)}): "
                                 f"{type(error).__name__}: {error}") from error

@@ -88,7 +88,10 @@ class RowWriter:
             self._stream.write(f"{row['file']:<{self._width}}  error: {row['error']}\n")
         else:
             probability = "" if row["probability"] is None else f"{row['probability']:.3f}"
-            self._stream.write(f"{row['file']:<{self._width}}  {row['digit']:>5}  {probability:>11}"
+            digit = str(row["digit"])
+            if self._scored and not row["is_digit"]:  # not a digit: the best guess in brackets, not a confident answer
+                digit, probability = f"({digit})", f"({probability})"
+            self._stream.write(f"{row['file']:<{self._width}}  {digit:>5}  {probability:>11}"
                                + "".join(f"  {v:>9.3f}" for v in row["continuous"].values())
                                + f"  {row['realness']:>8.3f}"
                                + (f"  {'yes' if row['is_digit'] else 'no':>8}" if self._scored else "") + "\n")

@@ -151,5 +151,8 @@ def test_infogan_infer_shows_is_digit_for_a_scored_model(tmp_path: Path, capsys:
     assert main(["infer", str(tmp_path / "bar.png"), str(tmp_path / "blank.png"), "--model", str(folder)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[-1] == "is_digit" and lines[1].split()[-1] == "yes" and lines[2].split()[-1] == "no"
+    # a non-digit's best guess is bracketed in the table, not printed as a confident answer (issue 22, item 11)
+    assert lines[2].split()[1].startswith("(") and lines[2].split()[2].startswith("(")
+    assert not lines[1].split()[1].startswith("(")
     assert main(["infer", str(tmp_path / "bar.png"), "--model", str(folder), "--format", "jsonl"]) == 0
     assert json.loads(capsys.readouterr().out)["is_digit"] is True

@@ -133,6 +133,9 @@ def test_unreadable_and_truncated_files_name_the_input(encoder: Encoder, tmp_pat
     text.write_text("not an image")
     with pytest.raises(InvalidInputError, match=r"input 1 \('.*notes\.png'\): cannot read it as an image"):
         encoder.infer([planted(0), text])
+    with pytest.raises(InvalidInputError) as refused:  # bytes: Pillow's message names its buffer object
+        encoder.infer(b"not an image")
+    assert "none of the formats read here" in str(refused.value) and " object at 0x" not in str(refused.value)
     truncated = tmp_path / "cut.png"
     truncated.write_bytes(png_bytes(np.random.default_rng(0).integers(0, 255, (64, 64), dtype=np.uint8))[:300])
     with pytest.raises(InvalidInputError, match=r"input 0 \('.*cut\.png'\): cannot read it as an image"):
