@@ -17,7 +17,7 @@ from typing import Any, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from infogan_sdk.errors import InfoGANError, InvalidInputError, shown
 from infogan_sdk.preprocess import is_mnist_form, normalise
@@ -106,7 +106,7 @@ def _decode(item: str | os.PathLike[str] | bytes | bytearray | Image.Image, wher
         raise InvalidInputError(f"{where}: refused as a decompression bomb: {error}") from error
     except FileNotFoundError as error:
         raise InvalidInputError(f"{where}: no such file") from error
-    except Image.UnidentifiedImageError as error:  # its message names the buffer object: say what it means
+    except UnidentifiedImageError as error:  # its message names the buffer object: say what it means
         raise InvalidInputError(f"{where}: cannot read it as an image: it is in none of the formats read here "
                                 f"({'/'.join(FORMATS)})") from error
     except Exception as error:  # Pillow raises OSError, SyntaxError, TypeError, ... on malformed files
