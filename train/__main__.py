@@ -16,6 +16,7 @@ import logging
 import shlex
 import sys
 from dataclasses import replace
+from typing import Any
 
 import torch
 
@@ -71,19 +72,19 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help="gan: InfoGAN (stage 1, the paper's); reader: train the encoder on a stage 1 run; "
                              "noise: a head that infers the noise, on a model folder (its networks frozen)")
     reader.add_argument("--generator-run", default="", help="the stage 1 run folder (ReaderConfig.generator_run)")
-    reader_defaults = ReaderConfig(generator_run="-")
-    for name in READER_OPTIONS:
-        reader.add_argument("--reader-" + name.replace("_", "-"), type=type(getattr(reader_defaults, name)),
-                            default=getattr(reader_defaults, name),
-                            help=f"ReaderConfig.{name} in train/config.py (default %(default)s)")
+    _stage_options(reader, "reader", ReaderConfig(generator_run="-"), READER_OPTIONS)
     noise = parser.add_argument_group("stage 3, the noise encoder (--stage noise; the shared options as stage 2)")
     noise.add_argument("--model", default="", help="the model folder or bundled name (NoiseConfig.model)")
-    noise_defaults = NoiseConfig(model="-")
-    for name in NOISE_OPTIONS:
-        noise.add_argument("--noise-" + name.replace("_", "-"), type=type(getattr(noise_defaults, name)),
-                           default=getattr(noise_defaults, name),
-                           help=f"NoiseConfig.{name} in train/config.py (default %(default)s)")
+    _stage_options(noise, "noise", NoiseConfig(model="-"), NOISE_OPTIONS)
     return parser.parse_args(argv)
+
+
+def _stage_options(group: argparse._ArgumentGroup, prefix: str, defaults: Any, names: tuple[str, ...]) -> None:
+    """--PREFIX-NAME for each of a stage config's own fields, typed and defaulted as the config."""
+    for name in names:
+        group.add_argument(f"--{prefix}-" + name.replace("_", "-"), type=type(getattr(defaults, name)),
+                           default=getattr(defaults, name),
+                           help=f"{type(defaults).__name__}.{name} in train/config.py (default %(default)s)")
 
 
 def reader_config(args: argparse.Namespace, argv: list[str]) -> ReaderConfig:

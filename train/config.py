@@ -151,10 +151,7 @@ class ReaderConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ReaderConfig:
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        values["betas"] = tuple(values.get("betas", (0.5, 0.999)))
-        return cls(**values)
+        return cls(**_stage_values(cls, data))
 
 
 @dataclass(frozen=True)
@@ -190,10 +187,15 @@ class NoiseConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> NoiseConfig:
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        values["betas"] = tuple(values.get("betas", (0.5, 0.999)))
-        return cls(**values)
+        return cls(**_stage_values(cls, data))
+
+
+def _stage_values(cls: type, data: dict[str, Any]) -> dict[str, Any]:
+    """A stage config's fields from a saved dict (keys it does not know dropped; betas back to a tuple)."""
+    known = {f.name for f in fields(cls)}
+    values = {k: v for k, v in data.items() if k in known}
+    values["betas"] = tuple(values.get("betas", (0.5, 0.999)))
+    return values
 
 
 def architecture(name: str, latent: LatentSpec, learn_std: bool = False) -> ModelConfig:

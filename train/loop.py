@@ -15,7 +15,7 @@ import logging
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -36,6 +36,7 @@ from train.pixels import to_pixels
 from train.samples import fixed_noise, sample_grid, save_png
 
 logger = logging.getLogger(__name__)
+Module = TypeVar("Module", bound=torch.nn.Module)
 METRICS_NAME = "metrics.jsonl"
 
 
@@ -242,6 +243,20 @@ def update_average(average: dict[str, torch.Tensor], module: torch.nn.Module, de
                 average[name].lerp_(value, 1.0 - decay)
             else:
                 average[name].copy_(value)
+
+
+def step_record(step: int, epoch: int, losses: dict[str, torch.Tensor], seconds: float, steps_timed: int,
+                batch_size: int) -> dict[str, Any]:
+    """A metrics.jsonl line of the stage 2 and 3 loops: the step, its losses and the speed since the start."""
+    return {"step": step, "epoch": epoch, **{k: v.item() for k, v in losses.items()},
+            "images_per_second": steps_timed * batch_size / max(seconds, 1e-9)}
+
+
+def averaged_copy(module: Module, average: dict[str, torch.Tensor]) -> Module:
+    """A copy of `module` holding the averaged weights (what is scored and exported); `module` is untouched."""
+    shown = copy.deepcopy(module)
+    shown.load_state_dict(average)
+    return shown
 
 
 def _averaged(generator: torch.nn.Module, discriminator: torch.nn.Module,

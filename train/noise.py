@@ -13,7 +13,6 @@ Every random draw is a function of (seed, step), as in the other stages, so a re
 
 from __future__ import annotations
 
-import copy
 import logging
 import time
 from pathlib import Path
@@ -29,7 +28,16 @@ from train.checkpoint import CHECKPOINT_NAME, NOISE_KEYS, code_version, load_che
 from train.config import NoiseConfig
 from train.data import epoch_order, load_mnist
 from train.from_folder import Folder, load_folder
-from train.loop import METRICS_NAME, append_metrics, copy_state, step_generator, truncate_metrics, update_average
+from train.loop import (
+    METRICS_NAME,
+    append_metrics,
+    averaged_copy,
+    copy_state,
+    step_generator,
+    step_record,
+    truncate_metrics,
+    update_average,
+)
 from train.losses import one_hot, sample_latent
 from train.networks import NoiseHead
 from train.pixels import to_pixels
@@ -76,12 +84,10 @@ def train_noise(config: NoiseConfig, out_dir: str | Path, resume: bool = False, 
         end_of_epoch = step % steps_per_epoch == 0 or step == total_steps
         record: dict[str, Any] = {}
         if step % config.log_every == 0 or end_of_epoch:
-            seconds = time.perf_counter() - started
-            record = {"step": step, "epoch": epoch, **{k: v.item() for k, v in losses.items()},
-                      "images_per_second": (step - started_step) * config.batch_size / max(seconds, 1e-9)}
+            record = step_record(step, epoch, losses, time.perf_counter() - started, step - started_step,
+                                 config.batch_size)
         if end_of_epoch:
-            shown = copy.deepcopy(head)
-            shown.load_state_dict(average)
+            shown = averaged_copy(head, average)
             record["test"] = evaluate_head(shown, folder, test)
             logger.info("noise epoch %d step %d: %s", epoch + 1, step, record)
         if record:

@@ -32,9 +32,11 @@ from train.data import Dataset, epoch_order, labelled_subset, load_data
 from train.loop import (
     METRICS_NAME,
     append_metrics,
+    averaged_copy,
     copy_state,
     predict_codes,
     step_generator,
+    step_record,
     truncate_metrics,
     update_average,
 )
@@ -100,12 +102,10 @@ def train_reader(config: ReaderConfig, out_dir: str | Path, device: str = "cpu",
         end_of_epoch = step % steps_per_epoch == 0 or step == total_steps
         record: dict[str, Any] = {}
         if step % config.log_every == 0 or end_of_epoch:
-            seconds = time.perf_counter() - started
-            record = {"step": step, "epoch": epoch, **{k: v.item() for k, v in losses.items()},
-                      "images_per_second": (step - started_step) * config.batch_size / max(seconds, 1e-9)}
+            record = step_record(step, epoch, losses, time.perf_counter() - started, step - started_step,
+                                 config.batch_size)
         if end_of_epoch:
-            shown = copy.deepcopy(reader)
-            shown.load_state_dict(average)
+            shown = averaged_copy(reader, average)
             record["test"] = evaluate_reader(shown, data, spec.digit_code_size)
             logger.info("reader epoch %d step %d: %s", epoch + 1, step, record)
             if config.teacher_refresh and (epoch + 1) % config.teacher_refresh == 0:
