@@ -48,7 +48,7 @@ def editing(generator: Generator, encoder: Encoder, images: np.ndarray, labels: 
         "evaluator_reads_label_originals": float(np.mean(said == labels)),
         "pixel_correlation_median": float(np.median(1.0 - redrawn.reconstruction_error)),
         "reconstruction_error_median": float(np.median(redrawn.reconstruction_error)),
-        "measure_change_sd": {name: _change(again[name], original[name], spread) for name in original}}}
+        "measure_change_sd": {name: _change(again[name], original[name], spread, name) for name in original}}}
     edits = {}
     for code in (name for name in generator.continuous_names if name in MEASURE_OF):
         measure = MEASURE_OF[code]
@@ -71,11 +71,9 @@ def editing(generator: Generator, encoder: Encoder, images: np.ndarray, labels: 
     return report
 
 
-def _change(after: np.ndarray, before: np.ndarray, spread: dict[str, dict[str, float]],
-            measure: str | None = None) -> float:
+def _change(after: np.ndarray, before: np.ndarray, spread: dict[str, dict[str, float]], measure: str) -> float:
     """The mean change of a measure (NaN where an image has no shape left out), in sd of real MNIST test."""
-    sd = spread[measure]["sd"] if measure is not None else 1.0
-    return float(np.nanmean(after - before) / sd)
+    return float(np.nanmean(after - before) / spread[measure]["sd"])
 
 
 def _pearson(a: np.ndarray, b: np.ndarray) -> float:
