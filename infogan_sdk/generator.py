@@ -130,9 +130,10 @@ class Generator(ModelBase):
 
         digit: replaces the digit (int or (N,)): the same handwriting as another digit. rotation / width /
         thickness, or continuous ((N, n_continuous), (n_continuous,) or {name: value}): *added* to the codes
-        read (+1 is the width of the codes' prior; positive leans right, wider, thicker). Each argument has one
-        value per image or one for all; one image with N values gives N edits of it. images, preprocess: as
-        `Encoder.infer`. The result's codes are those used; `source` is the encoder's reading.
+        read (+1 is half the width of the codes' prior, U(-1, 1) in the bundled models; positive leans right,
+        wider, thicker). Each argument has one value per image or one for all; one image with N values gives N
+        edits of it. images, preprocess: as `Encoder.infer`. The result's codes are those used; `source` is the
+        encoder's reading.
         Raises IncompatibleModelError for a model whose encoder has no `noise` output, InvalidInputError.
         """
         source = self._read(images, preprocess)
