@@ -7,14 +7,11 @@ aspect ratio, antialiased) to fit a 20x20 box, pasted into 28x28 with its centre
 from __future__ import annotations
 
 import functools
-import logging
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageFilter
-
-logger = logging.getLogger(__name__)
 
 BOX_FRACTION = 20 / 28  # MNIST digits fit a 20x20 box inside the 28x28 image
 INK_THRESHOLD = 0.25  # a pixel at >= 25% of the ink's peak brightness counts when finding the bounding box
@@ -57,7 +54,7 @@ def is_mnist_form(images: NDArray[np.uint8], size: tuple[int, int]) -> NDArray[n
 def normalise(image: NDArray[np.uint8], size: tuple[int, int]) -> NDArray[np.uint8]:
     """uint8 (H, W) of any size and polarity -> uint8 `size`, white digit centred on black, MNIST style.
 
-    A blank image (no ink at all) comes back black, with a warning logged.
+    A blank image (no ink at all) comes back black (the reader warns once per call, naming such inputs).
     """
     pixels = image.astype(np.float32)
     if has_light_background(image):
@@ -65,7 +62,6 @@ def normalise(image: NDArray[np.uint8], size: tuple[int, int]) -> NDArray[np.uin
     pixels = _without_paper(pixels)
     peak = float(pixels.max())
     if peak < 1.0:
-        logger.warning("an image has no ink (it is uniform); the encoder gets a black image")
         return np.zeros(size, dtype=np.uint8)
     # stretch contrast as in MNIST, where stroke cores are 255: the brightest 5% of the ink become 255 (the
     # brightest pixel alone would let one speck of noise leave the whole digit dim)

@@ -9,6 +9,7 @@ W x 3 pixels: it is refused (pass it as a PIL image, `Image.fromarray(array)`, t
 from __future__ import annotations
 
 import io
+import logging
 import math
 import os
 import warnings
@@ -21,6 +22,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from infogan_sdk.errors import InfoGANError, InvalidInputError, shown
 from infogan_sdk.preprocess import is_mnist_form, normalise
+
+logger = logging.getLogger(__name__)
 
 MAX_PIXELS = 4096 * 4096  # per image: refuse decompression bombs before decoding (PIL's own limit is far higher)
 FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF", "WEBP", "PPM")  # decoded formats (JPEG includes MPO; never EPS)
@@ -48,21 +51,36 @@ def read_images(images: ImageInput | Sequence[ImageInput], size: tuple[int, int]
               for index, item in enumerate(items)]
     if sum(len(stack) for stack in stacks) == 0:
         raise InvalidInputError("expected at least one image, got none")
+    _warn_blank(stacks, [f"input {index}" for index in range(len(items))])
     return np.concatenate(stacks)  # always a new array: the caller's is never shared (results are read-only)
-
 
 
 def read_image(item: ImageInput, size: tuple[int, int], preprocess: str, where: str) -> NDArray[np.uint8]:
     """One input (e.g. a path) -> uint8 (M, *size), as `read_images` does; errors name it as `where` ("input 7")."""
     if not isinstance(preprocess, str) or preprocess not in PREPROCESS_MODES:
         raise InvalidInputError(f"preprocess must be one of {list(PREPROCESS_MODES)}, got {shown(preprocess)}")
-    return _fit(_grayscale(item, where), size, preprocess, where)
+    fitted = _fit(_grayscale(item, where), size, preprocess, where)
+    _warn_blank([fitted], [where])
+    return fitted
+
+
+def _warn_blank(stacks: list[NDArray[np.uint8]], wheres: list[str]) -> None:
+    """One warning per call naming the inputs that have no ink at all (uniform, or all paper once cleaned)."""
+    blank = [(where, int((~stack.reshape(len(stack), -1).any(axis=1)).sum()), len(stack))
+             for stack, where in zip(stacks, wheres, strict=True) if len(stack)]
+    named = [where if total == 1 else f"{where} ({count} of its {total} images)" for where, count, total in blank
+             if count]
+    if named:
+        shown_names = ", ".join(named[:5]) + (f" and {len(named) - 5} more" if len(named) > 5 else "")
+        logger.warning("no ink (uniform, or all paper): the encoder sees black images: %s", shown_names)
 
 
 def _fit(images: NDArray[np.uint8], size: tuple[int, int], preprocess: str, where: str) -> NDArray[np.uint8]:
     """uint8 (M, H, W) -> (M, *size): pass through or normalise each image (vectorised check for big batches)."""
     if preprocess == "none" and images.shape[1:] != size:
         raise InvalidInputError(f"{where}: preprocess='none' needs {size[0]}x{size[1]} images, got {images.shape[1:]}")
+    if not len(images):  # an empty (0, H, W) stack: no pixels to fit, but its shape must join the others'
+        return np.empty((0, *size), np.uint8)
     passes = np.full(len(images), preprocess == "none") if preprocess != "auto" else is_mnist_form(images, size)
     if passes.all():
         return images

@@ -146,11 +146,22 @@ def test_float_arrays_are_read_in_zero_one() -> None:
     np.testing.assert_array_equal(read_images(image / 255.0, SIZE)[0], image)
 
 
-def test_blank_image_becomes_black_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+def test_blank_images_become_black_with_one_warning_naming_them(caplog: pytest.LogCaptureFixture) -> None:
+    blank, inked = np.full((50, 50), 255, np.uint8), seven(28, 28, 6, 8, 1.0)
+    batch = np.stack([inked, np.zeros(SIZE, np.uint8), inked])
     with caplog.at_level(logging.WARNING, logger="infogan_sdk"):
-        out = normalise(np.full((50, 50), 255, np.uint8), SIZE)
-    assert out.max() == 0 and out.shape == SIZE
-    assert "no ink" in caplog.text
+        out = read_images([inked, blank, batch, blank], SIZE)
+    assert out.shape == (6, *SIZE) and out[1].max() == 0 and out[5].max() == 0 and out[0].max() == 255
+    warned = [record.getMessage() for record in caplog.records if "no ink" in record.getMessage()]
+    assert warned == ["no ink (uniform, or all paper): the encoder sees black images: input 1, input 2 (1 of its 3 "
+                      "images), input 3"]
+
+
+def test_an_empty_array_among_images_adds_nothing() -> None:
+    """(0, H, W) of any H, W is no images: it must not stop the others from joining (a fuzzer found a crash)."""
+    image = seven(28, 28, 6, 8, 1.0)
+    for empty in (np.zeros((0, 1, 1), np.uint8), np.zeros((0, 40, 30), np.float32)):
+        np.testing.assert_array_equal(read_images([image, empty, image], SIZE), np.stack([image, image]))
 
 
 @pytest.mark.parametrize("shape", [(28, 28), (5, 28, 28), (3, 64, 40), (2, 4, 1, 9)])
