@@ -38,7 +38,6 @@ def generate(args: argparse.Namespace) -> int:
 def traverse(args: argparse.Namespace) -> int:
     code = int(args.code) if is_index(args.code) else args.code
     result = _generator(args).traverse(digit=args.digit, code=code, values=args.values, seed=args.seed)
-    args.columns = args.columns or len(result)  # one row
     return _write(result, args)
 
 
@@ -126,7 +125,7 @@ def _write(result: GenerateResult, args: argparse.Namespace) -> int:
     if not args.separate:
         if output.exists() and not args.overwrite:  # as dataset and --separate do: never replace work silently
             raise OutputExistsError(f"{output} exists: expected a new path (pass --overwrite to replace it)")
-        image = result.to_pil()[0] if len(result) == 1 else result.grid(columns=args.columns, padding=args.padding)
+        image = result.grid(columns=args.columns, padding=args.padding)  # one row for traverse; one image as it is
         _save(image, output, args.scale)
         print(output)
         return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -104,8 +105,8 @@ class Generator(ModelBase):
         fixed = np.full((len(sweep), len(names)), middle, dtype=np.float32)
         fixed[:, column] = sweep
         codes = np.repeat(first.codes, len(sweep), axis=0) if self.spec.categorical_sizes else None
-        return self.generate(categorical=codes, continuous=fixed,
-                             noise=np.repeat(first.noise, len(sweep), axis=0))
+        swept = self.generate(categorical=codes, continuous=fixed, noise=np.repeat(first.noise, len(sweep), axis=0))
+        return dataclasses.replace(swept, columns=len(sweep))  # its grid is one row
 
     def reconstruct(self, images: ImageInput | Sequence[ImageInput], preprocess: str = "auto") -> GenerateResult:
         """Redraw N images from what the model's encoder reads in them: their codes and their noise.

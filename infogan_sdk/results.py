@@ -73,6 +73,7 @@ class GenerateResult(_Records):
     continuous_names: tuple[str, ...] = ()  # the continuous codes' names, in column order ("c0", ... if not given)
     source: InferResult | None = None
     reconstruction_error: NDArray[np.float32] | None = None
+    columns: int | None = None  # grid()'s default: a traverse is one row; None is ceil(sqrt(N))
 
     def __post_init__(self) -> None:
         _freeze(self)
@@ -104,8 +105,14 @@ class GenerateResult(_Records):
         return to_pil(self.images)
 
     def grid(self, columns: int | None = None, padding: int = 2) -> Image.Image:
-        """All images tiled row by row into one PIL "L" image (default ceil(sqrt(N)) columns, black gaps)."""
-        return grid(self.images, columns, padding)
+        """All images tiled row by row into one PIL "L" image, with `padding` black pixels around and between them.
+
+        columns: default one row for a `traverse`, else ceil(sqrt(N)). One image comes back as it is (no padding),
+        so a grid of one is the same picture as `to_pil()[0]`.
+        """
+        if len(self) == 1 and columns in (None, 1):
+            return self.to_pil()[0]
+        return grid(self.images, self.columns if columns is None else columns, padding)
 
 
 @dataclass(frozen=True, eq=False)

@@ -79,7 +79,7 @@ def generate(body: GenerateRequest, request: Request, format: Format = None) -> 
     result = model.generator.generate(digits=body.digits, count=body.count, continuous=body.continuous,
                                       noise=_noise(body.noise),
                                       seed=body.seed)
-    return _answer(model, result, request, format, columns=None, noise=body.return_noise)
+    return _answer(model, result, request, format, noise=body.return_noise)
 
 
 @api.post("/traverse", response_model=GenerateResponse, response_model_exclude_none=True, responses=PNG_RESPONSE,
@@ -91,7 +91,7 @@ def traverse(body: TraverseRequest, request: Request, format: Format = None) -> 
     if isinstance(code, str) and code not in model.generator.continuous_names and is_index(code):
         code = int(code)  # "1" names the code at index 1, unless a code is called "1"
     result = model.generator.traverse(digit=body.digit, code=code, values=body.values, seed=body.seed)
-    return _answer(model, result, request, format, columns=len(result), noise=False)
+    return _answer(model, result, request, format, noise=False)
 
 
 @api.post("/infer", response_model=InferResponse, response_model_exclude_none=True,
@@ -137,7 +137,7 @@ def edit(body: EditRequest, request: Request) -> Any:
         for entry, encoded, error in zip(sources, png_base64(redrawn.images), redrawn.reconstruction_error.tolist(),
                                          strict=True):
             entry.update(reconstruction=encoded, reconstruction_error=error)
-    return {**_answer(model, result, request, "json", None, body.return_noise), "sources": sources}
+    return {**_answer(model, result, request, "json", body.return_noise), "sources": sources}
 
 
 def _check_size(count: int, request: Request) -> None:
@@ -164,13 +164,31 @@ def _requested(body: GenerateRequest) -> int:
     return max(lengths)
 
 
-def _answer(model: LoadedModel, result: GenerateResult, request: Request, format: str | None,
-            columns: int | None, noise: bool) -> Any:
-    if format == "png" or (format is None and "image/png" in request.headers.get("accept", "")):
-        return Response(png(result.grid(columns=columns)), media_type="image/png")
+def _answer(model: LoadedModel, result: GenerateResult, request: Request, format: str | None, noise: bool) -> Any:
+    if format == "png" or (format is None and prefers_png(request.headers.get("accept", ""))):
+        return Response(png(result.grid()), media_type="image/png")
     names = model.generator.continuous_names
     return {"model": model.name, "images": [
         {"png": encoded, "digit": int(result.digits[i]), "codes": result.codes[i].tolist(),
          "continuous": dict(zip(names, map(float, result.continuous[i]), strict=True)),
          "noise": result.noise[i].tolist() if noise else None}
         for i, encoded in enumerate(png_base64(result.images))]}
+
+
+def prefers_png(accept: str) -> bool:
+    """Whether an Accept header asks for PNG rather than JSON: image/png (or image/*) with a weight above 0 and
+    at least JSON's. `image/png;q=0` refuses PNG; `*/*` alone keeps the JSON default."""
+    weights: dict[str, float] = {}
+    for part in accept.split(","):
+        kind, *parameters = part.split(";")
+        weight = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0  # a weight we cannot read is no preference
+        weights[kind.strip().lower()] = weight
+    image = max(weights.get("image/png", 0.0), weights.get("image/*", 0.0))
+    return image > 0 and image >= max(weights.get("application/json", 0.0), weights.get("application/*", 0.0))

@@ -174,6 +174,14 @@ def test_to_pil_and_grid(generator: Generator) -> None:
         out.grid(columns=0)
 
 
+def test_a_traverse_grids_as_one_row_and_one_image_as_itself(generator: Generator) -> None:
+    sweep = generator.traverse(digit=3, code=0, seed=1)
+    assert len(sweep) == 10 and sweep.grid().size == (10 * 30 + 2, 32)  # one row, not ceil(sqrt(10)) = 4 columns
+    assert sweep.grid(columns=5).size == (5 * 30 + 2, 2 * 30 + 2)  # unless told otherwise
+    one = generator.generate(digits=4, seed=1)
+    np.testing.assert_array_equal(np.asarray(one.grid()), one.images[0])  # no padding around a lone image
+
+
 def test_plain_model_codes_names_and_uniform_noise(plain_dir: Path) -> None:
     generator = Generator(plain_dir, device="cpu")
     assert generator.continuous_names == ("c0",)

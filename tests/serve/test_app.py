@@ -113,6 +113,26 @@ def test_generate_png_grid_by_accept_header_and_by_query(client: TestClient, gen
         np.testing.assert_array_equal(pixels(response.content), expected)
 
 
+@pytest.mark.parametrize(("accept", "png"), [
+    ("image/png", True), ("image/png;q=0", False), ("IMAGE/PNG; q=0.5, application/json;q=0.4", True),
+    ("application/json, image/png;q=0.9", False), ("image/*", True), ("*/*", False), ("", False),
+    ("image/png;q=zero", False), ("text/html, image/png;q=0.000", False)])
+def test_accept_weights_choose_png_or_json(client: TestClient, accept: str, png: bool) -> None:
+    response = client.post("/v1/generate", json={"seed": 1}, headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("image/png" if png else "application/json")
+
+
+def test_one_image_as_png_is_the_image_itself_as_the_cli_writes_it(client: TestClient, generator: Generator,
+                                                                   tmp_path: Path) -> None:
+    response = client.post("/v1/generate?format=png", json={"digits": 5, "seed": 3})
+    assert main(["generate", "--digit", "5", "--seed", "3",
+                 "-o", str(tmp_path / "five.png")]) == 0
+    written = np.asarray(Image.open(tmp_path / "five.png"))
+    assert written.shape == pixels(response.content).shape == (28, 28)
+    np.testing.assert_array_equal(pixels(response.content), written)
+
+
 def test_tiny_model_maps_digits_to_codes(client: TestClient) -> None:
     """The REVERSED mapping: digit 3 is categorical value 6, so the planted generator lights row code_row(6)."""
     image = client.post("/v1/generate", json={"model": "tiny", "digits": 3, "seed": 0}).json()["images"][0]
@@ -131,7 +151,7 @@ def test_traverse_matches_the_sdk_and_png_is_one_row(client: TestClient, generat
                            params={"format": "png"})
     strip = pixels(by_index.content)
     assert strip.shape == (28 + 4, 3 * 30 + 2)  # one row of three with 2-pixel gaps
-    np.testing.assert_array_equal(strip, np.asarray(generator.traverse(3, 1, [-1, 0, 1], seed=4).grid(columns=3)))
+    np.testing.assert_array_equal(strip, np.asarray(generator.traverse(3, 1, [-1, 0, 1], seed=4).grid()))
 
 
 # --- infer ----------------------------------------------------------------------------------------------------
