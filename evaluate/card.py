@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from evaluate.morphometrics import MEASURES
+from infogan_sdk.codebook import network_inputs
 
 
 def card(description: dict[str, Any]) -> str:
@@ -42,7 +43,8 @@ def codes_table(codes: list[dict[str, Any]]) -> str:
     lines = [f"| {c['index']} | `{c['name']}` | {_inputs(c)} | "
              + " | ".join(_effect(c["effects"], m) for m in MEASURES) + " |" for c in codes]
     return head + "\n" + "\n".join(lines) + "\n\n(network inputs: what the code feeds the generator, " \
-        "direction x axis; effects: change of each measure's mean from code -2 to +2, in sd of real MNIST test; " \
+        "direction x axis over its ONNX input `continuous`; effects: change of each measure's mean " \
+        "from code -2 to +2, in sd of real MNIST test; " \
         "positive = leans right, wider, thicker, longer)" + curves_table(codes)
 
 
@@ -61,12 +63,10 @@ def curves_table(codes: list[dict[str, Any]]) -> str:
 
 
 def _inputs(code: dict[str, Any]) -> str:
-    """The code over the network's continuous inputs, e.g. "-c0" or "+0.77 c1 -0.64 c2"."""
-    axis = code.get("axis") or [float(i == code["index"]) for i in range(code["index"] + 1)]
-    terms = [(code["direction"] * value, i) for i, value in enumerate(axis) if value != 0]
-    if len(terms) == 1:
-        return f"{'+' if terms[0][0] > 0 else '-'}c{terms[0][1]}"
-    return " ".join(f"{value:+.2f} c{i}" for value, i in terms)
+    """The code over the network's continuous inputs, e.g. "-continuous[0]" (a manifest entry without an axis is
+    its own column)."""
+    return network_inputs(code["direction"], code.get("axis") or [float(i == code["index"])
+                                                                  for i in range(code["index"] + 1)])
 
 
 def _effect(effects: dict[str, float], measure: str) -> str:

@@ -57,6 +57,15 @@ class ContinuousCode:
         return sum(1 for value in self.axis if value != 0.0) > 1
 
 
+def network_inputs(direction: int, axis: list[float] | tuple[float, ...]) -> str:
+    """What a code feeds the generator's ONNX input `continuous`, as text: "+continuous[1]", or
+    "-0.50 continuous[0] -0.87 continuous[2]" for a turned code (not "c0": that is also a code's name)."""
+    terms = [(direction * value, i) for i, value in enumerate(axis) if value != 0]
+    if len(terms) == 1:
+        return f"{'+' if terms[0][0] > 0 else '-'}continuous[{terms[0][1]}]"
+    return " ".join(f"{value:+.2f} continuous[{i}]" for value, i in terms)
+
+
 def read_codes(manifest: Manifest) -> tuple[ContinuousCode, ...]:
     """The manifest's `continuous_codes` (or "c0", "c1", ... with direction +1 if absent), checked."""
     n_continuous, trained = manifest.spec.n_continuous, manifest.spec.continuous_range

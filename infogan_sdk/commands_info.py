@@ -9,7 +9,7 @@ from typing import Any
 
 import infogan_sdk
 from infogan_sdk import Encoder, Generator, InfoGANError
-from infogan_sdk.codebook import ContinuousCode
+from infogan_sdk.codebook import ContinuousCode, network_inputs
 from infogan_sdk.loading import BUNDLED_DIR, DEFAULT_MODEL
 from infogan_sdk.manifest import load_manifest
 
@@ -68,8 +68,7 @@ def _report(report: dict[str, Any]) -> list[str]:
         lines.append(f"digits      code k draws digit {manifest.get('code_to_digit')}")
         for index, code in enumerate(model["continuous_codes"]):
             effects = ", ".join(f"{k} {v:+.2f} sd" for k, v in code["effects"].items())
-            feeds = " ".join(f"{value:+.2f} c{i}" for i, value in enumerate(code["network"]) if value) \
-                if code["rotated"] else f"direction {code['direction']:+d}"
+            feeds = f"feeds {network_inputs(1, code['network'])}"
             lines.append(f"{'codes' if index == 0 else '':<12}{code['name']:<10} column {code['index']}, {feeds}, "
                          f"range {code['range']}"
                          + (f": from -2 to +2 moves {effects}" if effects else ": no measured effects"))

@@ -246,11 +246,21 @@ def test_info_reports_codes_devices_variants_and_what_to_do(model_dir: Path, cap
     monkeypatch.setattr("importlib.metadata.version", lambda name: versions[name])
     assert main(["--model", str(model_dir), "--device", "cpu", "info"]) == 0
     text = capsys.readouterr().out
-    assert re.search(r"codes +rotation +column 0, direction \+1, range \[-1.0, 1.0\]", text)
+    assert re.search(r"codes +rotation +column 0, feeds \+continuous\[0\], range \[-1.0, 1.0\]", text)
     assert "variants    fp16; in use: float32" in text  # the tiny model has an fp16 file
     assert "generator on cpu (CPUExecutionProvider)" in text and "encoder on cpu" in text
     assert "no CUDA: for a GPU, pip uninstall onnxruntime, then pip install onnxruntime-gpu" in text
     assert "WARNING     both onnxruntime 1.20.0 and onnxruntime-gpu 1.20.0 are installed" in text
+
+
+def test_info_names_network_inputs_apart_from_code_names(capsys: pytest.CaptureFixture[str]) -> None:
+    """The default model has a code called c1 and two turned codes: their mixes must not read "c0 ... c2"."""
+    assert main(["--device", "cpu", "info"]) == 0
+    codes = [line for line in capsys.readouterr().out.splitlines() if " column " in line]
+    assert len(codes) == 3 and re.search(r"thickness +column 0, feeds -0.50 continuous\[0\] -0.87 continuous\[2\],",
+                                         codes[0])
+    assert re.search(r"c1 +column 1, feeds \+continuous\[1\],", codes[1])
+    assert not any(re.search(r"\d c\d", line) for line in codes)
 
 
 def test_models_lists_the_bundled_models(capsys: pytest.CaptureFixture[str]) -> None:
