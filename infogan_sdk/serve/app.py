@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 import infogan_sdk
 from infogan_sdk.serve import errors, routes
@@ -45,7 +46,9 @@ def create_app(config: ServeConfig | None = None, on_ready: Callable[[list[str]]
         yield
         logger.info("shutting down")
 
-    app = FastAPI(title="infogan serve", version=infogan_sdk.__version__, description=DESCRIPTION, lifespan=lifespan)
+    # /docs and /redoc with their scripts served from here (fastapi-offline's copies), not from CDNs: offline too
+    app = FastAPIOffline(title="infogan serve", version=infogan_sdk.__version__, description=DESCRIPTION,
+                         lifespan=lifespan, static_url="/static-docs")
     app.state.config = settings
     app.state.registry = Registry()
     app.state.startup_error = None

@@ -23,6 +23,7 @@ from infogan_sdk.serve.schemas import (
     ErrorResponse,
     GenerateRequest,
     GenerateResponse,
+    InferRequest,
     InferResponse,
     TraverseRequest,
 )
@@ -101,7 +102,8 @@ def traverse(body: TraverseRequest, request: Request, format: Format = None) -> 
             "images": {"type": "array", "items": {"type": "string", "format": "binary"}},
             "preprocess": {"type": "string", "enum": list(reading.PREPROCESS)},
             "model": {"type": "string"}}}},
-        "application/json": {"schema": {"$ref": "#/components/schemas/InferRequest"}}}}})
+        # inline: no route takes InferRequest as its body, so components/schemas has no entry to point at
+        "application/json": {"schema": InferRequest.model_json_schema()}}}})
 async def infer(request: Request) -> Any:
     settings = config(request)
     name, preprocess, items = await reading.uploads(request, settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -348,7 +349,19 @@ def test_openapi_declares_png_and_multipart(client: TestClient) -> None:
         assert {"413", "415", "422", "503"} <= set(schema["paths"][path]["post"]["responses"])
     assert set(schema["paths"]["/v1/infer"]["post"]["requestBody"]["content"]) == {"multipart/form-data",
                                                                                   "application/json"}
-    assert client.get("/docs").status_code == 200
+    refs = re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(schema))
+    assert refs and set(refs) <= set(schema["components"]["schemas"])  # a dangling one breaks /redoc (it did)
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_api_docs_load_their_scripts_from_this_server(client: TestClient, page: str) -> None:
+    """README says the API is documented at /docs offline: no CDN, every script and style served here."""
+    html = client.get(page)
+    assert html.status_code == 200 and "http://" not in html.text and "https://" not in html.text
+    assets = re.findall(r'(?:src|href)="(/[^"]+)"', html.text)
+    assert any(asset.endswith(".js") for asset in assets)
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset
 
 
 def test_playground_is_static_and_offline(client: TestClient) -> None:

@@ -174,3 +174,25 @@ def test_screenshot(page: Any, tmp_path: Path) -> None:
     target = os.environ.get("INFOGAN_PLAYGROUND_SCREENSHOT")
     if target:
         shutil.copyfile(shot, target)
+
+
+@pytest.mark.parametrize(("path", "rendered"), [("/docs", ".opblock"), ("/redoc", "[data-section-id]")])
+def test_api_docs_render_with_the_network_cut_off(browser: Any, server: str, path: str, rendered: str) -> None:
+    """Offline, /docs and /redoc still render the API: every request that leaves this server is aborted, and none
+    of them is for a script, a style, a font or data (ReDoc's footer logo, an image from its CDN, is left)."""
+    context = browser.new_context()
+    outside: list[str] = []
+
+    def only_local(route: Any) -> None:
+        if route.request.url.startswith(server):
+            route.continue_()
+        else:
+            outside.append(f"{route.request.resource_type} {route.request.url}")
+            route.abort()
+    context.route("**/*", only_local)
+    opened = context.new_page()
+    opened.goto(server + path)
+    opened.wait_for_selector(rendered, timeout=20_000)
+    assert "/v1/generate" in opened.content()
+    context.close()
+    assert [request for request in outside if not request.startswith("image ")] == []
