@@ -11,7 +11,7 @@
     infogan info [--json]
     infogan models
     infogan bench [--batch 256] [--repeats 50] [--threads N] [--json] [--variant int8]
-    infogan serve [--host 127.0.0.1] [--port 8000] [--model NAME ...] [--token T] [--cors-origin URL]
+    infogan serve [--host 127.0.0.1] [--port 8000] [--model NAME ...] [--cors-origin URL]  (token: INFOGAN_TOKEN=...)
 
 Negative comma lists need "=": --values=-2,0,2 (argparse would read "-2,0,2" as an option).
 """
@@ -158,12 +158,18 @@ def build_parser() -> argparse.ArgumentParser:
                        "only; 0.0.0.0 for every interface)")
     serve.add_argument("--port", type=int, default=ServeConfig.port, help="port (default 8000)")
     serve.add_argument("--threads", type=_positive, help="onnxruntime intra-op threads per session")
-    serve.add_argument("--token", help="bearer token required on /v1/ (default $INFOGAN_TOKEN; unset: no auth)")
+    serve.add_argument("--token", help="bearer token required on /v1/ (default $INFOGAN_TOKEN, which is better: "
+                       "other users can read --token in ps; unset: no auth)")
     serve.add_argument("--cors-origin", action="append", default=[], help="origin allowed to call the API from a "
                        "browser, e.g. http://localhost:3000 (repeatable; default: CORS off)")
-    for flag, default, what in (("--max-body-bytes", ServeConfig.max_body_bytes, "request body size in bytes"),
+    for flag, default, what in (("--max-body-bytes", ServeConfig.max_body_bytes, "request body size in bytes "
+                                 "(infer, edit)"),
+                                ("--max-codes-bytes", ServeConfig.max_codes_bytes, "request body size in bytes of "
+                                 "generate and traverse (codes and noise)"),
                                 ("--max-images", ServeConfig.max_images, "images per /v1/infer request"),
                                 ("--max-pixels", ServeConfig.max_pixels, "pixels per uploaded image"),
+                                ("--max-request-pixels", ServeConfig.max_request_pixels, "pixels per infer or edit "
+                                 "request, all its images together"),
                                 ("--max-generate", ServeConfig.max_generate, "images per generate/traverse call"),
                                 ("--max-concurrent", ServeConfig.max_concurrent, "requests in flight; more get 503")):
         serve.add_argument(flag, type=_positive, default=default, help=f"limit: {what} (default {default})")

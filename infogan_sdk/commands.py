@@ -86,6 +86,7 @@ def serve(args: argparse.Namespace) -> int:
     config = ServeConfig(models=tuple(args.models or _bundled_first(args.model)), host=args.host, port=args.port,
                          device=args.device, threads=args.threads, token=token_from_environment(args.token),
                          cors_origins=tuple(args.cors_origin), max_body_bytes=args.max_body_bytes,
+                         max_codes_bytes=args.max_codes_bytes, max_request_pixels=args.max_request_pixels,
                          max_images=args.max_images, max_pixels=args.max_pixels, max_generate=args.max_generate,
                          max_concurrent=args.max_concurrent, body_seconds=args.body_seconds,
                          allowed_hosts=tuple(args.allow_host))
@@ -96,6 +97,9 @@ def serve(args: argparse.Namespace) -> int:
         print(f"infogan serve: ready at {url} (playground {url}/, API docs {url}/docs); models: "
               f"{', '.join(names)}; Ctrl-C or SIGTERM stops", file=sys.stderr, flush=True)
 
+    if args.token is not None:
+        print("infogan serve: warning: --token can be read by every user of this machine (ps); set INFOGAN_TOKEN "
+              "instead", file=sys.stderr, flush=True)
     print(f"infogan serve: loading {', '.join(config.models)} ...", file=sys.stderr, flush=True)
     run(config, log_level="info" if args.verbose else "warning", on_ready=ready)
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -52,12 +53,13 @@ def create_app(config: ServeConfig | None = None, on_ready: Callable[[list[str]]
     app.state.config = settings
     app.state.registry = Registry()
     app.state.startup_error = None
+    app.state.stopping = threading.Event()  # set by `serve.server` once in-flight requests' grace is over
     errors.install(app)
     app.include_router(routes.health)
     app.include_router(routes.api)
     app.add_api_route("/", playground, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(Guards, config=settings)
+    app.add_middleware(Guards, config=settings, stopping=app.state.stopping)
     if settings.cors_origins:  # outermost, so browser preflights are answered before the token check
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type", "Accept"])

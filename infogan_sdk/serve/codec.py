@@ -1,12 +1,11 @@
 """Bytes in and out of the API: generated images as PNG (base64 in JSON), uploads from base64, and the
-pixel-count check on an upload's header before the SDK decodes it."""
+pixel count an upload's header declares, read before the SDK decodes it."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import io
-import math
 import re
 
 import numpy as np
@@ -38,14 +37,12 @@ def from_base64(text: str) -> bytes:
         raise ValueError(f"not valid base64 ({error})") from error
 
 
-def oversized(data: bytes, max_pixels: int) -> str | None:
-    """A message if the image's header declares more than `max_pixels` pixels, else None (unreadable headers
-    are left to the SDK, whose message names the problem)."""
+def declared_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) as an image's header declares it, read without decoding; None for a header Pillow cannot
+    parse (the SDK, given the same bytes, then reports the problem precisely)."""
     try:
         with Image.open(io.BytesIO(data), formats=FORMATS) as image:
             width, height = image.size
-    except Exception:  # any header Pillow cannot parse: the SDK, given the same bytes, reports it precisely
+            return width, height
+    except Exception:  # any malformed header: left to the SDK's message
         return None
-    if math.prod((width, height)) > max_pixels:
-        return f"{width}x{height} pixels is more than the {max_pixels} allowed per image (--max-pixels)"
-    return None

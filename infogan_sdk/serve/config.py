@@ -27,9 +27,15 @@ class ServeConfig:
     threads: int | None = None
     token: str | None = None
     cors_origins: tuple[str, ...] = ()
-    max_body_bytes: int = 8 * 1024 * 1024  # request body (413 beyond)
+    max_body_bytes: int = 8 * 1024 * 1024  # request body of /v1/infer and /v1/edit, which carry images (413 beyond)
+    # request body of /v1/generate and /v1/traverse: codes and noise only (256 images' noise is about 0.4 MB of
+    # JSON), so a few MB of numbers are refused before they are parsed into Python floats (413 beyond)
+    max_codes_bytes: int = 1024 * 1024
     max_images: int = 64  # images per /v1/infer request (413 beyond)
     max_pixels: int = 2048 * 2048  # pixels per uploaded image, checked on the header before decoding
+    # pixels per /v1/infer or /v1/edit request, all its images together (413 beyond): decoding costs about 40 ns
+    # a pixel on one core, so this bounds a request near 0.6 s (64 images of 2048x2048 were 9.8 s)
+    max_request_pixels: int = 16 * 1024 * 1024
     max_generate: int = 256  # images per /v1/generate or /v1/traverse call (422 beyond)
     max_concurrent: int = 8  # /v1/ requests in flight; more are shed with 503 at once
     allowed_hosts: tuple[str, ...] = ()  # Host header names accepted (empty: loopback names when bound to loopback)
@@ -41,6 +47,8 @@ class ServeConfig:
         if len(set(self.models)) != len(self.models):
             raise InvalidInputError(f"models must be unique, got {list(self.models)}")
         limits = {"port": (self.port, 0, 65535), "max_body_bytes": (self.max_body_bytes, 1, 1 << 34),
+                  "max_codes_bytes": (self.max_codes_bytes, 1, 1 << 34),
+                  "max_request_pixels": (self.max_request_pixels, 1, 1 << 40),
                   "max_images": (self.max_images, 1, 100_000), "max_pixels": (self.max_pixels, 1, MAX_PIXELS),
                   "max_generate": (self.max_generate, 1, 100_000), "max_concurrent": (self.max_concurrent, 1, 10_000),
                   "threads": (self.threads if self.threads is not None else 1, 1, 1024)}
@@ -52,6 +60,10 @@ class ServeConfig:
             raise InvalidInputError(f"body_seconds must be a number from 0.01 to 3600, got {shown(self.body_seconds)}")
         if self.token is not None and (not self.token or not self.token.isprintable() or " " in self.token):
             raise InvalidInputError("the token must be non-empty printable text without spaces")
+
+    def body_limit(self, path: str) -> int:
+        """The most bytes a request body to `path` may have."""
+        return self.max_codes_bytes if path in CODES_PATHS else self.max_body_bytes
 
     @property
     def default_model(self) -> str:
@@ -69,6 +81,7 @@ class ServeConfig:
         return None
 
 
+CODES_PATHS = frozenset({"/v1/generate", "/v1/traverse"})  # bodies of codes and noise, no images
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 

@@ -16,7 +16,7 @@ from infogan_sdk.errors import InfoGANError, InvalidInputError, ModelNotFoundErr
 logger = logging.getLogger(__name__)
 
 NAMES = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
-         408: "timeout", 413: "too_large", 415: "unsupported_media_type", 421: "wrong_host",
+         408: "timeout", 413: "too_large", 415: "unsupported_media_type", 421: "wrong_host", 431: "headers_too_large",
          422: "invalid_input", 503: "unavailable"}
 
 

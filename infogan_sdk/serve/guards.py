@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import threading
 import time
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infogan_sdk.errors import shown
-from infogan_sdk.serve.config import ServeConfig
+from infogan_sdk.serve.config import CODES_PATHS, ServeConfig
 from infogan_sdk.serve.errors import ApiError, error_response
 
 API_PREFIX = "/v1/"
+MAX_HEADER_BYTES = 16 * 1024  # all request headers together (431 beyond): h11's limit, also when they arrive at once
+STOP_CHECK_SECONDS = 0.25  # how often a body still arriving looks whether the server is stopping
 CONTENT_TYPES = {"/v1/generate": ("application/json",), "/v1/traverse": ("application/json",),
                  "/v1/edit": ("application/json",),
                  "/v1/infer": ("application/json", "multipart/form-data")}
@@ -26,9 +29,10 @@ CONTENT_TYPES = {"/v1/generate": ("application/json",), "/v1/traverse": ("applic
 class Guards:
     """ASGI middleware enforcing the token, the content types, the body limit and the concurrency limit."""
 
-    def __init__(self, app: ASGIApp, config: ServeConfig) -> None:
+    def __init__(self, app: ASGIApp, config: ServeConfig, stopping: threading.Event) -> None:
         self.app = app
         self.config = config
+        self.stopping = stopping  # set when the server's shutdown grace is over: bodies still arriving get 503
         self.in_flight = 0  # /v1/ requests being handled; the event loop is one thread, so no lock is needed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -41,11 +45,12 @@ class Guards:
             await error_response(refusal.status_code, refusal.error, str(refusal.detail),
                                  dict(refusal.headers or {}))(scope, receive, send)
             return
-        if not scope["path"].startswith(API_PREFIX):
-            await self.app(scope, self._limited(receive), send)
+        path = str(scope["path"])
+        if not path.startswith(API_PREFIX):
+            await self.app(scope, self._limited(receive, self.config.max_body_bytes), send)
             return
         try:
-            body = await self._body(receive)
+            body = await self._body(receive, self.config.body_limit(path))
         except ApiError as refused:
             await error_response(refused.status_code, refused.error, str(refused.detail),
                                  dict(refused.headers or {}))(scope, receive, send)
@@ -60,15 +65,20 @@ class Guards:
         finally:
             self.in_flight -= 1
 
-    async def _body(self, receive: Receive) -> bytes:
-        """The whole request body, read before any slot is taken: 413 past the limit, 408 past the deadline."""
-        limited, parts = self._limited(receive), []
+    async def _body(self, receive: Receive, limit: int) -> bytes:
+        """The whole request body, read before any slot is taken: 413 past `limit`, 408 past the deadline."""
+        limited, parts = self._limited(receive, limit), []
         deadline = time.monotonic() + self.config.body_seconds
         while True:
             left = deadline - time.monotonic()
-            try:
-                message = await asyncio.wait_for(limited(), timeout=max(left, 0.0))
+            try:  # in slices, to see a shutdown while a slow body trickles in
+                message = await asyncio.wait_for(limited(), timeout=min(max(left, 0.0), STOP_CHECK_SECONDS))
             except TimeoutError:
+                if self.stopping.is_set():
+                    raise ApiError(503, "the server is shutting down; retry on another instance", "shutting_down",
+                                   {"Connection": "close", "Retry-After": "1"}) from None
+                if time.monotonic() < deadline:
+                    continue
                 # and the connection goes with it: a client that stalls once does not keep a socket open
                 raise ApiError(408, f"the request body did not arrive within {self.config.body_seconds:g} s "
                                "(--body-seconds)", headers={"Connection": "close"}) from None
@@ -80,6 +90,8 @@ class Guards:
 
     def _refusal(self, scope: Scope) -> ApiError | None:
         headers, path = Headers(scope=scope), str(scope["path"])
+        if sum(len(name) + len(value) for name, value in scope["headers"]) > MAX_HEADER_BYTES:
+            return ApiError(431, f"the request headers are too large ({MAX_HEADER_BYTES // 1024} KiB in all at most)")
         allowed = self.config.hosts
         if allowed is not None and _host_name(headers.get("host", "")) not in allowed:
             return ApiError(421, f"this server answers requests for {', '.join(sorted(allowed))} (--allow-host adds "
@@ -97,17 +109,17 @@ class Guards:
             if kind not in types:
                 got = shown(kind) if kind else "no content type"
                 return ApiError(415, f"{path} takes {' or '.join(types)}, got {got}")
-        length = headers.get("content-length")
-        if length is not None and not length.isdigit():
-            return ApiError(400, f"Content-Length must be a number of bytes, got {length[:40]!r}")
-        if length is not None and int(length) > self.config.max_body_bytes:
-            return ApiError(413, f"the request body ({length} bytes) is over the limit of "
-                            f"{self.config.max_body_bytes} bytes (--max-body-bytes)")
+        length, limit = headers.get("content-length"), self.config.body_limit(path)
+        if length is not None and not (length.isascii() and length.isdigit()):  # "²".isdigit() is true
+            return ApiError(400, f"Content-Length must be a number of bytes, got {shown(length)}")
+        if length is not None and (len(length) > 18 or int(length) > limit):  # int() refuses 4301 digits
+            return ApiError(413, f"the request body ({shown(length)} bytes) is over {path}'s limit of {limit} "
+                            f"bytes ({_flag(path)})")
         return None
 
-    def _limited(self, receive: Receive) -> Receive:
-        """`receive`, counting body bytes; past the limit it raises a 413 (the handlers answer it as JSON)."""
-        limit, seen = self.config.max_body_bytes, 0
+    def _limited(self, receive: Receive, limit: int) -> Receive:
+        """`receive`, counting body bytes; past `limit` it raises a 413 (the handlers answer it as JSON)."""
+        seen = 0
 
         async def limited() -> Message:
             nonlocal seen
@@ -115,7 +127,8 @@ class Guards:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise ApiError(413, f"the request body is over the limit of {limit} bytes (--max-body-bytes)")
+                    raise ApiError(413, f"the request body is over the limit of {limit} bytes (--max-body-bytes, "
+                                   "--max-codes-bytes for generate and traverse)")
             return message
         return limited
 
@@ -139,6 +152,10 @@ def _with_security_headers(send: Send, path: str) -> Send:
             message = {**message, "headers": headers}
         await send(message)
     return sending
+
+
+def _flag(path: str) -> str:
+    return "--max-codes-bytes" if path in CODES_PATHS else "--max-body-bytes"
 
 
 def _host_name(host: str) -> str:

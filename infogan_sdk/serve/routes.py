@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -38,6 +39,7 @@ PNG_RESPONSE: dict[int | str, dict[str, Any]] = {200: {
 Format = Annotated[Literal["json", "png"] | None,
                    Query(description="png: one PNG instead of JSON (also chosen by `Accept: image/png`)")]
 
+logger = logging.getLogger(__name__)
 health = APIRouter(tags=["health"])
 api = APIRouter(prefix="/v1", tags=["models"], responses=ERRORS)
 
@@ -108,7 +110,12 @@ async def infer(request: Request) -> Any:
     settings = config(request)
     name, preprocess, items = await reading.uploads(request, settings)
     model = registry(request).get(name)
-    results = await run_in_threadpool(reading.read, model.encoder, items, preprocess, settings.max_pixels)
+    items = reading.screened(items, settings)
+    results = []
+    for part in reading.chunks(items):  # between chunks: drop the work if nobody waits for it any more
+        await still_wanted(request, f"{len(items) - part.start} of {len(items)} images left unread")
+        results += await run_in_threadpool(reading.read, model.encoder, items[part.start:part.stop], preprocess,
+                                           part.start)
     if all("error" in entry for entry in results):
         return error_response(422, "invalid_input", f"none of the {len(results)} image(s) could be read; see "
                               "results", results=results)
@@ -125,7 +132,7 @@ def edit(body: EditRequest, request: Request) -> Any:
     lengths = [len(body.images), len(body.digit) if isinstance(body.digit, list) else 1]
     lengths += [len(value) for value in (body.continuous or {}).values() if isinstance(value, list)]
     _check_size(max(lengths), request)
-    images = reading.decoded(body.images, settings.max_pixels)
+    images = reading.decoded(body.images, settings)
     result = model.generator.edit(images, digit=body.digit, continuous=body.continuous, preprocess=body.preprocess)
     source = result.source
     assert source is not None
@@ -140,6 +147,17 @@ def edit(body: EditRequest, request: Request) -> Any:
                                          strict=True):
             entry.update(reconstruction=encoded, reconstruction_error=error)
     return {**_answer(model, result, request, "json", body.return_noise), "sources": sources}
+
+
+async def still_wanted(request: Request, left: str) -> None:
+    """Raise when the work left on a request should be dropped: its client disconnected, or the server is
+    stopping and the request has run past the grace period (a JSON 503, not uvicorn's plain-text 500)."""
+    if request.app.state.stopping.is_set():
+        raise ApiError(503, f"the server is shutting down; retry on another instance ({left})", "shutting_down",
+                       {"Connection": "close", "Retry-After": "1"})
+    if await request.is_disconnected():
+        logger.info("%s: the client went away; dropped the work (%s)", request.url.path, left)
+        raise ApiError(499, "the client closed the request", "client_closed")  # nobody reads this answer
 
 
 def _check_size(count: int, request: Request) -> None:

@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -206,6 +207,53 @@ def test_infer_pixel_limit_and_preprocess(tiny_dir: Path) -> None:
                      "invalid_input", "preprocess")
 
 
+def test_a_request_whose_images_add_up_to_too_many_pixels_is_refused_before_decoding(tiny_dir: Path) -> None:
+    """Issue 22 item 2: 64 small PNGs of 2048x2048 cost 9.8 s of CPU. The pixels of all the request's images
+    together are bounded (read from their headers): 413 for infer and edit, and one image refused per se does not
+    count. Under the bound, the images are read in chunks and the answer is the same as in one call."""
+    config = ServeConfig(models=(str(tiny_dir),), device="cpu", threads=1, max_pixels=100 * 100,
+                         max_request_pixels=3 * 100 * 100)
+    fits, huge = png_bytes(np.zeros((100, 100), np.uint8)), png_bytes(np.zeros((101, 100), np.uint8))
+    four = [base64.b64encode(fits).decode()] * 4
+    with TestClient(create_app(config), base_url=LOCAL) as limited:
+        assert_error(limited.post("/v1/infer", json={"images": four}), 413, "too_large",
+                     "4 image(s) declare 40000 pixels in all, more than the 30000 allowed per request")
+        three = limited.post("/v1/infer", json={"images": [*four[:3], base64.b64encode(huge).decode()]})
+        results = three.json()["results"]
+        assert three.status_code == 200 and [r.get("error") for r in results] == [None, None, None, "invalid_input"]
+    editing = ServeConfig(models=("mnist",), device="cpu", threads=1, max_request_pixels=3 * 100 * 100)
+    with TestClient(create_app(editing), base_url=LOCAL) as limited:  # the tiny model cannot edit
+        assert_error(limited.post("/v1/edit", json={"images": four, "digit": 1}), 413, "too_large",
+                     "--max-request-pixels")
+
+
+def test_uploads_are_read_in_chunks_of_bounded_pixels(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reading, "CHUNK_PIXELS", 1000)
+    items = [reading.Upload(None, pixels=pixels) for pixels in (400, 400, 400, 5000, 0, 999, 1)]
+    assert reading.chunks(items) == [range(0, 2), range(2, 3), range(3, 4), range(4, 7)]
+    assert reading.chunks([]) == []
+
+
+def test_chunked_reading_equals_one_encoder_call(client: TestClient, generator: Generator, encoder: Encoder,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    images = generator.generate(digits=[0, 1, 2, 3, 4], seed=8).images
+    whole = client.post("/v1/infer", json={"images": [base64.b64encode(png_bytes(i)).decode() for i in images]})
+    monkeypatch.setattr(reading, "CHUNK_PIXELS", 2 * 28 * 28)  # three chunks: 2, 2, 1
+    chunked = client.post("/v1/infer", json={"images": [base64.b64encode(png_bytes(i)).decode() for i in images]})
+    assert chunked.json() == whole.json() and [r["index"] for r in chunked.json()["results"]] == [0, 1, 2, 3, 4]
+    assert [r["digit"] for r in whole.json()["results"]] == encoder.infer(images).digits.tolist()
+
+
+def test_a_stopping_server_answers_json_503_between_chunks(config: ServeConfig) -> None:
+    app = create_app(config)
+    with TestClient(app, base_url=LOCAL) as stopping:
+        app.state.stopping.set()  # as the server does once the shutdown's grace period is over
+        answer = stopping.post("/v1/infer", json={"images": [base64.b64encode(png_bytes(np.zeros((28, 28),
+                                                                                               np.uint8))).decode()]})
+        assert_error(answer, 503, "shutting_down", "shutting down")
+        assert answer.headers["connection"] == "close"
+
+
 def test_infer_passes_is_digit_through_when_the_sdk_has_it(encoder: Encoder) -> None:
     result = SimpleNamespace(digits=np.array([3]), probabilities=np.eye(10, dtype=np.float32)[3:4],
                              continuous=np.zeros((1, len(encoder.continuous_names)), np.float32),
@@ -282,7 +330,7 @@ def test_http_errors(client: TestClient) -> None:
 
 
 def test_busy_server_sheds_with_503(config: ServeConfig) -> None:
-    guards = Guards(create_app(config), config)
+    guards = Guards(create_app(config), config, threading.Event())
     guards.in_flight = config.max_concurrent  # as if that many requests were running
     shed = TestClient(guards, base_url=LOCAL).get("/v1/models")
     assert_error(shed, 503, "busy", "limit")

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from infogan_sdk import Encoder, Generator, available_models
 
@@ -40,11 +40,15 @@ def call(connection: http.client.HTTPConnection, path: str, body: bytes,
 
 
 def test_body_over_the_limit_is_413_declared_or_chunked() -> None:
-    with serving("--max-body-bytes", "10000") as (url, process):
+    """generate and traverse (codes only) have their own, smaller limit than the endpoints that carry images."""
+    with serving("--max-codes-bytes", "10000", "--max-body-bytes", "20000") as (url, process):
         big = json.dumps({"digits": 1, "noise": [0.0] * 3000}).encode()  # ~15 kB
-        assert len(big) > 10000
+        assert 10000 < len(big) < 20000
         status, body = call(connect(url), "/v1/generate", big)
-        assert status == 413 and body["error"] == "too_large"
+        assert status == 413 and body["error"] == "too_large" and "--max-codes-bytes" in body["detail"]
+        images = json.dumps({"images": ["A" * 14000]}).encode()  # as big, but to /v1/infer: read, not refused
+        assert call(connect(url), "/v1/infer", images)[0] == 422
+        assert call(connect(url), "/v1/infer", images + b" " * 6000)[0] == 413
         connection = connect(url)
         connection.request("POST", "/v1/generate", body=iter([big[:6000], big[6000:]]), encode_chunked=True,
                            headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
@@ -179,3 +183,83 @@ def test_serve_says_where_it_is_once_ready_and_serves_every_bundled_model() -> N
         assert post_json(url + "/v1/generate", {"digits": 1, "model": "mnist-v1"})[0] == 200
         models = json.loads(urllib.request.urlopen(url + "/v1/models", timeout=10).read())
         assert models["default"] == "mnist" and len(models["models"]) == len(available_models())
+
+
+def drawn_png(size: int) -> str:
+    """A line drawing on white paper, size x size: cheap to send (~11 kB at 2048), ~0.13 s to read on one core."""
+    image = Image.new("L", (size, size), 255)
+    ImageDraw.Draw(image).line([(0.3 * size, 0.2 * size), (0.7 * size, 0.2 * size), (0.4 * size, 0.8 * size)],
+                               fill=0, width=size // 12)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+HEAVY_IMAGES = 160  # 2048x2048 drawings in one request: ~12 s of reading on this machine's cores
+HEAVY = ("--max-images", str(HEAVY_IMAGES), "--max-request-pixels", str(HEAVY_IMAGES * 2048 * 2048))
+
+
+def start_heavy_infer(url: str) -> socket.socket:
+    """Send a /v1/infer of HEAVY_IMAGES 2048x2048 drawings (2.3 MB) on a raw socket; return it, the answer unread."""
+    body = json.dumps({"images": [drawn_png(2048)] * HEAVY_IMAGES}).encode()
+    parts = urlsplit(url)
+    sock = socket.create_connection((parts.hostname or "", parts.port or 80), timeout=30)
+    sock.sendall(b"POST /v1/infer HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    return sock
+
+
+def test_work_for_a_client_that_went_away_is_dropped() -> None:
+    """Issue 22 item 2: a heavy request went on for its whole length after its client disconnected, holding a slot.
+    Now the reading stops at the next chunk and the slot is free again at once."""
+    with serving("--max-concurrent", "1", "-v", *HEAVY) as (url, process):
+        sock = start_heavy_infer(url)
+        time.sleep(1.0)  # the reading is under way
+        assert post_json(url + "/v1/generate", {"digits": 1})[0] == 503  # the only slot is taken
+        sock.close()
+        closed = time.monotonic()
+        while post_json(url + "/v1/generate", {"digits": 1})[0] == 503:
+            assert time.monotonic() - closed < 3, "the slot was still held 3 s after the client left"
+            time.sleep(0.05)
+        assert "the client went away; dropped the work" in log(process) and process.poll() is None
+
+
+def test_sigterm_during_a_long_request_answers_json_503_and_exits_promptly() -> None:
+    """Issue 22 item 4: requests still running 5 s after SIGTERM got uvicorn's plain-text 500 and the process ran on
+    14-30 s. Now they answer the JSON error at the end of the grace period and the process exits soon after."""
+    with serving(*HEAVY) as (url, process):
+        sock = start_heavy_infer(url)
+        time.sleep(0.5)
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        answer = read_until_closed(sock)
+        answered = time.monotonic() - started
+        code = process.wait(timeout=15)
+        took = time.monotonic() - started
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 503") and b"application/json" in head, answer[:300]
+        assert json.loads(body)["error"] == "shutting_down"
+        assert 4.5 < answered < 6.5 and code == 0 and took < 7.5, (answered, took, log(process))
+        assert "Traceback" not in log(process)
+
+
+def test_headers_over_the_limit_get_a_json_431_not_a_reset() -> None:
+    with serving("--token", "s3cret") as (url, process):
+        assert "warning: --token can be read by every user of this machine (ps); set INFOGAN_TOKEN" in log(process)
+        parts = urlsplit(url)
+        for size in (1_000_000, 100_000):
+            sock = socket.create_connection((parts.hostname or "", parts.port or 80), timeout=10)
+            try:
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * size + b"\r\n\r\n")
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the server may close before the client is done sending; its answer is still readable
+            answer = read_until_closed(sock)
+            sock.close()
+            head, _, body = answer.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 431") and json.loads(body)["error"] == "headers_too_large", answer
+        broken = socket.create_connection((parts.hostname or "", parts.port or 80), timeout=10)
+        broken.sendall(b"GET /healthz HTTP/1.1\r\nHost 127.0.0.1\r\n\r\n")  # no colon: not HTTP
+        head, _, body = read_until_closed(broken).partition(b"\r\n\r\n")
+        broken.close()
+        assert head.startswith(b"HTTP/1.1 400") and json.loads(body)["error"] == "bad_request"
+        assert post_json(url + "/v1/generate", {"digits": 2})[0] == 401 and process.poll() is None  # still serving
