@@ -47,7 +47,7 @@ def service(model_dir: Path, threads: int, requests_per_row: int) -> dict[str, A
     bodies: dict[str, Callable[[int], dict[str, Any]]] = {
         "generate": lambda i: {"digits": [i % 10], "seed": i}, "infer": lambda i: {"images": [encoded]}}
     rows = []
-    with _server(model_dir, threads) as port:
+    with server(model_dir, threads, "--max-concurrent", str(4 * max(CLIENTS))) as (port, _):
         for call in ("generate", "infer"):
             for clients in CLIENTS:
                 per_client = max(10, requests_per_row // clients)
@@ -109,13 +109,13 @@ def _load(make_client: Callable[[], Callable[[int], object]], clients: int, per_
 
 
 @contextlib.contextmanager
-def _server(model_dir: Path, threads: int) -> Iterator[int]:
-    """`infogan serve` on a free port of 127.0.0.1 with room for every client; SIGTERM at the end."""
+def server(model_dir: Path, threads: int, *flags: str) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    """`infogan serve FLAGS` on a free port of 127.0.0.1: yields (port, process); SIGTERM at the end."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
     command = [sys.executable, "-m", "infogan_sdk", "serve", "--model", str(model_dir), "--port", str(port),
-               "--device", "cpu", "--threads", str(threads), "--max-concurrent", str(4 * max(CLIENTS))]
+               "--device", "cpu", "--threads", str(threads), *flags]
     process = subprocess.Popen(command, env={**os.environ, "INFOGAN_TOKEN": ""})
     try:
         deadline = time.monotonic() + 60
@@ -126,9 +126,10 @@ def _server(model_dir: Path, threads: int) -> Iterator[int]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"infogan serve did not start (exit code {process.poll()})")
             time.sleep(0.1)
-        yield port
+        yield port, process
     finally:
-        process.send_signal(signal.SIGTERM)
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:

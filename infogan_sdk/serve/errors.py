@@ -27,6 +27,7 @@ class ApiError(HTTPException):
                  headers: dict[str, str] | None = None) -> None:
         super().__init__(status_code=status, detail=detail, headers=headers)
         self.error = error or NAMES.get(status, "error")
+        self.body_left = True  # whether the request may still have body to send (the guards read it out first)
 
 
 def error_response(status: int, error: str, detail: str, headers: dict[str, str] | None = None,

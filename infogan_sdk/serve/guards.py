@@ -20,6 +20,7 @@ from infogan_sdk.serve.errors import ApiError, error_response
 
 API_PREFIX = "/v1/"
 MAX_HEADER_BYTES = 16 * 1024  # all request headers together (431 beyond): h11's limit, also when they arrive at once
+DRAIN_BYTES = 64 * 1024 * 1024  # at most this much of a refused body is read out before the connection closes
 STOP_CHECK_SECONDS = 0.25  # how often a body still arriving looks whether the server is stopping
 CONTENT_TYPES = {"/v1/generate": ("application/json",), "/v1/traverse": ("application/json",),
                  "/v1/edit": ("application/json",),
@@ -42,8 +43,7 @@ class Guards:
         send = _with_security_headers(send, str(scope["path"]))
         refusal = self._refusal(scope)
         if refusal is not None:
-            await error_response(refusal.status_code, refusal.error, str(refusal.detail),
-                                 dict(refusal.headers or {}))(scope, receive, send)
+            await self._refuse(refusal, scope, receive, send)
             return
         path = str(scope["path"])
         if not path.startswith(API_PREFIX):
@@ -52,8 +52,7 @@ class Guards:
         try:
             body = await self._body(receive, self.config.body_limit(path))
         except ApiError as refused:
-            await error_response(refused.status_code, refused.error, str(refused.detail),
-                                 dict(refused.headers or {}))(scope, receive, send)
+            await self._refuse(refused, scope, receive, send)
             return
         if self.in_flight >= self.config.max_concurrent:  # shed load now rather than queue without bound
             await error_response(503, "busy", f"the server is handling {self.in_flight} requests, its limit "
@@ -64,6 +63,25 @@ class Guards:
             await self.app(scope, _replaying(body, receive), send)
         finally:
             self.in_flight -= 1
+
+    async def _refuse(self, refusal: ApiError, scope: Scope, receive: Receive, send: Send) -> None:
+        """Read out (and drop) what the client still sends of its body, up to DRAIN_BYTES within --body-seconds,
+        then answer the refusal and close. A server that closes with bytes unread resets the connection, and the
+        reset destroys the answer before the client reads it (a 413 looked like a network failure); uvicorn
+        closes as soon as the answer is sent, so the reading out comes first."""
+        # not after a 400 or 408 (the client is gone, or stalls), nor once the body's last part has arrived
+        if refusal.status_code not in (400, 408) and refusal.body_left:
+            drained, deadline = 0, time.monotonic() + self.config.body_seconds
+            while drained <= DRAIN_BYTES:
+                try:
+                    message = await asyncio.wait_for(receive(), timeout=max(deadline - time.monotonic(), 0.0))
+                except TimeoutError:
+                    break
+                drained += len(message.get("body", b""))
+                if message["type"] != "http.request" or not message.get("more_body", False):
+                    break
+        await error_response(refusal.status_code, refusal.error, str(refusal.detail),
+                             {"Connection": "close", **dict(refusal.headers or {})})(scope, receive, send)
 
     async def _body(self, receive: Receive, limit: int) -> bytes:
         """The whole request body, read before any slot is taken: 413 past `limit`, 408 past the deadline."""
@@ -127,8 +145,10 @@ class Guards:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise ApiError(413, f"the request body is over the limit of {limit} bytes (--max-body-bytes, "
-                                   "--max-codes-bytes for generate and traverse)")
+                    refusal = ApiError(413, f"the request body is over the limit of {limit} bytes (--max-body-bytes,"
+                                       " --max-codes-bytes for generate and traverse)")
+                    refusal.body_left = bool(message.get("more_body", False))  # for `_refuse`: anything to read out
+                    raise refusal
             return message
         return limited
 

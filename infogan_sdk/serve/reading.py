@@ -9,6 +9,7 @@ images read alone, so that the refusal lands on the image it is about.
 
 from __future__ import annotations
 
+import ctypes
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -140,6 +141,25 @@ def decoded(images: list[str], config: ServeConfig) -> list[bytes]:
         if item.problem is not None:
             raise ApiError(422, item.problem)
     return [item.data for item in found]
+
+
+def release_memory() -> None:
+    """Hand the memory freed after reading big images back to the system (glibc's malloc_trim; elsewhere nothing).
+    Each worker thread's malloc arena keeps its high-water mark: without this, a burst of big uploads left the
+    service ~350 MB bigger for good."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _glibc() -> Any:
+    try:
+        libc = ctypes.CDLL(None)
+        return libc if hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
+
+
+_LIBC = _glibc()
 
 
 def _pixels(data: bytes, max_pixels: int, index: int) -> tuple[str | None, int]:

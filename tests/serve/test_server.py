@@ -46,6 +46,15 @@ def test_body_over_the_limit_is_413_declared_or_chunked() -> None:
         assert 10000 < len(big) < 20000
         status, body = call(connect(url), "/v1/generate", big)
         assert status == 413 and body["error"] == "too_large" and "--max-codes-bytes" in body["detail"]
+        huge = b'{"noise": [' + b"0," * 3_900_000 + b'0]}'  # 7.8 MB: the refusal must reach the client whole
+        parts = urlsplit(url)
+        for _ in range(3):  # (a close with it unread reset the connection, and the client saw no answer)
+            sock = socket.create_connection((parts.hostname or "", parts.port or 80), timeout=30)
+            sock.sendall(b"POST /v1/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: " + str(len(huge)).encode() + b"\r\n\r\n" + huge)
+            answer = read_until_closed(sock)
+            sock.close()
+            assert answer.startswith(b"HTTP/1.1 413") and b'"too_large"' in answer, answer[:200]
         images = json.dumps({"images": ["A" * 14000]}).encode()  # as big, but to /v1/infer: read, not refused
         assert call(connect(url), "/v1/infer", images)[0] == 422
         assert call(connect(url), "/v1/infer", images + b" " * 6000)[0] == 413

@@ -1,0 +1,221 @@
+"""The attacks of issue 22 on a real `infogan serve` (127.0.0.1), each measured: `python -m bench.attack`.
+
+Per attack: how many requests, what they were answered, how long until an ordinary `/v1/generate` is served again
+(from the attack's start), and the server's resident memory before, at its peak (sampled every 20 ms) and after.
+Prints a Markdown table (RELIABILITY.md's); every answer must be a JSON 4xx or 2xx, never a 5xx or a reset.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import platform
+import signal
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+
+from bench.service import server
+from infogan_sdk.loading import resolve_model
+
+CLIENTS = 8  # the default --max-concurrent
+
+
+def main() -> int:
+    rows = []
+    with server(resolve_model("mnist"), 1) as (port, process):
+        for name, attack in ATTACKS:
+            rows.append((name, *_measured(port, process.pid, attack)))
+        started = time.monotonic()
+        with ThreadPoolExecutor(CLIENTS) as pool:  # SIGTERM with requests at the pixel limit in flight
+            answers = [pool.submit(_send, port, "/v1/infer", _images(4, 2048)) for _ in range(CLIENTS)]
+            time.sleep(0.3)
+            process.send_signal(signal.SIGTERM)
+            statuses = Counter(answer.result()[0] for answer in answers)
+        process.wait(timeout=30)
+        rows.append(("SIGTERM with 8 requests at the pixel limit in flight", CLIENTS, _counts(statuses),
+                     f"exit {process.returncode} after {time.monotonic() - started:.1f} s", "", "", ""))
+    print(f"CPU: {platform.processor() or platform.machine()}; {_cpu()}")
+    print("| attack | requests | answers | API served again after | RSS before | peak | after |")
+    print("|---|---:|---|---|---:|---:|---:|")
+    for row in rows:
+        print("| " + " | ".join(str(cell) for cell in row) + " |")
+    bad = [row[0] for row in rows if any((part.split(" x ")[-1][:1] == "5" and "shutting_down" not in part)
+                                         or "reset" in part or "not JSON" in part for part in str(row[2]).split(", "))]
+    if bad:
+        print(f"FAILED: a 5xx, a reset or a non-JSON error in: {bad}")
+    return 1 if bad else 0
+
+
+def slow_bodies(port: int) -> Counter[str]:
+    """8 connections that send their headers and one byte of a 100-byte body, then nothing."""
+    sockets = []
+    for _ in range(CLIENTS):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        sock.sendall(b"POST /v1/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 100\r\n\r\n{")
+        sockets.append(sock)
+    served = _send(port, "/v1/generate", b'{"digits": 1}')[0]  # while they hang
+    statuses = Counter(_status(_read_all(sock)) for sock in sockets)
+    return statuses + Counter({f"{served} (a generate meanwhile)": 1})
+
+
+def heavy_pngs(port: int) -> Counter[str]:
+    """8 requests of 64 RGBA 2048x2048 PNGs each (the issue's 9.8 s of CPU per request)."""
+    body = _images(64, 2048, "RGBA")
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        return Counter(status for status, _ in pool.map(lambda _: _send(port, "/v1/infer", body), range(CLIENTS)))
+
+
+def huge_noise(port: int) -> Counter[str]:
+    """8 generate bodies of 7.8 MB: a noise list of 3.9 million numbers."""
+    body = b'{"noise": [' + b"0," * 3_900_000 + b'0]}'
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        return Counter(status for status, _ in pool.map(lambda _: _send(port, "/v1/generate", body), range(CLIENTS)))
+
+
+def abandoned(port: int) -> Counter[str]:
+    """8 infer requests at the pixel limit (4 x 2048x2048), whose clients hang up 0.3 s after sending."""
+    body = _images(4, 2048)
+
+    def one(_: int) -> str:
+        sock = _open(port, "/v1/infer", body)
+        time.sleep(0.3)
+        sock.close()
+        return "closed by the client"
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        return Counter(pool.map(one, range(CLIENTS)))
+
+
+def odd_values(port: int) -> Counter[str]:
+    """Digits that `str.isdigit` accepts and `int` refuses, a 5000-digit index, a 1 MB code name."""
+    bodies = [{"code": "\u00b2"}, {"code": "\u2460"}, {"code": "9" * 5000}, {"code": "x" * 1_000_000}]
+    return Counter(_send(port, "/v1/traverse", json.dumps(body).encode())[0] for body in bodies)
+
+
+def wrong_host_and_huge_header(port: int) -> Counter[str]:
+    """DNS rebinding (Host: evil.example) and a 1 MB header."""
+    rebinding = _status(_raw(port, b"GET /v1/models HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n"))
+    header = _status(_raw(port, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 1_000_000
+                          + b"\r\n\r\n"))
+    return Counter([rebinding, header])
+
+
+ATTACKS: list[tuple[str, Callable[[int], Counter[str]]]] = [
+    ("8 connections sending a body byte and stalling", slow_bodies),
+    ("8 x 64 RGBA 2048x2048 PNGs (1.4 MB each)", heavy_pngs),
+    ("8 x 7.8 MB generate bodies (3.9 M noise numbers)", huge_noise),
+    ("8 x infer at the pixel limit, client gone after 0.3 s", abandoned),
+    ("traverse code '²', '①', 5000 digits, 1 MB name", odd_values),
+    ("Host: evil.example; a 1 MB header", wrong_host_and_huge_header)]
+
+
+def _measured(port: int, pid: int, attack: Callable[[int], Counter[str]]) -> tuple[object, ...]:
+    before, peak, done = _rss(pid), [0], threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.02):
+            peak[0] = max(peak[0], _rss(pid))
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    started = time.monotonic()
+    statuses = attack(port)
+    while _send(port, "/v1/generate", b'{"digits": 2}')[0] != "200":
+        time.sleep(0.05)
+    served = time.monotonic() - started
+    done.set()
+    sampler.join()
+    return sum(statuses.values()), _counts(statuses), f"{served:.2f} s", *(f"{mb:.0f} MB" for mb in
+                                                                            (before, max(peak[0], before), _rss(pid)))
+
+
+def _images(count: int, size: int, mode: str = "L") -> bytes:
+    """A JSON infer body of `count` copies of one drawing (a line on paper), size x size, as base64 PNG."""
+    image = Image.new(mode, (size, size), "white")
+    ImageDraw.Draw(image).line([(0.3 * size, 0.2 * size), (0.7 * size, 0.2 * size), (0.4 * size, 0.8 * size)],
+                               fill="black", width=size // 12)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return json.dumps({"images": [base64.b64encode(buffer.getvalue()).decode()] * count}).encode()
+
+
+def _open(port: int, path: str, body: bytes) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+    sock.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
+                 f"{len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
+    return sock
+
+
+def _send(port: int, path: str, body: bytes) -> tuple[str, bytes]:
+    """(status, answer) of one POST on its own connection; "reset" if the connection broke."""
+    try:
+        answer = _read_all(_open(port, path, body))
+    except OSError:
+        return "reset", b""
+    return _status(answer), answer
+
+
+def _raw(port: int, request: bytes) -> bytes:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    try:
+        sock.sendall(request)
+    except OSError:
+        pass  # the server may refuse before the request is all sent; its answer is still there to read
+    return _read_all(sock)
+
+
+def _read_all(sock: socket.socket) -> bytes:
+    chunks = []
+    try:
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    except OSError:
+        return b"reset"
+    finally:
+        sock.close()
+    return b"".join(chunks)
+
+
+def _status(answer: bytes) -> str:
+    """ "413 too_large": the status and the JSON error code, "reset" for no answer."""
+    if not answer.startswith(b"HTTP/1.1 "):
+        return "reset"
+    head, _, body = answer.partition(b"\r\n\r\n")
+    code = head[9:12].decode()
+    if code == "200":
+        return code
+    try:
+        return f"{code} {json.loads(body)['error']}"
+    except (ValueError, KeyError):
+        return f"{code} (not JSON)"
+
+
+def _counts(statuses: Counter[str]) -> str:
+    return ", ".join(f"{count} x {status}" for status, count in sorted(statuses.items()))
+
+
+def _rss(pid: int) -> float:
+    """Resident memory of the process in MB (0 once it has exited)."""
+    try:
+        fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+    except OSError:
+        return 0.0
+    return int(fields["VmRSS"].split()[0]) / 1024
+
+
+def _cpu() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return "unknown CPU"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
