@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import re
 import threading
 import time
 
@@ -178,12 +179,15 @@ def _flag(path: str) -> str:
     return "--max-codes-bytes" if path in CODES_PATHS else "--max-body-bytes"
 
 
+HOST = re.compile(r"(\[[0-9a-f:.]+\]|[^:\[\]]*)(:[0-9]{1,5})?")  # a name or [IPv6], then maybe a port
+
+
 def _host_name(host: str) -> str:
-    """The name of a Host header, lower case, without its port ("[::1]:8000" -> "[::1]")."""
+    """The name of a Host header, lower case, without its port ("[::1]:8000" -> "[::1]"); a malformed one
+    ("[::1", "localhost:x") as it is, which names no allowed host."""
     host = host.strip().lower()
-    if host.startswith("["):
-        return host.partition("]")[0] + "]"
-    return host.rpartition(":")[0] if host.count(":") == 1 else host
+    match = HOST.fullmatch(host)
+    return match.group(1) if match else host
 
 
 def _replaying(body: bytes, receive: Receive) -> Receive:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections import Counter
 from typing import Any
 
@@ -40,7 +41,8 @@ VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=
 GENERATE_KEYS = ["model", "digits", "count", "seed", "continuous", "noise", "return_noise"]
 TRAVERSE_KEYS = ["model", "digit", "code", "values", "seed"]
 EDIT_KEYS = ["model", "images", "preprocess", "digit", "continuous", "reconstruct", "return_noise"]
-NAMES = st.sampled_from(["c0", "rotation", "width", "", "x" * 300])
+# "²" and "①" pass str.isdigit() but not int() (a 500 once), as did 5000 digits; "٣" is an Arabic-Indic three
+NAMES = st.sampled_from(["c0", "rotation", "width", "", "x" * 300, "\u00b2", "\u2460", "\u0663", "9" * 5000, "1"])
 
 
 def bodies(keys: list[str]) -> st.SearchStrategy[dict[str, Any]]:
@@ -67,6 +69,39 @@ def check(category: str, response: Any) -> None:
     body = response.json()
     if response.status_code >= 400:
         assert isinstance(body["error"], str) and isinstance(body["detail"], str) and body["detail"], body
+
+
+HEADER_TEXT = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=40)
+HOSTS = st.one_of(st.sampled_from(["127.0.0.1", "127.0.0.1:8000", "localhost", "LOCALHOST:1", "[::1]:8000", "::1",
+                                   "evil.example", "127.0.0.1.evil.example", "", "[::1", ":", "a:b:c"]), HEADER_TEXT)
+PATHS = st.sampled_from(["/healthz", "/readyz", "/v1/models", "/v1/generate", "/v1/traverse", "/v1/infer",
+                         "/v1/edit", "/", "/docs", "/openapi.json", "/static/app.js", "/v1/", "/v1/nothing",
+                         "/static/../serve/app.py", "/%00", "/" + "a" * 3000])
+
+
+@fuzz(40)
+@given(method=st.sampled_from(["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"]), path=PATHS, host=HOSTS,
+       accept=st.one_of(st.sampled_from(["image/png;q=0", "image/*", "*/*;q=0.1, image/png"]), HEADER_TEXT),
+       authorization=st.one_of(st.none(), st.sampled_from(["bearer x", "Bearer", "Basic Zm9v"]), HEADER_TEXT),
+       kind=st.one_of(st.sampled_from(["application/json", "multipart/form-data; boundary=x", "text/plain"]),
+                      HEADER_TEXT),
+       body=st.one_of(st.just(b""), st.just(b'{"digits": 3}'), st.binary(max_size=100)))
+def test_methods_paths_and_headers(client: TestClient, method: str, path: str, host: str, accept: str,
+                                   authorization: str | None, kind: str, body: bytes) -> None:
+    """Any method on any path with any Host, Accept, Authorization and content type: never a 5xx. A Host that
+    is not a loopback name is refused (421) before anything else happens."""
+    headers = {"Host": host, "Accept": accept, "Content-Type": kind}
+    if authorization is not None:
+        headers["Authorization"] = authorization
+    response = client.request(method, path, content=body or None, headers=headers)
+    outcome = FUZZ_TALLY.setdefault("any/methods_paths_headers", Counter())
+    outcome[str(response.status_code)] += 1
+    assert response.status_code < 500, (response.status_code, response.text[:300])
+    loopback = re.fullmatch(r"(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?|::1", host.strip().lower())
+    assert (response.status_code == 421) == (not loopback), (host, response.status_code)
+    if method != "HEAD" and response.status_code >= 400:
+        problem = response.json()
+        assert isinstance(problem["error"], str) and problem["detail"], problem
 
 
 def raw_json(value: Any) -> bytes:
