@@ -7,6 +7,7 @@ import base64
 import binascii
 import io
 import re
+import warnings
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,7 +42,10 @@ def declared_size(data: bytes) -> tuple[int, int] | None:
     """(width, height) as an image's header declares it, read without decoding; None for a header Pillow cannot
     parse (the SDK, given the same bytes, then reports the problem precisely)."""
     try:
-        with Image.open(io.BytesIO(data), formats=FORMATS) as image:
+        with warnings.catch_warnings():  # Pillow warns of bombs over 89 M pixels: the service's limits decide
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=FORMATS)
+        with image:
             width, height = image.size
             return width, height
     except Exception:  # any malformed header: left to the SDK's message
