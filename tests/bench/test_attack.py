@@ -1,0 +1,24 @@
+"""bench.attack's reading of answers: what counts as a failed defence (the attacks themselves run in
+tests/serve/test_server.py against a real server)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from bench.attack import _counts, _status, failures
+
+
+def test_answers_are_read_as_status_and_json_error_code() -> None:
+    assert _status(b'HTTP/1.1 413 Payload Too Large\r\ncontent-type: application/json\r\n\r\n{"error":"too_large"}') \
+        == "413 too_large"
+    assert _status(b"HTTP/1.1 200 OK\r\n\r\n{}") == "200"
+    assert _status(b"HTTP/1.1 500 Internal Server Error\r\n\r\nInternal Server Error") == "500 (not JSON)"
+    assert _status(b"") == _status(b"reset") == "reset"
+    assert _counts(Counter({"413 too_large": 8, "200": 1})) == "1 x 200, 8 x 413 too_large"
+
+
+def test_a_5xx_a_reset_or_plain_text_fails_the_row_and_a_shutdown_503_does_not() -> None:
+    rows: list[tuple[object, ...]] = [("ok", 9, "1 x 200, 8 x 408 timeout"), ("stop", 8, "8 x 503 shutting_down"),
+                                      ("crash", 4, "3 x 422 invalid_input, 1 x 500 internal_error"),
+                                      ("reset", 8, "8 x reset"), ("text", 1, "1 x 400 (not JSON)")]
+    assert failures(rows) == ["crash", "reset", "text"]
