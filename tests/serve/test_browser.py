@@ -105,6 +105,29 @@ def test_the_page_reads_a_drawn_digit(page: Any, digit: str, strokes: list[list[
     assert page.inner_text("#reading-digit") == "–"
 
 
+def test_a_reading_that_arrives_after_clear_is_dropped(page: Any) -> None:
+    """Clear while the drawing's /v1/infer and /v1/edit are on their way: their late answers must not write a
+    digit onto the cleared page (CI saw "1" after clear once)."""
+    held: list[Any] = []
+
+    def hold(route: Any) -> None:
+        held.append(route)
+    page.route("**/v1/infer", hold)
+    page.route("**/v1/edit", hold)
+    draw(page, [[(0.5, 0.15), (0.5, 0.5), (0.5, 0.85)]])
+    while not held:
+        page.wait_for_timeout(20)
+    page.click("#clear-button")
+    for route in held:
+        with page.expect_response(route.request.url):
+            route.continue_()
+    page.unroute("**/v1/infer")
+    page.unroute("**/v1/edit")
+    page.wait_for_timeout(100)  # the answers' handlers have run (they are awaited right after the response)
+    assert page.inner_text("#reading-digit") == "–"
+    assert page.get_attribute("#edit-result", "src") is None
+
+
 def image_of(source: str) -> np.ndarray:
     data = base64.b64decode(source.split(",", 1)[1] if source.startswith("data:") else source)
     return np.asarray(Image.open(io.BytesIO(data)))

@@ -98,8 +98,9 @@ function editRequest() {
 
 const refreshEdit = coalesced(async () => {
   if (!inked || !currentModel().can_edit) return;
-  const request = editRequest();
+  const request = editRequest(), mine = sheet;
   const answer = await api("/v1/edit", request);
+  if (mine !== sheet) return;  // the canvas was cleared while the answer was on its way: it is stale
   const [source, edited] = [answer.sources[0], answer.images[0]];
   $("edit-source").src = `data:image/png;base64,${source.png}`;
   $("edit-reconstruction").src = `data:image/png;base64,${source.reconstruction}`;
@@ -130,8 +131,10 @@ function buildEditor(model) {
 const canvas = $("draw-canvas");
 const pen = canvas.getContext("2d");
 let drawing = false, inked = false, lastRead = 0;
+let sheet = 0;  // counts clears: an answer about an earlier drawing must not land on a cleared canvas
 
 function clearCanvas() {
+  sheet += 1;
   pen.fillStyle = "#000";
   pen.fillRect(0, 0, canvas.width, canvas.height);
   inked = false;
@@ -181,7 +184,9 @@ function buildBars(digits) {
 
 const refreshReading = coalesced(async () => {
   if (!inked) return;
+  const mine = sheet;
   const answer = await api("/v1/infer", { model: state.model, images: [canvas.toDataURL("image/png")] });
+  if (mine !== sheet) return;  // cleared meanwhile: a stale reading
   const reading = answer.results[0];
   if (reading.error) { showStatus(reading.detail, true); return; }
   $("reading-digit").textContent = String(reading.digit);
