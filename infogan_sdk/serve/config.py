@@ -65,6 +65,11 @@ class ServeConfig:
         """The most bytes a request body to `path` may have."""
         return self.max_codes_bytes if path in CODES_PATHS else self.max_body_bytes
 
+    @staticmethod
+    def body_flag(path: str) -> str:
+        """The option that sets `body_limit(path)`."""
+        return "--max-codes-bytes" if path in CODES_PATHS else "--max-body-bytes"
+
     @property
     def default_model(self) -> str:
         return self.models[0]

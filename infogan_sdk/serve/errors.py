@@ -30,6 +30,12 @@ class ApiError(HTTPException):
         self.body_left = True  # whether the request may still have body to send (the guards read it out first)
 
 
+def shutting_down(left: str = "") -> ApiError:
+    """The refusal of a request cut off by the server's shutdown (after its grace period)."""
+    return ApiError(503, "the server is shutting down; retry on another instance" + (f" ({left})" if left else ""),
+                    "shutting_down", {"Connection": "close", "Retry-After": "1"})
+
+
 def error_response(status: int, error: str, detail: str, headers: dict[str, str] | None = None,
                    **extra: Any) -> JSONResponse:
     return JSONResponse({"error": error, "detail": detail, **extra}, status_code=status, headers=headers)

@@ -1,8 +1,10 @@
 """The checks every request passes before any handler runs, as one ASGI middleware, cheapest first:
-bearer token (401), content type (415), declared body size (413), the whole body within its deadline (408; its
-real size counted as it arrives, so a chunked upload cannot exceed the limit either), and only then a slot among
-the requests in flight (503). A slot is charged for work, never for a connection: clients that open requests
-and send their bodies slowly (or never) hold no slot, and each is cut off at the body deadline."""
+header size (431), Host (421), bearer token (401), content type (415), declared body size (413, per endpoint),
+the whole body within its deadline (408; its real size counted as it arrives, so a chunked upload cannot exceed
+the limit either; 503 once a shutdown's grace is over), and only then a slot among the requests in flight (503).
+A slot is charged for work, never for a connection: clients that open requests and send their bodies slowly (or
+never) hold no slot, and each is cut off at the body deadline. A refused request's body is read out before the
+answer, so that the client can read the answer (closing on unread bytes resets the connection)."""
 
 from __future__ import annotations
 
@@ -16,8 +18,8 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infogan_sdk.errors import shown
-from infogan_sdk.serve.config import CODES_PATHS, ServeConfig
-from infogan_sdk.serve.errors import ApiError, error_response
+from infogan_sdk.serve.config import ServeConfig
+from infogan_sdk.serve.errors import ApiError, error_response, shutting_down
 
 API_PREFIX = "/v1/"
 MAX_HEADER_BYTES = 16 * 1024  # all request headers together (431 beyond): h11's limit, also when they arrive at once
@@ -94,8 +96,7 @@ class Guards:
                 message = await asyncio.wait_for(limited(), timeout=min(max(left, 0.0), STOP_CHECK_SECONDS))
             except TimeoutError:
                 if self.stopping.is_set():
-                    raise ApiError(503, "the server is shutting down; retry on another instance", "shutting_down",
-                                   {"Connection": "close", "Retry-After": "1"}) from None
+                    raise shutting_down() from None
                 if time.monotonic() < deadline:
                     continue
                 # and the connection goes with it: a client that stalls once does not keep a socket open
@@ -133,7 +134,7 @@ class Guards:
             return ApiError(400, f"Content-Length must be a number of bytes, got {shown(length)}")
         if length is not None and (len(length) > 18 or int(length) > limit):  # int() refuses 4301 digits
             return ApiError(413, f"the request body ({shown(length)} bytes) is over {path}'s limit of {limit} "
-                            f"bytes ({_flag(path)})")
+                            f"bytes ({self.config.body_flag(path)})")
         return None
 
     def _limited(self, receive: Receive, limit: int) -> Receive:
@@ -173,10 +174,6 @@ def _with_security_headers(send: Send, path: str) -> Send:
             message = {**message, "headers": headers}
         await send(message)
     return sending
-
-
-def _flag(path: str) -> str:
-    return "--max-codes-bytes" if path in CODES_PATHS else "--max-body-bytes"
 
 
 HOST = re.compile(r"(\[[0-9a-f:.]+\]|[^:\[\]]*)(:[0-9]{1,5})?")  # a name or [IPv6], then maybe a port

@@ -16,7 +16,7 @@ from infogan_sdk.codes import is_index
 from infogan_sdk.serve import reading
 from infogan_sdk.serve.codec import png, png_base64
 from infogan_sdk.serve.config import ServeConfig
-from infogan_sdk.serve.errors import ApiError, error_response
+from infogan_sdk.serve.errors import ApiError, error_response, shutting_down
 from infogan_sdk.serve.registry import LoadedModel, Registry
 from infogan_sdk.serve.schemas import (
     EditRequest,
@@ -158,8 +158,7 @@ async def still_wanted(request: Request, left: str) -> None:
     """Raise when the work left on a request should be dropped: its client disconnected, or the server is
     stopping and the request has run past the grace period (a JSON 503, not uvicorn's plain-text 500)."""
     if request.app.state.stopping.is_set():
-        raise ApiError(503, f"the server is shutting down; retry on another instance ({left})", "shutting_down",
-                       {"Connection": "close", "Retry-After": "1"})
+        raise shutting_down(left)
     if await request.is_disconnected():
         logger.info("%s: the client went away; dropped the work (%s)", request.url.path, left)
         raise ApiError(499, "the client closed the request", "client_closed")  # nobody reads this answer
