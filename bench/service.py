@@ -47,7 +47,7 @@ def service(model_dir: Path, threads: int, requests_per_row: int) -> dict[str, A
     bodies: dict[str, Callable[[int], dict[str, Any]]] = {
         "generate": lambda i: {"digits": [i % 10], "seed": i}, "infer": lambda i: {"images": [encoded]}}
     rows = []
-    with server(model_dir, threads, "--max-concurrent", str(4 * max(CLIENTS))) as (port, _):
+    with server(model_dir, threads) as (port, _):  # default settings: batching on, 64 requests in flight
         for call in ("generate", "infer"):
             for clients in CLIENTS:
                 per_client = max(10, requests_per_row // clients)

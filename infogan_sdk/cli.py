@@ -171,7 +171,11 @@ def build_parser() -> argparse.ArgumentParser:
                                 ("--max-request-pixels", ServeConfig.max_request_pixels, "pixels per infer or edit "
                                  "request, all its images together"),
                                 ("--max-generate", ServeConfig.max_generate, "images per generate/traverse call"),
-                                ("--max-concurrent", ServeConfig.max_concurrent, "requests in flight; more get 503")):
+                                ("--max-concurrent", ServeConfig.max_concurrent, "requests in flight; more get 503"),
+                                ("--max-heavy", ServeConfig.max_heavy, "infer/edit requests in flight whose images "
+                                 "declare over 2 M pixels in all; more get 503"),
+                                ("--max-batch", ServeConfig.max_batch, "images per network call when concurrent "
+                                 "requests share one (1: no batching)")):
         serve.add_argument(flag, type=_positive, default=default, help=f"limit: {what} (default {default})")
     serve.add_argument("--allow-host", action="append", default=[], help="a Host name requests may use, e.g. "
                        "digits.example.com (repeatable; default: bound to loopback, only 127.0.0.1, localhost and "
@@ -179,6 +183,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--body-seconds", type=float, default=ServeConfig.body_seconds,
                        help=f"limit: seconds a request's whole body may take to arrive (default "
                             f"{ServeConfig.body_seconds:g}; slower ones get 408 and hold no slot)")
+    serve.add_argument("--batch-wait-ms", type=float, default=ServeConfig.batch_wait_ms,
+                       help="how long a network call that is not full waits for more requests to join it (default "
+                            f"{ServeConfig.batch_wait_ms:g}: never; requests that arrive while a call runs join the "
+                            "next one anyway)")
     serve.set_defaults(handler=commands.serve)
     return parser
 

@@ -88,7 +88,8 @@ def serve(args: argparse.Namespace) -> int:
                          cors_origins=tuple(args.cors_origin), max_body_bytes=args.max_body_bytes,
                          max_codes_bytes=args.max_codes_bytes, max_request_pixels=args.max_request_pixels,
                          max_images=args.max_images, max_pixels=args.max_pixels, max_generate=args.max_generate,
-                         max_concurrent=args.max_concurrent, body_seconds=args.body_seconds,
+                         max_concurrent=args.max_concurrent, max_heavy=args.max_heavy, max_batch=args.max_batch,
+                         batch_wait_ms=args.batch_wait_ms, body_seconds=args.body_seconds,
                          allowed_hosts=tuple(args.allow_host))
     shown_host = f"[{config.host}]" if ":" in config.host else config.host
     url = f"http://{shown_host}:{config.port}"

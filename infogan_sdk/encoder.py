@@ -90,7 +90,7 @@ class Encoder(ModelBase):
         Returns an InferResult (digits int64 (N,), probabilities float32 (N, 10), ...).
         Raises InvalidInputError naming the bad input.
         """
-        pixels = read_images(images, self.spec.image_shape[1:], preprocess)  # uint8 (N, H, W)
+        pixels = self.preprocess(images, preprocess)
         parts = [(rows.stop - rows.start,
                   self._session.run(self._outputs, {IMAGES: to_model(pixels[rows], self.spec.pixel_range)}))
                  for rows in chunks(len(pixels), self.chunk_size)]
@@ -99,6 +99,12 @@ class Encoder(ModelBase):
             values = [self._checked(name, outputs[column], count) for count, outputs in parts]
             raw[name] = values[0] if len(values) == 1 else np.concatenate(values)  # one chunk: no copy
         return self._result(raw, pixels)
+
+    def preprocess(self, images: ImageInput | Sequence[ImageInput], preprocess: str = "auto") -> NDArray[np.uint8]:
+        """The images as `infer` hands them to the network: uint8 (N, H, W), decoded and preprocessed (images,
+        preprocess: as `infer`). `infer(those, preprocess="none")` reads them exactly as `infer(images)` does.
+        Raises InvalidInputError naming the bad input."""
+        return read_images(images, self.spec.image_shape[1:], preprocess)
 
     def infer_files(self, paths: Iterable[str | os.PathLike[str]], *, recursive: bool = False,
                     chunk_size: int = 256, skip_errors: bool = False, preprocess: str = "auto") -> Iterator[FileBatch]:

@@ -69,6 +69,17 @@ class Generator(ModelBase):
             if categorical is not None:
                 raise InvalidInputError("pass categorical= (its old name codes= is deprecated), not both")
             categorical = codes
+        return self.render(self.latents(digits, count=count, categorical=categorical, continuous=continuous,
+                                        rotation=rotation, width=width, thickness=thickness, noise=noise, seed=seed))
+
+    def latents(self, digits: int | Sequence[int] | NDArray[np.integer[Any]] | None = None, *,
+                count: int | None = None, categorical: Any = None,
+                continuous: NDArray[Any] | Sequence[Any] | Mapping[str, Floats] | None = None,
+                rotation: Floats | None = None, width: Floats | None = None, thickness: Floats | None = None,
+                noise: NDArray[Any] | None = None, seed: int | None = None) -> Latents:
+        """The latent codes `generate` draws for these arguments, without running the network: `render` them, or
+        join several calls' (`Latents.join`) and render them at once (what `infogan serve` does for concurrent
+        requests: the images are the same, pixel for pixel). Raises InvalidInputError as `generate`."""
         categorical = _codes.categorical(self.spec, self.code_to_digit, digits, categorical)
         columns = _codes.continuous(self.continuous_names, continuous, {"rotation": rotation, "width": width,
                                                                           "thickness": thickness})
@@ -78,7 +89,7 @@ class Generator(ModelBase):
         if fixed_noise is not None:
             lengths["noise"] = len(fixed_noise)
         n = batch_size(count, lengths)
-        return self._run(draw(self.spec, n, seed, categorical, columns, fixed_noise))
+        return draw(self.spec, n, seed, categorical, columns, fixed_noise)
 
     def traverse(self, digit: int | None = None, code: int | str = 0, values: Floats | None = None, *,
                  seed: int | None = None) -> GenerateResult:
@@ -88,6 +99,12 @@ class Generator(ModelBase):
         continuous range's middle +- its width). The other continuous codes sit at the range's middle (0),
         and all images share one noise vector and `digit` (drawn from the seed when None).
         """
+        latents = self.traverse_latents(digit, code, values, seed=seed)
+        return dataclasses.replace(self.render(latents), columns=len(latents))  # its grid is one row
+
+    def traverse_latents(self, digit: int | None = None, code: int | str = 0, values: Floats | None = None, *,
+                         seed: int | None = None) -> Latents:
+        """The latent codes of `traverse` for these arguments, without running the network (see `latents`)."""
         names = self.continuous_names
         if isinstance(code, str) and code in names:
             column = names.index(code)
@@ -101,12 +118,11 @@ class Generator(ModelBase):
         sweep = np.linspace(middle - (high - low), middle + (high - low), 10, dtype=np.float32) if values is None \
             else floats(values, "values", (1,))
         check_count(len(sweep), "the number of values")
-        first = self.generate(digits=digit, seed=seed)  # one digit and one noise vector from the seed
+        first = self.latents(digits=digit, seed=seed)  # one digit and one noise vector from the seed
         fixed = np.full((len(sweep), len(names)), middle, dtype=np.float32)
         fixed[:, column] = sweep
         codes = np.repeat(first.codes, len(sweep), axis=0) if self.spec.categorical_sizes else None
-        swept = self.generate(categorical=codes, continuous=fixed, noise=np.repeat(first.noise, len(sweep), axis=0))
-        return dataclasses.replace(swept, columns=len(sweep))  # its grid is one row
+        return self.latents(categorical=codes, continuous=fixed, noise=np.repeat(first.noise, len(sweep), axis=0))
 
     def reconstruct(self, images: ImageInput | Sequence[ImageInput], preprocess: str = "auto") -> GenerateResult:
         """Redraw N images from what the model's encoder reads in them: their codes and their noise.
@@ -172,6 +188,10 @@ class Generator(ModelBase):
                                          "edit or reconstruct images: its encoder has no 'noise' output (python -m "
                                          "train --stage noise, then python -m export, add one)")
         return self._editor().infer(images, preprocess)
+
+    def render(self, latents: Latents) -> GenerateResult:
+        """The images of explicit latent codes (from `latents` or `traverse_latents`, or joined from several)."""
+        return self._run(latents)
 
     def _run(self, latents: Latents, source: InferResult | None = None) -> GenerateResult:
         n = len(latents.codes)

@@ -29,6 +29,17 @@ class Latents:
     continuous: NDArray[np.float32]  # (N, n_continuous)
     noise: NDArray[np.float32]  # (N, noise_size)
 
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    @classmethod
+    def join(cls, parts: Sequence[Latents]) -> Latents:
+        """Several batches as one, in order (one part comes back as it is)."""
+        if len(parts) == 1:
+            return parts[0]
+        return cls(*(np.concatenate([getattr(part, name) for part in parts]) for name in ("codes", "continuous",
+                                                                                            "noise")))
+
     def feeds(self, spec: LatentSpec, rows: slice) -> dict[str, NDArray[np.float32]]:
         """The generator's inputs for these rows: noise, concatenated one-hot categoricals, continuous."""
         codes = self.codes[rows]

@@ -8,8 +8,8 @@ as JSON, and `to_pandas()` a DataFrame when pandas is installed (imported only t
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields, replace
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,6 +20,7 @@ from infogan_sdk.images import grid, to_pil
 SHOWN = 8  # values a repr shows before "..."
 # InferResult's optional per-image fields, each None or an (N,) array: a record includes the ones present.
 OPTIONAL_FIELDS: tuple[str, ...] = ("digit_score", "is_digit")
+Result = TypeVar("Result", "GenerateResult", "InferResult")
 
 
 class _Records:
@@ -185,6 +186,17 @@ class InferResult(_Records):
                 for record, value in zip(records, values.tolist(), strict=True):
                     record[name] = value
         return records
+
+
+def take(result: Result, rows: slice) -> Result:
+    """Rows `rows` of a result, every per-image array sliced (views: nothing is copied); an edit's `source` too
+    when it has a row per image (one image edited N times keeps its one row)."""
+    changes: dict[str, Any] = {field.name: value[rows] for field in fields(result)
+                               if isinstance(value := getattr(result, field.name), np.ndarray)}
+    source = getattr(result, "source", None)
+    if source is not None and len(source) == len(result):
+        changes["source"] = take(source, rows)
+    return replace(result, **changes)
 
 
 def _names(result: GenerateResult | InferResult) -> tuple[str, ...]:

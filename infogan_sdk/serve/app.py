@@ -46,6 +46,7 @@ def create_app(config: ServeConfig | None = None, on_ready: Callable[[list[str]]
             on_ready([entry["name"] for entry in app.state.registry.descriptions()])
         yield
         logger.info("shutting down")
+        app.state.registry.close()
 
     # /docs and /redoc with their scripts served from here (fastapi-offline's copies), not from CDNs: offline too
     app = FastAPIOffline(title="infogan serve", version=infogan_sdk.__version__, description=DESCRIPTION,
@@ -53,6 +54,7 @@ def create_app(config: ServeConfig | None = None, on_ready: Callable[[list[str]]
     app.state.config = settings
     app.state.registry = Registry()
     app.state.startup_error = None
+    app.state.heavy = 0  # heavy infer / edit requests in flight (routes._heavy_slot)
     app.state.stopping = threading.Event()  # set by `serve.server` once in-flight requests' grace is over
     errors.install(app)
     app.include_router(routes.health)

@@ -8,19 +8,27 @@ import binascii
 import io
 import re
 import warnings
+from typing import Any
 
 import numpy as np
+import orjson
 from numpy.typing import NDArray
 from PIL import Image
+from starlette.responses import Response
 
 from infogan_sdk.reading import FORMATS
 
 DATA_URL = re.compile(r"^data:[\w/+.-]*(;[\w=-]+)*;base64,", re.ASCII)  # what canvas.toDataURL() gives
 
 
+def json_response(content: Any, status: int = 200) -> Response:
+    """JSON bytes straight to the client (orjson; no second pass through FastAPI's encoder and response model)."""
+    return Response(orjson.dumps(content), status, media_type="application/json")
+
+
 def png(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
+    image.save(buffer, format="PNG", compress_level=1)  # lossless all the same; 20% faster than 6, 5% bigger
     return buffer.getvalue()
 
 

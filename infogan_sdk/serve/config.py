@@ -37,7 +37,16 @@ class ServeConfig:
     # a pixel on one core, so this bounds a request near 0.6 s (64 images of 2048x2048 were 9.8 s)
     max_request_pixels: int = 16 * 1024 * 1024
     max_generate: int = 256  # images per /v1/generate or /v1/traverse call (422 beyond)
-    max_concurrent: int = 8  # /v1/ requests in flight; more are shed with 503 at once
+    # /v1/ requests in flight; more are shed with 503 at once. Concurrent small requests share network calls
+    # (max_batch), so many in flight cost little; heavy reads have their own, smaller limit (max_heavy)
+    max_concurrent: int = 64
+    # infer / edit requests in flight whose images declare more than 2 M pixels in all (503 beyond): each holds
+    # up to ~100 MB while its images are decoded
+    max_heavy: int = 8
+    # images per network call when concurrent requests are gathered into one (a bigger request runs alone);
+    # 1 turns batching off
+    max_batch: int = 64
+    batch_wait_ms: float = 0.0  # how long a batch that is not full waits for more requests (0: never waits)
     allowed_hosts: tuple[str, ...] = ()  # Host header names accepted (empty: loopback names when bound to loopback)
     body_seconds: float = 10.0  # a request's whole body must arrive within this (408 beyond); no slot is held
 
@@ -51,6 +60,7 @@ class ServeConfig:
                   "max_request_pixels": (self.max_request_pixels, 1, 1 << 40),
                   "max_images": (self.max_images, 1, 100_000), "max_pixels": (self.max_pixels, 1, MAX_PIXELS),
                   "max_generate": (self.max_generate, 1, 100_000), "max_concurrent": (self.max_concurrent, 1, 10_000),
+                  "max_heavy": (self.max_heavy, 1, 10_000), "max_batch": (self.max_batch, 1, 100_000),
                   "threads": (self.threads if self.threads is not None else 1, 1, 1024)}
         for name, (value, low, high) in limits.items():
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
@@ -58,6 +68,9 @@ class ServeConfig:
         if isinstance(self.body_seconds, bool) or not isinstance(self.body_seconds, (int, float)) \
                 or not 0.01 <= self.body_seconds <= 3600:
             raise InvalidInputError(f"body_seconds must be a number from 0.01 to 3600, got {shown(self.body_seconds)}")
+        if isinstance(self.batch_wait_ms, bool) or not isinstance(self.batch_wait_ms, (int, float)) \
+                or not 0 <= self.batch_wait_ms <= 1000:
+            raise InvalidInputError(f"batch_wait_ms must be a number from 0 to 1000, got {shown(self.batch_wait_ms)}")
         if self.token is not None and (not self.token or not self.token.isprintable() or " " in self.token):
             raise InvalidInputError("the token must be non-empty printable text without spaces")
 

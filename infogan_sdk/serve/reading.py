@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
+from numpy.typing import NDArray
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
@@ -103,9 +104,19 @@ def chunks(items: list[Upload]) -> list[range]:
     return [*runs, range(start, len(items))] if items else []
 
 
-def read(encoder: Encoder, items: list[Upload], preprocess: str, start: int = 0) -> list[dict[str, Any]]:
-    """One JSON entry per screened upload, in order: the reading, or {"error", "detail"} for an image that cannot
-    be read. `start`: the index of items[0] in the request (entries and messages name request indices)."""
+@dataclass(frozen=True)
+class Prepared:
+    """Uploads decoded and preprocessed for the encoder: one JSON entry per upload (an error already, or to be
+    filled with its reading) and the pixels of those that could be read, in entry order."""
+
+    entries: list[dict[str, Any]]
+    good: list[int]  # the entries that `pixels` holds, in order
+    pixels: NDArray[np.uint8]  # (len(good), H, W), as the network will see them
+
+
+def prepare(encoder: Encoder, items: list[Upload], preprocess: str, start: int = 0) -> Prepared:
+    """Decode and preprocess screened uploads (the costly part of reading big images). `start`: the index of
+    items[0] in the request (entries and messages name request indices)."""
     entries: list[dict[str, Any]] = [{"index": start + i, "name": item.name} for i, item in enumerate(items)]
     good = []
     for i, item in enumerate(items):
@@ -114,18 +125,27 @@ def read(encoder: Encoder, items: list[Upload], preprocess: str, start: int = 0)
         else:
             entries[i].update(error="invalid_input", detail=item.problem)
     try:
-        batches = [(good, encoder.infer([items[i].data for i in good], preprocess))] if good else []
+        stacks = [encoder.preprocess([items[i].data for i in good], preprocess)] if good else []
     except InvalidInputError:  # some image is bad: read each alone, so each error lands on its image
-        batches = []
+        stacks, read = [], []
         for i in good:
             try:
-                batches.append(([i], encoder.infer(items[i].data, preprocess)))
+                stacks.append(encoder.preprocess(items[i].data, preprocess))
+                read.append(i)
             except InvalidInputError as error:
                 entries[i].update(error="invalid_input", detail=str(error).replace("input 0", f"input {start + i}", 1))
-    for indices, result in batches:
-        for row, i in enumerate(indices):
-            entries[i].update(_reading(encoder, result, row))
-    return entries
+        good = read
+    height, width = encoder.spec.image_shape[1:]
+    pixels = np.concatenate(stacks) if stacks else np.zeros((0, height, width), dtype=np.uint8)
+    return Prepared(entries, good, pixels)
+
+
+def fill(encoder: Encoder, prepared: Prepared, result: InferResult | None) -> list[dict[str, Any]]:
+    """The entries of `prepared` with the encoder's reading of its pixels (`result`; None when none was read)."""
+    for row, i in enumerate(prepared.good):
+        assert result is not None
+        prepared.entries[i].update(_reading(encoder, result, row))
+    return prepared.entries
 
 
 def decoded(images: list[str], config: ServeConfig) -> list[bytes]:

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-from infogan_sdk import Encoder, Generator, available_models
+import numpy as np
+from numpy.typing import NDArray
+
+from infogan_sdk import Encoder, GenerateResult, Generator, InferResult, available_models
 from infogan_sdk.errors import shown
+from infogan_sdk.latents import Latents
+from infogan_sdk.results import Result, take
+from infogan_sdk.serve.batching import Batcher
 from infogan_sdk.serve.config import ServeConfig
 from infogan_sdk.serve.describe import describe_model
 from infogan_sdk.serve.errors import ApiError
@@ -23,6 +31,31 @@ class LoadedModel:
     generator: Generator
     encoder: Encoder
     description: dict[str, Any]
+    drawing: Batcher  # generate and traverse requests' latents -> their images
+    reading: Batcher  # infer requests' preprocessed pixels -> their readings
+
+    @classmethod
+    def open(cls, name: str, model: str, config: ServeConfig) -> LoadedModel:
+        generator = Generator(model, device=config.device, threads=config.threads)
+        encoder = Encoder(model, device=config.device, threads=config.threads)
+        wait = config.batch_wait_ms / 1000
+
+        def draw(parts: Sequence[Latents]) -> list[GenerateResult]:
+            return split(generator.render(Latents.join(parts)), [len(part) for part in parts])
+
+        def read(parts: Sequence[NDArray[np.uint8]]) -> list[InferResult]:
+            pixels = parts[0] if len(parts) == 1 else np.concatenate(parts)
+            return split(encoder.infer(pixels, preprocess="none"), [len(part) for part in parts])
+
+        return cls(name, generator, encoder, describe_model(name, generator, encoder),
+                   Batcher(f"{name}-generator", draw, config.max_batch, wait),
+                   Batcher(f"{name}-encoder", read, config.max_batch, wait))
+
+
+def split(result: Result, sizes: list[int]) -> list[Result]:
+    """A batch's result cut back into its parts' (views)."""
+    ends = list(accumulate(sizes))
+    return [take(result, slice(end - size, end)) for size, end in zip(sizes, ends, strict=True)]
 
 
 class Registry:
@@ -40,9 +73,7 @@ class Registry:
             name = model if model in available_models() else Path(model).name
             if name in self._models:
                 raise ApiError(422, f"two models are both named {name!r}; give folders with different names")
-            generator = Generator(model, device=config.device, threads=config.threads)
-            encoder = Encoder(model, device=config.device, threads=config.threads)
-            self._models[name] = LoadedModel(name, generator, encoder, describe_model(name, generator, encoder))
+            self._models[name] = LoadedModel.open(name, model, config)
             self._default = self._default or name
         for loaded in self._models.values():  # the first runs allocate and pick kernels: not on a user's request
             drawn = loaded.generator.generate(count=1, seed=0).images
@@ -62,6 +93,12 @@ class Registry:
         if name not in self._models:
             raise ApiError(404, f"no model named {shown(name)} is loaded; loaded models: {', '.join(self._models)}")
         return self._models[name]
+
+    def close(self) -> None:
+        """Stop the batchers' worker threads (after their last batch)."""
+        for loaded in self._models.values():
+            loaded.drawing.close()
+            loaded.reading.close()
 
     @property
     def default(self) -> str:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import functools
 import logging
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -14,7 +18,8 @@ from starlette.concurrency import run_in_threadpool
 from infogan_sdk import GenerateResult
 from infogan_sdk.codes import is_index
 from infogan_sdk.serve import reading
-from infogan_sdk.serve.codec import png, png_base64
+from infogan_sdk.serve.batching import Job
+from infogan_sdk.serve.codec import json_response, png, png_base64
 from infogan_sdk.serve.config import ServeConfig
 from infogan_sdk.serve.errors import ApiError, error_response, shutting_down
 from infogan_sdk.serve.registry import LoadedModel, Registry
@@ -38,6 +43,8 @@ PNG_RESPONSE: dict[int | str, dict[str, Any]] = {200: {
     "description": "JSON by default; with `Accept: image/png` or `?format=png`, one PNG (a grid for several images)"}}
 Format = Annotated[Literal["json", "png"] | None,
                    Query(description="png: one PNG instead of JSON (also chosen by `Accept: image/png`)")]
+
+INLINE_PIXELS = 64 * 64  # infer chunks this small are decoded on the event loop (a thread hop costs more)
 
 logger = logging.getLogger(__name__)
 health = APIRouter(tags=["health"])
@@ -77,25 +84,26 @@ def models(request: Request) -> dict[str, Any]:
 
 @api.post("/generate", response_model=GenerateResponse, response_model_exclude_none=True, responses=PNG_RESPONSE,
           summary="digits from codes")
-def generate(body: GenerateRequest, request: Request, format: Format = None) -> Any:
+async def generate(body: GenerateRequest, request: Request, format: Format = None) -> Any:
     model = registry(request).get(body.model)
     _check_size(_requested(body), request)
-    result = model.generator.generate(digits=body.digits, count=body.count, continuous=body.continuous,
-                                      noise=_noise(body.noise),
-                                      seed=body.seed)
-    return _answer(model, result, request, format, noise=body.return_noise)
+    latents = model.generator.latents(digits=body.digits, count=body.count, continuous=body.continuous,
+                                      noise=_noise(body.noise), seed=body.seed)
+    answer = functools.partial(_answer, model, _wants_png(request, format), body.return_noise, None)
+    return await model.drawing.submit(Job(latents, len(latents), answer))
 
 
 @api.post("/traverse", response_model=GenerateResponse, response_model_exclude_none=True, responses=PNG_RESPONSE,
           summary="one continuous code swept, everything else fixed (a row PNG)")
-def traverse(body: TraverseRequest, request: Request, format: Format = None) -> Any:
+async def traverse(body: TraverseRequest, request: Request, format: Format = None) -> Any:
     model = registry(request).get(body.model)
     _check_size(len(body.values) if body.values is not None else 1, request)
     code = body.code
     if isinstance(code, str) and code not in model.generator.continuous_names and is_index(code):
         code = int(code)  # "1" names the code at index 1, unless a code is called "1"
-    result = model.generator.traverse(digit=body.digit, code=code, values=body.values, seed=body.seed)
-    return _answer(model, result, request, format, noise=False)
+    latents = model.generator.traverse_latents(digit=body.digit, code=code, values=body.values, seed=body.seed)
+    answer = functools.partial(_answer, model, _wants_png(request, format), False, len(latents))  # a row
+    return await model.drawing.submit(Job(latents, len(latents), answer))
 
 
 @api.post("/infer", response_model=InferResponse, response_model_exclude_none=True,
@@ -112,19 +120,51 @@ async def infer(request: Request) -> Any:
     name, preprocess, items = await reading.uploads(request, settings)
     model = registry(request).get(name)
     items = reading.screened(items, settings)
-    results = []
-    try:
-        for part in reading.chunks(items):  # between chunks: drop the work if nobody waits for it any more
-            await still_wanted(request, f"{len(items) - part.start} of {len(items)} images left unread")
-            results += await run_in_threadpool(reading.read, model.encoder, items[part.start:part.stop], preprocess,
-                                               part.start)
-    finally:
-        if sum(item.pixels for item in items) > reading.CHUNK_PIXELS:
-            await run_in_threadpool(reading.release_memory)
+    pixels = sum(item.pixels for item in items)
+    results: list[dict[str, Any]] = []
+    with _heavy_slot(request, pixels):
+        try:
+            for part in reading.chunks(items):  # between chunks: drop the work if nobody waits for it any more
+                await still_wanted(request, f"{len(items) - part.start} of {len(items)} images left unread")
+                results += await _read(model, items[part.start:part.stop], preprocess, part.start)
+        finally:
+            if pixels > reading.CHUNK_PIXELS:
+                await run_in_threadpool(reading.release_memory)
     if all("error" in entry for entry in results):
         return error_response(422, "invalid_input", f"none of the {len(results)} image(s) could be read; see "
                               "results", results=results)
-    return {"model": model.name, "results": results}
+    return json_response({"model": model.name, "results": results})
+
+
+async def _read(model: LoadedModel, items: list[reading.Upload], preprocess: str, start: int) -> list[dict[str, Any]]:
+    """Entries for a chunk of uploads: decoded and preprocessed (small ones on the event loop, where a thread hop
+    would cost more than the work), then read by the network in a batch shared with concurrent requests."""
+    if sum(item.pixels for item in items) <= INLINE_PIXELS and all(item.pixels for item in items):
+        prepared = reading.prepare(model.encoder, items, preprocess, start)
+    else:
+        prepared = await run_in_threadpool(reading.prepare, model.encoder, items, preprocess, start)
+    if not prepared.good:
+        return reading.fill(model.encoder, prepared, None)
+    finish = functools.partial(reading.fill, model.encoder, prepared)
+    entries: list[dict[str, Any]] = await model.reading.submit(Job(prepared.pixels, len(prepared.good), finish))
+    return entries
+
+
+@contextlib.contextmanager
+def _heavy_slot(request: Request, pixels: int) -> Iterator[None]:
+    """One of --max-heavy slots for a request declaring more than reading.CHUNK_PIXELS (503 when none is free)."""
+    if pixels <= reading.CHUNK_PIXELS:
+        yield
+        return
+    state, limit = request.app.state, config(request).max_heavy
+    if state.heavy >= limit:
+        raise ApiError(503, f"the server is reading {state.heavy} large requests, its limit (--max-heavy); retry "
+                       "shortly", "busy", {"Retry-After": "1"})
+    state.heavy += 1  # the event loop is one thread: no lock
+    try:
+        yield
+    finally:
+        state.heavy -= 1
 
 
 @api.post("/edit", response_model=EditResponse, response_model_exclude_none=True,
@@ -151,7 +191,7 @@ def edit(body: EditRequest, request: Request) -> Any:
         for entry, encoded, error in zip(sources, png_base64(redrawn.images), redrawn.reconstruction_error.tolist(),
                                          strict=True):
             entry.update(reconstruction=encoded, reconstruction_error=error)
-    return {**_answer(model, result, request, "json", body.return_noise), "sources": sources}
+    return {**_content(model, result, body.return_noise), "sources": sources}
 
 
 async def still_wanted(request: Request, left: str) -> None:
@@ -188,15 +228,25 @@ def _requested(body: GenerateRequest) -> int:
     return max(lengths)
 
 
-def _answer(model: LoadedModel, result: GenerateResult, request: Request, format: str | None, noise: bool) -> Any:
-    if format == "png" or (format is None and prefers_png(request.headers.get("accept", ""))):
-        return Response(png(result.grid()), media_type="image/png")
+def _wants_png(request: Request, format: str | None) -> bool:
+    return format == "png" or (format is None and prefers_png(request.headers.get("accept", "")))
+
+
+def _answer(model: LoadedModel, as_png: bool, noise: bool, columns: int | None, result: GenerateResult) -> Response:
+    """A generate or traverse answer: one PNG (a grid; `columns` per row, None: square) or the JSON."""
+    if as_png:
+        return Response(png(dataclasses.replace(result, columns=columns).grid()), media_type="image/png")
+    return json_response(_content(model, result, noise))
+
+
+def _content(model: LoadedModel, result: GenerateResult, noise: bool) -> dict[str, Any]:
     names = model.generator.continuous_names
     return {"model": model.name, "images": [
-        {"png": encoded, "digit": int(result.digits[i]), "codes": result.codes[i].tolist(),
-         "continuous": dict(zip(names, map(float, result.continuous[i]), strict=True)),
-         "noise": result.noise[i].tolist() if noise else None}
-        for i, encoded in enumerate(png_base64(result.images))]}
+        {"png": encoded, "digit": digit, "codes": codes, "continuous": dict(zip(names, continuous, strict=True)),
+         **({"noise": row} if noise else {})}
+        for encoded, digit, codes, continuous, row in zip(
+            png_base64(result.images), result.digits.tolist(), result.codes.tolist(), result.continuous.tolist(),
+            result.noise.tolist() if noise else [None] * len(result), strict=True)]}
 
 
 def prefers_png(accept: str) -> bool:

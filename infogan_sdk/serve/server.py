@@ -18,9 +18,8 @@ import threading
 from collections.abc import Callable, Iterator
 from http import HTTPStatus
 
-import h11
 import uvicorn
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from infogan_sdk.serve.app import create_app
 from infogan_sdk.serve.config import ServeConfig
@@ -38,7 +37,6 @@ def run(config: ServeConfig, log_level: str = "info", on_ready: Callable[[list[s
     the address cannot be bound. `on_ready` is called with the models' names once they are loaded and warm."""
     app = create_app(config, on_ready)
     server = _Server(uvicorn.Config(app, host=config.host, port=config.port, log_level=log_level, http=_Protocol,
-                                    h11_max_incomplete_event_size=MAX_HEADER_BYTES,
                                     timeout_graceful_shutdown=GRACEFUL_SECONDS + STOP_MARGIN_SECONDS,
                                     access_log=False, server_header=False), app.state.stopping)
     try:
@@ -65,32 +63,50 @@ class _Server(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-class _Protocol(H11Protocol):
-    """uvicorn's h11 protocol (whatever else is installed), answering a request it cannot parse in the service's
-    JSON error shape: 431 for headers over MAX_HEADER_BYTES, else 400; uvicorn's own is plain text."""
+class _Protocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol (llhttp: faster than h11 by about 0.2 ms a request here) with what it lacks:
+    a bound on a request's headers (MAX_HEADER_BYTES, 431) and, for a request it cannot parse, the service's JSON
+    error shape (uvicorn's is plain text). The bound counts what arrives while a request's headers are
+    incomplete; with pipelined requests that can include the tail of the previous body in the same read."""
+
+    refused = False
+    in_headers = False  # between a request's first byte and the end of its headers
+    header_bytes = 0
+
+    def data_received(self, data: bytes) -> None:
+        if self.refused:  # what arrives after a refusal is read and dropped
+            return
+        super().data_received(data)
+        if self.in_headers and not self.refused:
+            self.header_bytes += len(data)
+            if self.header_bytes > MAX_HEADER_BYTES:
+                self._refuse(431, f"the request headers are too large ({MAX_HEADER_BYTES // 1024} KiB in all at "
+                                  "most)")
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self.in_headers, self.header_bytes = True, 0
+
+    def on_headers_complete(self) -> None:
+        self.in_headers = False
+        super().on_headers_complete()
 
     def send_400_response(self, msg: str) -> None:
-        problem = sys.exc_info()[1]  # uvicorn calls this from its `except h11.RemoteProtocolError:`
-        status = getattr(problem, "error_status_hint", 400)
-        status = status if status in (400, 431) else 400
-        detail = f"the request headers are too large ({MAX_HEADER_BYTES // 1024} KiB in all at most)" \
-            if status == 431 else f"the request is not valid HTTP/1.1 ({problem or msg})"
+        problem = sys.exc_info()[1]  # uvicorn calls this from its `except httptools.HttpParserError:`
+        self._refuse(400, f"the request is not valid HTTP/1.1 ({problem or msg})")
+
+    def _refuse(self, status: int, detail: str) -> None:
+        """Answer `status` in the JSON error shape and close. Closing with the client's bytes unread would reset
+        the connection, and the reset can destroy the answer before the client reads it: end our side, drop what
+        still arrives, close after LINGER_SECONDS."""
         body = json.dumps({"error": NAMES.get(status, "bad_request"), "detail": detail}).encode()
-        headers = [(b"content-type", b"application/json"), (b"connection", b"close"),
-                   (b"x-content-type-options", b"nosniff")]
-        for event in (h11.Response(status_code=status, headers=headers, reason=HTTPStatus(status).phrase.encode()),
-                      h11.Data(data=body), h11.EndOfMessage()):
-            self.transport.write(self.conn.send(event) or b"")
-        # Closing with the client's bytes unread would reset the connection, and the reset can destroy the answer
-        # before the client reads it: end our side, drop what still arrives, close after LINGER_SECONDS.
+        head = f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\ncontent-type: application/json\r\n" \
+               f"content-length: {len(body)}\r\nconnection: close\r\nx-content-type-options: nosniff\r\n\r\n"
         self.refused = True
+        self.transport.write(head.encode("latin-1") + body)
         if self.transport.can_write_eof():
             self.transport.write_eof()
         self.loop.call_later(LINGER_SECONDS, self.transport.close)
-
-    def data_received(self, data: bytes) -> None:
-        if not getattr(self, "refused", False):
-            super().data_received(data)
 
 
 @contextlib.contextmanager

@@ -7,6 +7,7 @@ import base64
 import http.client
 import io
 import json
+import re
 import signal
 import socket
 import threading
@@ -113,14 +114,15 @@ def png_of(image: np.ndarray) -> str:
 
 
 def test_load_run_loses_nothing_and_matches_the_sdk() -> None:
-    """16 clients x 200 requests (half generate, half infer) on keep-alive connections: every one answered 200 and
-    equal to the SDK's own result for the same request (same model, same thread count)."""
+    """16 clients x 200 requests (half generate, half infer) on keep-alive connections, default limits: every one
+    answered 200 (none shed) and equal to the SDK's own result for the same request (same model, same thread
+    count), though concurrent requests shared network calls."""
     clients, per_client = 16, 200
     generator, encoder = Generator("mnist", device="cpu", threads=1), Encoder("mnist", device="cpu", threads=1)
     samples = generator.generate(count=32, seed=9).images
     pngs = [png_of(image) for image in samples]
     expected_reads = encoder.infer([base64.b64decode(p) for p in pngs])
-    with serving("--max-concurrent", str(clients)) as (url, process):
+    with serving("-v") as (url, process):
         def client(number: int) -> list[tuple[str, int, int, object]]:
             connection, answers = connect(url), []
             for step in range(per_client):
@@ -139,6 +141,11 @@ def test_load_run_loses_nothing_and_matches_the_sdk() -> None:
             answers = [a for batch in pool.map(client, range(clients)) for a in batch]
         elapsed = time.monotonic() - started
         assert process.poll() is None, log(process)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=15)
+        shared = re.findall(r"mnist-(generator|encoder): (\d+) network calls carried (\d+) images", log(process))
+    assert {kind: int(images) for kind, _, images in shared} == {"generator": 1600, "encoder": 1600}, shared
+    assert all(int(calls) < 1600 for _, calls, _ in shared), shared  # batched: fewer calls than requests
     assert len(answers) == clients * per_client and all(a[2] == 200 for a in answers), Counter(a[2] for a in answers)
     for kind, key, _, body in answers:
         assert isinstance(body, dict)
@@ -272,3 +279,22 @@ def test_headers_over_the_limit_get_a_json_431_not_a_reset() -> None:
         broken.close()
         assert head.startswith(b"HTTP/1.1 400") and json.loads(body)["error"] == "bad_request"
         assert post_json(url + "/v1/generate", {"digits": 2})[0] == 401 and process.poll() is None  # still serving
+
+
+def test_heavy_reads_have_their_own_smaller_limit_and_small_requests_pass_them() -> None:
+    """--max-heavy 1: of 4 concurrent infer requests of 4 M pixels each, those finding the heavy slot taken get a
+    503 naming --max-heavy, while one-image requests are answered meanwhile."""
+    noise = np.random.default_rng(0).integers(0, 256, (1000, 2000), dtype=np.uint8)  # noise: compresses badly
+    heavy = json.dumps({"images": [png_of(noise), png_of(noise)]}).encode()
+    small = json.dumps({"images": [png_of(Generator("mnist", device="cpu").generate(digits=3, seed=0).images[0])]})
+    with serving("--max-heavy", "1", "--max-body-bytes", str(16 << 20)) as (url, process):
+        with ThreadPoolExecutor(4) as pool:
+            heavy_answers = [pool.submit(call, connect(url), "/v1/infer", heavy) for _ in range(4)]
+            small_statuses = [call(connect(url), "/v1/infer", small.encode())[0] for _ in range(5)]
+            answers = [future.result() for future in heavy_answers]
+        statuses = Counter(status for status, _ in answers)
+        assert statuses[200] >= 1 and statuses[503] >= 1 and set(statuses) <= {200, 503}, statuses
+        busy = next(body for status, body in answers if status == 503)
+        assert isinstance(busy, dict) and busy["error"] == "busy" and "--max-heavy" in busy["detail"], busy
+        assert small_statuses == [200] * 5
+        assert process.poll() is None, log(process)
