@@ -24,7 +24,7 @@ import numpy as np
 import onnxruntime
 import torch
 
-from bench import bulk, cold, editing, inference, service, training, variants
+from bench import bulk, cold, editing, inference, peers, service, training, variants
 from bench.flops import matmul_ceiling, model_flops
 from bench.report import render
 from bench.timing import Budget
@@ -34,7 +34,7 @@ from infogan_sdk.manifest import load_manifest
 from train.config import ModelConfig
 from train.data import default_data_dir, load_mnist
 
-SECTIONS = ("inference", "cold", "variants", "training", "service", "bulk", "editing")
+SECTIONS = ("inference", "peers", "cold", "variants", "training", "service", "bulk", "editing")
 ARCHITECTURES = ("paper", "compact")
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"  # the checkout's neighbour
 
@@ -95,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
                 results.setdefault(name, []).extend(rows)
             results.setdefault("preprocessing", []).append(inference.preprocessing(setup, threads))
             measure_ceiling(threads)
+        if "peers" in args.sections:
+            progress(f"torch.compile and OpenVINO beside the SDK, {threads} thread(s)")
+            results.setdefault("peers", []).extend(peers.peers(setup, threads))
     if "cold" in args.sections:
         progress("cold start (fresh subprocesses)")
         results["cold_start"] = cold.cold_start(model_dir, model_config, generator, args.threads[-1], budget.cold_runs)

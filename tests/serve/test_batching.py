@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
+from infogan_sdk import Generator
 from infogan_sdk.serve.app import create_app
 from infogan_sdk.serve.batching import Batcher, Job
 from infogan_sdk.serve.config import ServeConfig
-from infogan_sdk import Generator
 from tests.serve.conftest import LOCAL
 from tests.serve.test_server import png_of
 
