@@ -1,6 +1,6 @@
 """Post-training static int8 quantization of a model folder, for the CPU (onnxruntime, QDQ, per channel).
 
-    python -m export.quantize mnist --out /tmp/mnist-int8      # calibrated on 500 MNIST training images
+    python -m export.quantize mnist --out /tmp/mnist-int8      # calibrated on 1000 MNIST training images
     infogan --model /tmp/mnist-int8 --variant int8 bench       # or Generator("/tmp/mnist-int8", variant="int8")
 
     from export.quantize import quantize_folder
@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import onnx
 import onnxruntime
-from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
 from infogan_sdk.images import to_model
@@ -34,6 +35,7 @@ from infogan_sdk.manifest import file_entry, load_manifest, write_manifest
 from infogan_sdk.spec import IMAGES
 
 CALIBRATION_BATCH = 100  # rows per calibration batch (the graphs have a dynamic batch axis)
+LAYERS = ("Conv", "ConvTranspose", "Gemm", "MatMul")  # the nodes whose weights are quantized
 
 
 class Batches(CalibrationDataReader):
@@ -49,13 +51,20 @@ class Batches(CalibrationDataReader):
         return next(self._batches, None)
 
 
-def quantize_file(source: Path, target: Path, feeds: dict[str, np.ndarray]) -> None:
-    """One ONNX file -> int8 QDQ (uint8 activations, int8 per-channel weights), calibrated on `feeds` (MinMax)."""
+def quantize_file(source: Path, target: Path, feeds: dict[str, np.ndarray],
+                  keep_float: tuple[str, ...] = ()) -> list[str]:
+    """One ONNX file -> int8 QDQ (uint8 activations, int8 per-channel weights), calibrated on `feeds` (the 99.999th
+    percentile of each activation). The layers reading the inputs named in `keep_float` stay float32; returns
+    their node names."""
     with tempfile.TemporaryDirectory() as work:
         prepared = Path(work) / "prepared.onnx"
         quant_pre_process(str(source), str(prepared))  # shape inference + graph optimisation: cleaner QDQ
+        kept = [node.name for node in onnx.load(str(prepared)).graph.node
+                if node.op_type in LAYERS and set(node.input) & set(keep_float)]
         quantize_static(str(prepared), str(target), Batches(feeds), quant_format=QuantFormat.QDQ, per_channel=True,
-                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+                        calibrate_method=CalibrationMethod.Percentile, nodes_to_exclude=kept)
+    return kept
 
 
 def quantize_folder(model_dir: str | Path, out: str | Path, calibration_images: np.ndarray,
@@ -73,13 +82,17 @@ def quantize_folder(model_dir: str | Path, out: str | Path, calibration_images: 
     inputs = {"generator": latents.feeds(spec, slice(0, calibration_latents)),
               "encoder": {IMAGES: to_model(np.asarray(calibration_images, dtype=np.uint8), spec.pixel_range)}}
     data: dict[str, Any] = manifest.data
+    kept = {}
     for role, feeds in inputs.items():
         name = f"{role}_int8.onnx"
-        quantize_file(manifest.file(role), out / name, feeds)
+        # the encoder's first convolution stays float: in int8 it cost 0.56 points of accuracy on MNIST test
+        # (98.71% -> 98.15%), the rest of the network 0.04 (98.67%)
+        kept[role] = quantize_file(manifest.file(role), out / name, feeds, (IMAGES,) if role == "encoder" else ())
         data["files"][f"{role}_int8"] = file_entry(out, name)
     data["variants"] = {**data.get("variants", {}), "int8": {
         "method": "onnxruntime.quantization.quantize_static: QDQ, per-channel int8 weights, uint8 activations, "
-                  "MinMax calibration",
+                  "percentile calibration (99.999)",
+        "float_layers": kept,
         "calibration": {"encoder_images": len(calibration_images), "generator_latents": calibration_latents,
                         "seed": seed},
         "onnxruntime": onnxruntime.__version__}}
@@ -94,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m export.quantize", description=main.__doc__)
     parser.add_argument("model", help="bundled model name (mnist) or model folder")
     parser.add_argument("--out", required=True, help="the new model folder (must not exist)")
-    parser.add_argument("--calibration", type=int, default=500, help="MNIST training images (and latents) used")
+    parser.add_argument("--calibration", type=int, default=1000, help="MNIST training images (and latents) used")
     parser.add_argument("--data-dir", default=None, help="MNIST folder (default: $INFOGAN_MNIST_DIR or the cache)")
     args = parser.parse_args(argv)
     images, _ = load_mnist("train", args.data_dir)

@@ -197,8 +197,9 @@ def _common() -> argparse.ArgumentParser:
     # SUPPRESS: a subcommand only overrides the value given before it when the option is repeated after it
     common.add_argument("--model", default=argparse.SUPPRESS, help="bundled model name or model folder (default mnist)")
     common.add_argument("--device", default=argparse.SUPPRESS, help="auto (default), cpu, cuda or cuda:N")
-    common.add_argument("--variant", default=argparse.SUPPRESS, help="another file of the model, e.g. int8; the "
-                        "bundled models ship none (float32 only): python -m export.quantize makes an int8 copy")
+    common.add_argument("--variant", default=argparse.SUPPRESS, help="another file of the model, e.g. int8, or auto "
+                        "(the fastest the folder has, timed on this machine); the bundled models ship none (float32 "
+                        "only): python -m export.quantize makes an int8 copy")
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log to stderr")
     return common
 

@@ -16,6 +16,7 @@ from infogan_sdk.errors import IncompatibleModelError, InvalidInputError, ModelN
 from infogan_sdk.manifest import MANIFEST_NAME, load_manifest
 from infogan_sdk.runtime import Session, open_session
 from infogan_sdk.spec import LatentSpec
+from infogan_sdk.variants import AUTO, fastest
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "models"  # package data: models/<name>/manifest.json
 DEFAULT_MODEL = "mnist"
@@ -58,7 +59,8 @@ class ModelBase:
     "cuda:N". providers / provider_options / session_options / threads: onnxruntime escape hatches (raw
     provider list, options of the chosen provider, an `onnxruntime.SessionOptions`, intra-op threads).
     variant: another file of the model, e.g. "int8" (made by export/quantize.py; the bundled models ship
-    none). verify: check the files' sha256 on load. chunk_size: images per onnxruntime call.
+    none), or "auto": the fastest of the folder's files on this machine, timed once per process (`variant`
+    then says which). verify: check the files' sha256 on load. chunk_size: images per onnxruntime call.
     Raises ModelNotFoundError, CorruptModelError, IncompatibleModelError, DeviceUnavailableError,
     InvalidInputError.
     """
@@ -85,10 +87,18 @@ class ModelBase:
         self._options = {"device": device, "providers": providers, "provider_options": provider_options,
                          "session_options": session_options, "threads": threads, "verify": verify,
                          "chunk_size": chunk_size}
-        role = self._role if variant is None else f"{self._role}_{variant}"
+
+        def open_file(role: str) -> Session:
+            return open_session(self._manifest.read(role, verify), f"{self._role} {self._manifest.file(role)}",
+                                device, providers, provider_options, session_options, threads)
+
+        self._session: Session
+        if variant == AUTO:
+            self._variant, self._session = fastest(self._manifest, self._role, device, threads, open_file)
+        else:
+            self._session = open_file(self._role if variant is None else f"{self._role}_{variant}")
+        role = self._role if self._variant is None else f"{self._role}_{self._variant}"
         name = f"{self._role} {self._manifest.file(role)}"
-        self._session: Session = open_session(self._manifest.read(role, verify), name, device, providers,
-                                              provider_options, session_options, threads)
         self.chunk_size = chunk_size
         self._check_io(name)
         self._check_session()

@@ -38,6 +38,7 @@ class Session:
 
     def __init__(self, session: Any, name: str) -> None:
         self._session = session
+        self.name = name  # the role and file, for messages
         self.providers: list[str] = list(session.get_providers())
         cuda = session.get_provider_options().get(CUDA, {}) if self.providers[:1] == [CUDA] else None
         self.device = "cpu" if cuda is None else f"cuda:{cuda.get('device_id', 0)}"  # "cpu" or "cuda:N"
