@@ -143,12 +143,13 @@ def _service(results: dict[str, Any]) -> list[str]:
         return []
     lines = ["", f"7. infogan serve over HTTP (keep-alive, JSON, base64 PNG) vs the direct SDK call at the same "
                  f"concurrency; onnxruntime threads {figures['threads']}, clients on the same machine",
-             f"{'call':<9} {'clients':>7} {'requests':>8}  {'HTTP req/s':>10} {'p50 ms':>7} {'p99 ms':>7}  "
-             f"{'SDK req/s':>9} {'p50 ms':>7} {'p99 ms':>7}  {'HTTP/SDK':>8}"]
+             f"{'server':<12} {'call':<9} {'clients':>7} {'requests':>8}  {'HTTP req/s':>10} {'p50 ms':>7} "
+             f"{'p99 ms':>7}  {'SDK req/s':>9} {'p50 ms':>7} {'p99 ms':>7}  {'HTTP/SDK':>8} {'p50 extra':>9}"]
     for row in figures["rows"]:
         web, sdk = row["http"], row["sdk"]
         ratio = web["requests_per_s"] / sdk["requests_per_s"]
-        lines.append(f"{row['call']:<9} {row['clients']:>7} {row['requests']:>8}  {web['requests_per_s']:>10.0f} "
-                     f"{web['p50_ms']:>7.2f} {web['p99_ms']:>7.2f}  {sdk['requests_per_s']:>9.0f} "
-                     f"{sdk['p50_ms']:>7.2f} {sdk['p99_ms']:>7.2f}  {ratio:>8.2f}")
+        lines.append(f"{row.get('setting', 'default'):<12} {row['call']:<9} {row['clients']:>7} {row['requests']:>8}  "
+                     f"{web['requests_per_s']:>10.0f} {web['p50_ms']:>7.2f} {web['p99_ms']:>7.2f}  "
+                     f"{sdk['requests_per_s']:>9.0f} {sdk['p50_ms']:>7.2f} {sdk['p99_ms']:>7.2f}  {ratio:>8.2f} "
+                     f"{web['p50_ms'] - sdk['p50_ms']:>9.2f}")
     return lines

@@ -1,4 +1,5 @@
-"""Section 7: `infogan serve` over HTTP against the direct SDK call, at 1, 4 and 16 concurrent clients.
+"""Section 7: `infogan serve` over HTTP against the direct SDK call, at 1, 4 and 16 concurrent clients, with the
+server's default settings (dynamic batching, nothing waited for), batching off, and batches held up to 1 ms.
 
 The server is a real `python -m infogan_sdk serve` subprocess on 127.0.0.1; each client is a thread of this process
 with its own keep-alive connection, sending one request after the other. The direct rows run the same number of
@@ -34,6 +35,8 @@ from infogan_sdk import Encoder, Generator
 
 CLIENTS = (1, 4, 16)
 WARMUP = 3  # untimed requests per client first
+SETTINGS = (("default", ()), ("no batching", ("--max-batch", "1")),  # the server's flags per set of rows
+            ("wait 1 ms", ("--batch-wait-ms", "1")))
 
 
 def service(model_dir: Path, threads: int, requests_per_row: int) -> dict[str, Any]:
@@ -47,14 +50,17 @@ def service(model_dir: Path, threads: int, requests_per_row: int) -> dict[str, A
     bodies: dict[str, Callable[[int], dict[str, Any]]] = {
         "generate": lambda i: {"digits": [i % 10], "seed": i}, "infer": lambda i: {"images": [encoded]}}
     rows = []
-    with server(model_dir, threads) as (port, _):  # default settings: batching on, 64 requests in flight
-        for call in ("generate", "infer"):
-            for clients in CLIENTS:
-                per_client = max(10, requests_per_row // clients)
-                http_client = functools.partial(_http_client, port, f"/v1/{call}", bodies[call])
-                rows.append({"call": call, "clients": clients, "requests": per_client * clients,
-                             "http": _load(http_client, clients, per_client),
-                             "sdk": _load(lambda same=direct[call]: same, clients, per_client)})
+    sdk = {(call, clients): _load(lambda same=direct[call]: same, clients, max(10, requests_per_row // clients))
+           for call in direct for clients in CLIENTS}
+    for setting, flags in SETTINGS:
+        with server(model_dir, threads, *flags) as (port, _):
+            for call in ("generate", "infer"):
+                for clients in CLIENTS:
+                    per_client = max(10, requests_per_row // clients)
+                    http_client = functools.partial(_http_client, port, f"/v1/{call}", bodies[call])
+                    rows.append({"setting": setting, "call": call, "clients": clients,
+                                 "requests": per_client * clients, "http": _load(http_client, clients, per_client),
+                                 "sdk": sdk[(call, clients)]})
     return {"threads": threads, "rows": rows}
 
 

@@ -15,8 +15,9 @@ pytestmark = pytest.mark.slow
 def test_service_section_runs_every_row_and_renders() -> None:
     figures = service.service(BUNDLED_DIR / "mnist", threads=1, requests_per_row=16)
     rows = figures["rows"]
-    assert [(row["call"], row["clients"]) for row in rows] == [
-        (call, clients) for call in ("generate", "infer") for clients in service.CLIENTS]
+    assert [(row["setting"], row["call"], row["clients"]) for row in rows] == [
+        (setting, call, clients) for setting, _ in service.SETTINGS for call in ("generate", "infer")
+        for clients in service.CLIENTS]
     for row in rows:
         assert row["requests"] == max(10, 16 // row["clients"]) * row["clients"]
         for side in ("http", "sdk"):
