@@ -64,7 +64,8 @@ def create_app(config: ServeConfig | None = None, on_ready: Callable[[list[str]]
     app.add_middleware(Guards, config=settings, stopping=app.state.stopping)
     if settings.cors_origins:  # outermost, so browser preflights are answered before the token check
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
-                           allow_headers=["Authorization", "Content-Type", "Accept"])
+                           allow_headers=["Authorization", "Content-Type", "Accept", "X-Shape"],
+                           expose_headers=["X-Shape", "X-Digits"])
     return app
 
 

@@ -27,7 +27,7 @@ DRAIN_BYTES = 64 * 1024 * 1024  # at most this much of a refused body is read ou
 STOP_CHECK_SECONDS = 0.25  # how often a body still arriving looks whether the server is stopping
 CONTENT_TYPES = {"/v1/generate": ("application/json",), "/v1/traverse": ("application/json",),
                  "/v1/edit": ("application/json",),
-                 "/v1/infer": ("application/json", "multipart/form-data")}
+                 "/v1/infer": ("application/json", "multipart/form-data", "application/octet-stream")}
 
 
 class Guards:

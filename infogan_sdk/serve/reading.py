@@ -27,6 +27,8 @@ from infogan_sdk.serve.errors import ApiError
 from infogan_sdk.serve.schemas import InferRequest
 
 PREPROCESS = ("auto", "mnist", "none")
+RAW = "application/octet-stream"  # uint8 pixels, no PNG, no base64: in to /v1/infer, out of generate / traverse
+SHAPE_HEADER = "X-Shape"  # a raw body's or answer's shape: N,H,W
 CHUNK_PIXELS = 1 << 21  # declared pixels per encoder call (about 0.1 s of decoding on one core); 28x28s: one call
 
 
@@ -35,15 +37,19 @@ class Upload:
     """One image as it arrived: its bytes, or why there are none."""
 
     name: str | None
-    data: bytes = b""
+    data: bytes | NDArray[np.uint8] = b""  # encoded bytes, or (H, W) grey pixels from a raw body
     problem: str | None = None
     pixels: int = 0  # as its header declares them (0: not known yet, or unreadable)
 
 
 async def uploads(request: Request, config: ServeConfig) -> tuple[str | None, str, list[Upload]]:
-    """(model, preprocess, uploads) from a JSON or multipart body; 400/413/422 for a body that is wrong as a whole."""
-    if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+    """(model, preprocess, uploads) from a JSON, multipart or raw body; 400/413/422 for a body that is wrong as a
+    whole."""
+    kind = request.headers.get("content-type", "").lower()
+    if kind.startswith("multipart/form-data"):
         return await _multipart(request, config)
+    if kind.startswith(RAW):
+        return await _raw(request, config)
     try:
         body = InferRequest.model_validate_json(await request.body())
     except ValidationError as error:
@@ -70,6 +76,31 @@ async def _multipart(request: Request, config: ServeConfig) -> tuple[str | None,
     return fields.get("model"), preprocess, items
 
 
+async def _raw(request: Request, config: ServeConfig) -> tuple[str | None, str, list[Upload]]:
+    """N grey images as bytes, row after row, their shape in `X-Shape: N,H,W`; model and preprocess in the query."""
+    text = request.headers.get(SHAPE_HEADER, "")
+    parts = text.split(",")
+    if len(parts) != 3 or not all(part.strip().isascii() and part.strip().isdigit() and len(part.strip()) < 7
+                                  for part in parts):
+        raise ApiError(422, f"a raw body needs its shape in the header {SHAPE_HEADER}: N,H,W (uint8 grey pixels, row "
+                       f"after row), got {text[:40]!r}")
+    count, height, width = (int(part) for part in parts)
+    check_count(count, config)
+    if height * width > config.max_pixels:
+        raise ApiError(413, f"{height}x{width} pixels is more than the {config.max_pixels} allowed per image "
+                       "(--max-pixels)")
+    body = await request.body()
+    if len(body) != count * height * width:
+        raise ApiError(422, f"a raw body of shape {count},{height},{width} has {count * height * width} bytes, got "
+                       f"{len(body)}")
+    preprocess = request.query_params.get("preprocess", "auto")
+    if preprocess not in PREPROCESS:
+        raise ApiError(422, f"preprocess must be one of {list(PREPROCESS)}, got {preprocess[:40]!r}")
+    images = np.frombuffer(body, dtype=np.uint8).reshape(count, height, width)
+    return request.query_params.get("model"), preprocess, [Upload(None, image, pixels=height * width)
+                                                           for image in images]
+
+
 def check_count(count: int, config: ServeConfig) -> None:
     """422 for no images, 413 for more than --max-images."""
     if count == 0:
@@ -83,6 +114,9 @@ def screened(items: list[Upload], config: ServeConfig) -> list[Upload]:
     them together declare more than --max-request-pixels. Only headers are read."""
     checked = []
     for index, item in enumerate(items):
+        if isinstance(item.data, np.ndarray):  # raw pixels: their size is known and checked
+            checked.append(item)
+            continue
         problem, pixels = _pixels(item.data, config.max_pixels, index) if item.problem is None else (None, 0)
         checked.append(replace(item, problem=item.problem or problem, pixels=pixels))
     total = sum(item.pixels for item in checked)
@@ -154,13 +188,13 @@ def decoded(images: list[str], config: ServeConfig) -> list[bytes]:
     found = []
     for index, text in enumerate(images):
         try:
-            found.append(Upload(None, from_base64(text)))
+            found.append(from_base64(text))
         except ValueError as error:
             raise ApiError(422, f"images[{index}]: {error}") from error
-    for item in screened(found, config):
+    for item in screened([Upload(None, data) for data in found], config):
         if item.problem is not None:
             raise ApiError(422, item.problem)
-    return [item.data for item in found]
+    return found
 
 
 def release_memory() -> None:

@@ -39,10 +39,15 @@ ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorResponse, "des
     (413, "body, or images per request, over the limit"), (415, "unsupported content type"),
     (422, "invalid values (the SDK's message)"), (503, "still loading, or too many requests in flight"))}
 PNG_RESPONSE: dict[int | str, dict[str, Any]] = {200: {
-    "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
-    "description": "JSON by default; with `Accept: image/png` or `?format=png`, one PNG (a grid for several images)"}}
-Format = Annotated[Literal["json", "png"] | None,
-                   Query(description="png: one PNG instead of JSON (also chosen by `Accept: image/png`)")]
+    "content": {"image/png": {"schema": {"type": "string", "format": "binary"}},
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    "description": "JSON by default; with `Accept: image/png` or `?format=png`, one PNG (a grid for several images); "
+                   "with `Accept: application/octet-stream` or `?format=raw`, the images' uint8 pixels (N x H x W, "
+                   "row after row), their shape in X-Shape and their digits in X-Digits"}}
+Format = Annotated[Literal["json", "png", "raw"] | None,
+                   Query(description="png: one PNG instead of JSON (also chosen by `Accept: image/png`); raw: the "
+                                     "images' uint8 pixels, shape in X-Shape, digits in X-Digits (also chosen by "
+                                     "`Accept: application/octet-stream`)")]
 
 INLINE_PIXELS = 64 * 64  # infer chunks this small are decoded on the event loop (a thread hop costs more)
 
@@ -89,7 +94,7 @@ async def generate(body: GenerateRequest, request: Request, format: Format = Non
     _check_size(_requested(body), request)
     latents = model.generator.latents(digits=body.digits, count=body.count, continuous=body.continuous,
                                       noise=_noise(body.noise), seed=body.seed)
-    answer = functools.partial(_answer, model, _wants_png(request, format), body.return_noise, None)
+    answer = functools.partial(_answer, model, _answer_format(request, format), body.return_noise, None)
     return await model.drawing.submit(Job(latents, len(latents), answer))
 
 
@@ -102,7 +107,7 @@ async def traverse(body: TraverseRequest, request: Request, format: Format = Non
     if isinstance(code, str) and code not in model.generator.continuous_names and is_index(code):
         code = int(code)  # "1" names the code at index 1, unless a code is called "1"
     latents = model.generator.traverse_latents(digit=body.digit, code=code, values=body.values, seed=body.seed)
-    answer = functools.partial(_answer, model, _wants_png(request, format), False, len(latents))  # a row
+    answer = functools.partial(_answer, model, _answer_format(request, format), False, len(latents))  # a row
     return await model.drawing.submit(Job(latents, len(latents), answer))
 
 
@@ -114,7 +119,13 @@ async def traverse(body: TraverseRequest, request: Request, format: Format = Non
             "preprocess": {"type": "string", "enum": list(reading.PREPROCESS)},
             "model": {"type": "string"}}}},
         # inline: no route takes InferRequest as its body, so components/schemas has no entry to point at
-        "application/json": {"schema": InferRequest.model_json_schema()}}}})
+        "application/json": {"schema": InferRequest.model_json_schema()},
+        reading.RAW: {"schema": {"type": "string", "format": "binary", "description": (
+            "N grey uint8 images, row after row, with their shape in the header X-Shape: N,H,W; model and "
+            "preprocess as query parameters")}}}},
+    "parameters": [{"name": name, "in": "query", "required": False, "schema": {"type": "string"},
+                    "description": f"{name} of a raw (application/octet-stream) body"}
+                   for name in ("model", "preprocess")]})
 async def infer(request: Request) -> Any:
     settings = config(request)
     name, preprocess, items = await reading.uploads(request, settings)
@@ -228,14 +239,27 @@ def _requested(body: GenerateRequest) -> int:
     return max(lengths)
 
 
-def _wants_png(request: Request, format: str | None) -> bool:
-    return format == "png" or (format is None and prefers_png(request.headers.get("accept", "")))
+def _answer_format(request: Request, format: str | None) -> str:
+    """"json", "png" or "raw": ?format= if given, else what Accept prefers."""
+    if format is not None:
+        return format
+    weights = accepted(request.headers.get("accept", ""))
+    json_weight = max(weights.get("application/json", 0.0), weights.get("application/*", 0.0))
+    raw = weights.get(reading.RAW, 0.0)
+    if raw > 0 and raw >= json_weight and raw >= weights.get("image/png", 0.0):
+        return "raw"
+    return "png" if prefers_png(request.headers.get("accept", "")) else "json"
 
 
-def _answer(model: LoadedModel, as_png: bool, noise: bool, columns: int | None, result: GenerateResult) -> Response:
-    """A generate or traverse answer: one PNG (a grid; `columns` per row, None: square) or the JSON."""
-    if as_png:
+def _answer(model: LoadedModel, form: str, noise: bool, columns: int | None, result: GenerateResult) -> Response:
+    """A generate or traverse answer: one PNG (a grid; `columns` per row, None: square), the raw pixels, or the
+    JSON."""
+    if form == "png":
         return Response(png(dataclasses.replace(result, columns=columns).grid()), media_type="image/png")
+    if form == "raw":
+        return Response(result.images.tobytes(), media_type=reading.RAW, headers={
+            reading.SHAPE_HEADER: ",".join(map(str, result.images.shape)),
+            "x-digits": ",".join(map(str, result.digits.tolist()))})
     return json_response(_content(model, result, noise))
 
 
@@ -252,6 +276,13 @@ def _content(model: LoadedModel, result: GenerateResult, noise: bool) -> dict[st
 def prefers_png(accept: str) -> bool:
     """Whether an Accept header asks for PNG rather than JSON: image/png (or image/*) with a weight above 0 and
     at least JSON's. `image/png;q=0` refuses PNG; `*/*` alone keeps the JSON default."""
+    weights = accepted(accept)
+    image = max(weights.get("image/png", 0.0), weights.get("image/*", 0.0))
+    return image > 0 and image >= max(weights.get("application/json", 0.0), weights.get("application/*", 0.0))
+
+
+def accepted(accept: str) -> dict[str, float]:
+    """An Accept header's media types and their weights (1 unless q= says otherwise; unreadable q: 0)."""
     weights: dict[str, float] = {}
     for part in accept.split(","):
         kind, *parameters = part.split(";")
@@ -264,5 +295,4 @@ def prefers_png(accept: str) -> bool:
                 except ValueError:
                     weight = 0.0  # a weight we cannot read is no preference
         weights[kind.strip().lower()] = weight
-    image = max(weights.get("image/png", 0.0), weights.get("image/*", 0.0))
-    return image > 0 and image >= max(weights.get("application/json", 0.0), weights.get("application/*", 0.0))
+    return weights

@@ -125,6 +125,41 @@ def test_accept_weights_choose_png_or_json(client: TestClient, accept: str, png:
     assert response.headers["content-type"].startswith("image/png" if png else "application/json")
 
 
+def test_raw_pixels_out_of_generate_and_into_infer(client: TestClient, generator: Generator) -> None:
+    """No PNG, no base64: generate answers uint8 pixels with their shape and digits in headers, and infer reads
+    them back the same way; the same images and readings as the JSON paths."""
+    expected = generator.generate(digits=[3, 8, 0], seed=4)
+    for response in (client.post("/v1/generate", json={"digits": [3, 8, 0], "seed": 4},
+                                 headers={"Accept": "application/octet-stream"}),
+                     client.post("/v1/generate?format=raw", json={"digits": [3, 8, 0], "seed": 4})):
+        assert response.status_code == 200 and response.headers["content-type"] == "application/octet-stream"
+        assert response.headers["x-shape"] == "3,28,28" and response.headers["x-digits"] == "3,8,0"
+        np.testing.assert_array_equal(np.frombuffer(response.content, np.uint8).reshape(3, 28, 28), expected.images)
+    row = client.post("/v1/traverse?format=raw", json={"digit": 2, "code": 0, "values": [-1, 0, 1], "seed": 1})
+    assert row.headers["x-shape"] == "3,28,28" and row.headers["x-digits"] == "2,2,2"
+    raw = {"Content-Type": "application/octet-stream", "X-Shape": "3,28,28"}
+    read = client.post("/v1/infer?preprocess=none", content=expected.images.tobytes(), headers=raw).json()
+    as_json = client.post("/v1/infer", json={"images": [base64.b64encode(png_bytes(image)).decode()
+                                                        for image in expected.images],
+                                             "preprocess": "none"}).json()
+    assert read == as_json and [entry["digit"] for entry in read["results"]] == [3, 8, 0]
+    assert client.post("/v1/infer?model=tiny", content=bytes(4), headers={**raw, "X-Shape": "1,2,2"}).json()[
+        "model"] == "tiny"
+
+
+@pytest.mark.parametrize(("shape", "size", "status", "words"), [
+    (None, 784, 422, "X-Shape: N,H,W"), ("1,28", 784, 422, "got '1,28'"), ("1,28,x", 784, 422, "N,H,W"),
+    ("2,28,28", 784, 422, "has 1568 bytes, got 784"), ("0,28,28", 0, 422, "at least one image"),
+    ("9,28,28", 9 * 784, 413, "--max-images"), ("1,4000,4000", 16, 413, "--max-pixels"),
+    ("1,28,28", 784, 422, "preprocess must be one of")])
+def test_raw_bodies_that_do_not_add_up_are_refused_saying_why(client: TestClient, shape: str | None, size: int,
+                                                              status: int, words: str) -> None:
+    headers = {"Content-Type": "application/octet-stream", **({"X-Shape": shape} if shape else {})}
+    query = "?preprocess=sharpen" if words.startswith("preprocess") else ""
+    response = client.post(f"/v1/infer{query}", content=bytes(size), headers=headers)
+    assert response.status_code == status and words in response.json()["detail"], response.json()
+
+
 def test_one_image_as_png_is_the_image_itself_as_the_cli_writes_it(client: TestClient, generator: Generator,
                                                                    tmp_path: Path) -> None:
     response = client.post("/v1/generate?format=png", json={"digits": 5, "seed": 3})
@@ -395,8 +430,8 @@ def test_openapi_declares_png_and_multipart(client: TestClient) -> None:
         content = schema["paths"][path]["post"]["responses"]["200"]["content"]
         assert {"application/json", "image/png"} <= set(content)
         assert {"413", "415", "422", "503"} <= set(schema["paths"][path]["post"]["responses"])
-    assert set(schema["paths"]["/v1/infer"]["post"]["requestBody"]["content"]) == {"multipart/form-data",
-                                                                                  "application/json"}
+    assert set(schema["paths"]["/v1/infer"]["post"]["requestBody"]["content"]) == {
+        "multipart/form-data", "application/json", "application/octet-stream"}
     refs = re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(schema))
     assert refs and set(refs) <= set(schema["components"]["schemas"])  # a dangling one breaks /redoc (it did)
 
