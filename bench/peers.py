@@ -1,4 +1,4 @@
-"""Section 9: every runtime a user choosing one would try, on the same weights, threads and job, beside the SDK:
+"""Section 10: every runtime a user choosing one would try, on the same weights, threads and job, beside the SDK:
 PyTorch eager, torch.compile (inductor, CPU) and OpenVINO (fp32, and bf16 where the CPU has bf16 units).
 
     SDK:       Generator.generate / Encoder.infer (onnxruntime)
@@ -145,7 +145,7 @@ def render(results: dict[str, Any]) -> list[str]:
     rows = results.get("peers")
     if not rows:
         return []
-    lines = ["", "9. Every runtime on the same weights, threads and job (SDK speed-up > 1: the SDK is faster)",
+    lines = ["", "10. Every runtime on the same weights, threads and job (SDK speed-up > 1: the SDK is faster)",
              f"{'call':<9} {'threads':>7} {'batch':>5} {'runtime':<26} {'p50 ms':>9} {'images/s':>10} "
              f"{'SDK speed-up':>12}"]
     for row in rows:

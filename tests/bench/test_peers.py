@@ -1,4 +1,4 @@
-"""Section 9's pieces: the OpenVINO session the SDK's job runs on, and how rows relate to the SDK and render.
+"""Section 10's pieces: the OpenVINO session the SDK's job runs on, and how rows relate to the SDK and render.
 Speed is never asserted."""
 
 from __future__ import annotations
