@@ -39,6 +39,7 @@ class Generator(ModelBase):
     """
 
     _role = "generator"
+    _has_lanes = True  # its transposed convolutions scale across sessions, not within one (infogan_sdk.lanes)
     _encoder: Encoder | None = None  # opened by the first reconstruct / edit
 
     def _check_session(self) -> None:
@@ -201,7 +202,7 @@ class Generator(ModelBase):
             feeds = latents.feeds(self.spec, rows)
             if self._basis is not None:  # the manifest's directions and axes: users' values -> the network's
                 feeds[CONTINUOUS] = feeds[CONTINUOUS] @ self._basis
-            (output,) = self._session.run([IMAGES], feeds)
+            (output,) = self._network([IMAGES], feeds, rows.stop - rows.start)
             if output.shape != (rows.stop - rows.start, 1, height, width):
                 raise IncompatibleModelError(f"{self.path}: generator returned {IMAGES!r} of shape {output.shape}, "
                                              f"expected {(rows.stop - rows.start, 1, height, width)}")

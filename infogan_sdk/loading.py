@@ -5,14 +5,17 @@ from __future__ import annotations
 import copy
 import os
 import reprlib
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from infogan_sdk.codebook import ContinuousCode, code_basis, read_codes
 from infogan_sdk.errors import IncompatibleModelError, InvalidInputError, ModelNotFoundError, shown
+from infogan_sdk.lanes import LANE_ROWS, Lanes, lane_count
 from infogan_sdk.manifest import MANIFEST_NAME, load_manifest
 from infogan_sdk.runtime import Session, open_session
 from infogan_sdk.spec import LatentSpec
@@ -66,6 +69,7 @@ class ModelBase:
     """
 
     _role = ""  # "generator" or "encoder": the manifest's file role
+    _has_lanes = False  # whether big batches run in lanes (infogan_sdk.lanes: measured per role)
 
     def __init__(self, model: str | os.PathLike[str] = DEFAULT_MODEL, *, device: str = "auto",
                  providers: Sequence[Any] | None = None, provider_options: Mapping[str, Any] | None = None,
@@ -88,9 +92,9 @@ class ModelBase:
                          "session_options": session_options, "threads": threads, "verify": verify,
                          "chunk_size": chunk_size}
 
-        def open_file(role: str) -> Session:
+        def open_file(role: str, session_threads: int | None = threads) -> Session:
             return open_session(self._manifest.read(role, verify), f"{self._role} {self._manifest.file(role)}",
-                                device, providers, provider_options, session_options, threads)
+                                device, providers, provider_options, session_options, session_threads)
 
         self._session: Session
         if variant == AUTO:
@@ -99,9 +103,25 @@ class ModelBase:
             self._session = open_file(self._role if variant is None else f"{self._role}_{variant}")
         role = self._role if self._variant is None else f"{self._role}_{self._variant}"
         name = f"{self._role} {self._manifest.file(role)}"
+        lanes = lane_count(threads)  # big batches across one-thread sessions, where the role gains by it
+        self._lanes: Lanes | None = None
+        self._open_lanes = (lambda: Lanes(lambda: open_file(role, 1), lanes)) if (
+            self._has_lanes and lanes > 1 and self._session.device == "cpu" and providers is None
+            and session_options is None) else None
+        self._lanes_lock = threading.Lock()
         self.chunk_size = chunk_size
         self._check_io(name)
         self._check_session()
+
+    def _network(self, outputs: Sequence[str], feeds: Mapping[str, NDArray[np.float32]],
+                 rows: int) -> list[NDArray[np.float32]]:
+        """The session's outputs for `rows` rows of feeds: in lanes from LANE_ROWS rows where the role has them."""
+        if self._open_lanes is None or rows < LANE_ROWS:
+            return self._session.run(outputs, feeds)
+        with self._lanes_lock:  # opened on the first big batch: callers of small ones never pay for them
+            if self._lanes is None:
+                self._lanes = self._open_lanes()
+        return self._lanes.run(outputs, feeds, rows)
 
     def _check_io(self, name: str) -> None:
         """The manifest's `io` record (optional) must list the file's input and output names, in order."""
