@@ -92,9 +92,12 @@ class ModelBase:
                          "session_options": session_options, "threads": threads, "verify": verify,
                          "chunk_size": chunk_size}
 
+        manifest, kind = self._manifest, self._role  # not `self`: a closure on self would make a reference cycle,
+        # and a model then freed by the cyclic GC in a forked child hangs destroying onnxruntime's thread pools
+
         def open_file(role: str, session_threads: int | None = threads) -> Session:
-            return open_session(self._manifest.read(role, verify), f"{self._role} {self._manifest.file(role)}",
-                                device, providers, provider_options, session_options, session_threads)
+            return open_session(manifest.read(role, verify), f"{kind} {manifest.file(role)}", device, providers,
+                                provider_options, session_options, session_threads)
 
         self._session: Session
         if variant == AUTO:

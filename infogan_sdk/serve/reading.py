@@ -182,19 +182,20 @@ def fill(encoder: Encoder, prepared: Prepared, result: InferResult | None) -> li
     return prepared.entries
 
 
-def decoded(images: list[str], config: ServeConfig) -> list[bytes]:
-    """Base64 images -> their bytes, all or nothing: a 422 naming the first that is not base64 or over
-    --max-pixels, a 413 when together they are over --max-request-pixels."""
+def decoded(images: list[str], config: ServeConfig) -> tuple[list[bytes], int]:
+    """Base64 images -> (their bytes, the pixels their headers declare in all), all or nothing: a 422 naming the
+    first that is not base64 or over --max-pixels, a 413 when together they are over --max-request-pixels."""
     found = []
     for index, text in enumerate(images):
         try:
             found.append(from_base64(text))
         except ValueError as error:
             raise ApiError(422, f"images[{index}]: {error}") from error
-    for item in screened([Upload(None, data) for data in found], config):
+    checked = screened([Upload(None, data) for data in found], config)
+    for item in checked:
         if item.problem is not None:
             raise ApiError(422, item.problem)
-    return found
+    return found, sum(item.pixels for item in checked)
 
 
 def release_memory() -> None:

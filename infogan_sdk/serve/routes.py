@@ -163,7 +163,8 @@ async def _read(model: LoadedModel, items: list[reading.Upload], preprocess: str
 
 @contextlib.contextmanager
 def _heavy_slot(request: Request, pixels: int) -> Iterator[None]:
-    """One of --max-heavy slots for a request declaring more than reading.CHUNK_PIXELS (503 when none is free)."""
+    """One of --max-heavy slots for a request declaring more than reading.CHUNK_PIXELS (503 when none is free).
+    Taken and given back on the event loop only (one thread: no lock)."""
     if pixels <= reading.CHUNK_PIXELS:
         yield
         return
@@ -180,7 +181,7 @@ def _heavy_slot(request: Request, pixels: int) -> Iterator[None]:
 
 @api.post("/edit", response_model=EditResponse, response_model_exclude_none=True,
           summary="redraw your images with codes changed: digit replaced, continuous codes added, handwriting kept")
-def edit(body: EditRequest, request: Request) -> Any:
+async def edit(body: EditRequest, request: Request) -> Any:
     settings, model = config(request), registry(request).get(body.model)
     if not model.encoder.has_noise:
         raise ApiError(422, f"model {model.name!r} cannot edit images: its encoder has no 'noise' output")
@@ -188,7 +189,13 @@ def edit(body: EditRequest, request: Request) -> Any:
     lengths = [len(body.images), len(body.digit) if isinstance(body.digit, list) else 1]
     lengths += [len(value) for value in (body.continuous or {}).values() if isinstance(value, list)]
     _check_size(max(lengths), request)
-    images = reading.decoded(body.images, settings)
+    images, pixels = reading.decoded(body.images, settings)
+    with _heavy_slot(request, pixels):
+        return await run_in_threadpool(_edited, model, body, images)
+
+
+def _edited(model: LoadedModel, body: EditRequest, images: list[bytes]) -> dict[str, Any]:
+    """The edit answer: the images redrawn with the codes changed, and what was read in each (in a thread)."""
     result = model.generator.edit(images, digit=body.digit, continuous=body.continuous, preprocess=body.preprocess)
     source = result.source
     assert source is not None

@@ -34,3 +34,23 @@ def test_no_lanes_for_the_encoder_nor_for_callers_who_set_the_session_themselves
 def test_lane_count_follows_threads_and_is_capped(threads: int, expected: int) -> None:
     assert lanes.lane_count(threads) == expected
     assert 1 <= lanes.lane_count(None) <= lanes.MAX_LANES
+
+
+def test_models_are_freed_by_reference_counting_not_left_to_the_cyclic_gc(model_dir: Path) -> None:
+    """A model in a reference cycle waits for the cyclic GC, which may run in a forked child (evaluate's process
+    pool), where destroying onnxruntime's thread pools hangs: that hung the full suite once."""
+    import gc
+    import weakref
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        generator = Generator(model_dir, device="cpu", threads=2)
+        generator.generate(count=lanes.LANE_ROWS, seed=0)  # with its lanes open
+        models = [generator, Encoder(model_dir, device="cpu"), Generator(model_dir, device="cpu", variant="auto")]
+        references = [weakref.ref(model) for model in models]
+        del generator, models
+        assert [reference() for reference in references] == [None, None, None]
+    finally:
+        if enabled:
+            gc.enable()

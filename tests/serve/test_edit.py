@@ -92,3 +92,22 @@ def test_edit_refusals_are_json_4xx(editing: TestClient, editable_dir: Path) -> 
     assert_error(editing.post("/v1/edit", json={"images": drawn, "digit": "3"}), 422, "invalid_input")
     assert_error(editing.post("/v1/edit", content=b"{}", headers={"Content-Type": "text/plain"}), 415,
                  "unsupported_media_type")
+
+
+@pytest.mark.parametrize("path", ["/v1/edit", "/v1/infer"])
+def test_heavy_edits_and_reads_wait_for_a_free_heavy_slot_or_get_503(editing: TestClient, path: str) -> None:
+    """--max-heavy counts infer and edit requests whose images declare over 2 M pixels; small ones never."""
+    big = encoded(np.zeros((1, 1500, 1500), dtype=np.uint8))  # 2.25 M pixels
+    small = encoded(np.zeros((1, 28, 28), dtype=np.uint8))
+    app = editing.app
+    limit = app.state.config.max_heavy
+    app.state.heavy = limit  # every heavy slot taken
+    try:
+        refused = editing.post(path, json={"images": big})
+        assert refused.status_code == 503 and refused.json()["error"] == "busy"
+        assert "--max-heavy" in refused.json()["detail"]
+        assert editing.post(path, json={"images": small}).status_code in (200, 422)  # small: no slot needed
+    finally:
+        app.state.heavy = 0
+    assert editing.post(path, json={"images": big}).status_code in (200, 422)  # a free slot: read (blank: 422)
+    assert app.state.heavy == 0  # given back
