@@ -40,12 +40,9 @@ def peers(setup: Setup, threads: int) -> list[dict[str, Any]]:
     images = setup.images
     jobs["generate"]["SDK (onnxruntime)"] = lambda n: generator.generate(count=n, seed=0)
     jobs["infer"]["SDK (onnxruntime)"] = lambda n: encoder.infer(images[:n])
-    for name, job in _torch_jobs(setup, threads).items():
+    for name, job in {**_torch_jobs(setup, threads), **_openvino_jobs(setup, threads)}.items():
         for call in jobs:
-            jobs[call][name] = job[call] if isinstance(job, dict) else job
-    for name, job in _openvino_jobs(setup, threads).items():
-        for call in jobs:
-            jobs[call][name] = job[call] if isinstance(job, dict) else job
+            jobs[call][name] = job[call] if isinstance(job, dict) else job  # a str: why it was skipped
     rows = []
     for call, runtimes in jobs.items():
         for batch in BATCHES:

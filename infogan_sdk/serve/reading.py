@@ -1,4 +1,5 @@
-"""`POST /v1/infer`: uploads (multipart files or base64 JSON) -> one reading or one error per image.
+"""`POST /v1/infer`: uploads (multipart files, base64 JSON, or raw uint8 pixels with X-Shape) -> one reading or one
+error per image.
 
 Before anything is decoded, each image's header says its size: one over --max-pixels fails its own entry, and a
 request whose images add up to more than --max-request-pixels is refused whole (413). The rest is read in chunks

@@ -247,7 +247,9 @@ def _requested(body: GenerateRequest) -> int:
 
 
 def _answer_format(request: Request, format: str | None) -> str:
-    """"json", "png" or "raw": ?format= if given, else what Accept prefers."""
+    """"json", "png" or "raw": ?format= if given, else what Accept prefers. PNG: image/png (or image/*) with a
+    weight above 0 and at least JSON's (`image/png;q=0` refuses it; `*/*` alone keeps the JSON default); raw:
+    application/octet-stream weighted above 0 and at least as JSON and image/png."""
     if format is not None:
         return format
     weights = accepted(request.headers.get("accept", ""))
@@ -255,7 +257,8 @@ def _answer_format(request: Request, format: str | None) -> str:
     raw = weights.get(reading.RAW, 0.0)
     if raw > 0 and raw >= json_weight and raw >= weights.get("image/png", 0.0):
         return "raw"
-    return "png" if prefers_png(request.headers.get("accept", "")) else "json"
+    image = max(weights.get("image/png", 0.0), weights.get("image/*", 0.0))
+    return "png" if image > 0 and image >= json_weight else "json"
 
 
 def _answer(model: LoadedModel, form: str, noise: bool, columns: int | None, result: GenerateResult) -> Response:
@@ -278,14 +281,6 @@ def _content(model: LoadedModel, result: GenerateResult, noise: bool) -> dict[st
         for encoded, digit, codes, continuous, row in zip(
             png_base64(result.images), result.digits.tolist(), result.codes.tolist(), result.continuous.tolist(),
             result.noise.tolist() if noise else [None] * len(result), strict=True)]}
-
-
-def prefers_png(accept: str) -> bool:
-    """Whether an Accept header asks for PNG rather than JSON: image/png (or image/*) with a weight above 0 and
-    at least JSON's. `image/png;q=0` refuses PNG; `*/*` alone keeps the JSON default."""
-    weights = accepted(accept)
-    image = max(weights.get("image/png", 0.0), weights.get("image/*", 0.0))
-    return image > 0 and image >= max(weights.get("application/json", 0.0), weights.get("application/*", 0.0))
 
 
 def accepted(accept: str) -> dict[str, float]:
