@@ -29,10 +29,10 @@ from bench.flops import matmul_ceiling, model_flops
 from bench.report import render
 from bench.timing import Budget
 from bench.weights import torch_networks
-from infogan_sdk.loading import resolve_model
-from infogan_sdk.manifest import load_manifest
+from infogan_sdk.loading.folders import resolve_model
+from infogan_sdk.loading.manifest import load_manifest
+from mnist_data.files import default_data_dir, load_mnist
 from train.config import ModelConfig
-from train.data import default_data_dir, load_mnist
 
 SECTIONS = ("inference", "peers", "cold", "variants", "training", "service", "bulk", "editing")
 ARCHITECTURES = ("paper", "compact")

@@ -24,7 +24,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from bench.service import server
-from infogan_sdk.loading import resolve_model
+from infogan_sdk.loading.folders import resolve_model
 
 SETTLE_SECONDS = 2.0  # "after" is the memory this long after the API is served again
 CLIENTS = 8  # the default --max-heavy (reads of over 2 M pixels in flight)

@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from bench.inference import Setup, torch_generate, torch_infer
 from bench.timing import latency, throughput
 from infogan_sdk import Encoder, Generator
-from infogan_sdk.manifest import load_manifest
+from infogan_sdk.loading.manifest import load_manifest
 
 BATCHES = (1, 256)
 Job = Callable[[int], Any]  # batch -> one call of the job

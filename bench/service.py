@@ -17,20 +17,16 @@ import functools
 import http.client
 import io
 import json
-import os
-import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from bench.processes import serving
 from infogan_sdk import Encoder, Generator
 
 CLIENTS = (1, 4, 16)
@@ -116,28 +112,6 @@ def _load(make_client: Callable[[], Callable[[int], object]], clients: int, per_
 
 @contextlib.contextmanager
 def server(model_dir: Path, threads: int, *flags: str) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
-    """`infogan serve FLAGS` on a free port of 127.0.0.1: yields (port, process); SIGTERM at the end."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    command = [sys.executable, "-m", "infogan_sdk", "serve", "--model", str(model_dir), "--port", str(port),
-               "--device", "cpu", "--threads", str(threads), *flags]
-    process = subprocess.Popen(command, env={**os.environ, "INFOGAN_TOKEN": ""})
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(OSError):
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2):
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"infogan serve did not start (exit code {process.poll()})")
-            time.sleep(0.1)
-        yield port, process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    """`infogan serve FLAGS` on a free port of 127.0.0.1 (`bench.processes.serving`): yields (port, process)."""
+    with serving("--model", str(model_dir), "--device", "cpu", "--threads", str(threads), *flags) as (url, process):
+        yield int(url.rsplit(":", 1)[1]), process

@@ -31,8 +31,9 @@ import numpy as np
 import torch
 
 from bench.flops import torch_forward_flops
+from bench.processes import stop
+from train.bookkeeping import METRICS_NAME
 from train.config import ModelConfig, architecture
-from train.loop import METRICS_NAME
 from train.networks import build
 
 BATCH = 128
@@ -104,13 +105,7 @@ def run_steps(options: list[str], records: int) -> list[dict[str, Any]]:
                                            f"{log_path.read_text()[-2000:]}")
                     time.sleep(0.05)
             finally:
-                if process.poll() is None:
-                    process.terminate()  # mid-step: nothing of the run is kept
-                    try:
-                        process.wait(timeout=30)
-                    except subprocess.TimeoutExpired:
-                        process.kill()
-                        process.wait()
+                stop(process, grace=30)  # mid-step: nothing of the run is kept
     return found[:records]
 
 

@@ -12,7 +12,7 @@ import onnxruntime
 from bench.timing import Budget, throughput
 from export.quantize import quantize_folder
 from infogan_sdk import Encoder, Generator
-from infogan_sdk.manifest import load_manifest
+from infogan_sdk.loading.manifest import load_manifest
 
 BATCH = 256
 CALIBRATION = 500  # MNIST training images for the encoder, sampled latents for the generator

@@ -22,8 +22,8 @@ from torch import nn
 
 from export.verify import session
 from infogan_sdk import spec as names
-from infogan_sdk.latents import draw
-from infogan_sdk.manifest import Manifest, load_manifest
+from infogan_sdk.latents.draw import draw
+from infogan_sdk.loading.manifest import Manifest, load_manifest
 from train.config import ModelConfig
 from train.networks import Discriminator, Generator, build
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from evaluate.morphometrics import MEASURES
-from infogan_sdk.codebook import network_inputs
+from infogan_sdk.loading.codebook import network_inputs
 
 
 def card(description: dict[str, Any]) -> str:

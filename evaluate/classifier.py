@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from scipy import linalg
 
-from infogan_sdk.runtime import open_session
+from infogan_sdk.loading.sessions import open_session
 
 ASSET = Path(__file__).parent / "assets" / "evaluator.onnx"
 FEATURES = 128

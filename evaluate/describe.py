@@ -17,22 +17,14 @@ from evaluate import codes as code_measures
 from evaluate import not_digit, robustness
 from evaluate.classifier import Evaluator, classifier_score, frechet_distance
 from evaluate.editing import editing
-from evaluate.matching import confusion, hungarian_mapping, normalized_mutual_information
 from infogan_sdk import Encoder, Generator
 from infogan_sdk.encoder import decide_is_digit
-from infogan_sdk.manifest import load_manifest, write_manifest
-from train.data import load_mnist
+from infogan_sdk.loading.manifest import load_manifest, write_manifest
+from mnist_data.files import load_mnist
+from mnist_data.matching import confusion, hungarian_mapping, normalized_mutual_information
 
-DESCRIBED_KEYS = ("code_to_digit", "mapping", "continuous_codes", "not_a_digit", "evaluation")
-DIGIT_SCORE_FIT = 50_000  # MNIST train images export fits the digit score on; the other 10,000 calibrate it
+DESCRIBED_KEYS = ("code_to_digit", "mapping", "continuous_codes", "evaluation")  # not_a_digit is export's
 FAINT_PEAK = 0.8  # a sample whose brightest pixel is below this fraction of full scale is faint
-FALSE_REJECTS = 0.01  # the not-a-digit threshold rejects this fraction of the calibration digits
-
-
-def digit_score_split(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(fit, calibration) indices into MNIST train: a seeded permutation cut at DIGIT_SCORE_FIT."""
-    order = np.random.default_rng(seed).permutation(count)
-    return order[:DIGIT_SCORE_FIT], order[DIGIT_SCORE_FIT:]
 
 
 @dataclass(frozen=True)
@@ -45,21 +37,21 @@ class Sizes:
     robustness_images: int = 2_000  # MNIST test images per robustness kind
     not_digit_per_kind: int = 200  # images per generated not-a-digit category
     spread_images: int = 10_000  # real MNIST test images that give each measure's sd
-    digit_score_digits: int = DIGIT_SCORE_FIT  # train digits export fits the digit score on (plus views, samples)
-    digit_score_negatives: int = 2_000  # generated non-digits per kind export fits it against
     edit_images: int = 2_000  # MNIST test images reconstructed and edited (models with a noise output)
 
     @classmethod
     def quick(cls) -> Sizes:
         return cls(mapping_images=500, samples=200, per_digit=5, robustness_images=40, not_digit_per_kind=10,
-                   spread_images=200, digit_score_digits=2_000, digit_score_negatives=100, edit_images=40)
+                   spread_images=200, edit_images=40)
 
 
 def describe(model: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None, sizes: Sizes | None = None,
-             seed: int = 0, workers: int = 1, supervised: bool = False) -> dict[str, Any]:
+             seed: int = 0, workers: int = 1, supervised: bool = False,
+             threshold: float | None = None) -> dict[str, Any]:
     """Mapping, continuous codes and evaluation of a model folder (or bundled name), as the manifest keeps them.
 
     supervised: the model was trained with labels, so code k must stand for digit k (checked by the caller).
+    threshold: the is_digit threshold to measure at (default the manifest's, calibrated at export).
     """
     started, sizes = time.perf_counter(), sizes or Sizes()
     generator, encoder = Generator(model, device="cpu"), Encoder(model, device="cpu")
@@ -70,28 +62,27 @@ def describe(model: str | os.PathLike[str], data_dir: str | os.PathLike[str] | N
     code_to_digit = np.asarray(hungarian_mapping(confusion(raw, train_labels[pick], generator.spec.digit_code_size)))
     spread = code_measures.real_spread(test_images[: sizes.spread_images], workers)
     described_codes = code_measures.describe_codes(generator, spread, sizes.per_digit, seed, workers)
-    threshold = _digit_threshold(encoder, train_images)
+    threshold = encoder.digit_threshold if threshold is None else threshold
     evaluation = {
         **_reading(encoder, test_images, test_labels, code_to_digit),
         **_samples(generator, encoder, test_images, train_images, code_to_digit, sizes.samples, seed),
         "measures_real_mnist_test": spread,
         "codes_target": code_measures.meets_target(described_codes, ("rotation", "width", "thickness"), 1.5, 3.0),
         **robustness.robustness(encoder, test_images, test_labels, code_to_digit, sizes.robustness_images, seed,
-                                None if threshold is None else threshold["threshold"]),
-        "not_a_digit": _not_a_digit(encoder, test_images, sizes.not_digit_per_kind,
-                                    None if threshold is None else threshold["threshold"]),
+                                threshold),
+        "not_a_digit": _not_a_digit(encoder, test_images, sizes.not_digit_per_kind, threshold),
         "sizes": sizes.__dict__, "seed": seed,
     }
     rows = robustness.seeded_sample(len(test_images), sizes.edit_images, seed)  # the robustness suite's digits
     edited = editing(generator, encoder, test_images[rows], test_labels[rows], spread, sizes.not_digit_per_kind,
-                     seed, workers, None if threshold is None else threshold["threshold"])
+                     seed, workers, threshold)
     if edited is not None:  # models whose encoder infers the noise too
         evaluation["editing"] = edited
     evaluation["seconds"] = round(time.perf_counter() - started, 1)
     return {"code_to_digit": [int(d) for d in code_to_digit],
             "mapping": {"method": "identity (checked)" if supervised else "hungarian",
                         "labelled_images": sizes.mapping_images, "source": "MNIST train split, seeded sample"},
-            "continuous_codes": described_codes, "not_a_digit": threshold, "evaluation": evaluation}
+            "continuous_codes": described_codes, "evaluation": evaluation}
 
 
 def write_description(folder: str | os.PathLike[str], description: dict[str, Any], command: str) -> None:
@@ -142,22 +133,6 @@ def _samples(generator: Generator, encoder: Encoder, test_images: np.ndarray, tr
             "classifier_score": classifier_score(logits), "info_bound_categorical": math.log(10) - cross_entropy,
             "continuous_r2": [float(v) for v in r2], "generated_images": samples,
             "evaluator_test_accuracy": evaluator.test_accuracy}
-
-
-def _digit_threshold(encoder: Encoder, train_images: np.ndarray) -> dict[str, Any] | None:
-    """The is_digit threshold: the digit score's FALSE_REJECTS quantile on the held-out MNIST train images
-    (None for a model without a digit score)."""
-    held_out = train_images[digit_score_split(len(train_images))[1]]
-    scores = encoder.infer(held_out, preprocess="none").digit_score
-    if scores is None:
-        return None
-    return {"threshold": float(np.quantile(scores, FALSE_REJECTS)), "score": "digit_score",
-            "false_reject_target": FALSE_REJECTS, "calibration_images": len(held_out),
-            "method": "the logit of a small MLP on the encoder's features (D's body and Q's hidden layer), trained at "
-                      "export on MNIST train digits (plain, degraded once and twice, a quarter distorted) and as many "
-                      "of the model's own samples against generated blank, noise, shape and texture images (seeds the "
-                      "not-a-digit suite does not use; no letters or symbols; export.digit_score_fit in the manifest "
-                      "has the counts); the threshold rejects 1% of the other train images"}
 
 
 def _not_a_digit(encoder: Encoder, test_images: np.ndarray, per_kind: int, threshold: float | None) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from torch import nn
 
 from evaluate.classifier import ASSET, FEATURES
 from infogan_sdk.atomic import atomic_output
-from train.data import data_sha256, default_data_dir, load_mnist
+from mnist_data.files import data_sha256, default_data_dir, load_mnist
 
 logger = logging.getLogger(__name__)
 

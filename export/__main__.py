@@ -13,6 +13,7 @@ import sys
 from dataclasses import replace
 
 from evaluate.describe import Sizes
+from export.digit_score import ScoreSizes
 from export.folder import export_checkpoint
 from export.graphs import EXPORTERS
 from export.noise import export_noise
@@ -53,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
                           sizes=replace(Sizes.quick() if args.quick_describe else Sizes(),
                                         mapping_images=args.mapping_images),
                           training_note=args.training_note, workers=args.workers,
-                          stage1_realness=args.stage1_realness)
+                          stage1_realness=args.stage1_realness,
+                          score_sizes=ScoreSizes.quick() if args.quick_describe else ScoreSizes())
     except (VerificationError, CheckpointError) as error:
         print(f"export failed: {error}", file=sys.stderr)
         return 1

@@ -17,11 +17,10 @@ from torch import nn
 
 from infogan_sdk import spec as names
 from infogan_sdk.spec import LatentSpec
-from train.networks import Discriminator, Generator, NoiseHead
+from train.networks import DigitScore, Discriminator, Generator, NoiseHead
 
 OPSET = 18  # pinned: every op these networks use exists there, and onnxruntime >= 1.17 runs it
 EXPORTERS = ("dynamo", "legacy")
-DIGIT_SCORE_HIDDEN = 64  # units of the digit score's hidden layer
 
 
 class GeneratorGraph(nn.Module):
@@ -39,41 +38,6 @@ class GeneratorGraph(nn.Module):
                   names.CONTINUOUS: self.spec.n_continuous}
         full = [given.get(name, parts[0].new_zeros((batch, width))) for name, width in widths.items()]
         return self.generator(*full)  # (N, 1, 28, 28)
-
-
-class DigitScore(nn.Module):
-    """(N, F) features -> (N,) digit score: the logit of a small MLP that tells digits from generated non-digits
-    (outlier exposure, Hendrycks et al. 2019) on the encoder's standardised features. Higher is more like a digit;
-    fitted by `fit_digit_score`."""
-
-    def __init__(self, mean: torch.Tensor, scale: torch.Tensor, hidden: int = DIGIT_SCORE_HIDDEN) -> None:
-        super().__init__()
-        self.register_buffer("mean", mean.float())
-        self.register_buffer("scale", scale.float())
-        self.net = nn.Sequential(nn.Linear(len(mean), hidden), nn.ReLU(), nn.Linear(hidden, 1))  # (N, hidden) -> (N, 1)
-
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
-        return self.net((features - self.mean) / self.scale).flatten(0)  # (N,)
-
-
-def fit_digit_score(digits: torch.Tensor, others: torch.Tensor, epochs: int = 6, seed: int = 0) -> DigitScore:
-    """Train the score on (N, F) features of digits against (M, F) features of non-digits, each class weighing
-    the same in the loss (Adam, batches of 512); a function of the features and `seed`."""
-    features = torch.cat([digits, others]).float()
-    is_digit = torch.cat([torch.ones(len(digits)), torch.zeros(len(others))])
-    weight = torch.where(is_digit == 1, 1.0, len(digits) / len(others))
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        score = DigitScore(features.mean(dim=0), features.std(dim=0) + 1e-6)
-        optimizer = torch.optim.Adam(score.net.parameters(), lr=1e-3, weight_decay=1e-4)
-        for _ in range(epochs):
-            for rows in torch.randperm(len(features)).split(512):
-                loss = nn.functional.binary_cross_entropy_with_logits(score(features[rows]), is_digit[rows],
-                                                                      weight=weight[rows])
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-    return score.eval()
 
 
 class EncoderGraph(nn.Module):

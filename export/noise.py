@@ -20,11 +20,11 @@ from export import verify
 from export.graphs import EncoderGraph, GeneratorGraph, export_encoder
 from infogan_sdk import spec as names
 from infogan_sdk.atomic import atomic_output
-from infogan_sdk.loading import resolve_model
-from infogan_sdk.manifest import file_entry, write_manifest
+from infogan_sdk.loading.folders import resolve_model
+from infogan_sdk.loading.manifest import file_entry, write_manifest
+from mnist_data.files import load_mnist
 from train.checkpoint import NOISE_KEYS, code_version, load_checkpoint
 from train.config import NoiseConfig
-from train.data import load_mnist
 from train.from_folder import load_folder
 from train.networks import NoiseHead
 from train.pixels import to_pixels

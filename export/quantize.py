@@ -28,10 +28,10 @@ import onnxruntime
 from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
-from infogan_sdk.images import to_model
-from infogan_sdk.latents import draw
-from infogan_sdk.loading import resolve_model
-from infogan_sdk.manifest import file_entry, load_manifest, write_manifest
+from infogan_sdk.images.convention import to_model
+from infogan_sdk.latents.draw import draw
+from infogan_sdk.loading.folders import resolve_model
+from infogan_sdk.loading.manifest import file_entry, load_manifest, write_manifest
 from infogan_sdk.spec import IMAGES
 
 CALIBRATION_BATCH = 100  # rows per calibration batch (the graphs have a dynamic batch axis)
@@ -102,7 +102,7 @@ def quantize_folder(model_dir: str | Path, out: str | Path, calibration_images: 
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m export.quantize MODEL --out DIR`: a copy of MODEL (a bundled name or a folder) with int8 files."""
-    from train.data import load_mnist  # the calibration images; only this command needs MNIST
+    from mnist_data.files import load_mnist  # the calibration images; only this command needs MNIST
 
     parser = argparse.ArgumentParser(prog="python -m export.quantize", description=main.__doc__)
     parser.add_argument("model", help="bundled model name (mnist) or model folder")

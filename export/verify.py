@@ -14,8 +14,8 @@ import torch
 
 from export.graphs import EncoderGraph, GeneratorGraph
 from infogan_sdk import spec as names
-from infogan_sdk.latents import draw
-from infogan_sdk.runtime import Session, open_session
+from infogan_sdk.latents.draw import draw
+from infogan_sdk.loading.sessions import Session, open_session
 
 BATCHES = (1, 2, 257)  # a batch of one, a small one and one that is no power of two
 TOLERANCE = 1e-4  # max abs error on images and logits

@@ -9,7 +9,7 @@
 Importing the package loads no model, creates no directory and never imports torch.
 """
 
-from infogan_sdk.dataset_files import write_dataset
+from infogan_sdk.datasets.writers import write_dataset
 from infogan_sdk.encoder import Encoder
 from infogan_sdk.errors import (
     CorruptModelError,
@@ -20,11 +20,10 @@ from infogan_sdk.errors import (
     ModelNotFoundError,
     OutputExistsError,
 )
-from infogan_sdk.files import FileBatch
 from infogan_sdk.generator import Generator
-from infogan_sdk.loading import available_models
-from infogan_sdk.results import GenerateResult, InferResult
-from infogan_sdk.runtime import environment
+from infogan_sdk.loading.folders import available_models
+from infogan_sdk.loading.sessions import environment
+from infogan_sdk.results import FileBatch, GenerateResult, InferResult
 from infogan_sdk.spec import LatentSpec
 
 __version__ = "0.1.0"  # keep equal to pyproject.toml's version (a test checks)

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 
 import numpy as np
 from numpy.typing import NDArray
 
-from infogan_sdk.codebook import digit_threshold
-from infogan_sdk.errors import IncompatibleModelError
-from infogan_sdk.files import FileBatch, expand, infer_files
-from infogan_sdk.images import to_model
-from infogan_sdk.loading import ModelBase
-from infogan_sdk.reading import ImageInput, read_images
-from infogan_sdk.results import InferResult
-from infogan_sdk.runtime import chunks
+from infogan_sdk.errors import IncompatibleModelError, InvalidInputError, shown
+from infogan_sdk.images.convention import to_model
+from infogan_sdk.images.decode import ImageInput, read_image, read_images
+from infogan_sdk.images.files import FileInput, expand
+from infogan_sdk.loading.codebook import digit_threshold
+from infogan_sdk.loading.folders import ModelBase
+from infogan_sdk.loading.sessions import chunks
+from infogan_sdk.results import FileBatch, InferResult
 from infogan_sdk.spec import (
     CATEGORICAL_LOGITS,
     CONTINUOUS_LOG_STD,
@@ -106,19 +107,46 @@ class Encoder(ModelBase):
         Raises InvalidInputError naming the bad input."""
         return read_images(images, self.spec.image_shape[1:], preprocess)
 
-    def infer_files(self, paths: Iterable[str | os.PathLike[str]], *, recursive: bool = False,
-                    chunk_size: int = 256, skip_errors: bool = False, preprocess: str = "auto") -> Iterator[FileBatch]:
+    @property
+    def digit_threshold(self) -> float | None:
+        """The digit score at and above which `infer(...).is_digit` accepts an image with ink (calibrated at export
+        to reject 1% of held-out MNIST digits; the manifest's `not_a_digit.threshold`); None without a score."""
+        return self._digit_threshold
+
+    def infer_files(self, paths: Iterable[FileInput], *, recursive: bool = False, chunk_size: int = 256,
+                    skip_errors: bool = False, preprocess: str = "auto") -> Iterator[FileBatch]:
         """Read many image files lazily, `chunk_size` at a time: yields a FileBatch per chunk, in input order.
 
-        paths: files, folders (their image files, sorted; subfolders too with `recursive`) and globs.
-        skip_errors: record an unreadable file's error in its batch and go on, instead of raising
-        InvalidInputError naming it. Memory is bounded by the chunk, whatever the number of files.
+        paths: files, folders (their image files, sorted; subfolders too with `recursive`), globs, and
+        (name, encoded image bytes) pairs. skip_errors: record an unreadable file's error in its batch and go
+        on, instead of raising InvalidInputError naming it. Memory is bounded by the chunk (only `chunk_size`
+        decoded images at a time), whatever the number of files.
 
         >>> for batch in Encoder().infer_files(["scans/"], skip_errors=True):  # doctest: +SKIP
         ...     print(batch.files, batch.errors, batch.result.digits if batch.result else None)
         """
-        return infer_files(self, expand(paths, recursive), chunk_size=chunk_size, skip_errors=skip_errors,
-                           preprocess=preprocess)
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+            raise InvalidInputError(f"chunk_size must be a positive integer, got {shown(chunk_size)}")
+        items: Iterator[FileInput] = (found for item in paths for found in
+                                      ([item] if isinstance(item, tuple) else expand([item], recursive)))
+        ordinal = 0
+        while chunk := list(islice(items, chunk_size)):
+            names: list[str] = []
+            errors: list[str | None] = []
+            pixels = []
+            for item in chunk:
+                name, source = item if isinstance(item, tuple) else (os.fspath(item), item)
+                names.append(name)
+                try:
+                    pixels.append(read_image(source, self.spec.image_shape[1:], preprocess, f"input {ordinal}"))
+                    errors.append(None)
+                except InvalidInputError as error:
+                    if not skip_errors:
+                        raise
+                    errors.append(str(error))
+                ordinal += 1
+            result = self.infer(np.concatenate(pixels), preprocess="none") if pixels else None
+            yield FileBatch(tuple(names), tuple(errors), result)
 
     def _checked(self, name: str, value: NDArray[np.float32], count: int) -> NDArray[np.float32]:
         """One output of one chunk as (count, width), or IncompatibleModelError if its size is wrong."""

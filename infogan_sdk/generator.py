@@ -10,15 +10,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from infogan_sdk import codes as _codes
 from infogan_sdk.encoder import Encoder
 from infogan_sdk.errors import IncompatibleModelError, InvalidInputError, shown
-from infogan_sdk.images import from_model, pixel_correlation
-from infogan_sdk.latents import Floats, Latents, batch_size, check_count, draw, floats
-from infogan_sdk.loading import ModelBase
-from infogan_sdk.reading import ImageInput
+from infogan_sdk.images.convention import from_model, pixel_correlation
+from infogan_sdk.images.decode import ImageInput
+from infogan_sdk.latents import arguments
+from infogan_sdk.latents.draw import Floats, Latents, batch_size, check_count, draw, floats
+from infogan_sdk.loading.folders import ModelBase
+from infogan_sdk.loading.sessions import chunks
 from infogan_sdk.results import GenerateResult, InferResult
-from infogan_sdk.runtime import chunks
 from infogan_sdk.spec import CONTINUOUS, IMAGES
 
 
@@ -39,7 +39,7 @@ class Generator(ModelBase):
     """
 
     _role = "generator"
-    _has_lanes = True  # its transposed convolutions scale across sessions, not within one (infogan_sdk.lanes)
+    _has_lanes = True  # its transposed convolutions scale across sessions, not within one (infogan_sdk.loading.lanes)
     _encoder: Encoder | None = None  # opened by the first reconstruct / edit
 
     def _check_session(self) -> None:
@@ -81,10 +81,10 @@ class Generator(ModelBase):
         """The latent codes `generate` draws for these arguments, without running the network: `render` them, or
         join several calls' (`Latents.join`) and render them at once (what `infogan serve` does for concurrent
         requests: the images are the same, pixel for pixel). Raises InvalidInputError as `generate`."""
-        categorical = _codes.categorical(self.spec, self.code_to_digit, digits, categorical)
-        columns = _codes.continuous(self.continuous_names, continuous, {"rotation": rotation, "width": width,
+        categorical = arguments.categorical(self.spec, self.code_to_digit, digits, categorical)
+        columns = arguments.continuous(self.continuous_names, continuous, {"rotation": rotation, "width": width,
                                                                           "thickness": thickness})
-        fixed_noise = _codes.noise(self.spec, noise)
+        fixed_noise = arguments.noise(self.spec, noise)
         lengths = {} if categorical is None else {"digits" if digits is not None else "categorical": len(categorical)}
         lengths.update({f"continuous code {self.continuous_names[c]!r}": len(v) for c, v in columns.items()})
         if fixed_noise is not None:
@@ -156,8 +156,8 @@ class Generator(ModelBase):
         """
         source = self._read(images, preprocess)
         assert source.noise is not None  # _read checked
-        digits = _codes.categorical(self.spec, self.code_to_digit, digit, None)
-        added = _codes.continuous(self.continuous_names, continuous, {"rotation": rotation, "width": width,
+        digits = arguments.categorical(self.spec, self.code_to_digit, digit, None)
+        added = arguments.continuous(self.continuous_names, continuous, {"rotation": rotation, "width": width,
                                                                        "thickness": thickness})
         lengths = {"images": len(source), **({} if digits is None else {"digit": len(digits)}),
                    **{f"continuous code {self.continuous_names[c]!r}": len(v) for c, v in added.items()}}

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from infogan_sdk.arrow import to_table
-from infogan_sdk.dataset import Range, generate_block, layout, plan
+from infogan_sdk.datasets.parquet import to_table
+from infogan_sdk.datasets.plan import Range, generate_block, layout, plan
 from infogan_sdk.encoder import Encoder
 from infogan_sdk.errors import MissingDependencyError
 from infogan_sdk.generator import Generator

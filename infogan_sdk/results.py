@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from infogan_sdk.images import grid, to_pil
+from infogan_sdk.images.convention import grid, to_pil
 
 SHOWN = 8  # values a repr shows before "..."
 # InferResult's optional per-image fields, each None or an (N,) array: a record includes the ones present.
@@ -212,3 +212,14 @@ def _preview(values: NDArray[Any]) -> str:
     text = repr(shown)
     return text if len(values) <= SHOWN else f"{text[:-1]}, ... ({len(values)} in all)]"
 
+
+@dataclass(frozen=True, eq=False)
+class FileBatch:
+    """One chunk of files: every file in input order, each one's error (None when read), and the results.
+
+    result: one row per file whose error is None, in the same order; None when no file of the chunk was read.
+    """
+
+    files: tuple[str, ...]
+    errors: tuple[str | None, ...]
+    result: InferResult | None

@@ -10,8 +10,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from infogan_sdk import Generator
-from infogan_sdk.images import grid
-from train.data import load_mnist
+from infogan_sdk.images.convention import grid
+from mnist_data.files import load_mnist
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 

@@ -19,12 +19,11 @@ import torch
 from onnx import numpy_helper
 from torch import nn
 
-from export.graphs import DigitScore
 from infogan_sdk import spec as names
-from infogan_sdk.manifest import Manifest, load_manifest
+from infogan_sdk.loading.manifest import Manifest, load_manifest
 from infogan_sdk.spec import LatentSpec
 from train.config import ModelConfig
-from train.networks import Discriminator, Generator, build
+from train.networks import DigitScore, Discriminator, Generator, build
 
 TOLERANCE = 1e-4  # the largest difference from onnxruntime accepted, as export's parity check
 

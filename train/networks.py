@@ -166,6 +166,24 @@ def initialise(module: nn.Module) -> None:
             nn.init.zeros_(layer.bias)
 
 
+DIGIT_SCORE_HIDDEN = 64  # units of the digit score's hidden layer
+
+
+class DigitScore(nn.Module):
+    """(N, F) features -> (N,) digit score: the logit of a small MLP that tells digits from generated non-digits
+    (outlier exposure, Hendrycks et al. 2019) on the encoder's standardised features. Higher is more like a digit;
+    fitted at export (`export/digit_score.py`)."""
+
+    def __init__(self, mean: torch.Tensor, scale: torch.Tensor, hidden: int = DIGIT_SCORE_HIDDEN) -> None:
+        super().__init__()
+        self.register_buffer("mean", mean.float())
+        self.register_buffer("scale", scale.float())
+        self.net = nn.Sequential(nn.Linear(len(mean), hidden), nn.ReLU(), nn.Linear(hidden, 1))  # (N, hidden) -> (N, 1)
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return self.net((features - self.mean) / self.scale).flatten(0)  # (N,)
+
+
 def build(config: ModelConfig, seed: int) -> tuple[Generator, Discriminator]:
     """Both networks, initialised reproducibly from `seed` without touching the global RNG."""
     with torch.random.fork_rng(devices=[]):

@@ -22,13 +22,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from infogan_sdk.images import pixel_correlation
-from infogan_sdk.loading import resolve_model
-from train.checkpoint import CHECKPOINT_NAME, NOISE_KEYS, code_version, load_checkpoint, save_checkpoint
-from train.config import NoiseConfig
-from train.data import epoch_order, load_mnist
-from train.from_folder import Folder, load_folder
-from train.loop import (
+from infogan_sdk.images.convention import pixel_correlation
+from infogan_sdk.loading.folders import resolve_model
+from mnist_data.files import load_mnist
+from train.bookkeeping import (
     METRICS_NAME,
     append_metrics,
     averaged_copy,
@@ -38,6 +35,10 @@ from train.loop import (
     truncate_metrics,
     update_average,
 )
+from train.checkpoint import CHECKPOINT_NAME, NOISE_KEYS, code_version, load_checkpoint, save_checkpoint
+from train.config import NoiseConfig
+from train.data import epoch_order
+from train.from_folder import Folder, load_folder
 from train.losses import one_hot, sample_latent
 from train.networks import NoiseHead
 from train.pixels import to_pixels

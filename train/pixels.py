@@ -1,4 +1,4 @@
-"""The image convention on the torch side, the twin of `infogan_sdk.images` (which the SDK uses on numpy).
+"""The image convention on the torch side, the twin of `infogan_sdk.images.convention` (which the SDK uses on numpy).
 
 uint8 (N, H, W) in 0..255 (white ink on black) <-> float32 (N, 1, H, W) in the spec's pixel_range, which
 the networks enforce (the generator ends in tanh: pixel_range must be (-1, 1)).

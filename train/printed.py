@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from infogan_sdk.reading import read_images
+from infogan_sdk.images.decode import read_images
 
 logger = logging.getLogger(__name__)
 FONTS = ("truetype/freefont/FreeSans.ttf", "truetype/freefont/FreeSansBold.ttf", "truetype/freefont/FreeSerif.ttf",

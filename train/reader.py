@@ -24,12 +24,9 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from evaluate.matching import score_codes
+from mnist_data.matching import score_codes
 from train.augment import degraded, distorted, shifted
-from train.checkpoint import CHECKPOINT_NAME, code_version, load_checkpoint, save_checkpoint
-from train.config import ReaderConfig, TrainConfig
-from train.data import Dataset, epoch_order, labelled_subset, load_data
-from train.loop import (
+from train.bookkeeping import (
     METRICS_NAME,
     append_metrics,
     averaged_copy,
@@ -40,6 +37,9 @@ from train.loop import (
     truncate_metrics,
     update_average,
 )
+from train.checkpoint import CHECKPOINT_NAME, code_version, load_checkpoint, save_checkpoint
+from train.config import ReaderConfig, TrainConfig
+from train.data import Dataset, epoch_order, labelled_subset, load_data
 from train.losses import categorical_cross_entropy, gaussian_nll, sample_latent
 from train.networks import Discriminator, Generator, build
 from train.pixels import to_pixels

@@ -12,7 +12,7 @@ import torch
 from PIL import Image
 
 from infogan_sdk.atomic import atomic_output
-from infogan_sdk.images import grid
+from infogan_sdk.images.convention import grid
 from infogan_sdk.spec import LatentSpec
 from train.losses import one_hot
 from train.networks import Generator

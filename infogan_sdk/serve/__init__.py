@@ -8,7 +8,7 @@
     >>> app = create_app(ServeConfig(models=("mnist",), max_concurrent=4))  # doctest: +SKIP
 
 Modules: config (settings and limits; no web library, so the CLI reads its defaults), app (the FastAPI app),
-server (uvicorn), routes, reading (/v1/infer uploads), guards (token, content type, body size, concurrency),
-registry (loaded models), describe (GET /v1/models), codec (PNG and base64), errors, schemas, static/ (playground).
+server (uvicorn), routes, uploads (/v1/infer and /v1/edit bodies), guards (token, content type, body size, concurrency),
+registry (loaded models), model_info (GET /v1/models), codec (PNG and base64), errors, schemas, static/ (playground).
 Only app, server and what they import need fastapi; `import infogan_sdk` never imports any of it.
 """

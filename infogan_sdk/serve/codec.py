@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from PIL import Image
 from starlette.responses import Response
 
-from infogan_sdk.reading import FORMATS
+from infogan_sdk.images.decode import FORMATS
 
 DATA_URL = re.compile(r"^data:[\w/+.-]*(;[\w=-]+)*;base64,", re.ASCII)  # what canvas.toDataURL() gives
 

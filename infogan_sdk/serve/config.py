@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 
 from infogan_sdk.errors import InvalidInputError, shown
-from infogan_sdk.reading import MAX_PIXELS
+from infogan_sdk.images.decode import MAX_PIXELS
 
 TOKEN_VARIABLE = "INFOGAN_TOKEN"  # the bearer token, when --token is not given
 

@@ -15,12 +15,12 @@ from numpy.typing import NDArray
 
 from infogan_sdk import Encoder, GenerateResult, Generator, InferResult, available_models
 from infogan_sdk.errors import shown
-from infogan_sdk.latents import Latents
+from infogan_sdk.latents.draw import Latents
 from infogan_sdk.results import Result, take
 from infogan_sdk.serve.batching import Batcher
 from infogan_sdk.serve.config import ServeConfig
-from infogan_sdk.serve.describe import describe_model
 from infogan_sdk.serve.errors import ApiError
+from infogan_sdk.serve.model_info import describe_model
 
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from numpy.typing import NDArray
 from starlette.concurrency import run_in_threadpool
 
 from infogan_sdk import GenerateResult
-from infogan_sdk.codes import is_index
-from infogan_sdk.serve import reading
+from infogan_sdk.latents.arguments import is_index
+from infogan_sdk.serve import uploads
 from infogan_sdk.serve.batching import Job
 from infogan_sdk.serve.codec import json_response, png, png_base64
 from infogan_sdk.serve.config import ServeConfig
@@ -116,11 +116,11 @@ async def traverse(body: TraverseRequest, request: Request, format: Format = Non
     "requestBody": {"required": True, "content": {
         "multipart/form-data": {"schema": {"type": "object", "properties": {
             "images": {"type": "array", "items": {"type": "string", "format": "binary"}},
-            "preprocess": {"type": "string", "enum": list(reading.PREPROCESS)},
+            "preprocess": {"type": "string", "enum": list(uploads.PREPROCESS)},
             "model": {"type": "string"}}}},
         # inline: no route takes InferRequest as its body, so components/schemas has no entry to point at
         "application/json": {"schema": InferRequest.model_json_schema()},
-        reading.RAW: {"schema": {"type": "string", "format": "binary", "description": (
+        uploads.RAW: {"schema": {"type": "string", "format": "binary", "description": (
             "N grey uint8 images, row after row, with their shape in the header X-Shape: N,H,W; model and "
             "preprocess as query parameters")}}}},
     "parameters": [{"name": name, "in": "query", "required": False, "schema": {"type": "string"},
@@ -128,44 +128,44 @@ async def traverse(body: TraverseRequest, request: Request, format: Format = Non
                    for name in ("model", "preprocess")]})
 async def infer(request: Request) -> Any:
     settings = config(request)
-    name, preprocess, items = await reading.uploads(request, settings)
+    name, preprocess, items = await uploads.receive(request, settings)
     model = registry(request).get(name)
-    items = reading.screened(items, settings)
+    items = uploads.screened(items, settings)
     pixels = sum(item.pixels for item in items)
     results: list[dict[str, Any]] = []
     with _heavy_slot(request, pixels):
         try:
-            for part in reading.chunks(items):  # between chunks: drop the work if nobody waits for it any more
+            for part in uploads.chunks(items):  # between chunks: drop the work if nobody waits for it any more
                 await still_wanted(request, f"{len(items) - part.start} of {len(items)} images left unread")
                 results += await _read(model, items[part.start:part.stop], preprocess, part.start)
         finally:
-            if pixels > reading.CHUNK_PIXELS:
-                await run_in_threadpool(reading.release_memory)
+            if pixels > uploads.CHUNK_PIXELS:
+                await run_in_threadpool(uploads.release_memory)
     if all("error" in entry for entry in results):
         return error_response(422, "invalid_input", f"none of the {len(results)} image(s) could be read; see "
                               "results", results=results)
     return json_response({"model": model.name, "results": results})
 
 
-async def _read(model: LoadedModel, items: list[reading.Upload], preprocess: str, start: int) -> list[dict[str, Any]]:
+async def _read(model: LoadedModel, items: list[uploads.Upload], preprocess: str, start: int) -> list[dict[str, Any]]:
     """Entries for a chunk of uploads: decoded and preprocessed (small ones on the event loop, where a thread hop
     would cost more than the work), then read by the network in a batch shared with concurrent requests."""
     if sum(item.pixels for item in items) <= INLINE_PIXELS and all(item.pixels for item in items):
-        prepared = reading.prepare(model.encoder, items, preprocess, start)
+        prepared = uploads.prepare(model.encoder, items, preprocess, start)
     else:
-        prepared = await run_in_threadpool(reading.prepare, model.encoder, items, preprocess, start)
+        prepared = await run_in_threadpool(uploads.prepare, model.encoder, items, preprocess, start)
     if not prepared.good:
-        return reading.fill(model.encoder, prepared, None)
-    finish = functools.partial(reading.fill, model.encoder, prepared)
+        return uploads.fill(model.encoder, prepared, None)
+    finish = functools.partial(uploads.fill, model.encoder, prepared)
     entries: list[dict[str, Any]] = await model.reading.submit(Job(prepared.pixels, len(prepared.good), finish))
     return entries
 
 
 @contextlib.contextmanager
 def _heavy_slot(request: Request, pixels: int) -> Iterator[None]:
-    """One of --max-heavy slots for a request declaring more than reading.CHUNK_PIXELS (503 when none is free).
+    """One of --max-heavy slots for a request declaring more than uploads.CHUNK_PIXELS (503 when none is free).
     Taken and given back on the event loop only (one thread: no lock)."""
-    if pixels <= reading.CHUNK_PIXELS:
+    if pixels <= uploads.CHUNK_PIXELS:
         yield
         return
     state, limit = request.app.state, config(request).max_heavy
@@ -185,11 +185,11 @@ async def edit(body: EditRequest, request: Request) -> Any:
     settings, model = config(request), registry(request).get(body.model)
     if not model.encoder.has_noise:
         raise ApiError(422, f"model {model.name!r} cannot edit images: its encoder has no 'noise' output")
-    reading.check_count(len(body.images), settings)
+    uploads.check_count(len(body.images), settings)
     lengths = [len(body.images), len(body.digit) if isinstance(body.digit, list) else 1]
     lengths += [len(value) for value in (body.continuous or {}).values() if isinstance(value, list)]
     _check_size(max(lengths), request)
-    images, pixels = reading.decoded(body.images, settings)
+    images, pixels = uploads.decoded(body.images, settings)
     with _heavy_slot(request, pixels):
         return await run_in_threadpool(_edited, model, body, images)
 
@@ -254,7 +254,7 @@ def _answer_format(request: Request, format: str | None) -> str:
         return format
     weights = accepted(request.headers.get("accept", ""))
     json_weight = max(weights.get("application/json", 0.0), weights.get("application/*", 0.0))
-    raw = weights.get(reading.RAW, 0.0)
+    raw = weights.get(uploads.RAW, 0.0)
     if raw > 0 and raw >= json_weight and raw >= weights.get("image/png", 0.0):
         return "raw"
     image = max(weights.get("image/png", 0.0), weights.get("image/*", 0.0))
@@ -267,8 +267,8 @@ def _answer(model: LoadedModel, form: str, noise: bool, columns: int | None, res
     if form == "png":
         return Response(png(dataclasses.replace(result, columns=columns).grid()), media_type="image/png")
     if form == "raw":
-        return Response(result.images.tobytes(), media_type=reading.RAW, headers={
-            reading.SHAPE_HEADER: ",".join(map(str, result.images.shape)),
+        return Response(result.images.tobytes(), media_type=uploads.RAW, headers={
+            uploads.SHAPE_HEADER: ",".join(map(str, result.images.shape)),
             "x-digits": ",".join(map(str, result.digits.tolist()))})
     return json_response(_content(model, result, noise))
 

@@ -17,13 +17,13 @@ from bench.__main__ import main
 from bench.flops import count_macs, model_flops
 from bench.timing import Budget
 from bench.weights import ParityError, check_parity, copy_weights, initializers, torch_networks
-from export.graphs import DIGIT_SCORE_HIDDEN
 from export.quantize import quantize_folder
 from infogan_sdk import Encoder, Generator
-from infogan_sdk.loading import BUNDLED_DIR
-from infogan_sdk.manifest import load_manifest
+from infogan_sdk.loading.folders import BUNDLED_DIR
+from infogan_sdk.loading.manifest import load_manifest
+from mnist_data.files import load_mnist
 from train.config import ModelConfig
-from train.data import load_mnist
+from train.networks import DIGIT_SCORE_HIDDEN
 
 pytestmark = pytest.mark.slow
 MNIST = BUNDLED_DIR / "mnist"

@@ -10,8 +10,8 @@ import pytest
 
 from bench import peers
 from infogan_sdk import Encoder, Generator
-from infogan_sdk.loading import BUNDLED_DIR
-from train.data import load_mnist
+from infogan_sdk.loading.folders import BUNDLED_DIR
+from mnist_data.files import load_mnist
 
 pytestmark = pytest.mark.slow
 MNIST = BUNDLED_DIR / "mnist"

@@ -7,7 +7,7 @@ import pytest
 
 from bench import service
 from bench.report import _service
-from infogan_sdk.loading import BUNDLED_DIR
+from infogan_sdk.loading.folders import BUNDLED_DIR
 
 pytestmark = pytest.mark.slow
 

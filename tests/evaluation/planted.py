@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from onnx import TensorProto, helper, numpy_helper
 
-from infogan_sdk.manifest import file_entry, write_manifest
+from infogan_sdk.loading.manifest import file_entry, write_manifest
 from infogan_sdk.spec import LatentSpec
 from tests.evaluation.test_morphometrics import stroke
 from tests.sdk.tiny_models import _save as save_graph

@@ -9,7 +9,9 @@ import pytest
 from evaluate.__main__ import main
 from evaluate.describe import Sizes, describe, write_description
 from evaluate.morphometrics import measure_batch
+from export.digit_score import calibrate
 from infogan_sdk import Generator
+from mnist_data.files import load_mnist
 from tests.evaluation.planted import planted_model
 
 pytestmark = pytest.mark.slow  # reads MNIST, measures a few hundred images
@@ -45,11 +47,16 @@ def test_the_cli_writes_json_and_the_manifest(tmp_path, capsys):
 def test_a_scored_model_reports_what_is_digit_accepts_of_every_robustness_kind(tmp_path):
     plain = describe(planted_model(tmp_path / "plain"), sizes=Sizes.quick())["evaluation"]
     assert "robustness_is_digit" not in plain and plain["not_a_digit"].get("is_digit") is None
-    scored = describe(planted_model(tmp_path / "scored", digit_score=True), sizes=Sizes.quick())
-    accepted, threshold = scored["evaluation"]["robustness_is_digit"], scored["not_a_digit"]["threshold"]
+    folder = planted_model(tmp_path / "scored", digit_score=True)
+    calibrated = calibrate(folder, load_mnist("train")[0])
+    assert calibrated is not None
+    threshold = calibrated["threshold"]
+    scored = describe(folder, sizes=Sizes.quick(), threshold=threshold)
+    accepted = scored["evaluation"]["robustness_is_digit"]
     assert accepted.keys() == scored["evaluation"]["robustness"].keys()
     # the tiny score is the mean pixel in [-1, 1]; the threshold rejects 1% of held-out train digits, so most
     # real digits pass, and a digit blurred or thickened has more ink (a higher score) than the plain one
     assert -1.0 < threshold < 0.0
+    assert scored["evaluation"]["not_a_digit"]["is_digit"]["threshold"]["value"] == threshold
     assert accepted["plain"] >= 0.9 and accepted["thicker"] >= accepted["plain"]
     assert all(0.0 <= value <= 1.0 for value in accepted.values())

@@ -3,7 +3,8 @@
 import numpy as np
 import torch
 
-from export.graphs import DigitScore, fit_digit_score
+from export.digit_score import fit_digit_score
+from train.networks import DigitScore
 
 
 def test_digit_score_is_the_mlp_logit_of_standardised_features():

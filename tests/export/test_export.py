@@ -2,6 +2,8 @@
 
 import json
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -13,14 +15,16 @@ import export.folder
 import export.graphs
 from evaluate.describe import Sizes
 from export.__main__ import main as export_main
+from export.digit_score import ScoreSizes
 from export.folder import export_checkpoint
 from export.verify import VerificationError
 from infogan_sdk.errors import CorruptModelError
-from infogan_sdk.manifest import load_manifest
+from infogan_sdk.loading.manifest import load_manifest
 from infogan_sdk.spec import LatentSpec
 from train.checkpoint import load_checkpoint
 
 pytestmark = pytest.mark.slow
+SCORE_QUICK = ScoreSizes.quick()  # the digit score fitted on few images
 QUICK = Sizes.quick()  # the description's figures from few images: these tests check export, not the model
 
 
@@ -28,9 +32,14 @@ def mapped(images: int) -> Sizes:
     return replace(QUICK, mapping_images=images)
 
 
+def quick_export(checkpoint: Path, out: Path, mapping_images: int, **options: Any) -> Path:
+    """export_checkpoint with the description and the digit score from few images (`mapping_images` name the codes)."""
+    return export_checkpoint(checkpoint, out, score_sizes=SCORE_QUICK, sizes=mapped(mapping_images), **options)
+
+
 @pytest.fixture(scope="module")
 def exported(dry_checkpoint, tmp_path_factory):
-    return export_checkpoint(dry_checkpoint, tmp_path_factory.mktemp("models") / "dry", sizes=mapped(1000))
+    return quick_export(dry_checkpoint, tmp_path_factory.mktemp("models") / "dry", 1000)
 
 
 def test_folder_round_trips_through_the_manifest(exported, dry_checkpoint):
@@ -72,7 +81,7 @@ def test_parity_numbers_are_recorded_and_within_tolerance(exported):
 
 
 def test_legacy_exporter_is_an_explicit_fallback(dry_checkpoint, tmp_path):
-    out = export_checkpoint(dry_checkpoint, tmp_path / "legacy", exporter="legacy", sizes=mapped(500))
+    out = quick_export(dry_checkpoint, tmp_path / "legacy", 500, exporter="legacy")
     assert load_manifest(out).data["export"]["exporter"] == "legacy"
 
 
@@ -94,7 +103,7 @@ def test_a_graph_that_computes_wrong_numbers_fails_export_and_leaves_nothing(dry
     (out / "keep.txt").write_text("an earlier export")
     monkeypatch.setattr(export.graphs, "to_onnx", corrupting)
     with pytest.raises(VerificationError, match="max abs error"):
-        export_checkpoint(dry_checkpoint, out, sizes=mapped(500))
+        quick_export(dry_checkpoint, out, 500)
     assert [p.name for p in tmp_path.iterdir()] == ["model"], "a partial folder was left behind"
     assert (out / "keep.txt").read_text() == "an earlier export", "the previous folder was touched"
 
@@ -107,7 +116,7 @@ def test_planted_permutation_is_recovered(supervised_checkpoint, tmp_path):
     state["train_config"]["mode"] = "unsupervised"
     planted = tmp_path / "planted.pt"
     torch.save(state, planted)
-    manifest = load_manifest(export_checkpoint(planted, tmp_path / "planted", sizes=mapped(3000)))
+    manifest = load_manifest(quick_export(planted, tmp_path / "planted", 3000))
     # new code k is what old code permutation[k] was, and the supervised model's old code j is digit j
     assert list(manifest.code_to_digit) == permutation
     assert manifest.data["evaluation"]["q_accuracy_test"] > 0.3  # chance is 0.1
@@ -119,12 +128,12 @@ def test_a_supervised_model_whose_codes_are_not_the_digits_is_refused(supervised
         state["discriminator"][key] = state["discriminator"][key].roll(1, dims=0)
     torch.save(state, tmp_path / "rolled.pt")
     with pytest.raises(VerificationError, match="map code k to digit k"):
-        export_checkpoint(tmp_path / "rolled.pt", tmp_path / "rolled", sizes=mapped(3000))
+        quick_export(tmp_path / "rolled.pt", tmp_path / "rolled", 3000)
     assert not (tmp_path / "rolled").exists()
 
 
 def test_identity_mapping_of_a_supervised_model(supervised_checkpoint, tmp_path):
-    manifest = load_manifest(export_checkpoint(supervised_checkpoint, tmp_path / "sup", sizes=mapped(3000)))
+    manifest = load_manifest(quick_export(supervised_checkpoint, tmp_path / "sup", 3000))
     assert list(manifest.code_to_digit) == list(range(10))
     assert manifest.data["mapping"]["method"] == "identity (checked)"
 
@@ -135,8 +144,8 @@ def test_a_stage_two_run_exports_stage_ones_generator_and_the_reader(supervised_
 
     config = ReaderConfig(generator_run=str(supervised_checkpoint), batch_size=32, epochs=1, max_steps=20)
     run = train_reader(config, tmp_path / "reader")
-    folder = export_checkpoint(run, tmp_path / "two", sizes=mapped(3000), stage1_realness=True)
-    alone = export_checkpoint(supervised_checkpoint, tmp_path / "one", sizes=mapped(3000))
+    folder = quick_export(run, tmp_path / "two", 3000, stage1_realness=True)
+    alone = quick_export(supervised_checkpoint, tmp_path / "one", 3000)
     training = load_manifest(folder).data["training"]
     assert training["stage"] == "reader" and training["reader_config"]["max_steps"] == 20
     assert training["stage1"]["step"] == load_checkpoint(supervised_checkpoint)["step"]
@@ -150,7 +159,7 @@ def test_a_stage_two_run_exports_stage_ones_generator_and_the_reader(supervised_
     assert not np.allclose(read[0][0], read[1][0])  # the codes are the reader's
     np.testing.assert_allclose(read[0][1], read[1][1], atol=1e-5)  # realness is still stage 1 D's verdict
     assert "realness" not in load_manifest(folder).data
-    plain = export_checkpoint(run, tmp_path / "plain", sizes=mapped(3000))  # realness: the reader's, deprecated
+    plain = quick_export(run, tmp_path / "plain", 3000)  # realness: the reader's, deprecated
     assert load_manifest(plain).data["realness"]["deprecated"] is True
 
 
@@ -184,7 +193,7 @@ def test_a_model_whose_first_code_is_not_ten_digits_is_refused(tmp_path):
     config = TrainConfig(data="fake", fake_size=64, batch_size=16, epochs=1, max_steps=2, log_every=1)
     checkpoint = train.loop.train(architecture("tiny", spec), config, tmp_path / "five", device="cpu")
     with pytest.raises(VerificationError, match="has 5 values"):
-        export_checkpoint(checkpoint, tmp_path / "model", sizes=QUICK)
+        export_checkpoint(checkpoint, tmp_path / "model", sizes=QUICK, score_sizes=SCORE_QUICK)
     assert not (tmp_path / "model").exists()
 
 
@@ -194,8 +203,8 @@ def test_averaged_weights_are_what_gets_exported(dry_checkpoint, tmp_path):
     averaged["discriminator"]["d_head.bias"] += 5.0  # realness moves by exactly +5 if these weights are used
     state["averages"] = averaged
     torch.save(state, tmp_path / "averaged.pt")
-    out = export_checkpoint(tmp_path / "averaged.pt", tmp_path / "averaged", sizes=mapped(1000))
-    plain = export_checkpoint(dry_checkpoint, tmp_path / "plain", sizes=mapped(1000))
+    out = quick_export(tmp_path / "averaged.pt", tmp_path / "averaged", 1000)
+    plain = quick_export(dry_checkpoint, tmp_path / "plain", 1000)
     images = np.random.default_rng(0).uniform(-1, 1, (4, 1, 28, 28)).astype(np.float32)
     realness = [ort.InferenceSession(str(folder / "encoder.onnx"), providers=["CPUExecutionProvider"])
                 .run(["realness"], {"images": images})[0] for folder in (out, plain)]
@@ -212,9 +221,9 @@ def test_exported_folder_has_the_permissions_of_any_new_folder(exported, tmp_pat
 
 def test_the_digit_score_is_calibrated_on_held_out_digits_and_read_by_the_sdk(supervised_checkpoint, tmp_path):
     from infogan_sdk import Encoder
-    from train.data import load_mnist
+    from mnist_data.files import load_mnist
 
-    folder = export_checkpoint(supervised_checkpoint, tmp_path / "scored", sizes=mapped(1000))
+    folder = quick_export(supervised_checkpoint, tmp_path / "scored", 1000)
     entry = load_manifest(folder).data["not_a_digit"]
     assert entry["false_reject_target"] == 0.01 and entry["calibration_images"] == 10_000
     # fitted on the quick sizes' 2,000 train digits (+ 2.25 x as many views, as many samples) vs 4 x 100 non-digits

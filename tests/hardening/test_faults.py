@@ -22,7 +22,7 @@ import pytest
 import torch
 
 from infogan_sdk import Encoder, Generator
-from infogan_sdk.manifest import load_manifest
+from infogan_sdk.loading.manifest import load_manifest
 from train.checkpoint import load_checkpoint
 
 from .report import Tally, long_mode

@@ -20,7 +20,7 @@ from hypothesis.extra.numpy import array_shapes, arrays
 from PIL import Image
 
 from infogan_sdk import Encoder, GenerateResult, Generator, InferResult, InvalidInputError
-from infogan_sdk.latents import MAX_COUNT
+from infogan_sdk.latents.draw import MAX_COUNT
 
 from .corpus import MUTATIONS, digit, seed_files
 from .outcomes import attempt

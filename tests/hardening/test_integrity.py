@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from infogan_sdk import CorruptModelError, Encoder, Generator, IncompatibleModelError, ModelNotFoundError, loading
-from infogan_sdk.manifest import file_entry, write_manifest
+from infogan_sdk import CorruptModelError, Encoder, Generator, IncompatibleModelError, ModelNotFoundError
+from infogan_sdk.loading import folders as loading
+from infogan_sdk.loading.manifest import file_entry, write_manifest
 
 from .outcomes import attempt
 from .report import Tally

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from infogan_sdk import Encoder, Generator, IncompatibleModelError, InvalidInputError
-from infogan_sdk.manifest import write_manifest
+from infogan_sdk.loading.manifest import write_manifest
 
 
 def _codes(folder: Path, codes: list[dict[str, object]]) -> None:

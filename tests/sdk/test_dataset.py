@@ -13,7 +13,7 @@ import pytest
 
 from infogan_sdk import Encoder, Generator, InvalidInputError, OutputExistsError, write_dataset
 from infogan_sdk.cli import main
-from infogan_sdk.dataset import BLOCK, iter_dataset, plan
+from infogan_sdk.datasets.plan import BLOCK, iter_dataset, plan
 
 ARRAYS = ("index", "images", "digits", "codes", "continuous", "noise")
 PER_DIGIT = 60  # 600 images: 3 blocks of 256, the last one partial
@@ -145,7 +145,7 @@ def test_parquet_holds_the_same_rows_as_the_npz(generator: Generator, tmp_path: 
     pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
 
-    from infogan_sdk.arrow import to_numpy
+    from infogan_sdk.datasets.parquet import to_numpy
 
     table = pq.read_table(write_dataset(generator, tmp_path / "d.parquet", per_digit=PER_DIGIT, seed=5))
     npz = load(write_dataset(generator, tmp_path / "d.npz", per_digit=PER_DIGIT, seed=5))

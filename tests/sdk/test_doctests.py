@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from infogan_sdk import loading
+from infogan_sdk.loading import folders
 
 MODULES = ["infogan_sdk", "infogan_sdk.generator", "infogan_sdk.encoder", "infogan_sdk.results",
-           "infogan_sdk.dataset_files", "infogan_sdk.images", "infogan_sdk.latents"]
+           "infogan_sdk.datasets.writers", "infogan_sdk.images.convention", "infogan_sdk.latents.draw"]
 
 
 def test_docstring_examples_run(model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "models").mkdir()
     shutil.copytree(model_dir, tmp_path / "models" / "mnist")
-    monkeypatch.setattr(loading, "BUNDLED_DIR", tmp_path / "models")  # Generator() loads the tiny model
+    monkeypatch.setattr(folders, "BUNDLED_DIR", tmp_path / "models")  # Generator() loads the tiny model
     monkeypatch.chdir(tmp_path)  # the examples write files
     attempted = 0
     for name in MODULES:

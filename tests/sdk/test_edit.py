@@ -16,7 +16,7 @@ from PIL import Image
 
 from infogan_sdk import Encoder, GenerateResult, Generator, IncompatibleModelError, InferResult, InvalidInputError
 from infogan_sdk.cli import main
-from infogan_sdk.manifest import write_manifest
+from infogan_sdk.loading.manifest import write_manifest
 
 from .tiny_models import MAIN_SPEC, REVERSED, build_model, code_row
 

@@ -1,4 +1,4 @@
-"""The image convention and MNIST-style preprocessing (infogan_sdk.images, infogan_sdk.preprocess)."""
+"""The image convention and MNIST-style preprocessing (infogan_sdk.images.convention, infogan_sdk.images.preprocess)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from PIL import Image, ImageDraw
 
-from infogan_sdk.images import from_model, to_model
-from infogan_sdk.preprocess import border, has_light_background, is_mnist_form, normalise
-from infogan_sdk.reading import read_images
+from infogan_sdk.images.convention import from_model, to_model
+from infogan_sdk.images.decode import read_images
+from infogan_sdk.images.preprocess import border, has_light_background, is_mnist_form, normalise
 
 SIZE = (28, 28)
 

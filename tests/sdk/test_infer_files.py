@@ -12,7 +12,7 @@ import pytest
 
 from infogan_sdk import Encoder, Generator, InvalidInputError
 from infogan_sdk.cli import main
-from infogan_sdk.files import expand
+from infogan_sdk.images.files import expand
 
 DIGITS = [3, 1, 4, 1, 5, 9, 2]
 

@@ -8,7 +8,8 @@ import numpy as np
 import onnxruntime
 import pytest
 
-from infogan_sdk import Encoder, Generator, lanes
+from infogan_sdk import Encoder, Generator
+from infogan_sdk.loading import lanes
 
 
 def test_big_batches_run_in_lanes_with_the_same_images(model_dir: Path) -> None:

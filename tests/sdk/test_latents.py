@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from infogan_sdk import InvalidInputError, LatentSpec
-from infogan_sdk.latents import batch_size, draw
+from infogan_sdk.latents.draw import batch_size, draw
 
 
 @settings(max_examples=40, deadline=None, database=None)

@@ -17,9 +17,9 @@ from infogan_sdk import (
     InvalidInputError,
     ModelNotFoundError,
     available_models,
-    loading,
 )
-from infogan_sdk.manifest import file_entry, write_manifest
+from infogan_sdk.loading import folders as loading
+from infogan_sdk.loading.manifest import file_entry, write_manifest
 
 from .tiny_models import MAIN_SPEC, REVERSED
 

@@ -11,7 +11,7 @@ import onnxruntime as ort
 import pytest
 
 from infogan_sdk import DeviceUnavailableError, Generator, InvalidInputError
-from infogan_sdk.runtime import CPU, CUDA, parse_device
+from infogan_sdk.loading.sessions import CPU, CUDA, parse_device
 
 REAL_SESSION = ort.InferenceSession
 
@@ -138,7 +138,7 @@ def test_provider_in_use_is_logged_once(fake: FakeOrt, model_dir: Path, caplog: 
         generator = Generator(model_dir)
         generator.generate(count=3, seed=0)
         generator.generate(count=3, seed=1)
-    messages = [record.getMessage() for record in caplog.records if record.name == "infogan_sdk.runtime"]
+    messages = [record.getMessage() for record in caplog.records if record.name == "infogan_sdk.loading.sessions"]
     assert len(messages) == 1 and "runs on cpu" in messages[0] and CPU in messages[0]
 
 

@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from infogan_sdk import Encoder, Generator, variants
-from infogan_sdk.manifest import file_entry, write_manifest
-from infogan_sdk.runtime import Session
+from infogan_sdk import Encoder, Generator
+from infogan_sdk.loading import variants
+from infogan_sdk.loading.manifest import file_entry, write_manifest
+from infogan_sdk.loading.sessions import Session
 
 
 @pytest.fixture

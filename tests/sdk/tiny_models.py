@@ -21,7 +21,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from infogan_sdk.manifest import FORMAT, FORMAT_VERSION, file_entry, write_manifest
+from infogan_sdk.loading.manifest import FORMAT, FORMAT_VERSION, file_entry, write_manifest
 from infogan_sdk.spec import LatentSpec
 
 SIZE = 28

@@ -6,12 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
-import socket
 import subprocess
-import sys
-import tempfile
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -20,6 +15,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from bench import processes
+from bench.processes import log  # noqa: F401  (for the tests: what a served process wrote)
 from infogan_sdk.serve.app import create_app
 from infogan_sdk.serve.config import ServeConfig
 from tests.sdk.tiny_models import MAIN_SPEC, REVERSED, build_model
@@ -46,54 +43,9 @@ def client(config: ServeConfig) -> Iterator[TestClient]:
         yield started
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the server exited with {process.returncode} before it was ready: {log(process)}")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(url + "/readyz", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        time.sleep(0.1)
-    raise AssertionError(f"the server was not ready within {seconds} s")
-
-
-@contextlib.contextmanager
-def serving(*flags: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`infogan serve` in a subprocess on 127.0.0.1 and a free port: yields (base URL, process); SIGTERM at the end."""
-    port = free_port()
-    command = [sys.executable, "-m", "infogan_sdk", "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--device", "cpu", "--threads", "1", *flags]
-    output = tempfile.TemporaryFile()  # a file, not a pipe: a chatty server can never block on a full pipe
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "INFOGAN_TOKEN": ""}, stderr=output)
-    process.stderr = output  # read back by log()
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(url, process)
-        yield url, process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        output.close()
-
-
-def log(process: subprocess.Popen[bytes]) -> str:
-    """What the server wrote to stderr so far."""
-    assert process.stderr is not None
-    process.stderr.seek(0)
-    return process.stderr.read().decode(errors="replace")
+def serving(*flags: str) -> contextlib.AbstractContextManager[tuple[str, subprocess.Popen[bytes]]]:
+    """`infogan serve` on CPU with one thread, on a free port of 127.0.0.1 (`bench.processes.serving`)."""
+    return processes.serving("--device", "cpu", "--threads", "1", *flags)
 
 
 def post_json(url: str, body: object, timeout: float = 30) -> tuple[int, dict[str, object]]:

@@ -19,7 +19,7 @@ from PIL import Image
 
 from infogan_sdk import Encoder, Generator
 from infogan_sdk.cli import main
-from infogan_sdk.serve import reading
+from infogan_sdk.serve import uploads
 from infogan_sdk.serve.app import STATIC, create_app
 from infogan_sdk.serve.config import ServeConfig
 from infogan_sdk.serve.guards import Guards
@@ -263,17 +263,17 @@ def test_a_request_whose_images_add_up_to_too_many_pixels_is_refused_before_deco
 
 
 def test_uploads_are_read_in_chunks_of_bounded_pixels(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reading, "CHUNK_PIXELS", 1000)
-    items = [reading.Upload(None, pixels=pixels) for pixels in (400, 400, 400, 5000, 0, 999, 1)]
-    assert reading.chunks(items) == [range(0, 2), range(2, 3), range(3, 4), range(4, 7)]
-    assert reading.chunks([]) == []
+    monkeypatch.setattr(uploads, "CHUNK_PIXELS", 1000)
+    items = [uploads.Upload(None, pixels=pixels) for pixels in (400, 400, 400, 5000, 0, 999, 1)]
+    assert uploads.chunks(items) == [range(0, 2), range(2, 3), range(3, 4), range(4, 7)]
+    assert uploads.chunks([]) == []
 
 
 def test_chunked_reading_equals_one_encoder_call(client: TestClient, generator: Generator, encoder: Encoder,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     images = generator.generate(digits=[0, 1, 2, 3, 4], seed=8).images
     whole = client.post("/v1/infer", json={"images": [base64.b64encode(png_bytes(i)).decode() for i in images]})
-    monkeypatch.setattr(reading, "CHUNK_PIXELS", 2 * 28 * 28)  # three chunks: 2, 2, 1
+    monkeypatch.setattr(uploads, "CHUNK_PIXELS", 2 * 28 * 28)  # three chunks: 2, 2, 1
     chunked = client.post("/v1/infer", json={"images": [base64.b64encode(png_bytes(i)).decode() for i in images]})
     assert chunked.json() == whole.json() and [r["index"] for r in chunked.json()["results"]] == [0, 1, 2, 3, 4]
     assert [r["digit"] for r in whole.json()["results"]] == encoder.infer(images).digits.tolist()
@@ -294,7 +294,7 @@ def test_infer_passes_is_digit_through_when_the_sdk_has_it(encoder: Encoder) -> 
                              continuous=np.zeros((1, len(encoder.continuous_names)), np.float32),
                              realness=np.array([0.5], np.float32),
                              is_digit=np.array([False]), digit_score=np.array([0.125], np.float32))
-    entry = reading._reading(encoder, result, 0)  # type: ignore[arg-type]
+    entry = uploads._reading(encoder, result, 0)  # type: ignore[arg-type]
     assert entry["is_digit"] is False and entry["digit_score"] == 0.125 and entry["digit"] == 3
 
 
@@ -476,4 +476,4 @@ def test_import_infogan_sdk_stays_light() -> None:
 def test_static_files_are_package_data() -> None:
     assert {p.name for p in STATIC.iterdir()} >= {"index.html", "app.js", "style.css"}
     assert '"infogan_sdk.serve" = ["static/*"]' in (ROOT / "pyproject.toml").read_text()
-    assert Path(reading.__file__).parent == STATIC.parent
+    assert Path(uploads.__file__).parent == STATIC.parent

@@ -141,6 +141,23 @@ def test_max_wait_holds_a_batch_that_is_not_full_and_a_full_one_goes_at_once() -
     assert network.calls == [[1], [2, 3]]
 
 
+def assert_close(first: Any, second: Any, where: object) -> None:
+    """Two JSON answers equal, floats within 1e-5 (an encoder's batch of 5 and its batch of 1 round apart on
+    AVX-512 CPUs: onnxruntime's kernels block by batch size), everything else exactly."""
+    if isinstance(first, float) or isinstance(second, float):
+        assert first == pytest.approx(second, rel=1e-5, abs=1e-6), where
+    elif isinstance(first, dict):
+        assert isinstance(second, dict) and first.keys() == second.keys(), where
+        for key in first:
+            assert_close(first[key], second[key], where)
+    elif isinstance(first, list):
+        assert isinstance(second, list) and len(first) == len(second), where
+        for a, b in zip(first, second, strict=True):
+            assert_close(a, b, where)
+    else:
+        assert first == second, where
+
+
 @pytest.mark.parametrize("max_batch", [64, 1])
 def test_concurrent_requests_get_the_answers_they_get_alone(tiny_dir: Path, max_batch: int) -> None:
     """24 requests at once (generate with seeds, digits, codes and noise; traverse; PNG answers; infer) against
@@ -174,7 +191,10 @@ def test_concurrent_requests_get_the_answers_they_get_alone(tiny_dir: Path, max_
     together, alone, calls_together, count = run(scenario())
     for (path, body), first, second in zip(requests, together, alone, strict=True):
         assert first.status_code == second.status_code, (path, body, first.text)
-        assert first.content == second.content, (path, body)
+        if path == "/v1/infer" and first.status_code == 200:  # float readings may differ in their last bits
+            assert_close(first.json(), second.json(), (path, body))
+        else:  # images (and everything drawn) pixel for pixel
+            assert first.content == second.content, (path, body)
     statuses = [answer.status_code for answer in together]
     assert statuses.count(422) == 1 and statuses.count(200) == count - 1
     if max_batch > 1:  # the gathered requests shared network calls

@@ -3,7 +3,6 @@ end with exactly the weights of one agent running both processes, since every dr
 (seed, rank, step) and the gradient average does not care where the ranks live."""
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -11,16 +10,11 @@ from pathlib import Path
 import pytest
 import torch
 
+from bench.processes import free_port
 from train.checkpoint import load_checkpoint
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN = ["-m", "train", "--dry-run", "--device", "cpu", "--out"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def torchrun(*options: str) -> list[str]:

@@ -10,7 +10,7 @@ import torch
 from export.noise import export_noise
 from export.verify import VerificationError
 from infogan_sdk import Encoder, Generator
-from infogan_sdk.manifest import load_manifest
+from infogan_sdk.loading.manifest import load_manifest
 from train.__main__ import main as train_main
 from train.checkpoint import NOISE_KEYS, load_checkpoint
 from train.config import NoiseConfig

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from infogan_sdk.atomic import atomic_output
-from infogan_sdk.dataset import DatasetPlan, iter_dataset, layout
+from infogan_sdk.datasets.plan import DatasetPlan, iter_dataset, layout, metadata
 from infogan_sdk.errors import MissingDependencyError
 from infogan_sdk.generator import Generator
 
@@ -62,13 +62,11 @@ def to_numpy(table: Any, shapes: Mapping[str, tuple[int, ...]] | None = None) ->
     return out
 
 
-def write_parquet(generator: Generator, data: DatasetPlan, target: Path, overwrite: bool,
-                  report: Callable[[int], None]) -> None:
+def write_shard(generator: Generator, data: DatasetPlan, target: Path, overwrite: bool,
+                report: Callable[[int], None]) -> None:
     """Stream a data set shard into one Parquet file, a row group every ROWS_PER_GROUP images, atomically."""
     pa = pyarrow()
     import pyarrow.parquet as pq
-
-    from infogan_sdk.dataset_files import metadata
 
     meta = metadata(generator, data)
     with atomic_output(target, overwrite=overwrite) as work:

@@ -13,15 +13,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from infogan_sdk.codebook import ContinuousCode, code_basis, read_codes
 from infogan_sdk.errors import IncompatibleModelError, InvalidInputError, ModelNotFoundError, shown
-from infogan_sdk.lanes import LANE_ROWS, Lanes, lane_count
-from infogan_sdk.manifest import MANIFEST_NAME, load_manifest
-from infogan_sdk.runtime import Session, open_session
+from infogan_sdk.loading.codebook import ContinuousCode, code_basis, read_codes
+from infogan_sdk.loading.lanes import LANE_ROWS, Lanes, lane_count
+from infogan_sdk.loading.manifest import MANIFEST_NAME, load_manifest
+from infogan_sdk.loading.sessions import Session, open_session
+from infogan_sdk.loading.variants import AUTO, fastest
 from infogan_sdk.spec import LatentSpec
-from infogan_sdk.variants import AUTO, fastest
 
-BUNDLED_DIR = Path(__file__).resolve().parent / "models"  # package data: models/<name>/manifest.json
+BUNDLED_DIR = Path(__file__).resolve().parents[1] / "models"  # package data: models/<name>/manifest.json
 DEFAULT_MODEL = "mnist"
 CHUNK_SIZE = 1024  # rows per onnxruntime call: bounds memory on big batches
 
@@ -69,7 +69,7 @@ class ModelBase:
     """
 
     _role = ""  # "generator" or "encoder": the manifest's file role
-    _has_lanes = False  # whether big batches run in lanes (infogan_sdk.lanes: measured per role)
+    _has_lanes = False  # whether big batches run in lanes (infogan_sdk.loading.lanes: measured per role)
 
     def __init__(self, model: str | os.PathLike[str] = DEFAULT_MODEL, *, device: str = "auto",
                  providers: Sequence[Any] | None = None, provider_options: Mapping[str, Any] | None = None,

@@ -2,7 +2,7 @@
 
 Users see uint8 (N, H, W) arrays (0 black background, 255 white ink) or PIL "L" images; the models see
 float32 (N, 1, H, W) in the spec's pixel_range. Reading the encoder's inputs (files, bytes, PIL images,
-arrays) into that convention is `infogan_sdk.reading`.
+arrays) into that convention is `infogan_sdk.images.decode`.
 """
 
 from __future__ import annotations

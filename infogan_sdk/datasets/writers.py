@@ -14,14 +14,14 @@ import zipfile
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
 from infogan_sdk.atomic import atomic_output, check_new, scratch
-from infogan_sdk.dataset import DatasetPlan, Range, iter_dataset, layout, plan
+from infogan_sdk.datasets.plan import DatasetPlan, Range, iter_dataset, layout, metadata, plan
 from infogan_sdk.errors import InvalidInputError, shown
 from infogan_sdk.generator import Generator
 
@@ -54,21 +54,14 @@ def write_dataset(generator: Generator, output: str | os.PathLike[str], *, count
     report = progress or (lambda n: None)
     suffix = target.suffix.lower()
     if suffix == ".parquet":
-        from infogan_sdk.arrow import write_parquet  # pyarrow only when asked for
+        from infogan_sdk.datasets.parquet import write_shard  # pyarrow only when asked for
 
-        write_parquet(generator, data, target, overwrite, report)
+        write_shard(generator, data, target, overwrite, report)
     elif suffix == ".npz":
         _write_npz(generator, data, target, overwrite, compress, report)
     else:
         _write_folder(generator, data, target, overwrite, report)
     return target
-
-
-def metadata(generator: Generator, data: DatasetPlan) -> dict[str, Any]:
-    """What a data set file records besides its per-image arrays."""
-    return {"model": str(generator.info.get("name", generator.path.name)), "seed": data.seed, "total": data.total,
-            "continuous_names": list(generator.continuous_names),
-            "continuous_ranges": [list(pair) for pair in data.ranges]}
 
 
 def _write_npz(generator: Generator, data: DatasetPlan, target: Path, overwrite: bool, compress: bool,

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any, TextIO
 
-from infogan_sdk.files import FileBatch
+from infogan_sdk.results import FileBatch
 
 FORMATS = ("table", "csv", "jsonl", "json")
 OPTIONAL = {"digit_score", "is_digit"}  # present when the model has a not-a-digit score

@@ -1,43 +1,20 @@
-"""Reading many image files: folders, globs and path lists expanded lazily, read and inferred chunk by chunk.
-
-Memory stays bounded by the chunk: only `chunk_size` decoded images are held at a time. With
-`skip_errors`, a file that cannot be read is recorded with its error and the rest go on.
-"""
+"""Finding image files: folders, globs and path lists expanded lazily, and standard input told apart (one image's
+bytes, or paths one per line). `Encoder.infer_files` reads what they yield chunk by chunk."""
 
 from __future__ import annotations
 
 import glob
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from itertools import chain, islice
+from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, TypeAlias
-
-import numpy as np
+from typing import BinaryIO, TypeAlias
 
 from infogan_sdk.errors import InvalidInputError, shown
-from infogan_sdk.reading import read_image
-from infogan_sdk.results import InferResult
-
-if TYPE_CHECKING:
-    from infogan_sdk.encoder import Encoder
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pbm")
 FileInput: TypeAlias = str | os.PathLike[str] | tuple[str, bytes]  # a path, or (name, encoded image bytes)
 SNIFF = 512  # bytes of standard input looked at to tell an image from a list of paths
-
-
-@dataclass(frozen=True, eq=False)
-class FileBatch:
-    """One chunk of files: every file in input order, each one's error (None when read), and the results.
-
-    result: one row per file whose error is None, in the same order; None when no file of the chunk was read.
-    """
-
-    files: tuple[str, ...]
-    errors: tuple[str | None, ...]
-    result: InferResult | None
 
 
 def expand(inputs: Iterable[str | os.PathLike[str]], recursive: bool = False) -> Iterator[str]:
@@ -70,36 +47,6 @@ def read_stdin(stream: BinaryIO) -> Iterator[FileInput]:
         yield from (line.decode().rstrip("\r") for line in lines if line.strip())
     if pending.strip():
         yield pending.decode().rstrip("\r")
-
-
-def infer_files(encoder: Encoder, inputs: Iterable[FileInput], *, chunk_size: int = 256, skip_errors: bool = False,
-                preprocess: str = "auto") -> Iterator[FileBatch]:
-    """Read and infer `inputs` (paths, or (name, bytes) pairs), `chunk_size` files at a time, in order.
-
-    Raises InvalidInputError naming the first unreadable file, unless `skip_errors`: then its error is
-    recorded in the batch and reading goes on.
-    """
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-        raise InvalidInputError(f"chunk_size must be a positive integer, got {shown(chunk_size)}")
-    size = encoder.spec.image_shape[1:]
-    items, ordinal = iter(inputs), 0
-    while chunk := list(islice(items, chunk_size)):
-        names: list[str] = []
-        errors: list[str | None] = []
-        pixels = []
-        for item in chunk:
-            name, source = (item if isinstance(item, tuple) else (os.fspath(item), item))
-            names.append(name)
-            try:
-                pixels.append(read_image(source, size, preprocess, f"input {ordinal}"))
-                errors.append(None)
-            except InvalidInputError as error:
-                if not skip_errors:
-                    raise
-                errors.append(str(error))
-            ordinal += 1
-        result = encoder.infer(np.concatenate(pixels), preprocess="none") if pixels else None
-        yield FileBatch(tuple(names), tuple(errors), result)
 
 
 def _folder(folder: Path, recursive: bool) -> Iterator[str]:

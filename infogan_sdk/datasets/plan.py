@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from infogan_sdk.errors import InvalidInputError, shown
 from infogan_sdk.generator import Generator
-from infogan_sdk.latents import draw_noise
+from infogan_sdk.latents.draw import draw_noise
 from infogan_sdk.results import GenerateResult
 from infogan_sdk.spec import LatentSpec
 
@@ -68,6 +68,13 @@ class DatasetChunk:
         result = self.result
         return {"index": self.index, "images": result.images, "digits": result.digits, "codes": result.codes,
                 "continuous": result.continuous, "noise": result.noise}
+
+
+def metadata(generator: Generator, data: DatasetPlan) -> dict[str, Any]:
+    """What a data set file records besides its per-image arrays."""
+    return {"model": str(generator.info.get("name", generator.path.name)), "seed": data.seed, "total": data.total,
+            "continuous_names": list(generator.continuous_names),
+            "continuous_ranges": [list(pair) for pair in data.ranges]}
 
 
 def layout(spec: LatentSpec, n: int) -> dict[str, tuple[type[np.generic], tuple[int, ...]]]:

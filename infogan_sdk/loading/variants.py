@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from infogan_sdk.manifest import Manifest
-from infogan_sdk.runtime import Session
+from infogan_sdk.loading.manifest import Manifest
+from infogan_sdk.loading.sessions import Session
 
 AUTO = "auto"
 PROBE_BATCH = 64  # inputs per timed call: between the lone image and the bulk job

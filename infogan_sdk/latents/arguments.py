@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from infogan_sdk.errors import InvalidInputError, shown
-from infogan_sdk.latents import Floats, floats, integers
+from infogan_sdk.latents.draw import Floats, floats, integers
 from infogan_sdk.spec import LatentSpec
 
 

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from infogan_sdk.errors import InfoGANError, InvalidInputError, shown
-from infogan_sdk.preprocess import is_mnist_form, normalise
+from infogan_sdk.images.preprocess import is_mnist_form, normalise
 
 logger = logging.getLogger(__name__)
 

@@ -9,15 +9,27 @@ from typing import Any
 
 import infogan_sdk
 from infogan_sdk import Encoder, Generator, InfoGANError
-from infogan_sdk.codebook import ContinuousCode, network_inputs
-from infogan_sdk.loading import BUNDLED_DIR, DEFAULT_MODEL
-from infogan_sdk.manifest import load_manifest
+from infogan_sdk.cli.arguments import common
+from infogan_sdk.loading.codebook import ContinuousCode, network_inputs
+from infogan_sdk.loading.folders import BUNDLED_DIR, DEFAULT_MODEL
+from infogan_sdk.loading.manifest import load_manifest
 
 CUDA = "CUDAExecutionProvider"
 RUNTIMES = ("onnxruntime", "onnxruntime-gpu")  # distributions that each install the `onnxruntime` module
 
 
-def info(args: argparse.Namespace) -> int:
+def add_info(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    info = subcommands.add_parser("info", parents=[common()], help="model summary, providers and versions (doctor)")
+    info.add_argument("--json", action="store_true", help="JSON instead of text")
+    info.set_defaults(handler=info_command)
+
+
+def add_models(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    models = subcommands.add_parser("models", help="list the bundled models")  # no model options: they mean nothing
+    models.set_defaults(handler=models_command)
+
+
+def info_command(args: argparse.Namespace) -> int:
     """Environment doctor: versions, providers, the model and its sessions (exit 1 if the model fails to load)."""
     report: dict[str, Any] = {"infogan_sdk": infogan_sdk.__version__, "environment": infogan_sdk.environment(),
                               "bundled_models": infogan_sdk.available_models(), "warnings": _warnings()}
@@ -36,7 +48,7 @@ def info(args: argparse.Namespace) -> int:
     return 1 if "model_error" in report else 0
 
 
-def models(args: argparse.Namespace) -> int:
+def models_command(args: argparse.Namespace) -> int:
     """The bundled models, one line each: name, training mode, named codes, description."""
     lines = []
     for name in infogan_sdk.available_models():

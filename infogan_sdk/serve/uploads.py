@@ -43,7 +43,7 @@ class Upload:
     pixels: int = 0  # as its header declares them (0: not known yet, or unreadable)
 
 
-async def uploads(request: Request, config: ServeConfig) -> tuple[str | None, str, list[Upload]]:
+async def receive(request: Request, config: ServeConfig) -> tuple[str | None, str, list[Upload]]:
     """(model, preprocess, uploads) from a JSON, multipart or raw body; 400/413/422 for a body that is wrong as a
     whole."""
     kind = request.headers.get("content-type", "").lower()

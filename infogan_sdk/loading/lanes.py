@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numpy.typing import NDArray
 
-from infogan_sdk.runtime import Session
+from infogan_sdk.loading.sessions import Session
 
 LANE_ROWS = 128  # rows from which lanes beat the intra-op session (measured: 0.9x at 64, 1.5x at 128)
 MAX_LANES = 16  # each lane is a session (weights and buffers): more cores than this share them

@@ -1,31 +1,85 @@
-"""The `infogan` subcommands: each calls the public API and writes or prints what it returns (no math)."""
+"""`infogan generate`, `traverse`, `edit` and `reconstruct`: digits drawn (or redrawn) into image files."""
 
 from __future__ import annotations
 
 import argparse
-import functools
-import json
-import statistics
 import sys
-import timeit
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PIL import Image
 
-from infogan_sdk import Encoder, GenerateResult, Generator, InfoGANError, InvalidInputError, available_models
+from infogan_sdk import GenerateResult, Generator, InvalidInputError
 from infogan_sdk.atomic import atomic_output
-from infogan_sdk.codes import is_index
+from infogan_sdk.cli.arguments import PREPROCESS_HELP, common, numbers, positive
 from infogan_sdk.errors import OutputExistsError
-from infogan_sdk.files import expand
-from infogan_sdk.reading import MAX_PIXELS
+from infogan_sdk.images.decode import MAX_PIXELS
+from infogan_sdk.images.files import expand
+from infogan_sdk.latents.arguments import is_index
 
 IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".bmp": "BMP", ".gif": "GIF",
                  ".tif": "TIFF", ".tiff": "TIFF"}  # -o's extension -> the format written
 
 
-def generate(args: argparse.Namespace) -> int:
+def add_generate(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    generate = subcommands.add_parser("generate", parents=[common()], help="generate digits into a grid PNG")
+    generate.add_argument("--digit", type=numbers(int), help="digit(s) 0-9, comma-separated (default random)")
+    generate.add_argument("--count", type=int, help="number of images (cycles through the --digit values; for "
+                          "big labelled sets see infogan dataset)")
+    generate.add_argument("--continuous", type=numbers(float), help="every continuous code, e.g. --continuous=0.5,-1")
+    generate.add_argument("--rotation", type=float, help="the continuous code named rotation")
+    generate.add_argument("--width", type=float, help="the continuous code named width")
+    generate.add_argument("--thickness", type=float, help="the continuous code named thickness")
+    _image_output(generate, seeded=True)
+    generate.set_defaults(handler=generate_command)
+
+
+def add_traverse(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    traverse = subcommands.add_parser("traverse", parents=[common()], help="sweep one continuous code into a row PNG")
+    traverse.add_argument("--digit", type=int, help="digit 0-9 (default random)")
+    traverse.add_argument("--code", default="0", help="continuous code: index or name (default 0)")
+    traverse.add_argument("--values", type=numbers(float), help="values to sweep (default -2..2 in 10 steps)")
+    _image_output(traverse, seeded=True)
+    traverse.set_defaults(handler=traverse_command)
+
+
+def add_edit(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    edit = subcommands.add_parser("edit", parents=[common()], help="redraw your digit images with codes changed")
+    edit.add_argument("--digit", type=numbers(int), help="replace the digit: one for all, or one per image")
+    edit.add_argument("--continuous", type=numbers(float), help="add to every continuous code: --continuous=0.5,0")
+    edit.add_argument("--rotation", type=float, help="add to the code named rotation (+ leans right)")
+    edit.add_argument("--width", type=float, help="add to the code named width (+ wider)")
+    edit.add_argument("--thickness", type=float, help="add to the code named thickness (+ thicker)")
+    _images_in(edit)
+    _image_output(edit, seeded=False)
+    edit.set_defaults(handler=edit_command)
+
+
+def add_reconstruct(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    reconstruct = subcommands.add_parser("reconstruct", parents=[common()], help="redraw digit images from their "
+                                         "codes and noise as the model reads them (prints each reconstruction error)")
+    _images_in(reconstruct)
+    _image_output(reconstruct, seeded=False)
+    reconstruct.set_defaults(handler=edit_command)
+
+
+def _images_in(command: argparse.ArgumentParser) -> None:
+    command.add_argument("images", nargs="+", help="image files (any size, either polarity), folders or globs")
+    command.add_argument("--preprocess", choices=["auto", "mnist", "none"], default="auto", help=PREPROCESS_HELP)
+
+
+def _image_output(command: argparse.ArgumentParser, seeded: bool) -> None:
+    if seeded:
+        command.add_argument("--seed", type=int, help="seed for everything not given (default: fresh randomness)")
+    command.add_argument("-o", "--output", required=True, help="image file, in the format its extension names "
+                         f"({', '.join(IMAGE_FORMATS)}); with --separate: a folder (PNG) or NAME.EXT")
+    command.add_argument("--scale", type=positive, default=1, help="make images N times larger (nearest pixels)")
+    command.add_argument("--separate", action="store_true", help="one PNG per image instead of a grid")
+    command.add_argument("--overwrite", action="store_true", help="--separate: replace existing PNG files")
+    command.add_argument("--columns", type=int, help="grid columns")
+    command.add_argument("--padding", type=int, default=2, help="pixels between grid cells (default 2)")
+
+
+def generate_command(args: argparse.Namespace) -> int:
     digits = args.digit
     if digits and args.count and len(digits) > 1:  # --digit 0,...,9 --count 20000: 0..9 in turn, 2000 each
         digits = [digits[index % len(digits)] for index in range(args.count)]
@@ -35,13 +89,13 @@ def generate(args: argparse.Namespace) -> int:
     return _write(result, args)
 
 
-def traverse(args: argparse.Namespace) -> int:
+def traverse_command(args: argparse.Namespace) -> int:
     code = int(args.code) if is_index(args.code) else args.code
     result = _generator(args).traverse(digit=args.digit, code=code, values=args.values, seed=args.seed)
     return _write(result, args)
 
 
-def edit(args: argparse.Namespace) -> int:
+def edit_command(args: argparse.Namespace) -> int:
     """`infogan edit` and `infogan reconstruct`: the images redrawn, changed or not; reconstruct also says how
     well each was redrawn (on stderr: stdout lists the files written)."""
     generator, paths = _generator(args), list(expand(args.images))
@@ -55,68 +109,6 @@ def edit(args: argparse.Namespace) -> int:
         result = generator.edit(paths, digit=args.digit, continuous=args.continuous, rotation=args.rotation,
                                 width=args.width, thickness=args.thickness, preprocess=args.preprocess)
     return _write(result, args)
-
-
-def bench(args: argparse.Namespace) -> int:
-    """This machine's speed: generate and infer, batch-1 median latency and batch-N throughput."""
-    generator = Generator(args.model, device=args.device, variant=args.variant, threads=args.threads)
-    encoder = Encoder(args.model, device=args.device, variant=args.variant, threads=args.threads)
-    images = generator.generate(count=args.batch, seed=0).images
-    calls: dict[str, Callable[[int], object]] = {"generate": lambda n: generator.generate(count=n, seed=0),
-                                                 "infer": lambda n: encoder.infer(images[:n])}
-    report: dict[str, Any] = {"model": str(generator.path), "device": generator.device,
-                              "providers": generator.providers, "threads": args.threads, "batch": args.batch,
-                              **{name: _speed(call, args.batch, args.repeats) for name, call in calls.items()}}
-    lines = [f"{report['model']} on {generator.device} ({', '.join(generator.providers)}), "
-             f"threads {args.threads or 'auto'}",
-             *(f"{name:<9} batch 1: {report[name]['batch1_p50_ms']:8.3f} ms (median)   batch {args.batch}: "
-               f"{report[name]['images_per_second']:9.0f} images/s" for name in calls)]
-    print(json.dumps(report, indent=2) if args.json else "\n".join(lines))
-    return 0
-
-
-def serve(args: argparse.Namespace) -> int:
-    """Run the HTTP API and playground until SIGTERM / Ctrl-C (the serve extra's fastapi and uvicorn, imported here)."""
-    try:
-        from infogan_sdk.serve.config import ServeConfig, token_from_environment
-        from infogan_sdk.serve.server import run
-    except ImportError as error:
-        raise InfoGANError(f"infogan serve needs the serve extra: pip install 'infogan-sdk[serve]' ({error})") \
-            from error
-    config = ServeConfig(models=tuple(args.models or _bundled_first(args.model)), host=args.host, port=args.port,
-                         device=args.device, threads=args.threads, token=token_from_environment(args.token),
-                         cors_origins=tuple(args.cors_origin), max_body_bytes=args.max_body_bytes,
-                         max_codes_bytes=args.max_codes_bytes, max_request_pixels=args.max_request_pixels,
-                         max_images=args.max_images, max_pixels=args.max_pixels, max_generate=args.max_generate,
-                         max_concurrent=args.max_concurrent, max_heavy=args.max_heavy, max_batch=args.max_batch,
-                         batch_wait_ms=args.batch_wait_ms, body_seconds=args.body_seconds,
-                         allowed_hosts=tuple(args.allow_host))
-    shown_host = f"[{config.host}]" if ":" in config.host else config.host
-    url = f"http://{shown_host}:{config.port}"
-
-    def ready(names: list[str]) -> None:  # the one line that says the server is up, even without -v
-        print(f"infogan serve: ready at {url} (playground {url}/, API docs {url}/docs); models: "
-              f"{', '.join(names)}; Ctrl-C or SIGTERM stops", file=sys.stderr, flush=True)
-
-    if args.token is not None:
-        print("infogan serve: warning: --token can be read by every user of this machine (ps); set INFOGAN_TOKEN "
-              "instead", file=sys.stderr, flush=True)
-    print(f"infogan serve: loading {', '.join(config.models)} ...", file=sys.stderr, flush=True)
-    run(config, log_level="info" if args.verbose else "warning", on_ready=ready)
-    return 0
-
-
-def _bundled_first(model: str) -> list[str]:
-    """`infogan serve` without --model: every bundled model, the global --model (default mnist) first."""
-    return [model, *(name for name in available_models() if name != model)] if model in available_models() \
-        else [model]
-
-
-def _speed(call: Callable[[int], object], batch: int, repeats: int) -> dict[str, float]:
-    """Median time of `repeats` batch-1 calls and of a tenth as many `batch` calls, after a warm-up call each."""
-    medians = [statistics.median(timeit.repeat(functools.partial(call, size), repeat=count + 1, number=1)[1:])
-               for size, count in ((1, repeats), (batch, max(1, repeats // 10)))]  # [1:]: the warm-up call
-    return {"batch1_p50_ms": 1e3 * medians[0], "images_per_second": batch / medians[1]}
 
 
 def _generator(args: argparse.Namespace) -> Generator:

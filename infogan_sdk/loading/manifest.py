@@ -16,7 +16,7 @@ from typing import Any
 
 from infogan_sdk.atomic import atomic_output
 from infogan_sdk.errors import CorruptModelError, IncompatibleModelError, ModelNotFoundError
-from infogan_sdk.jsonfile import read_json_object
+from infogan_sdk.loading.jsonfile import read_json_object
 from infogan_sdk.spec import LatentSpec
 
 MANIFEST_NAME = "manifest.json"

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from infogan_sdk.errors import IncompatibleModelError
-from infogan_sdk.manifest import Manifest
+from infogan_sdk.loading.manifest import Manifest
 
 ORTHONORMAL_TOLERANCE = 1e-4  # axes are stored as JSON decimals
 

@@ -1,0 +1,135 @@
+"""The not-a-digit score, fitted and calibrated in one place.
+
+`fit`: a small MLP on the encoder's features (D's body and Q's hidden layer) trained at export to tell MNIST train
+digits (plain, degraded once and twice, a quarter distorted) and as many of the model's own samples from generated
+blank, noise, shape and texture images (outlier exposure, Hendrycks et al. 2019). `calibrate`: the threshold that
+`Encoder.infer(...).is_digit` uses, the score's FALSE_REJECTS quantile on the MNIST train images the fit never saw,
+read through the SDK on the written files as users run them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from evaluate import not_digit
+from export.graphs import GeneratorGraph
+from infogan_sdk import Encoder
+from infogan_sdk.images.decode import read_images
+from infogan_sdk.latents.draw import draw
+from infogan_sdk.loading.sessions import chunks
+from infogan_sdk.spec import LatentSpec
+from train.augment import degraded, distorted
+from train.networks import DigitScore, Discriminator
+from train.pixels import to_pixels
+
+FIT_IMAGES = 50_000  # MNIST train images the score is fitted on; the other 10,000 calibrate it
+FALSE_REJECTS = 0.01  # the threshold rejects this fraction of the calibration digits
+METHOD = ("the logit of a small MLP on the encoder's features (D's body and Q's hidden layer), trained at export on "
+          "MNIST train digits (plain, degraded once and twice, a quarter distorted) and as many of the model's own "
+          "samples against generated blank, noise, shape and texture images (seeds the not-a-digit suite does not "
+          "use; no letters or symbols; export.digit_score_fit in the manifest has the counts); the threshold rejects "
+          "1% of the other train images")
+
+
+@dataclass(frozen=True)
+class ScoreSizes:
+    """How many images the fit uses: the defaults ship; tests use `ScoreSizes.quick()`."""
+
+    digits: int = FIT_IMAGES  # train digits (plus as many views and samples)
+    negatives: int = 2_000  # generated non-digits per kind
+
+    @classmethod
+    def quick(cls) -> ScoreSizes:
+        return cls(digits=2_000, negatives=100)
+
+
+def split(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(fit, calibration) indices into MNIST train: a seeded permutation cut at FIT_IMAGES."""
+    order = np.random.default_rng(seed).permutation(count)
+    return order[:FIT_IMAGES], order[FIT_IMAGES:]
+
+
+def fit(generator: GeneratorGraph, discriminator: Discriminator, train_images: np.ndarray,
+        sizes: ScoreSizes) -> tuple[DigitScore, dict[str, Any]]:
+    """The score for this model, and the record of what it was fitted on (`export.digit_score_fit`)."""
+    spec = generator.spec
+    rows = split(len(train_images))[0][: sizes.digits]
+    real = to_pixels(torch.from_numpy(train_images[rows]), spec)
+    # real digits, as users pass them too, and the model's own (its codes reach thicker and thinner strokes than
+    # MNIST has), against generated non-digits as the SDK's preprocessing hands them to the encoder
+    views = _digit_views(real, spec.pixel_range[0])
+    digits = torch.cat([real, views, _generated_pixels(generator, len(real))])
+    negatives = read_images(not_digit.negatives(sizes.negatives), spec.image_shape[1:], "auto")
+    others = to_pixels(torch.from_numpy(negatives), spec)
+    score = fit_digit_score(_features(discriminator, digits), _features(discriminator, others))
+    record = {"train_digits": len(rows), "digit_views": len(views), "samples": len(rows),
+              "non_digits": len(negatives), "first_non_digit_seed": not_digit.NEGATIVE_SEEDS}
+    return score, record
+
+
+def calibrate(folder: str | os.PathLike[str], train_images: np.ndarray) -> dict[str, Any] | None:
+    """The manifest's `not_a_digit` entry for the model folder (None for an encoder without a digit score)."""
+    held_out = train_images[split(len(train_images))[1]]
+    scores = Encoder(folder, device="cpu").infer(held_out, preprocess="none").digit_score
+    if scores is None:
+        return None
+    return {"threshold": float(np.quantile(scores, FALSE_REJECTS)), "score": "digit_score",
+            "false_reject_target": FALSE_REJECTS, "calibration_images": len(held_out), "method": METHOD}
+
+
+def fit_digit_score(digits: torch.Tensor, others: torch.Tensor, epochs: int = 6, seed: int = 0) -> DigitScore:
+    """Train the score on (N, F) features of digits against (M, F) features of non-digits, each class weighing
+    the same in the loss (Adam, batches of 512); a function of the features and `seed`."""
+    features = torch.cat([digits, others]).float()
+    is_digit = torch.cat([torch.ones(len(digits)), torch.zeros(len(others))])
+    weight = torch.where(is_digit == 1, 1.0, len(digits) / len(others))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        score = DigitScore(features.mean(dim=0), features.std(dim=0) + 1e-6)
+        optimizer = torch.optim.Adam(score.net.parameters(), lr=1e-3, weight_decay=1e-4)
+        for _ in range(epochs):
+            for rows in torch.randperm(len(features)).split(512):
+                loss = nn.functional.binary_cross_entropy_with_logits(score(features[rows]), is_digit[rows],
+                                                                      weight=weight[rows])
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+    return score.eval()
+
+
+@torch.no_grad()
+def _generated_pixels(graph: GeneratorGraph, count: int, seed: int = 0) -> torch.Tensor:
+    """`count` images drawn as the SDK draws them (every code from its prior), (N, 1, 28, 28) model pixels."""
+    spec: LatentSpec = graph.spec
+    latents = draw(spec, count, seed, None, {}, None)
+    images = []
+    for rows in chunks(count, 1000):
+        feeds = latents.feeds(spec, rows)
+        images.append(graph(*(torch.from_numpy(feeds[name]) for name in spec.generator_inputs())))
+    return torch.cat(images)
+
+
+@torch.no_grad()
+def _digit_views(real: torch.Tensor, background: float, seed: int = 0) -> torch.Tensor:
+    """(N, 1, 28, 28) real digits -> 2.25 N views of them that the digit score must still accept: degraded once and
+    twice (thinner, thicker, blurred, low-resolution: `train.augment.degraded`) and a quarter distorted (rotated,
+    sheared, scaled and moved, as the SDK's crop of a photo leaves them). Without them, half of the digits reduced
+    to 8x8 and a third of the thinned ones read as not digits."""
+    rng = torch.Generator().manual_seed(seed)
+    once = torch.cat([degraded(rows, background, rng) for rows in real.split(1000)])
+    twice = torch.cat([degraded(rows, background, rng) for rows in once.split(1000)])
+    moved = torch.cat([distorted(rows, background, rng) for rows in real[: len(real) // 4].split(1000)])
+    return torch.cat([once, twice, moved])
+
+
+@torch.no_grad()
+def _features(discriminator: Discriminator, pixels: torch.Tensor) -> torch.Tensor:
+    """The features the digit score reads, (N, F), for (N, 1, 28, 28) model pixels."""
+    return torch.cat([discriminator.forward_with_features(pixels[start : start + 1000])[4]
+                      for start in range(0, len(pixels), 1000)])

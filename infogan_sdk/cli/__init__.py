@@ -1,0 +1,11 @@
+"""The `infogan` command line, a skin over the public API: `parser` builds the arguments and runs `main`; one
+module per group of subcommands (`draw`, `infer`, `dataset`, `info`, `bench`, `serve`); `rows` writes what
+infer reads.
+
+May import anything of the SDK's public surface and `serve.config` (defaults only: no web library); only the
+command modules print.
+"""
+
+from infogan_sdk.cli.parser import main
+
+__all__ = ["main"]

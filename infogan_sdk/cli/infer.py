@@ -1,0 +1,66 @@
+"""`infogan infer`: the digit and codes of image files, folders, globs or stdin, written as rows (no math)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable
+from contextlib import ExitStack
+from itertools import chain
+from typing import TextIO
+
+from infogan_sdk import Encoder, InvalidInputError
+from infogan_sdk.atomic import atomic_output
+from infogan_sdk.cli.arguments import PREPROCESS_HELP, common, positive
+from infogan_sdk.cli.progress import progress_bar
+from infogan_sdk.cli.rows import RowWriter, rows
+from infogan_sdk.errors import shown
+from infogan_sdk.images.files import IMAGE_SUFFIXES, FileInput, expand, read_stdin
+
+EXIT_UNREADABLE = 3  # infer --skip-errors: some files could not be read (their rows say why)
+
+
+def add_infer(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    infer = subcommands.add_parser("infer", parents=[common()], help="read the digit and codes of image files")
+    infer.add_argument("images", nargs="+", help="image files (any size, either polarity), folders, globs, or - "
+                       "(stdin: paths one per line, or one image's bytes)")
+    infer.add_argument("-r", "--recursive", action="store_true", help="folders: also their subfolders; globs: **")
+    infer.add_argument("--format", choices=["table", "csv", "jsonl", "json"], default="table",
+                       help="output format (default table)")
+    infer.add_argument("-o", "--output", help="write the rows to this file (atomically) instead of stdout")
+    infer.add_argument("--skip-errors", action="store_true", help="record unreadable files as rows with their "
+                       "error and go on (exit code 3 if any)")
+    infer.add_argument("--chunk-size", type=positive, default=256, help="files read at a time (default 256)")
+    infer.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    infer.add_argument("--preprocess", choices=["auto", "mnist", "none"], default="auto", help=PREPROCESS_HELP)
+    infer.add_argument("--json", action="store_true", help="same as --format json")
+    infer.set_defaults(handler=infer_command)
+
+
+def infer_command(args: argparse.Namespace) -> int:
+    encoder = Encoder(args.model, device=args.device, variant=args.variant)
+    sources: Iterable[FileInput] = chain.from_iterable(
+        read_stdin(sys.stdin.buffer) if item == "-" else expand([item], args.recursive) for item in args.images)
+    failed = read = 0
+    with ExitStack() as stack:
+        stream: TextIO = sys.stdout
+        if args.output:
+            work = stack.enter_context(atomic_output(args.output, overwrite=True))
+            stream = stack.enter_context(open(work, "w", encoding="utf-8", newline=""))
+        report = stack.enter_context(progress_bar(None, args.quiet, "file"))
+        digits = len(encoder.code_to_digit) if encoder.spec.categorical_sizes else 0
+        scored = encoder.has_digit_score
+        writer = RowWriter(stream, "json" if args.json else args.format, encoder.continuous_names, digits, scored)
+        for batch in encoder.infer_files(sources, chunk_size=args.chunk_size, skip_errors=args.skip_errors,
+                                         preprocess=args.preprocess):
+            writer.write(list(rows(batch, scored)))
+            failed += sum(error is not None for error in batch.errors)
+            read += len(batch.files)
+            report(len(batch.files))
+        if not read:  # an empty folder or standard input is a mistake to report, not an empty success
+            raise InvalidInputError(f"no images found in {shown(' '.join(args.images))} (image files end in "
+                                    f"{' '.join(IMAGE_SUFFIXES)}; -r searches below a folder's top level)")
+        writer.close()
+    if failed:
+        print(f"infogan: {failed} file(s) could not be read; their rows carry the error", file=sys.stderr)
+    return EXIT_UNREADABLE if failed else 0
