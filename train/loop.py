@@ -91,7 +91,7 @@ def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, d
         rng = step_generator(config.seed, run.rank, run.step)  # every draw below comes from it, in this order
         real = to_pixels(run.data.images[index], spec).to(run.device)  # (B, 1, 28, 28)
         if config.morph_probability:  # real strokes of varied thickness, for a code to learn it from
-            real = morphed(real, spec.pixel_range[0], rng, config.morph_probability)
+            real = morphed(real, spec.pixel_range[0], rng, config.morph_probability, keep_peak=True)
         latent = sample_latent(spec, run.local_batch, rng, run.device)
         fake = run.generator(latent.noise, latent.categorical, latent.continuous)  # (B, 1, 28, 28)
         losses = _discriminator_step(run, real, fake.detach(), latent, index, rng)

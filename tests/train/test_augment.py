@@ -113,6 +113,22 @@ def test_morphed_thins_or_thickens_strokes_by_about_one_pixel_and_keeps_paper_bl
     assert torch.equal(morphed(bar, -1.0, torch.Generator().manual_seed(3), 0.0), bar)
 
 
+def test_morphed_with_keep_peak_thins_a_faint_stroke_without_dimming_it():
+    bar = torch.full((1, 1, 28, 28), -1.0)
+    bar[:, :, 4:24, 13:15] = 0.2  # a 2 px stroke at 60% ink: erosion alone dims it further
+    rng = torch.Generator().manual_seed(0)
+    while True:  # find a draw that thins (even odds)
+        state = rng.get_state()
+        dimmed = morphed(bar, -1.0, rng, 1.0)
+        if dimmed.sum() < bar.sum():
+            break
+    kept = morphed(bar, -1.0, torch.Generator().set_state(state), 1.0, keep_peak=True)
+    assert float(dimmed.max()) < 0.2 - 0.3  # the plain erosion leaves it fainter...
+    assert abs(float(kept.max()) - 0.2) < 1e-5  # ...keep_peak gives back the stroke's own peak
+    assert float((kept > -1.0).sum()) == float((dimmed > -1.0).sum())  # and thins it just as much
+    assert float(kept.min()) >= -1.0
+
+
 def test_degraded_keeps_some_views_and_blurs_or_reduces_the_others():
     bar = _bar(500)
     out = degraded(bar, -1.0, torch.Generator().manual_seed(0))
