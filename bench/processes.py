@@ -1,5 +1,5 @@
 """Child processes, for the benchmarks and the tests alike: a free loopback port, `infogan serve` started and
-waited for, and a process stopped (a signal, a grace period, then SIGKILL)."""
+waited for, a process stopped (a signal, a grace period, then SIGKILL), and the pid of one that has exited."""
 
 from __future__ import annotations
 
@@ -23,6 +23,13 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def dead_pid() -> int:
+    """The pid of a child that has exited (a killed writer's, for the tests of atomic writes' clean-up)."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
 
 
 def stop(process: subprocess.Popen[bytes], signal_number: int = signal.SIGTERM, grace: float = 15.0) -> int:

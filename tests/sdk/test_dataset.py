@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import csv
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from bench.processes import dead_pid
 from infogan_sdk import Encoder, Generator, InvalidInputError, OutputExistsError, write_dataset
 from infogan_sdk.cli import main
 from infogan_sdk.datasets.plan import BLOCK, iter_dataset, plan
@@ -131,9 +130,7 @@ def test_an_interrupted_write_leaves_nothing(generator: Generator, tmp_path: Pat
 
 
 def test_a_killed_writers_temporary_is_removed_by_the_next_write(generator: Generator, tmp_path: Path) -> None:
-    process = subprocess.Popen([sys.executable, "-c", "pass"])
-    process.wait()
-    dead = tmp_path / f".d.npz.{process.pid}-beef.tmp"
+    dead = tmp_path / f".d.npz.{dead_pid()}-beef.tmp"
     alive = tmp_path / f".d.npz.{os.getpid()}-cafe.tmp"
     dead.write_bytes(b"half")
     alive.write_bytes(b"half")

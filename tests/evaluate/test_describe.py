@@ -12,7 +12,7 @@ from evaluate.morphometrics import measure_batch
 from export.digit_score import calibrate
 from infogan_sdk import Generator
 from mnist_data.files import load_mnist
-from tests.evaluation.planted import planted_model
+from tests.evaluate.planted import planted_model
 
 pytestmark = pytest.mark.slow  # reads MNIST, measures a few hundred images
 

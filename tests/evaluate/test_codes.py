@@ -10,7 +10,7 @@ import pytest
 
 from evaluate.codes import CURVE, describe_codes, meets_target, monotonic, name_codes
 from infogan_sdk.spec import LatentSpec
-from tests.evaluation.test_morphometrics import stroke
+from tests.evaluate.test_morphometrics import stroke
 
 SPREAD = {"slant": {"mean": 0.0, "sd": 0.1}, "width": {"mean": 0.0, "sd": 2.0},
           "thickness": {"mean": 0.0, "sd": 0.5}, "length": {"mean": 0.0, "sd": 3.0}}

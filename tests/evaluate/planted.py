@@ -10,7 +10,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from infogan_sdk.loading.manifest import file_entry, write_manifest
 from infogan_sdk.spec import LatentSpec
-from tests.evaluation.test_morphometrics import stroke
+from tests.evaluate.test_morphometrics import stroke
 from tests.sdk.tiny_models import _save as save_graph
 from tests.sdk.tiny_models import _value as value_info
 from tests.sdk.tiny_models import build_model
