@@ -1,8 +1,13 @@
 """Every test reads MNIST from the shared folder beside the repository; no test downloads anything.
 
 `generator` / `encoder`: the bundled default model, loaded once (tests/sdk overrides them with its tiny model).
+`torch` marker: a test module that imports torch, directly or through any module of ours (at any depth, lazy
+imports included), is marked `torch` and, where torch is not installed, not collected; so the SDK's tests run
+with the SDK's dependencies alone (`-m "not torch"` deselects the same tests where torch is installed).
 """
 
+import ast
+import functools
 import os
 from pathlib import Path
 
@@ -18,6 +23,65 @@ MNIST_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k
 
 def _mnist_missing() -> list[str]:
     return [name for name in MNIST_FILES if not (MNIST / name).is_file()]
+
+
+ROOT = Path(__file__).resolve().parents[1]
+OURS = ("infogan_sdk", "mnist_data", "train", "export", "evaluate", "bench", "tests")
+
+
+def _torch_installed() -> bool:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _module_file(name: str) -> Path | None:
+    base = ROOT.joinpath(*name.split("."))
+    return next((path for path in (base.with_suffix(".py"), base / "__init__.py") if path.is_file()), None)
+
+
+@functools.cache
+def _imports(path: Path) -> tuple[str, ...]:
+    """Every module name an import statement of the file names (`from a import b`: a and a.b), at any depth."""
+    names: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names += [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+    return tuple(names)
+
+
+@functools.cache
+def needs_torch(path: Path) -> bool:
+    """Whether the module at `path` imports torch, itself or through the project's modules it imports."""
+    seen, todo = set(), [path]
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        for name in _imports(module):
+            if name.split(".")[0] == "torch":
+                return True
+            found = _module_file(name) if name.split(".")[0] in OURS else None
+            if found is not None:
+                todo.append(found)
+    return False
+
+
+def pytest_ignore_collect(collection_path: Path) -> bool | None:
+    if collection_path.suffix == ".py" and not _torch_installed() and needs_torch(collection_path):
+        return True
+    return None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if needs_torch(Path(item.path)):
+            item.add_marker(pytest.mark.torch)
 
 
 def pytest_report_header() -> str:

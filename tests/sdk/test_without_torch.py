@@ -1,4 +1,4 @@
-"""The SDK's CLI runs the bundled default model in a process where torch cannot be imported at all."""
+"""The SDK's CLI, and the SDK's and the service's own tests, run in a process where torch cannot be imported."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 BLOCK_TORCH = "import sys; sys.modules['torch'] = None  # any 'import torch' now raises ImportError\n"
 
@@ -25,3 +27,15 @@ def test_generate_and_infer_with_torch_unimportable(tmp_path: Path) -> None:
     assert read.returncode == 0, read.stderr
     rows = json.loads(read.stdout)
     assert [row["digit"] for row in rows] == [3, 3, 3, 3]
+
+
+@pytest.mark.slow  # the fast tests of three folders again, ~30 s
+def test_the_sdk_and_service_tests_pass_with_torch_unimportable() -> None:
+    root = Path(__file__).resolve().parents[2]
+    folders = ["tests/sdk", "tests/serve", "tests/mnist_data", "tests/hardening", "tests/bench"]
+    code = BLOCK_TORCH + f"import pytest; sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', *{folders!r}]))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    summary = result.stdout.strip().splitlines()[-1]
+    assert " passed" in summary and "error" not in summary, summary
+    assert int(summary.split(" passed")[0].split()[-1]) > 200, summary  # the SDK's tests ran, not just a few
