@@ -136,6 +136,7 @@ def test_identity_mapping_of_a_supervised_model(supervised_checkpoint, tmp_path)
     manifest = load_manifest(quick_export(supervised_checkpoint, tmp_path / "sup", 3000))
     assert list(manifest.code_to_digit) == list(range(10))
     assert manifest.data["mapping"]["method"] == "identity (checked)"
+    assert json.dumps(manifest.data).count('"code_to_digit"') == 1  # one map: training's per-epoch ones are dropped
 
 
 def test_a_stage_two_run_exports_stage_ones_generator_and_the_reader(supervised_checkpoint, tmp_path):
