@@ -95,12 +95,16 @@ def _without_paper(pixels: NDArray[np.float32]) -> NDArray[np.float32]:
 
 
 def _fit_box(crop: NDArray[np.uint8], box: int) -> NDArray[np.uint8]:
-    """Scale so the longer side is `box` pixels, keeping the aspect ratio (Lanczos: antialiased)."""
+    """Scale so the longer side is `box` pixels, keeping the aspect ratio (Lanczos: antialiased).
+
+    Across, then down, as two single-axis resizes: Pillow's own two-axis resize picks its pass order by version
+    (12.2 and 13 sometimes go down first), and the 8-bit image between the passes shows the order in the pixels;
+    two resizes give the same pixels with every Pillow (and in the JavaScript package, js/src/pillow.js)."""
     height, width = crop.shape
     scale = box / max(height, width)
     shape = (max(1, round(width * scale)), max(1, round(height * scale)))  # PIL wants (width, height)
-    resized = Image.fromarray(crop).resize(shape, Image.Resampling.LANCZOS)
-    return np.asarray(resized, dtype=np.uint8)
+    across = Image.fromarray(crop).resize((shape[0], height), Image.Resampling.LANCZOS)
+    return np.asarray(across.resize(shape, Image.Resampling.LANCZOS), dtype=np.uint8)
 
 
 def _paste_centred(patch: NDArray[np.uint8], size: tuple[int, int]) -> NDArray[np.uint8]:
