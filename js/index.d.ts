@@ -1,0 +1,137 @@
+// Types of the infogan-sdk JavaScript package (the same API in Node and in browsers).
+
+export class InfoGANError extends Error {}
+/** The model folder is missing or its files do not match the manifest (size, sha256). */
+export class CorruptModelError extends InfoGANError {}
+/** The manifest or ONNX files describe a model this package cannot run. */
+export class IncompatibleModelError extends InfoGANError {}
+/** An argument or image is not what the call accepts; the message says what was expected and what arrived. */
+export class InvalidInputError extends InfoGANError {}
+
+/** A grey image: width * height bytes, row-major, or RGBA (4 bytes a pixel, as ImageData). */
+export interface GreyImage {
+  width: number;
+  height: number;
+  data: Uint8Array | Uint8ClampedArray;
+}
+/** What `infer` reads: ImageData, a canvas (HTMLCanvasElement or OffscreenCanvas), or a grey image. */
+export type ImageInput = GreyImage | ImageData | { width: number; height: number; getContext(kind: "2d"): unknown };
+export type Floats = number | number[] | Float32Array;
+export type Rows = number[] | number[][] | Float32Array;
+
+export interface LoadOptions {
+  /** onnxruntime-node's intra-op threads (Node only; browsers use onnxruntime-web's `env.wasm.numThreads`). */
+  threads?: number;
+  /** Check each file's sha256 against the manifest (default true). */
+  verify?: boolean;
+}
+
+export interface GenerateOptions {
+  /** 0-9: one digit for all images, or one per image. */
+  digits?: number | number[];
+  /** Raw categorical values (what `codes` holds), instead of digits. */
+  categorical?: number | number[] | number[][];
+  /** Number of images when nothing else fixes it (default 1). */
+  count?: number;
+  /** Seeds this package's own generator (xoshiro128**): the same images in every JS runtime, not Python's numpy. */
+  seed?: number;
+  rotation?: Floats;
+  thickness?: Floats;
+  width?: Floats;
+  /** Every continuous code ((N, k) or (k,)), or some by name. */
+  continuous?: Rows | Record<string, Floats>;
+  /** (N, noiseSize) or (noiseSize,). */
+  noise?: Rows;
+}
+
+export interface Latents {
+  count: number;
+  /** (N * nCategorical) raw categorical values. */
+  codes: Int32Array;
+  /** (N * k) continuous codes, in the named codes' basis (positive = leans right, wider, thicker). */
+  continuous: Float32Array;
+  /** (N * noiseSize). */
+  noise: Float32Array;
+}
+
+export interface ContinuousCode {
+  name: string;
+  index: number;
+  direction: 1 | -1;
+  axis: number[];
+  sweep: [number, number];
+  effects: Record<string, number>;
+}
+
+export class Images implements Latents {
+  count: number;
+  height: number;
+  width: number;
+  /** (N * height * width) uint8, white digit on black. */
+  pixels: Uint8Array;
+  codes: Int32Array;
+  continuous: Float32Array;
+  noise: Float32Array;
+  /** (N) the digit of each image (-1 for models without a categorical code). */
+  digits: Int32Array;
+  continuousNames: string[];
+  /** For edit and reconstruct: the encoder's reading of the images. */
+  source?: Reading;
+  /** For reconstruct: 1 - pixel correlation with the image as the encoder saw it. */
+  reconstructionError?: Float32Array;
+  /** Image i (height * width bytes, a view). */
+  image(i: number): Uint8Array;
+  /** Image i as RGBA bytes for `new ImageData(rgba, width, height)`. */
+  rgba(i: number): Uint8ClampedArray;
+}
+
+export class Reading extends Images {
+  /** (N * 10) probability of each digit. */
+  probabilities: Float32Array;
+  /** (N) the discriminator's logit (> 0: looks real to it). */
+  realness: Float32Array;
+  /** (N) higher = more like a digit; null for models without a digit score. */
+  digitScore: Float32Array | null;
+  /** Whether each image is a digit at all (score >= the manifest's threshold, and some ink); null without a score. */
+  isDigit: boolean[] | null;
+  noise: Float32Array;
+  continuousStd: Float32Array | null;
+  /** The codes read, for `Generator.render`. */
+  latents(): Latents;
+  toRecords(): Array<{ digit: number; probabilities: number[]; continuous: Record<string, number>; realness: number; digitScore?: number; isDigit?: boolean }>;
+}
+
+declare class Model {
+  spec: {
+    noiseSize: number; categoricalSizes: number[]; nContinuous: number; continuousRange: [number, number];
+    pixelRange: [number, number]; height: number; width: number;
+  };
+  codeToDigit: number[];
+  continuousNames: string[];
+  continuousCodes: ContinuousCode[];
+  /** The manifest. */
+  info: Record<string, unknown>;
+}
+
+export class Generator extends Model {
+  /** A model folder: a path in Node (default: the bundled "mnist"), a URL in a browser. */
+  static load(folder?: string | URL, options?: LoadOptions): Promise<Generator>;
+  generate(options?: GenerateOptions): Promise<Images>;
+  traverse(options?: { digit?: number; code?: string | number; values?: number[]; seed?: number }): Promise<Images>;
+  latents(options?: GenerateOptions): Latents;
+  render(latents: Latents): Promise<Images>;
+  reconstruct(images: ImageInput | ImageInput[], options?: { preprocess?: Preprocess }): Promise<Images>;
+  edit(images: ImageInput | ImageInput[], options?: { digit?: number | number[]; rotation?: Floats; thickness?: Floats; width?: Floats; continuous?: Rows | Record<string, Floats>; preprocess?: Preprocess }): Promise<Images>;
+  canEdit(): Promise<boolean>;
+}
+
+export type Preprocess = "auto" | "mnist" | "none";
+
+export class Encoder extends Model {
+  static load(folder?: string | URL, options?: LoadOptions): Promise<Encoder>;
+  hasNoise: boolean;
+  hasDigitScore: boolean;
+  digitThreshold: number | null;
+  infer(images: ImageInput | ImageInput[], options?: { preprocess?: Preprocess }): Promise<Reading>;
+  preprocess(images: ImageInput | ImageInput[], options?: { preprocess?: Preprocess }): { count: number; pixels: Uint8Array };
+}

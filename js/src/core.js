@@ -1,0 +1,269 @@
+// Generator and Encoder over onnxruntime, for any JavaScript runtime: node.js and browser.js hand in the runtime
+// (the onnxruntime module, how to read a folder's files, sha256). Mirrors infogan_sdk/generator.py and encoder.py.
+
+import { CorruptModelError, IncompatibleModelError, shown } from "./errors.js";
+import { fromModel, readImages, toModel } from "./images.js";
+import { drawLatents, editLatents, traverseLatents } from "./latents.js";
+import { applyBasis, readManifest, readModelFile } from "./manifest.js";
+
+const CHUNK = 1024; // rows per network call: memory stays bounded for big batches
+export const INK = 64; // the faintest pixel that counts as ink for isDigit (encoder.py INK)
+
+class Model {
+  /** Use Generator.load / Encoder.load. */
+  constructor(manifest, session, ort, where) {
+    Object.assign(this, { manifest, session, ort, where, spec: manifest.spec, codeToDigit: manifest.codeToDigit });
+    this.continuousNames = manifest.codes.map((code) => code.name);
+    this.continuousCodes = manifest.codes;
+    this.info = manifest.data;
+  }
+
+  static async open(runtime, folder, options, role) {
+    const where = String(folder);
+    let data;
+    try {
+      data = await runtime.readJson(folder, "manifest.json");
+    } catch (error) {
+      throw new CorruptModelError(`${where}: cannot read manifest.json (is it a model folder?): ${error.message}`);
+    }
+    const manifest = readManifest(data, where);
+    const bytes = await readModelFile(manifest, role, (path) => runtime.read(folder, path), runtime.sha256, where, options.verify !== false);
+    const session = await runtime.ort.InferenceSession.create(bytes, runtime.sessionOptions(options));
+    const model = new this(manifest, session, runtime.ort, where);
+    Object.assign(model, { folder, options });
+    return model;
+  }
+
+  tensor(values, rows, width) {
+    return new this.ort.Tensor("float32", values, [rows, width]);
+  }
+}
+
+export class Generator extends Model {
+  constructor(...args) {
+    super(...args);
+    const expected = this.spec.generatorInputs.map(([name]) => name);
+    if (expected.some((name) => !this.session.inputNames.includes(name)) || !this.session.outputNames.includes("images")) {
+      throw new IncompatibleModelError(`${this.where}: the generator must take ${shown(expected)} and output "images", got `
+        + `${shown(this.session.inputNames)} -> ${shown(this.session.outputNames)}`);
+    }
+  }
+
+  /** Load a model folder's generator (a path in Node, a URL in a browser). */
+  static async load(folder, options = {}) {
+    return this.open(this.runtime, folder, options, "generator");
+  }
+
+  /** The latents `generate` would draw for these options, without running the network. */
+  latents(options = {}) {
+    return drawLatents(this, options);
+  }
+
+  /** Images of digits: options {digits, count, seed, rotation, thickness, width, continuous, categorical, noise}. */
+  async generate(options = {}) {
+    return this.render(this.latents(options));
+  }
+
+  /** One code swept over `values` (default 10 steps over [-2, 2]), everything else fixed: one image per value. */
+  async traverse(options = {}) {
+    return this.render(traverseLatents(this, options));
+  }
+
+  /** The images of explicit latents ({count, codes, continuous, noise}, as `latents` returns). */
+  async render(latents) {
+    const { spec } = this, n = latents.count, k = spec.nContinuous, nCodes = spec.categoricalSizes.length;
+    const size = spec.height * spec.width;
+    const pixels = new Uint8Array(n * size);
+    for (let start = 0; start < n; start += CHUNK) {
+      const rows = Math.min(CHUNK, n - start);
+      const feeds = { noise: this.tensor(latents.noise.subarray(start * spec.noiseSize, (start + rows) * spec.noiseSize), rows, spec.noiseSize) };
+      if (nCodes) {
+        const oneHot = new Float32Array(rows * spec.categoricalSize);
+        for (let i = 0; i < rows; i += 1) {
+          let offset = 0;
+          spec.categoricalSizes.forEach((codeSize, column) => {
+            oneHot[i * spec.categoricalSize + offset + latents.codes[(start + i) * nCodes + column]] = 1;
+            offset += codeSize;
+          });
+        }
+        feeds.categorical = this.tensor(oneHot, rows, spec.categoricalSize);
+      }
+      if (k) feeds.continuous = this.tensor(applyBasis(latents.continuous.slice(start * k, (start + rows) * k), this.manifest.basis, k), rows, k);
+      const { images } = await this.session.run(feeds, ["images"]);
+      if (images.data.length !== rows * size) {
+        throw new IncompatibleModelError(`${this.where}: the generator returned ${shown(images.dims)}, expected [${rows}, 1, ${spec.height}, ${spec.width}]`);
+      }
+      pixels.set(fromModel(images.data, spec.pixelRange), start * size);
+    }
+    const digits = Int32Array.from({ length: n }, (_, i) => (nCodes ? this.codeToDigit[latents.codes[i * nCodes]] : -1));
+    return new Images(pixels, n, spec.height, spec.width, { ...latents, digits, continuousNames: this.continuousNames });
+  }
+
+  /** Redraw images from what the model's encoder reads in them (codes and noise); adds reconstructionError. */
+  async reconstruct(images, { preprocess = "auto" } = {}) {
+    const source = await (await this.editor()).infer(images, { preprocess });
+    const redrawn = await this.render(source.latents());
+    redrawn.source = source;
+    redrawn.reconstructionError = Float32Array.from({ length: source.count },
+      (_, i) => 1 - pixelCorrelation(redrawn.image(i), source.image(i)));
+    return redrawn;
+  }
+
+  /** Redraw images with codes changed: digit replaces the digit read, rotation/width/thickness/continuous are added. */
+  async edit(images, { digit, rotation, width, thickness, continuous, preprocess = "auto" } = {}) {
+    const source = await (await this.editor()).infer(images, { preprocess });
+    const edited = await this.render(editLatents(this, source.latents(), { digits: digit, rotation, width, thickness, continuous }));
+    edited.source = source;
+    return edited;
+  }
+
+  /** Whether reconstruct and edit work (the encoder infers the noise too). */
+  async canEdit() {
+    return (await this.editor()).hasNoise;
+  }
+
+  async editor() {
+    this.encoder ??= await Encoder.open(this.constructor.runtime, this.folder, this.options, "encoder");
+    return this.encoder;
+  }
+}
+
+export class Encoder extends Model {
+  constructor(...args) {
+    super(...args);
+    const { spec, session } = this;
+    const required = ["realness", ...(spec.categoricalSize ? ["categorical_logits"] : []), ...(spec.nContinuous ? ["continuous_mean"] : [])];
+    if (!session.inputNames.includes("images") || required.some((name) => !session.outputNames.includes(name))) {
+      throw new IncompatibleModelError(`${this.where}: the encoder must take "images" and output ${shown(required)}, got `
+        + `${shown(session.inputNames)} -> ${shown(session.outputNames)}`);
+    }
+    this.outputs = [...required, ...["continuous_log_std", "digit_score", "noise"].filter((name) => session.outputNames.includes(name))];
+    this.hasNoise = this.outputs.includes("noise");
+    this.hasDigitScore = this.outputs.includes("digit_score");
+    this.digitThreshold = this.hasDigitScore ? this.manifest.digitThreshold : null;
+  }
+
+  static async load(folder, options = {}) {
+    return this.open(this.runtime, folder, options, "encoder");
+  }
+
+  /** The images as `infer` hands them to the network: {count, pixels: Uint8Array (N*H*W)}. */
+  preprocess(images, { preprocess = "auto" } = {}) {
+    return readImages(images, this.spec.height, this.spec.width, preprocess);
+  }
+
+  /** Read digits and codes: images are ImageData, canvases or grey {width, height, data}, one or an array. */
+  async infer(images, { preprocess = "auto" } = {}) {
+    const { spec } = this, size = spec.height * spec.width;
+    const { count, pixels } = this.preprocess(images, { preprocess });
+    const raw = Object.fromEntries(this.outputs.map((name) => [name, []]));
+    for (let start = 0; start < count; start += CHUNK) {
+      const rows = Math.min(CHUNK, count - start);
+      const input = new this.ort.Tensor("float32", toModel(pixels.subarray(start * size, (start + rows) * size), spec.pixelRange), [rows, 1, spec.height, spec.width]);
+      const outputs = await this.session.run({ images: input }, this.outputs);
+      for (const name of this.outputs) raw[name].push(outputs[name].data);
+    }
+    const joined = Object.fromEntries(Object.entries(raw).map(([name, parts]) => [name, join(parts)]));
+    return new Reading(this, count, pixels, joined);
+  }
+}
+
+function join(parts) {
+  if (parts.length === 1) return Float32Array.from(parts[0]);
+  const out = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) { out.set(part, offset); offset += part.length; }
+  return out;
+}
+
+/** Pearson's correlation of two images' pixels; 0 when either is flat. */
+export function pixelCorrelation(a, b) {
+  const n = a.length;
+  let meanA = 0, meanB = 0;
+  for (let i = 0; i < n; i += 1) { meanA += a[i]; meanB += b[i]; }
+  meanA /= n; meanB /= n;
+  let ab = 0, aa = 0, bb = 0;
+  for (let i = 0; i < n; i += 1) {
+    const x = a[i] - meanA, y = b[i] - meanB;
+    ab += x * y; aa += x * x; bb += y * y;
+  }
+  return ab / Math.max(Math.sqrt(aa * bb), 1e-12);
+}
+
+/** A batch of uint8 images (white digit on black) with the latents that made them. */
+export class Images {
+  constructor(pixels, count, height, width, latents) {
+    Object.assign(this, { pixels, count, height, width });
+    Object.assign(this, latents);
+  }
+
+  /** Image i as a Uint8Array view (height * width). */
+  image(i) {
+    const size = this.height * this.width;
+    return this.pixels.subarray(i * size, (i + 1) * size);
+  }
+
+  /** Image i as RGBA bytes (for ImageData), grey in every colour channel. */
+  rgba(i) {
+    const grey = this.image(i), out = new Uint8ClampedArray(grey.length * 4);
+    grey.forEach((value, p) => { out.set([value, value, value, 255], 4 * p); });
+    return out;
+  }
+}
+
+/** What `Encoder.infer` reads: digits, probabilities, continuous codes (users' basis), realness, digit score, noise. */
+export class Reading extends Images {
+  constructor(encoder, count, pixels, raw) {
+    const { spec, codeToDigit, manifest } = encoder;
+    super(pixels, count, spec.height, spec.width, {});
+    const sizes = spec.categoricalSizes, k = spec.nContinuous, total = spec.categoricalSize;
+    this.codes = new Int32Array(count * sizes.length);
+    this.digits = new Int32Array(count).fill(-1);
+    this.probabilities = new Float32Array(count * (sizes[0] ?? 0));
+    for (let i = 0; i < count; i += 1) {
+      let offset = 0;
+      sizes.forEach((size, column) => {
+        const logits = raw.categorical_logits.subarray(i * total + offset, i * total + offset + size);
+        let best = 0;
+        for (let c = 1; c < size; c += 1) if (logits[c] > logits[best]) best = c;
+        this.codes[i * sizes.length + column] = best;
+        if (column === 0) this.softmaxInto(logits, logits[best], i, codeToDigit);
+        offset += size;
+      });
+      if (sizes.length) this.digits[i] = codeToDigit[this.codes[i * sizes.length]];
+    }
+    this.continuous = applyBasis(raw.continuous_mean ?? new Float32Array(0), manifest.basis, k, true);
+    this.continuousStd = raw.continuous_log_std ? raw.continuous_log_std.map(Math.exp) : null;
+    this.continuousNames = encoder.continuousNames;
+    this.realness = raw.realness;
+    this.digitScore = raw.digit_score ?? null;
+    this.noise = raw.noise ?? null;
+    this.isDigit = this.digitScore === null || encoder.digitThreshold === null ? null
+      : Array.from(this.digitScore, (score, i) => score >= encoder.digitThreshold && this.image(i).reduce((a, b) => Math.max(a, b), 0) >= INK);
+  }
+
+  softmaxInto(logits, top, i, codeToDigit) {
+    const size = logits.length, exps = logits.map((value) => Math.fround(Math.exp(Math.fround(value - top))));
+    const sum = exps.reduce((a, b) => a + b, 0);
+    exps.forEach((value, c) => { this.probabilities[i * size + codeToDigit[c]] = value / sum; });
+  }
+
+  /** The codes read, as latents for Generator.render ({count, codes, continuous, noise}). */
+  latents() {
+    if (!this.noise) throw new IncompatibleModelError("this model's encoder does not infer the noise: it cannot reconstruct or edit");
+    return { count: this.count, codes: this.codes, continuous: this.continuous, noise: this.noise };
+  }
+
+  /** One object per image: digit, probabilities, codes by name, realness, digitScore, isDigit. */
+  toRecords() {
+    const k = this.continuousNames.length, size = this.probabilities.length / Math.max(1, this.count);
+    return Array.from({ length: this.count }, (_, i) => ({
+      digit: this.digits[i],
+      probabilities: Array.from(this.probabilities.subarray(i * size, (i + 1) * size)),
+      continuous: Object.fromEntries(this.continuousNames.map((name, j) => [name, this.continuous[i * k + j]])),
+      realness: this.realness[i],
+      ...(this.digitScore ? { digitScore: this.digitScore[i] } : {}),
+      ...(this.isDigit ? { isDigit: this.isDigit[i] } : {}),
+    }));
+  }
+}

@@ -1,0 +1,209 @@
+// Images in: what `Encoder.infer` accepts, read into grey uint8 images and normalised as the Python SDK does
+// (infogan_sdk/images/decode.py and preprocess.py), step for step and in the same float32 arithmetic, so that the
+// network sees the same pixels in both languages. Images out: the model's floats to uint8 (convention.py).
+
+import { InvalidInputError, shown } from "./errors.js";
+import { medianFilter3, resizeLanczos } from "./pillow.js";
+
+export const MAX_PIXELS = 4096 * 4096; // per image, as the Python SDK refuses larger ones
+const BOX_FRACTION = 20 / 28; // MNIST digits fit a 20x20 box inside the 28x28 image
+const INK_THRESHOLD = 0.25; // a pixel at >= 25% of the ink's peak counts when finding the bounding box
+const f32 = Math.fround;
+
+/** Python's round() and numpy's rint: halves go to the even neighbour. */
+export function roundHalfEven(x) {
+  const floor = Math.floor(x), rest = x - floor;
+  if (rest !== 0.5) return Math.round(x);
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+// --- reading inputs --------------------------------------------------------------------------------------------
+
+/** One input -> a grey image {width, height, data: Uint8Array}. Accepts ImageData (RGBA), a canvas (2-D context),
+ * or a grey image {width, height, data} (data: Uint8Array or Uint8ClampedArray of width * height values). */
+export function toGrey(input, where) {
+  if (input && typeof input.getContext === "function") { // HTMLCanvasElement or OffscreenCanvas
+    const { width, height } = input;
+    checkSize(width, height, where);
+    return toGrey(input.getContext("2d").getImageData(0, 0, width, height), where);
+  }
+  if (!input || typeof input !== "object" || !Number.isInteger(input.width) || !Number.isInteger(input.height)
+      || !(input.data instanceof Uint8Array || input.data instanceof Uint8ClampedArray)) {
+    throw new InvalidInputError(`${where}: expected ImageData, a canvas or a grey image {width, height, data: Uint8Array}, got ${shown(input)}`);
+  }
+  const { width, height, data } = input;
+  checkSize(width, height, where);
+  if (data.length === width * height) return { width, height, data: Uint8Array.from(data) };
+  if (data.length === 4 * width * height) return fromRGBA(width, height, data);
+  throw new InvalidInputError(`${where}: a ${width}x${height} image needs ${width * height} grey or ${4 * width * height} RGBA values, got ${data.length}`);
+}
+
+function checkSize(width, height, where) {
+  if (!(width >= 1 && height >= 1)) throw new InvalidInputError(`${where}: the image is empty (${width}x${height} pixels)`);
+  if (width * height > MAX_PIXELS) throw new InvalidInputError(`${where}: ${width}x${height} pixels is more than the ${MAX_PIXELS} allowed`);
+}
+
+/** RGBA -> grey as decode.py's _from_pil does for images with alpha: Pillow's luminance (L = (19595 R + 38470 G +
+ * 7471 B + 2^15) >> 16), composited over a background that contrasts with the ink: white under dark ink, black
+ * under light ink. Opaque images come out as their plain luminance. */
+function fromRGBA(width, height, rgba) {
+  const n = width * height;
+  const luminance = new Uint8Array(n), alpha = new Float64Array(n);
+  let inkSum = 0, alphaSum = 0;
+  for (let i = 0; i < n; i += 1) {
+    const o = 4 * i;
+    luminance[i] = (rgba[o] * 19595 + rgba[o + 1] * 38470 + rgba[o + 2] * 7471 + 0x8000) >>> 16;
+    alpha[i] = rgba[o + 3] / 255;
+    inkSum += luminance[i] * alpha[i];
+    alphaSum += alpha[i];
+  }
+  const background = inkSum < 128 * alphaSum ? 255 : 0;
+  const data = new Uint8Array(n);
+  for (let i = 0; i < n; i += 1) data[i] = roundHalfEven(luminance[i] * alpha[i] + background * (1 - alpha[i]));
+  return { width, height, data };
+}
+
+// --- MNIST-style normalisation (preprocess.py) -------------------------------------------------------------
+
+function ringIndices(height, width) {
+  const ring = Math.max(1, Math.floor(Math.min(height, width) / 14));
+  const indices = [];
+  for (let y = 0; y < height; y += 1) {
+    for (let x = 0; x < width; x += 1) {
+      if (y < ring || y >= height - ring || x < ring || x >= width - ring) indices.push(y * width + x);
+    }
+  }
+  return indices;
+}
+
+/** Most of the border light (> 127): dark ink on paper. */
+function hasLightBackground(image) {
+  const ring = ringIndices(image.height, image.width);
+  const light = ring.reduce((count, i) => count + (image.data[i] > 127 ? 1 : 0), 0);
+  return 2 * light > ring.length;
+}
+
+/** Already model-ready: exactly height x width with light ink on a dark border. */
+export function isMnistForm(image, height, width) {
+  return image.width === width && image.height === height && !hasLightBackground(image);
+}
+
+function median(values) {
+  const sorted = Float64Array.from(values).sort();
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : f32((sorted[middle - 1] + sorted[middle]) / 2);
+}
+
+/** numpy's quantile (method "linear") of float32 values at a Python-float q, in numpy's float32 arithmetic. */
+function quantile(values, q) {
+  const sorted = Float32Array.from(values).sort();
+  const index = (sorted.length - 1) * q;
+  const previous = Math.floor(index), next = Math.min(previous + 1, sorted.length - 1);
+  const gamma = index - previous;
+  const a = sorted[previous], b = sorted[next], difference = f32(b - a);
+  return gamma >= 0.5 ? f32(b - f32(difference * f32(1 - gamma))) : f32(a + f32(difference * f32(gamma)));
+}
+
+/** Light ink on dark paper -> the same with the paper at 0 and its noise removed (_without_paper). */
+function withoutPaper(pixels, width, height) {
+  const ring = ringIndices(height, width);
+  const spread = (values, paper) => 1.4826 * median(ring.map((i) => Math.abs(f32(values[i] - paper))));
+  let paper = median(ring.map((i) => pixels[i]));
+  let sd = spread(pixels, paper);
+  if (sd > 2.0) { // noisy paper: a 3x3 median filter first
+    const grey = Uint8Array.from(pixels, (value) => Math.min(255, Math.max(0, Math.trunc(value))));
+    pixels = Float32Array.from(medianFilter3({ width, height, data: grey }).data);
+    paper = median(ring.map((i) => pixels[i]));
+    sd = spread(pixels, paper);
+  }
+  const floor = f32(paper + 3.0 * sd);
+  return pixels.map((value) => Math.max(0, f32(value - floor)));
+}
+
+/** A grey image of any size and polarity -> height x width uint8, white digit centred on black (normalise). */
+export function normalise(image, height, width) {
+  let pixels = Float32Array.from(image.data);
+  if (hasLightBackground(image)) pixels = pixels.map((value) => 255 - value);
+  pixels = withoutPaper(pixels, image.width, image.height);
+  const out = new Uint8Array(height * width);
+  let peak = 0;
+  for (const value of pixels) peak = Math.max(peak, value);
+  if (peak < 1.0) return out; // no ink at all: black
+  // the brightest 5% of the ink become 255, as MNIST's stroke cores are
+  const gain = f32(255.0 / quantile(pixels.filter((value) => value > 0), 0.95));
+  pixels = pixels.map((value) => Math.min(f32(value * gain), 255));
+  const threshold = INK_THRESHOLD * 255.0;
+  let top = Infinity, bottom = -1, left = Infinity, right = -1;
+  for (let y = 0; y < image.height; y += 1) {
+    for (let x = 0; x < image.width; x += 1) {
+      if (pixels[y * image.width + x] >= threshold) {
+        top = Math.min(top, y); bottom = Math.max(bottom, y); left = Math.min(left, x); right = Math.max(right, x);
+      }
+    }
+  }
+  const crop = { width: right - left + 1, height: bottom - top + 1, data: new Uint8Array((right - left + 1) * (bottom - top + 1)) };
+  for (let y = 0; y < crop.height; y += 1) {
+    for (let x = 0; x < crop.width; x += 1) crop.data[y * crop.width + x] = roundHalfEven(pixels[(top + y) * image.width + left + x]);
+  }
+  return pasteCentred(fitBox(crop, roundHalfEven(Math.min(height, width) * BOX_FRACTION)), height, width, out);
+}
+
+/** Scale so the longer side is `box` pixels, keeping the aspect ratio (Pillow's Lanczos). */
+function fitBox(crop, box) {
+  const scale = box / Math.max(crop.height, crop.width);
+  return resizeLanczos(crop, Math.max(1, roundHalfEven(crop.width * scale)), Math.max(1, roundHalfEven(crop.height * scale)));
+}
+
+/** Paste `patch` so that its centre of mass lands on the image's centre (pixel i covers [i, i + 1)). */
+function pasteCentred(patch, height, width, out) {
+  let total = 0, rowMoment = 0, columnMoment = 0;
+  for (let y = 0; y < patch.height; y += 1) {
+    for (let x = 0; x < patch.width; x += 1) {
+      const value = patch.data[y * patch.width + x];
+      total += value; rowMoment += value * (y + 0.5); columnMoment += value * (x + 0.5);
+    }
+  }
+  const [centreY, centreX] = total === 0 ? [patch.height / 2, patch.width / 2] : [rowMoment / total, columnMoment / total];
+  const top = Math.min(Math.max(roundHalfEven(height / 2 - centreY), 0), height - patch.height);
+  const left = Math.min(Math.max(roundHalfEven(width / 2 - centreX), 0), width - patch.width);
+  for (let y = 0; y < patch.height; y += 1) out.set(patch.data.subarray(y * patch.width, (y + 1) * patch.width), (top + y) * width + left);
+  return out;
+}
+
+/** Inputs -> {count, pixels: Uint8Array (N * height * width)} as the encoder sees them. preprocess: "auto" passes
+ * model-ready images through and normalises the rest, "mnist" normalises all, "none" requires the model's size. */
+export function readImages(inputs, height, width, preprocess = "auto") {
+  if (!["auto", "mnist", "none"].includes(preprocess)) throw new InvalidInputError(`preprocess must be one of ["auto", "mnist", "none"], got ${shown(preprocess)}`);
+  const list = Array.isArray(inputs) ? inputs : [inputs];
+  if (!list.length) throw new InvalidInputError("expected at least one image, got none");
+  const pixels = new Uint8Array(list.length * height * width);
+  list.forEach((input, index) => {
+    const grey = toGrey(input, `input ${index}`);
+    if (preprocess === "none" && (grey.width !== width || grey.height !== height)) {
+      throw new InvalidInputError(`input ${index}: preprocess "none" needs ${height}x${width} images, got ${grey.height}x${grey.width}`);
+    }
+    const passes = preprocess === "none" || (preprocess === "auto" && isMnistForm(grey, height, width));
+    pixels.set(passes ? grey.data : normalise(grey, height, width), index * height * width);
+  });
+  return { count: list.length, pixels };
+}
+
+// --- the pixel convention (convention.py) ------------------------------------------------------------------
+
+/** uint8 pixels -> float32 in pixelRange, as the network takes them. */
+export function toModel(pixels, [low, high]) {
+  const scale = f32((high - low) / 255), offset = f32(low);
+  return Float32Array.from(pixels, (value) => f32(f32(value * scale) + offset));
+}
+
+/** The network's float32 images -> uint8, clipped, NaN black, halves to even. */
+export function fromModel(values, [low, high]) {
+  const out = new Uint8Array(values.length);
+  const shift = f32(low), span = f32(high - low);
+  for (let i = 0; i < values.length; i += 1) {
+    let scaled = f32(f32(values[i] - shift) / span);
+    scaled = Number.isNaN(scaled) ? 0 : Math.min(Math.max(scaled, 0), 1);
+    out[i] = roundHalfEven(f32(scaled * 255));
+  }
+  return out;
+}
