@@ -12,6 +12,7 @@
     infogan models
     infogan bench [--batch 256] [--repeats 50] [--threads N] [--json] [--variant int8]
     infogan serve [--host 127.0.0.1] [--port 8000] [--model NAME ...] [--cors-origin URL]  (token: INFOGAN_TOKEN=...)
+    infogan export-web site/ [--model NAME]     # the playground as a static folder, run in the browser
 
 Negative comma lists need "=": --values=-2,0,2 (argparse would read "-2,0,2" as an option).
 """
@@ -24,7 +25,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from infogan_sdk.cli import bench, dataset, draw, infer, info, serve
+from infogan_sdk.cli import bench, dataset, draw, infer, info, serve, web
 from infogan_sdk.cli.arguments import common
 from infogan_sdk.errors import InfoGANError
 
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(model="mnist", device="auto", variant=None, verbose=False)
     subcommands = parser.add_subparsers(dest="command", required=True)
     for add in (draw.add_generate, draw.add_traverse, draw.add_edit, draw.add_reconstruct, infer.add_infer,
-                dataset.add_dataset, info.add_info, info.add_models, bench.add_bench, serve.add_serve):
+                dataset.add_dataset, info.add_info, info.add_models, bench.add_bench, serve.add_serve,
+                web.add_export_web):
         add(subcommands)
     return parser

@@ -7,7 +7,9 @@ const $ = (id) => document.getElementById(id);
 const state = { model: null, models: [], token: new URLSearchParams(location.hash.slice(1)).get("token") };
 
 // --- the API -------------------------------------------------------------------------------------------------
+// The page exported by `infogan export-web` answers the same requests in the browser (local.js sets infoganLocal).
 async function api(path, body, wantPng = false) {
+  if (window.infoganLocal) return window.infoganLocal(path, body, wantPng);
   const headers = { "Content-Type": "application/json", Accept: wantPng ? "image/png" : "application/json" };
   if (state.token) headers.Authorization = `Bearer ${state.token}`;
   const response = await fetch(path, body === undefined ? { headers } : { method: "POST", headers, body: JSON.stringify(body) });

@@ -1,0 +1,83 @@
+"""`infogan export-web OUT`: the playground as a static folder that runs in the browser with no server.
+
+OUT gets the same page as `infogan serve` (index.html and static/), answered in the page by the JavaScript
+package (infogan-sdk/, from the repository's js/src) on onnxruntime-web (ort/: its WebAssembly build, from
+js/node_modules after `npm ci` in js/), and the model folder (model/). Serve OUT with any static file server
+(`python -m http.server -d OUT`); nothing is fetched from elsewhere. Copies files only: no model math here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+from infogan_sdk.atomic import atomic_output
+from infogan_sdk.errors import InvalidInputError
+from infogan_sdk.loading.folders import resolve_model
+from infogan_sdk.loading.manifest import MANIFEST_NAME, load_manifest
+
+STATIC = Path(__file__).resolve().parents[1] / "serve" / "static"
+REPOSITORY_JS = Path(__file__).resolve().parents[2] / "js"
+ORT_FILES = ("ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")  # wasm, no WebGPU
+IMPORTS = {"onnxruntime-web": "./ort/ort.wasm.min.mjs", "infogan-sdk": "./infogan-sdk/browser.js"}
+
+
+def add_export_web(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    command = subcommands.add_parser("export-web", help="write the playground as a static folder that runs in the "
+                                     "browser, offline (onnxruntime-web)")
+    command.add_argument("out", type=Path, help="the folder to write (must not exist unless --overwrite)")
+    command.add_argument("--model", default="mnist", help="bundled model name or model folder (default mnist)")
+    command.add_argument("--js", type=Path, default=REPOSITORY_JS, help="the JavaScript package's folder, after "
+                         "`npm ci` there (default: js/ of this checkout)")
+    command.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
+    command.set_defaults(handler=export_web_command)
+
+
+def export_web_command(args: argparse.Namespace) -> int:
+    out = export_web(args.out, args.model, args.js, args.overwrite)
+    size = sum(path.stat().st_size for path in out.rglob("*") if path.is_file())
+    print(f"{out} ({size / 1e6:.1f} MB): serve it with any static file server, e.g. "
+          f"python -m http.server -d {out} 8080, then open http://127.0.0.1:8080/")
+    return 0
+
+
+def export_web(out: Path, model: str, js: Path, overwrite: bool = False) -> Path:
+    """Write the static playground folder at `out` (atomically: all of it or nothing); returns `out`."""
+    folder = resolve_model(model)
+    manifest = load_manifest(folder)  # checks every file's sha256: a damaged model is not exported
+    sources = {"infogan-sdk": js / "src", "ort": js / "node_modules" / "onnxruntime-web" / "dist"}
+    missing = [str(path) for path in (sources["infogan-sdk"] / "browser.js", js / "web" / "local.js",
+                                      *(sources["ort"] / name for name in ORT_FILES)) if not path.is_file()]
+    if missing:
+        raise InvalidInputError(f"export-web needs the JavaScript package with onnxruntime-web installed (run `npm ci "
+                                f"--ignore-scripts` in {js}, or pass --js DIR); missing: {', '.join(missing)}")
+    with atomic_output(out, folder=True, overwrite=overwrite) as work:
+        (work / "static").mkdir()
+        for name in ("app.js", "style.css"):
+            shutil.copy2(STATIC / name, work / "static" / name)
+        shutil.copy2(js / "web" / "local.js", work / "static" / "local.js")
+        shutil.copytree(sources["infogan-sdk"], work / "infogan-sdk", ignore=shutil.ignore_patterns("node.js"))
+        (work / "ort").mkdir()
+        for name in ORT_FILES:
+            shutil.copy2(sources["ort"] / name, work / "ort" / name)
+        (work / "model").mkdir()
+        for role in ("generator", "encoder"):  # the float32 files only: variants stay behind
+            shutil.copy2(folder / manifest.data["files"][role]["path"], work / "model")
+        shutil.copy2(folder / MANIFEST_NAME, work / "model" / MANIFEST_NAME)
+        (work / "index.html").write_text(page((STATIC / "index.html").read_text()), encoding="utf-8")
+    return out
+
+
+def page(served: str) -> str:
+    """`infogan serve`'s index.html as a static page: relative paths, the import map, the in-browser backend."""
+    head = (f'<script type="importmap">{json.dumps({"imports": IMPORTS})}</script>\n'
+            '  <script type="module" src="static/local.js"></script>\n'
+            '  <script src="static/app.js" defer></script>')
+    replaced = (served.replace('<script src="/static/app.js" defer></script>', head)
+                .replace('href="/static/style.css"', 'href="static/style.css"')
+                .replace('<a href="/docs">API docs</a>', '<span class="hint">runs in your browser: no server</span>'))
+    if replaced.count("static/local.js") != 1 or "/static/" in replaced:
+        raise AssertionError("serve/static/index.html changed: update export-web's page()")
+    return replaced
