@@ -176,6 +176,12 @@ function join(parts) {
   return out;
 }
 
+/** Some pixel at least INK bright (is_digit's second condition: a blank image is never a digit). */
+function hasInk(image) {
+  for (let i = 0; i < image.length; i += 1) if (image[i] >= INK) return true;
+  return false;
+}
+
 /** Pearson's correlation of two images' pixels; 0 when either is flat. */
 export function pixelCorrelation(a, b) {
   const n = a.length;
@@ -239,13 +245,14 @@ export class Reading extends Images {
     this.digitScore = raw.digit_score ?? null;
     this.noise = raw.noise ?? null;
     this.isDigit = this.digitScore === null || encoder.digitThreshold === null ? null
-      : Array.from(this.digitScore, (score, i) => score >= encoder.digitThreshold && this.image(i).reduce((a, b) => Math.max(a, b), 0) >= INK);
+      : Array.from(this.digitScore, (score, i) => score >= encoder.digitThreshold && hasInk(this.image(i)));
   }
 
   softmaxInto(logits, top, i, codeToDigit) {
-    const size = logits.length, exps = logits.map((value) => Math.fround(Math.exp(Math.fround(value - top))));
-    const sum = exps.reduce((a, b) => a + b, 0);
-    exps.forEach((value, c) => { this.probabilities[i * size + codeToDigit[c]] = value / sum; });
+    const size = logits.length;
+    let sum = 0;
+    for (let c = 0; c < size; c += 1) sum += Math.fround(Math.exp(Math.fround(logits[c] - top)));
+    for (let c = 0; c < size; c += 1) this.probabilities[i * size + codeToDigit[c]] = Math.fround(Math.exp(Math.fround(logits[c] - top))) / sum;
   }
 
   /** The codes read, as latents for Generator.render ({count, codes, continuous, noise}). */
