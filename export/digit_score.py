@@ -10,11 +10,13 @@ read through the SDK on the written files as users run them.
 from __future__ import annotations
 
 import os
+import string
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
+from PIL import Image, ImageDraw
 from torch import nn
 
 from evaluate import not_digit
@@ -27,14 +29,18 @@ from infogan_sdk.spec import LatentSpec
 from train.augment import degraded, distorted
 from train.networks import DigitScore, Discriminator
 from train.pixels import to_pixels
+from train.printed import printed_bank, printed_characters
 
 FIT_IMAGES = 50_000  # MNIST train images the score is fitted on; the other 10,000 calibrate it
 FALSE_REJECTS = 0.01  # the threshold rejects this fraction of the calibration digits
+# letters and symbols the score learns to refuse (in the stage 2 fonts only): not those that look like digits
+NOT_DIGITS = "".join(c for c in string.ascii_letters if c not in not_digit.LOOKALIKES) + not_digit.SYMBOLS
 METHOD = ("the logit of a small MLP on the encoder's features (D's body and Q's hidden layer), trained at export on "
-          "MNIST train digits (plain, degraded once and twice, a quarter distorted) and as many of the model's own "
-          "samples against generated blank, noise, shape and texture images (seeds the not-a-digit suite does not "
-          "use; no letters or symbols; export.digit_score_fit in the manifest has the counts); the threshold rejects "
-          "1% of the other train images")
+          "MNIST train digits (plain, degraded once and twice, a quarter distorted), as many of the model's own "
+          "samples, digits printed in 14 fonts and plain pen strokes against generated blank, noise, shape and texture "
+          "images (seeds the not-a-digit suite does not use) and letters and symbols printed in the same 14 fonts "
+          "(the suite's letters use 7 others; export.digit_score_fit in the manifest has the counts); the threshold "
+          "rejects 1% of the other train images")
 
 
 @dataclass(frozen=True)
@@ -43,10 +49,12 @@ class ScoreSizes:
 
     digits: int = FIT_IMAGES  # train digits (plus as many views and samples)
     negatives: int = 2_000  # generated non-digits per kind
+    drawn_repeats: int = 8  # printed digits and plain strokes (~2,300), each this many times: ~8% of the digits
+    letters: bool = True  # letters and symbols in the stage 2 fonts (train/printed.py) among the non-digits
 
     @classmethod
     def quick(cls) -> ScoreSizes:
-        return cls(digits=2_000, negatives=100)
+        return cls(digits=2_000, negatives=100, drawn_repeats=1, letters=False)
 
 
 def split(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -64,12 +72,15 @@ def fit(generator: GeneratorGraph, discriminator: Discriminator, train_images: n
     # real digits, as users pass them too, and the model's own (its codes reach thicker and thinner strokes than
     # MNIST has), against generated non-digits as the SDK's preprocessing hands them to the encoder
     views = _digit_views(real, spec.pixel_range[0])
-    digits = torch.cat([real, views, _generated_pixels(generator, len(real))])
+    drawn = _drawn_digits(sizes.drawn_repeats)  # printed digits and plain strokes: digits that MNIST lacks
+    digits = torch.cat([real, views, _generated_pixels(generator, len(real)), to_pixels(torch.from_numpy(drawn), spec)])
     negatives = read_images(not_digit.negatives(sizes.negatives), spec.image_shape[1:], "auto")
-    others = to_pixels(torch.from_numpy(negatives), spec)
+    letters, _ = printed_characters(NOT_DIGITS) if sizes.letters else (np.zeros((0, 28, 28), np.uint8), [])
+    others = to_pixels(torch.from_numpy(np.concatenate([negatives, letters])), spec)
     score = fit_digit_score(_features(discriminator, digits), _features(discriminator, others))
     record = {"train_digits": len(rows), "digit_views": len(views), "samples": len(rows),
-              "non_digits": len(negatives), "first_non_digit_seed": not_digit.NEGATIVE_SEEDS}
+              "drawn_digits": len(drawn), "non_digits": len(negatives), "letters_and_symbols": len(letters),
+              "first_non_digit_seed": not_digit.NEGATIVE_SEEDS}
     return score, record
 
 
@@ -113,6 +124,26 @@ def _generated_pixels(graph: GeneratorGraph, count: int, seed: int = 0) -> torch
         feeds = latents.feeds(spec, rows)
         images.append(graph(*(torch.from_numpy(feeds[name]) for name in spec.generator_inputs())))
     return torch.cat(images)
+
+
+def _drawn_digits(repeats: int) -> np.ndarray:
+    """uint8 (N, 28, 28), as the SDK's preprocessing hands them over: digits printed in the stage 2 fonts, and plain
+    pen strokes (a 1: 3-40 px wide, 50-190 px long, tilted up to 12 degrees, light or dark paper, round or square
+    ends), each `repeats` times. The robustness suite's plain strokes are rectangles on 300x300 pages: other images."""
+    printed, _ = printed_bank()
+    rng, strokes = np.random.default_rng(7), []
+    for _ in range(600):
+        length, angle = int(rng.integers(50, 191)), float(rng.uniform(-12, 12))
+        width = int(rng.integers(3, max(4, min(41, length // 4))))  # a 1 is at least 4 times as long as wide
+        paper, ink = (235, 25) if rng.random() < 0.7 else (10, 230)
+        page = Image.new("L", (220, 220), paper)
+        end = np.radians(angle)
+        dx, dy = np.sin(end) * length / 2, np.cos(end) * length / 2
+        ImageDraw.Draw(page).line([(110 - dx, 110 - dy), (110 + dx, 110 + dy)], fill=ink, width=width,
+                                  joint="curve" if rng.random() < 0.5 else None)
+        strokes.append(np.asarray(page))
+    drawn = np.concatenate([printed, read_images(strokes, (28, 28), "auto")])
+    return np.tile(drawn, (repeats, 1, 1))
 
 
 @torch.no_grad()

@@ -31,20 +31,28 @@ ANGLES = (-8.0, -3.0, 3.0, 8.0)  # degrees
 def printed_bank(font_dir: Path = FONT_DIR) -> tuple[np.ndarray, np.ndarray]:
     """(images uint8 (N, 28, 28) as the SDK's preprocessing makes them, digits int64 (N,)); N = fonts x 10 x
     sizes x angles, dark ink on light paper before preprocessing."""
+    images, characters = printed_characters("0123456789", font_dir)
+    return images, np.asarray([int(c) for c in characters], dtype=np.int64)
+
+
+def printed_characters(characters: str, font_dir: Path = FONT_DIR) -> tuple[np.ndarray, list[str]]:
+    """Each character in each font, size and angle: (images uint8 (N, 28, 28) as the SDK's preprocessing makes
+    them, the character each shows). Export's digit score also learns from letters and symbols made here, in
+    these fonts, which the not-a-digit suite's letters (DejaVu, Liberation) never use."""
     paths = [font_dir / name for name in FONTS if (font_dir / name).is_file()]
     if len(paths) < len(FONTS):
-        logger.warning("printed digits: %d of %d fonts found (apt-get install fonts-freefont-ttf fonts-urw-base35)",
-                       len(paths), len(FONTS))
-    pages, digits = [], []
+        logger.warning("printed characters: %d of %d fonts found (apt-get install fonts-freefont-ttf "
+                       "fonts-urw-base35)", len(paths), len(FONTS))
+    pages, shown = [], []
     for path in paths:
         for size in SIZES:
             font = ImageFont.truetype(str(path), size)
             for angle in ANGLES:
-                for digit in range(10):
+                for character in characters:
                     page = Image.new("L", (160, 160), 235)
-                    ImageDraw.Draw(page).text((80, 80), str(digit), fill=30, font=font, anchor="mm")
+                    ImageDraw.Draw(page).text((80, 80), character, fill=30, font=font, anchor="mm")
                     pages.append(np.asarray(page.rotate(angle, Image.Resampling.BILINEAR, fillcolor=235)))
-                    digits.append(digit)
+                    shown.append(character)
     if not pages:
-        return np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64)
-    return read_images(pages, (28, 28), "auto"), np.asarray(digits, dtype=np.int64)
+        return np.zeros((0, 28, 28), np.uint8), []
+    return read_images(pages, (28, 28), "auto"), shown
