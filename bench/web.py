@@ -39,7 +39,9 @@ IN_PAGE = """async (repeats) => {
   const median = async (job) => {
     await job();
     const times = [];
-    for (let i = 0; i < repeats; i += 1) { const t = performance.now(); await job(); times.push(performance.now() - t); }
+    for (let i = 0; i < repeats; i += 1) {
+      const t = performance.now(); await job(); times.push(performance.now() - t);
+    }
     return times.sort((a, b) => a - b)[times.length >> 1];
   };
   let seed = 0;

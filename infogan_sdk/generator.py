@@ -90,7 +90,7 @@ class Generator(ModelBase):
         if fixed_noise is not None:
             lengths["noise"] = len(fixed_noise)
         n = batch_size(count, lengths)
-        return draw(self.spec, n, seed, categorical, columns, fixed_noise)
+        return draw(self.spec, n, seed, categorical, columns, fixed_noise, self._basis)
 
     def traverse(self, digit: int | None = None, code: int | str = 0, values: Floats | None = None, *,
                  seed: int | None = None) -> GenerateResult:

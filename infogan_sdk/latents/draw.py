@@ -105,9 +105,14 @@ def batch_size(count: int | None, lengths: Mapping[str, int]) -> int:
 
 
 def draw(spec: LatentSpec, n: int, seed: int | None, codes: NDArray[np.int64] | None,
-         continuous: Mapping[int, NDArray[np.float32]], noise: NDArray[np.float32] | None) -> Latents:
+         continuous: Mapping[int, NDArray[np.float32]], noise: NDArray[np.float32] | None,
+         basis: NDArray[np.float32] | None = None) -> Latents:
     """Fill in a batch of N: `codes` (M, k) sets the first k categorical codes, `continuous` maps a column to
-    its (M,) values, `noise` is (M, noise_size); M is 1 or N (broadcast). The rest comes from the seed."""
+    its (M,) values, `noise` is (M, noise_size); M is 1 or N (broadcast). The rest comes from the seed.
+
+    Continuous codes are drawn from the prior the generator was trained on, U(range) on each network input, and
+    given in the users' basis (`basis`, codebook.code_basis: u = c @ basis.T): drawn in a turned basis instead,
+    the network's inputs would reach 1.36 outside the trained square (more faint and odd samples)."""
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
         raise InvalidInputError(f"seed must be a non-negative integer or None, got {shown(seed)}")
     rng = np.random.default_rng(seed)
@@ -118,6 +123,8 @@ def draw(spec: LatentSpec, n: int, seed: int | None, codes: NDArray[np.int64] | 
         drawn_codes[:, :codes.shape[1]] = codes
     low, high = spec.continuous_range
     drawn_continuous = rng.uniform(low, high, (n, spec.n_continuous)).astype(np.float32)
+    if basis is not None:
+        drawn_continuous = drawn_continuous @ basis.T
     for column, values in continuous.items():
         drawn_continuous[:, column] = values
     if noise is None:

@@ -3,6 +3,7 @@
 // the categorical codes (N per code), then the continuous codes (N x k, row by row), then the noise (N x noise).
 
 import { InvalidInputError, shown } from "./errors.js";
+import { applyBasis } from "./manifest.js";
 import { Random, freshSeed } from "./random.js";
 
 export const MAX_COUNT = 1_000_000;
@@ -128,10 +129,10 @@ export function drawLatents(model, options = {}) {
   const n = batchSize(options.count, lengths);
   const seed = options.seed ?? freshSeed();
   if (!Number.isSafeInteger(seed) || seed < 0) throw new InvalidInputError(`seed must be a non-negative integer, got ${shown(seed)}`);
-  return draw(spec, n, new Random(seed), codes, columns, noise);
+  return draw(spec, n, new Random(seed), codes, columns, noise, model.manifest.basis);
 }
 
-function draw(spec, n, random, codes, columns, noise) {
+function draw(spec, n, random, codes, columns, noise, basis) {
   const sizes = spec.categoricalSizes, k = spec.nContinuous, width = spec.noiseSize;
   const drawnCodes = new Int32Array(n * sizes.length);
   sizes.forEach((size, column) => {
@@ -141,8 +142,10 @@ function draw(spec, n, random, codes, columns, noise) {
     for (let i = 0; i < n; i += 1) codes[codes.length === 1 ? 0 : i].forEach((value, column) => { drawnCodes[i * sizes.length + column] = value; });
   }
   const [low, high] = spec.continuousRange;
-  const continuous = new Float32Array(n * k);
-  for (let i = 0; i < n * k; i += 1) continuous[i] = low + (high - low) * random.uniform();
+  // drawn on the network's inputs (the trained prior), given in the users' basis: u = c @ basis^T (draw.py)
+  const drawn = new Float32Array(n * k);
+  for (let i = 0; i < n * k; i += 1) drawn[i] = low + (high - low) * random.uniform();
+  const continuous = basis === null ? drawn : applyBasis(drawn, basis, k, true);
   for (const [column, values] of columns) {
     for (let i = 0; i < n; i += 1) continuous[i * k + column] = values[values.length === 1 ? 0 : i];
   }

@@ -11,6 +11,7 @@ import sys
 import threading
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -269,13 +270,26 @@ def test_uploads_are_read_in_chunks_of_bounded_pixels(monkeypatch: pytest.Monkey
     assert uploads.chunks([]) == []
 
 
+def _rounded(value: Any) -> Any:
+    """JSON with every float to 6 significant digits."""
+    if isinstance(value, float):
+        return float(f"{value:.6g}")
+    if isinstance(value, dict):
+        return {key: _rounded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rounded(item) for item in value]
+    return value
+
+
 def test_chunked_reading_equals_one_encoder_call(client: TestClient, generator: Generator, encoder: Encoder,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     images = generator.generate(digits=[0, 1, 2, 3, 4], seed=8).images
     whole = client.post("/v1/infer", json={"images": [base64.b64encode(png_bytes(i)).decode() for i in images]})
     monkeypatch.setattr(uploads, "CHUNK_PIXELS", 2 * 28 * 28)  # three chunks: 2, 2, 1
     chunked = client.post("/v1/infer", json={"images": [base64.b64encode(png_bytes(i)).decode() for i in images]})
-    assert chunked.json() == whole.json() and [r["index"] for r in chunked.json()["results"]] == [0, 1, 2, 3, 4]
+    # equal, floats to their last bits: onnxruntime's sums can round differently with the batch (README: devices)
+    assert _rounded(chunked.json()) == _rounded(whole.json())
+    assert [r["index"] for r in chunked.json()["results"]] == [0, 1, 2, 3, 4]
     assert [r["digit"] for r in whole.json()["results"]] == encoder.infer(images).digits.tolist()
 
 
