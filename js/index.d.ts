@@ -14,8 +14,9 @@ export interface GreyImage {
   height: number;
   data: Uint8Array | Uint8ClampedArray;
 }
-/** What `infer` reads: ImageData, a canvas (HTMLCanvasElement or OffscreenCanvas), or a grey image. */
-export type ImageInput = GreyImage | ImageData | { width: number; height: number; getContext(kind: "2d"): unknown };
+/** What `infer` reads: ImageData, a canvas (HTMLCanvasElement or OffscreenCanvas), a grey image, or a bare
+ * Uint8Array holding a square grey image (784 values: 28x28). */
+export type ImageInput = GreyImage | ImageData | Uint8Array | { width: number; height: number; getContext(kind: "2d"): unknown };
 export type Floats = number | number[] | Float32Array;
 export type Rows = number[] | number[][] | Float32Array;
 

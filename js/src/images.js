@@ -20,8 +20,16 @@ export function roundHalfEven(x) {
 // --- reading inputs --------------------------------------------------------------------------------------------
 
 /** One input -> a grey image {width, height, data: Uint8Array}. Accepts ImageData (RGBA), a canvas (2-D context),
- * or a grey image {width, height, data} (data: Uint8Array or Uint8ClampedArray of width * height values). */
+ * a grey image {width, height, data} (data: Uint8Array or Uint8ClampedArray of width * height values), or a bare
+ * Uint8Array of a square grey image (784 values: 28x28). */
 export function toGrey(input, where) {
+  if (input instanceof Uint8Array || input instanceof Uint8ClampedArray) {
+    const side = Math.round(Math.sqrt(input.length));
+    if (side * side !== input.length || side === 0) {
+      throw new InvalidInputError(`${where}: a bare Uint8Array must hold a square grey image (e.g. 784 values, 28x28), got ${input.length} values; pass {width, height, data} otherwise`);
+    }
+    return toGrey({ width: side, height: side, data: input }, where);
+  }
   if (input && typeof input.getContext === "function") { // HTMLCanvasElement or OffscreenCanvas
     const { width, height } = input;
     checkSize(width, height, where);

@@ -47,6 +47,9 @@ test("digits are drawn as asked and read back", async () => {
   const read = await encoder.infer(Array.from({ length: 10 }, (_, i) => ({ width: 28, height: 28, data: made.image(i) })));
   assert.deepEqual(Array.from(read.digits), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   assert.equal(read.isDigit.filter(Boolean).length, 10);
+  const bare = await encoder.infer(Array.from({ length: 10 }, (_, i) => made.image(i)));  // bare 28x28 Uint8Arrays
+  assert.deepEqual(Array.from(bare.digits), Array.from(read.digits));
+  await assert.rejects(encoder.infer(new Uint8Array(700)), /a bare Uint8Array must hold a square grey image/);
   const thick = await generator.generate({ digits: 3, thickness: [-1.5, 1.5], seed: 1 });
   const ink = (i) => thick.image(i).reduce((sum, value) => sum + value, 0);
   assert.ok(ink(1) > 1.3 * ink(0), `thickness +1.5 should draw more ink than -1.5: ${ink(1)} vs ${ink(0)}`);
