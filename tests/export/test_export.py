@@ -229,7 +229,8 @@ def test_the_digit_score_is_calibrated_on_held_out_digits_and_read_by_the_sdk(su
     assert entry["false_reject_target"] == 0.01 and entry["calibration_images"] == 10_000
     # fitted on the quick sizes' 2,000 train digits (+ 2.25 x as many views, as many samples) vs 4 x 100 non-digits
     assert load_manifest(folder).data["export"]["digit_score_fit"] == {
-        "train_digits": 2000, "digit_views": 4500, "samples": 2000, "non_digits": 400, "first_non_digit_seed": 100_000}
+        "train_digits": 2000, "digit_views": 4500, "samples": 2000, "non_digits": 400, "first_non_digit_seed": 100_000,
+        "drawn_digits": 2280, "letters_and_symbols": 0}  # quick sizes: printed digits and strokes once, no letters
     test_images, _ = load_mnist("test")
     read = Encoder(folder, device="cpu").infer(test_images[:2000], preprocess="none")
     assert read.digit_score.shape == (2000,) and read.is_digit.dtype == bool
