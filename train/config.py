@@ -131,6 +131,8 @@ class ReaderConfig:
     printed_weight: float = 0.0  # > 0: also digits printed in other fonts than the evaluation's (train/printed.py;
     # their label is the character drawn; semi-supervised and supervised modes, where code k is digit k)
     teacher_refresh: int = 0  # > 0: every this many epochs the reader's average becomes the teacher (self-training)
+    teachers: str = ""  # model folders or bundled names, comma-separated: their encoders' readings of the real
+    # images join stage 1 Q's in the pseudo-labels, one vote each (modes where code k is digit k)
     average_decay: float = 0.999  # the reader's weights are also averaged; export uses the average
     seed: int = 0
     max_steps: int = 0  # stop after this many steps (0: run all epochs)

@@ -71,6 +71,7 @@ def train_reader(config: ReaderConfig, out_dir: str | Path, device: str = "cpu",
     labelled = (labelled_subset(data.labels, gan_config.labels_per_class, gan_config.seed)
                 if gan_config.mode == "semi-supervised" else torch.zeros(0, dtype=torch.int64))
     printed = _printed(config, gan_config.mode)
+    votes = _teacher_votes(config, gan_config.mode, data, spec.digit_code_size)
     steps_per_epoch = len(data.images) // config.batch_size
     total_steps = config.epochs * steps_per_epoch
     if config.max_steps:
@@ -89,7 +90,8 @@ def train_reader(config: ReaderConfig, out_dir: str | Path, device: str = "cpu",
             order_epoch, order = epoch, epoch_order(config.seed, epoch, len(data.images))
         index = order[position * config.batch_size : (position + 1) * config.batch_size]
         rng = step_generator(config.seed, 0, step)  # every draw of the step comes from it, in this order
-        losses = _losses(reader, generator, teacher, critic, data, index, labelled, gan_config, config, rng, printed)
+        losses = _losses(reader, generator, teacher, critic, data, index, labelled, gan_config, config, rng, printed,
+                         None if votes is None else votes[index])
         total = sum(weight * losses[name] for name, weight in (
             ("samples", config.sample_weight), ("real", config.real_weight), ("printed", config.printed_weight),
             ("supervised", config.supervised_weight), ("realness", config.realness_weight)))
@@ -124,9 +126,11 @@ def train_reader(config: ReaderConfig, out_dir: str | Path, device: str = "cpu",
 
 def _losses(reader: Discriminator, generator: Generator, teacher: Discriminator, critic: Discriminator,
             data: Dataset, index: torch.Tensor, labelled: torch.Tensor, gan_config: TrainConfig, config: ReaderConfig,
-            rng: torch.Generator, printed: tuple[torch.Tensor, torch.Tensor]) -> dict[str, torch.Tensor]:
+            rng: torch.Generator, printed: tuple[torch.Tensor, torch.Tensor],
+            votes: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
     """The step's four losses, from one batch through the reader (so its BatchNorm statistics see the mixture
-    it will be used on): plain samples, degraded samples, degraded real views, degraded labelled views."""
+    it will be used on): plain samples, degraded samples, degraded real views, degraded labelled views.
+    `votes` (B, 10): the other teachers' summed digit probabilities for these real images, if any."""
     spec, mode, device = reader.q_head.spec, gan_config.mode, next(reader.parameters()).device
     size, background = spec.digit_code_size, spec.pixel_range[0]
     real = to_pixels(data.images[index], spec).to(device)  # (B, 1, 28, 28)
@@ -135,7 +139,10 @@ def _losses(reader: Discriminator, generator: Generator, teacher: Discriminator,
         fake = generator(latent.noise, latent.categorical, latent.continuous)  # (B, 1, 28, 28)
         fake_view = degraded(distorted(fake, background, rng), background, rng)
         real_view = degraded(distorted(real, background, rng), background, rng)
-        confidence, pseudo = torch.softmax(teacher(real)[1][:, :size], dim=1).max(dim=1)
+        reading = torch.softmax(teacher(real)[1][:, :size], dim=1)
+        if votes is not None:  # one vote each: stage 1 Q and every other teacher
+            reading = (reading + votes.to(device)) / (1 + len(config.teachers.split(",")))
+        confidence, pseudo = reading.max(dim=1)
         if mode == "supervised":  # every label is known: no need for the teacher's
             pseudo, confidence = data.labels[index].to(device), torch.ones_like(confidence)
         parts = [fake, fake_view, real_view]
@@ -179,6 +186,28 @@ def _printed(config: ReaderConfig, mode: str) -> tuple[torch.Tensor, torch.Tenso
     images, digits = printed_bank()
     logger.info("printed digits: %d images", len(images))
     return torch.from_numpy(images), torch.from_numpy(digits)
+
+
+def _teacher_votes(config: ReaderConfig, mode: str, data: Dataset, size: int) -> torch.Tensor | None:
+    """The other teachers' digit probabilities for every real training image, summed: (N, size), or None.
+
+    Each is a model folder's encoder (onnxruntime, as users run it) reading the plain images once; their votes join
+    stage 1 Q's in the pseudo-labels. Pseudo-labels from one stage 1 Q cap the reader near its teacher (98.4-98.7%
+    on MNIST test), and an ensemble's readings are right more often."""
+    if not config.teachers:
+        return None
+    if mode == "unsupervised":  # another model's digits cannot be told apart from this model's codes
+        raise ValueError("teachers need code k to be digit k: not in unsupervised mode")
+    from infogan_sdk import Encoder  # onnxruntime: only when teachers are asked for
+
+    images = data.images.numpy()
+    votes = torch.zeros(len(images), size)
+    for folder in config.teachers.split(","):
+        encoder = Encoder(folder.strip(), device="cpu")
+        votes += torch.from_numpy(encoder.infer(images, preprocess="none").probabilities[:, :size].astype("float32"))
+        right = encoder.infer(data.test_images.numpy(), preprocess="none").digits == data.test_labels.numpy()
+        logger.info("teacher %s: %.2f%% on MNIST test", folder, 100 * float(right.mean()))
+    return votes
 
 
 def _stage1_networks(state: dict[str, Any], device: torch.device) -> tuple[Generator, Discriminator]:

@@ -103,3 +103,31 @@ def test_printed_digits_are_refused_in_unsupervised_mode(tmp_path):
     with pytest.raises(ValueError, match="unsupervised"):
         train_reader(ReaderConfig(generator_run=str(run), batch_size=16, max_steps=2, printed_weight=1.0),
                      tmp_path / "r")
+
+
+def test_other_teachers_vote_in_the_pseudo_labels(stage1, tmp_path, monkeypatch):
+    """A bundled model's encoder reads the real images once; its votes change what the reader learns, and
+    pseudo-labels are only confident where stage 1 Q and it agree enough."""
+    import train.reader as reader_module
+
+    seen = []
+    original = reader_module._teacher_votes
+
+    def recorded(*args):
+        votes = original(*args)
+        seen.append(votes)
+        return votes
+    monkeypatch.setattr(reader_module, "_teacher_votes", recorded)
+    # a low threshold: on fake data the tiny teacher is never confident, and no target would be left to change
+    alone = reader(stage1, tmp_path, "alone", pseudo_label_threshold=0.05)
+    voted = reader(stage1, tmp_path, "voted", pseudo_label_threshold=0.05, teachers="mnist-v1")
+    assert seen[0] is None and seen[1].shape == (128, 10)
+    assert torch.allclose(seen[1].sum(dim=1), torch.ones(128), atol=1e-4)  # one vote: a probability per image
+    assert voted["reader_config"]["teachers"] == "mnist-v1"
+    assert any(not torch.equal(voted["discriminator"][k], alone["discriminator"][k]) for k in alone["discriminator"])
+
+
+def test_teachers_are_refused_in_unsupervised_mode(tmp_path):
+    unsupervised = train.loop.train(TINY, replace(STAGE1, mode="unsupervised"), tmp_path / "unsup", device="cpu")
+    with pytest.raises(ValueError, match="code k to be digit k"):
+        reader(unsupervised, tmp_path, "r", teachers="mnist-v1")
