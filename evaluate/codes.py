@@ -98,22 +98,25 @@ def turn_unnamed(generator: Generator, spread: dict[str, dict[str, float]], name
                  seed: int = 0, workers: int = 1) -> np.ndarray | None:
     """A rotation of the current codes (k, k; row i = new code i over the current ones) that names more codes, or None.
 
-    For each pair of unnamed codes (each code in one pair at most), every turn of their plane by TURN_STEP degrees
-    is measured; the turn whose two codes get the most names (then the cleanest: the highest ratio of own effect
-    to the largest other named effect) replaces the pair. Named codes are never moved.
+    For each pair of codes with at least one unnamed (each code in one pair at most), every turn of their plane by
+    TURN_STEP degrees is measured; the turn whose two codes get the most names (then the cleanest: the highest ratio
+    of own effect to the largest other named effect) replaces the pair if it names more of the two than they had.
+    So a named code moves only to name an unnamed partner too: `rotation` that also thickens a little, beside a
+    code that thickens and leans, turn into a clean `rotation` and `thickness`.
     """
     size = generator.spec.n_continuous
     turn, touched = np.eye(size, dtype=np.float32), set[int]()
     angles = np.radians(np.arange(0, 180, TURN_STEP))
     quarter = 90 // TURN_STEP
     for first, second in itertools.combinations(range(size), 2):
-        if not (names[first].startswith("c") and names[second].startswith("c")) or touched & {first, second}:
+        already = _named([names[first], names[second]])
+        if already == 2 or touched & {first, second}:
             continue
         axes = np.zeros((len(angles), size), dtype=np.float32)
         axes[:, first], axes[:, second] = np.cos(angles), np.sin(angles)
         measured = code_effects(generator, spread, per_digit, seed, workers, axes)
         best = max(range(len(angles)), key=lambda a: _turn_score(measured[a], measured[(a + quarter) % len(angles)]))
-        if _turn_score(measured[best], measured[(best + quarter) % len(angles)])[0] == 0:
+        if _turn_score(measured[best], measured[(best + quarter) % len(angles)])[0] <= already:
             continue
         partner = (best + quarter) % len(angles)  # the turn 90 degrees on (its sign flipped past 180)
         turn[first], turn[second] = axes[best], axes[partner] * (1 if partner > best else -1)

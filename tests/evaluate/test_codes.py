@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from evaluate.codes import CURVE, describe_codes, meets_target, monotonic, name_codes
+from evaluate.codes import CURVE, code_effects, describe_codes, meets_target, monotonic, name_codes
 from infogan_sdk.spec import LatentSpec
 from tests.evaluate.test_morphometrics import stroke
 
@@ -31,16 +31,19 @@ class PlantedGenerator:
     spec = LatentSpec(noise_size=2, categorical_sizes=(10,), n_continuous=3)
 
     def __init__(self, directions: tuple[int, ...] = (1, 1, 1), basis: np.ndarray | None = None,
-                 mixed: bool = False, u_shaped: bool = False) -> None:
+                 mixed: bool = False, u_shaped: bool = False, tilted: bool = False) -> None:
         self.basis = np.diag(np.asarray(directions, dtype=np.float64)) if basis is None else basis
         self.mixed = mixed
+        self.tilted = tilted  # lean and thickening on axes 30 degrees off codes 0 and 1: code 0 still named
         self.u_shaped = u_shaped  # code 2 thinnest at 0, thicker at both ends, more so at +2
 
     def generate(self, digits=None, count=None, continuous=None, noise=None, seed=None) -> Drawn:
         n = len(digits) if digits is not None else count
         values = np.zeros((n, 3)) if continuous is None else np.asarray(continuous) @ self.basis
-        planted = [((v[0] + v[1]) / 2 ** 0.5, (v[0] - v[1]) / 2 ** 0.5) if self.mixed else (v[0], v[2])
-                   for v in values]
+        cos, sin = np.cos(np.radians(30)), np.sin(np.radians(30))
+        planted = [((v[0] + v[1]) / 2 ** 0.5, (v[0] - v[1]) / 2 ** 0.5) if self.mixed
+                   else (2.4 * (cos * v[0] + sin * v[1]), cos * v[1] - sin * v[0]) if self.tilted
+                   else (v[0], v[2]) for v in values]
         if self.u_shaped:
             planted = [(lean, abs(thick) + 0.5 * thick) for lean, thick in planted]
         images = np.stack([stroke(3.0 + 1.0 * thick, angle_deg=-12.0 * lean) for lean, thick in planted])
@@ -98,6 +101,19 @@ def test_codes_that_mix_two_measures_are_turned_until_each_moves_one():
     again = describe_codes(PlantedGenerator(basis=axes, mixed=True), SPREAD, per_digit=1)
     assert [c["name"] for c in again] == ["rotation", "thickness", "c2"]
     np.testing.assert_allclose([c["axis"] for c in again], [c["axis"] for c in codes], atol=1e-6)
+
+
+@pytest.mark.slow  # 4-7 s of shape measures: the full suite runs it, a bare pytest not
+def test_a_named_code_is_turned_with_an_unnamed_one_when_that_names_both():
+    plain = name_codes(code_effects(PlantedGenerator(tilted=True), SPREAD, per_digit=1))
+    assert plain == ["rotation", "c1", "c2"]  # code 1 thickens and leans: not clean enough for a name
+    codes = describe_codes(PlantedGenerator(tilted=True), SPREAD, per_digit=1)
+    assert [c["name"] for c in codes] == ["rotation", "thickness", "c2"]
+    axes = np.array([c["axis"] for c in codes]) * np.array([c["direction"] for c in codes])[:, None]
+    # the lean is planted along (cos 30, sin 30) of codes 0 and 1 (positive leans left), the thickening across it
+    np.testing.assert_allclose(axes[0], [-np.cos(np.radians(30)), -0.5, 0.0], atol=0.07)
+    np.testing.assert_allclose(axes[1], [-0.5, np.cos(np.radians(30)), 0.0], atol=0.07)
+    assert abs(codes[0]["effects"]["thickness"]) < codes[0]["effects"]["slant"] / 3
 
 
 def test_names_need_one_sd_and_twice_every_other_named_effect():
