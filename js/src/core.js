@@ -7,6 +7,7 @@ import { drawLatents, editLatents, traverseLatents } from "./latents.js";
 import { applyBasis, readManifest, readModelFile } from "./manifest.js";
 
 const CHUNK = 1024; // rows per network call: memory stays bounded for big batches
+const LANE_ROWS = 128; // batches this big run in lanes (infogan_sdk/loading/lanes.py: below it one call is quicker)
 export const INK = 64; // the faintest pixel that counts as ink for isDigit (encoder.py INK)
 
 class Model {
@@ -30,7 +31,7 @@ class Model {
     const bytes = await readModelFile(manifest, role, (path) => runtime.read(folder, path), runtime.sha256, where, options.verify !== false);
     const session = await runtime.ort.InferenceSession.create(bytes, runtime.sessionOptions(options));
     const model = new this(manifest, session, runtime.ort, where);
-    Object.assign(model, { folder, options });
+    Object.assign(model, { folder, options, bytes });
     return model;
   }
 
@@ -89,14 +90,30 @@ export class Generator extends Model {
         feeds.categorical = this.tensor(oneHot, rows, spec.categoricalSize);
       }
       if (k) feeds.continuous = this.tensor(applyBasis(latents.continuous.slice(start * k, (start + rows) * k), this.manifest.basis, k), rows, k);
-      const { images } = await this.session.run(feeds, ["images"]);
-      if (images.data.length !== rows * size) {
-        throw new IncompatibleModelError(`${this.where}: the generator returned ${shown(images.dims)}, expected [${rows}, 1, ${spec.height}, ${spec.width}]`);
+      const images = await this.network(feeds, rows);
+      if (images.length !== rows * size) {
+        throw new IncompatibleModelError(`${this.where}: the generator returned ${images.length / size} images, expected ${rows}`);
       }
-      pixels.set(fromModel(images.data, spec.pixelRange), start * size);
+      pixels.set(fromModel(images, spec.pixelRange), start * size);
     }
     const digits = Int32Array.from({ length: n }, (_, i) => (nCodes ? this.codeToDigit[latents.codes[i * nCodes]] : -1));
     return new Images(pixels, n, spec.height, spec.width, { ...latents, digits, continuousNames: this.continuousNames });
+  }
+
+  /** The network's images for these feeds: big batches in lanes where the runtime has them (Node with threads >= 2:
+   * one-thread sessions on parts of the batch side by side, as the Python SDK does, since the transposed
+   * convolutions scale across sessions, not within one), else one call. */
+  async network(feeds, rows) {
+    const threads = this.options?.threads ?? 1;
+    if (!this.constructor.runtime.lanes || threads < 2 || rows < LANE_ROWS) return (await this.session.run(feeds, ["images"])).images.data;
+    this.lanes ??= Promise.all(Array.from({ length: threads }, () => this.ort.InferenceSession.create(this.bytes, this.constructor.runtime.sessionOptions({ threads: 1 }))));
+    const lanes = await this.lanes, part = Math.ceil(rows / lanes.length);
+    const slice = (tensor, from, to) => this.tensor(tensor.data.subarray(from * tensor.dims[1], to * tensor.dims[1]), to - from, tensor.dims[1]);
+    const outputs = await Promise.all(lanes.map((lane, i) => {
+      const from = i * part, to = Math.min(rows, from + part);
+      return lane.run(Object.fromEntries(Object.entries(feeds).map(([name, tensor]) => [name, slice(tensor, from, to)])), ["images"]);
+    }));
+    return join(outputs.map(({ images }) => images.data));
   }
 
   /** Redraw images from what the model's encoder reads in them (codes and noise); adds reconstructionError. */

@@ -20,6 +20,7 @@ const runtime = {
   read: async (folder, name) => new Uint8Array(await readFile(join(folder, name))),
   readJson: async (folder, name) => JSON.parse(await readFile(join(folder, name), "utf8")),
   sha256: async (bytes) => createHash("sha256").update(bytes).digest("hex"),
+  lanes: true, // onnxruntime-node runs each session's calls off the main thread: several can run at once
   sessionOptions: ({ threads } = {}) => ({
     executionProviders: ["cpu"], graphOptimizationLevel: "all", interOpNumThreads: 1,
     ...(threads ? { intraOpNumThreads: threads } : {}),

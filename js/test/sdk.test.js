@@ -83,3 +83,11 @@ test("a damaged or foreign model folder is refused, naming the problem", async (
   await assert.rejects(Generator.load(folder), (error) => error instanceof IncompatibleModelError && /version 99/.test(error.message));
   await assert.rejects(Generator.load(join(folder, "missing")), (error) => error instanceof CorruptModelError && /cannot read manifest.json/.test(error.message));
 });
+
+test("big batches run in lanes with threads >= 2 and draw the same images", async () => {
+  const laned = await Generator.load(undefined, { threads: 2 });
+  const [a, b] = [await generator.generate({ count: 300, seed: 3 }), await laned.generate({ count: 300, seed: 3 })];
+  assert.deepEqual(b.pixels, a.pixels);
+  assert.equal((await laned.lanes).length, 2);  // opened by the first batch of 128 or more
+  assert.equal(generator.lanes, undefined);  // one thread: one session
+});
