@@ -20,13 +20,14 @@ GUARD = Sizes(mapping_images=2000, samples=2000, per_digit=30, robustness_images
 ROBUST = {"plain": 0.96, "scan_jpeg": 0.96, "off_centre": 0.96, "rotated": 0.95, "thinner": 0.93, "thicker": 0.94,
           "blurred": 0.95, "low_res_12": 0.95, "low_res_8": 0.92, "grey_paper": 0.94}
 FLOORS = {
-    # the default model, two stages: stage 1's generator (card: 5.5x at 10,000 samples; 2.5x at the guard's 2,000;
-    # 3.4% faint samples, over the issue's 1%), the reader trained on it (card: 98.7%, every kind >= 96.5%)
-    "mnist": {"q_accuracy_test": 0.982, "digit_control": 0.99, "info_bound_categorical": 2.29, "fd_ratio": 3.5,
-              "faint_fraction": 0.045, "robustness": {**ROBUST, "plain": 0.97, "scan_jpeg": 0.97, "off_centre": 0.97,
-                                                       "printed": 0.97, "plain_strokes": 0.97},
-              "drawn_is_digit": {"printed": 0.95, "plain_strokes": 0.5},
-              "robust_is_digit": {"thinner": 0.85}},  # card: 87.0% of thinner real digits accepted
+    # the default model v4, three stages: stage 1's generator (card: 2.8x at 10,000 samples, 1.2x at the guard's 2,000;
+    # 0.26% faint samples, under the issue's 1%), the reader trained on it (card: 98.58%, every kind >= 96.0%)
+    "mnist": {"q_accuracy_test": 0.983, "digit_control": 0.99, "info_bound_categorical": 2.29, "fd_ratio": 1.6,
+              "faint_fraction": 0.01, "robustness": {**ROBUST, "plain": 0.97, "scan_jpeg": 0.97, "off_centre": 0.97,
+                                                      "printed": 0.97, "plain_strokes": 0.97},
+              "drawn_is_digit": {"printed": 0.95, "plain_strokes": 0.95},
+              "robust_is_digit": {"thinner": 0.85},  # card: 93.0% of thinner real digits accepted
+              "not_a_digit": {"letters": 0.1, "photos": 0.1}},  # card: 1.0% and 4.5% accepted
     "mnist-v1": {"q_accuracy_test": 0.985, "digit_control": 0.995, "info_bound_categorical": 2.29, "fd_ratio": 2.0,
                  "robustness": {"plain": 0.97, "scan_jpeg": 0.97, "off_centre": 0.96, "grey_paper": 0.96}},
     # the unsupervised model with the default's recipe (card: 96.7% Q accuracy, 21.5x; robustness 92.8-97.1%)
@@ -39,14 +40,15 @@ FLOORS = {
                               "fd_ratio": 3.0, "robustness": {"plain": 0.97, "scan_jpeg": 0.97, "off_centre": 0.96,
                                                               "grey_paper": 0.95}},
 }
-# The default model's is_digit at its calibrated threshold (card: 98.9% of MNIST test accepted; blank, noise and
-# textures 0% accepted, shapes 2%) and on the robustness suite's real digits (card: 91.9% thinner, the rest >= 98%)
-NOT_A_DIGIT = {"digits_accepted": 0.975, "blank": 0.02, "noise": 0.02, "textures": 0.02, "shapes": 0.06}
+# The default model's is_digit at its calibrated threshold (card: 99.3% of MNIST test accepted; blank, noise 0%
+# accepted, textures 0.5%, shapes 4.5%; at the guard's 40 per kind one image is 2.5%) and on the robustness suite's
+# real digits (card: 93.0% thinner, the rest >= 97%)
+NOT_A_DIGIT = {"digits_accepted": 0.975, "blank": 0.02, "noise": 0.02, "textures": 0.05, "shapes": 0.08}
 ROBUST_IS_DIGIT = 0.88
-# The default model edits (card, 2,000 digits: reconstructions 98.2% same digit, pixel correlation 0.929; +1 moves
-# thickness and slant +1.33-1.34 sd, the digit kept 97.6% and 96.4%; swaps 99.2%, Pearson 0.79 and 0.78)
-EDITING = {"evaluator_same_digit": 0.97, "pixel_correlation_median": 0.91, "change_sd": 1.0, "digit_kept": 0.92,
-           "evaluator_reads_target": 0.97, "pearson": 0.7}
+# The default model edits (card, 2,000 digits: reconstructions 98.4% same digit, pixel correlation 0.933; +-1 of a code
+# moves its measure 0.59-1.29 sd, the digit kept 96.1-97.7%, but 88.5% for width -1; swaps 99.2%, Pearson 0.58, 0.71)
+EDITING = {"evaluator_same_digit": 0.97, "pixel_correlation_median": 0.91, "change_sd": 0.5, "digit_kept": 0.86,
+           "evaluator_reads_target": 0.97, "pearson": 0.5}
 
 
 def test_every_named_code_of_the_default_rises_at_every_point_of_its_sweep():
@@ -82,6 +84,8 @@ def test_shipped_model_meets_its_model_card(name):
         assert decision["threshold"]["digits_accepted"] >= NOT_A_DIGIT["digits_accepted"]
         for kind in ("blank", "noise", "textures", "shapes"):
             assert decision[kind]["accepted"] <= NOT_A_DIGIT[kind], kind
+        for kind, most in floor.get("not_a_digit", {}).items():  # letters, and photos it never saw in any form
+            assert decision[kind]["accepted"] <= most, (kind, decision[kind])
         accepted = results["robustness_is_digit"]
         for kind in VARIANTS:  # real MNIST digits
             assert accepted[kind] >= floor.get("robust_is_digit", {}).get(kind, ROBUST_IS_DIGIT), (kind, accepted)

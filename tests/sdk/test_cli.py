@@ -254,12 +254,13 @@ def test_info_reports_codes_devices_variants_and_what_to_do(model_dir: Path, cap
 
 
 def test_info_names_network_inputs_apart_from_code_names(capsys: pytest.CaptureFixture[str]) -> None:
-    """The default model has a code called c1 and two turned codes: their mixes must not read "c0 ... c2"."""
+    """The default model has two turned codes and a plain one: their mixes read as network inputs, never "c0"."""
     assert main(["--device", "cpu", "info"]) == 0
     codes = [line for line in capsys.readouterr().out.splitlines() if " column " in line]
-    assert len(codes) == 3 and re.search(r"thickness +column 0, feeds -0.50 continuous\[0\] -0.87 continuous\[2\],",
+    assert len(codes) == 3 and re.search(r"rotation +column 0, feeds \+0.87 continuous\[0\] \+0.50 continuous\[1\],",
                                          codes[0])
-    assert re.search(r"c1 +column 1, feeds \+continuous\[1\],", codes[1])
+    assert re.search(r"thickness +column 1, feeds \+0.50 continuous\[0\] -0.87 continuous\[1\],", codes[1])
+    assert re.search(r"width +column 2, feeds \+continuous\[2\],", codes[2])
     assert not any(re.search(r"\d c\d", line) for line in codes)
 
 

@@ -84,9 +84,9 @@ def test_models_describe_layout_codes_and_mapping(client: TestClient, generator:
 # --- generate and traverse ------------------------------------------------------------------------------------
 
 def test_generate_matches_the_sdk(client: TestClient, generator: Generator) -> None:
-    request = {"digits": [7, 1, 3], "seed": 5, "continuous": {"thickness": [0.5, -1.0, 1.5], "c1": 0.25}}
+    request = {"digits": [7, 1, 3], "seed": 5, "continuous": {"thickness": [0.5, -1.0, 1.5], "width": 0.25}}
     body = client.post("/v1/generate", json=request).json()
-    expected = generator.generate(digits=[7, 1, 3], seed=5, continuous={"thickness": [0.5, -1.0, 1.5], "c1": 0.25})
+    expected = generator.generate(digits=[7, 1, 3], seed=5, continuous={"thickness": [0.5, -1.0, 1.5], "width": 0.25})
     assert body["model"] == "mnist" and len(body["images"]) == 3
     for index, image in enumerate(body["images"]):
         np.testing.assert_array_equal(pixels(image["png"]), expected.images[index])
