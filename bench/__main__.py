@@ -27,7 +27,7 @@ import torch
 from bench import bulk, cold, editing, inference, peers, service, training, variants
 from bench.flops import matmul_ceiling, model_flops
 from bench.report import render
-from bench.timing import Budget
+from bench.timing import Budget, cpu_name
 from bench.weights import torch_networks
 from infogan_sdk.loading.folders import resolve_model
 from infogan_sdk.loading.manifest import load_manifest
@@ -141,11 +141,7 @@ def _data_dir(given: str | None) -> Path:
 
 
 def _meta(args: argparse.Namespace, model_dir: Path) -> dict[str, Any]:
-    cpu = platform.processor() or platform.machine()
-    if Path("/proc/cpuinfo").is_file():
-        names = [line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                 if line.startswith("model name")]
-        cpu = names[0] if names else cpu
+    cpu = cpu_name()
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return {"model": args.model, "model_dir": str(model_dir), "run": "quick" if args.quick else "full",
             "threads": list(args.threads), "sections": list(args.sections),

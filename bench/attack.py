@@ -24,6 +24,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from bench.service import server
+from bench.timing import cpu_name
 from infogan_sdk.loading.folders import resolve_model
 
 SETTLE_SECONDS = 2.0  # "after" is the memory this long after the API is served again
@@ -46,7 +47,7 @@ def main() -> int:
         process.wait(timeout=30)
         rows.append(("SIGTERM with 8 requests at the pixel limit in flight", CLIENTS, _counts(statuses),
                      f"exit {process.returncode} after {time.monotonic() - started:.1f} s", "", "", ""))
-    print(f"CPU: {platform.processor() or platform.machine()}; {_cpu()}")
+    print(f"CPU: {platform.machine()}; {cpu_name()}")
     print("| attack | requests | answers | API served again after | RSS before | peak | after |")
     print("|---|---:|---|---|---:|---:|---:|")
     for row in rows:
@@ -222,13 +223,6 @@ def _rss(pid: int) -> float:
     except OSError:
         return 0.0
     return int(fields["VmRSS"].split()[0]) / 1024
-
-
-def _cpu() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "unknown CPU"
 
 
 if __name__ == "__main__":

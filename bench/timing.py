@@ -1,11 +1,14 @@
-"""Timing a call: latency percentiles at batch 1, throughput at a batch, and the run's time budget."""
+"""Timing a call: latency percentiles at batch 1, throughput at a batch, the run's time budget, and the CPU
+that every figure is recorded beside."""
 
 from __future__ import annotations
 
 import gc
+import platform
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -69,3 +72,11 @@ def _timed(call: Callable[[], Any], calls: int, seconds: float) -> list[float]:
         if enabled:
             gc.enable()
     return samples
+
+
+def cpu_name() -> str:
+    """The processor's model name (/proc/cpuinfo), else what `platform` says."""
+    info = Path("/proc/cpuinfo")
+    names = [line.split(":", 1)[1].strip() for line in (info.read_text().splitlines() if info.is_file() else [])
+             if line.startswith("model name")]
+    return names[0] if names else platform.processor() or platform.machine()

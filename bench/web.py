@@ -14,7 +14,7 @@ import argparse
 import functools
 import http.server
 import json
-import platform
+import os
 import statistics
 import subprocess
 import tempfile
@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.timing import cpu_name
 from infogan_sdk import Encoder, Generator
 from infogan_sdk.cli.web import REPOSITORY_JS, export_web
 
@@ -113,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args(argv)
-    print(f"CPU: {platform.processor() or platform.machine()}; batch {args.batch}; medians of {args.repeats}")
+    cores = len(os.sched_getaffinity(0))
+    print(f"CPU: {cpu_name()} ({cores} cores usable); batch {args.batch}; medians of {args.repeats}")
     print("| runtime | threads | generate images/s | infer images/s | vs Python SDK |")
     print("|---|---|---|---|---|")
     for threads in (int(t) for t in args.threads.split(",")):
