@@ -60,6 +60,7 @@ class Tally:
                 old = {}
             data["categories"] = {**old.get("categories", {}), **data["categories"]}
             data["measurements"] = {**old.get("measurements", {}), **data["measurements"]}
+        path.parent.mkdir(parents=True, exist_ok=True)  # a fresh clone's first run, or pytest's cache turned off
         path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
