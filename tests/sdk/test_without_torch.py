@@ -35,7 +35,8 @@ def test_the_sdk_and_service_tests_pass_with_torch_unimportable(tmp_path: Path) 
     root = Path(__file__).resolve().parents[2]
     folders = ["tests/sdk", "tests/serve", "tests/mnist_data", "tests/hardening", "tests/bench"]
     code = BLOCK_TORCH + f"import pytest; sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', *{folders!r}]))"
-    env = {**os.environ, "INFOGAN_HARDENING_REPORT": str(tmp_path / "report.json")}  # not the real run's report
+    env = {**os.environ, "INFOGAN_HARDENING_REPORT": str(tmp_path / "hardening.json"),  # not the real run's reports
+           "INFOGAN_SERVE_FUZZ_REPORT": str(tmp_path / "serve-fuzz.json")}
     result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300,
                             env=env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

@@ -66,6 +66,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not FUZZ_TALLY:
         return
     path = Path(os.environ.get("INFOGAN_SERVE_FUZZ_REPORT") or ROOT / ".pytest_cache" / "serve-fuzz-report.json")
+    path.parent.mkdir(parents=True, exist_ok=True)  # a fresh clone's first run, or pytest's cache turned off
     path.write_text(json.dumps(FUZZ_TALLY, indent=2, sort_keys=True) + "\n")
     terminalreporter.section("serve fuzz report")
     for category, outcomes in sorted(FUZZ_TALLY.items()):
