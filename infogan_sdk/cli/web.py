@@ -58,7 +58,8 @@ def export_web(out: Path, model: str, js: Path, overwrite: bool = False) -> Path
         for name in ("app.js", "style.css"):
             shutil.copy2(STATIC / name, work / "static" / name)
         shutil.copy2(js / "web" / "local.js", work / "static" / "local.js")
-        shutil.copytree(sources["infogan-sdk"], work / "infogan-sdk", ignore=shutil.ignore_patterns("node.js"))
+        node_only = shutil.ignore_patterns("node.js", "lane.js")
+        shutil.copytree(sources["infogan-sdk"], work / "infogan-sdk", ignore=node_only)
         (work / "ort").mkdir()
         for name in ORT_FILES:
             shutil.copy2(sources["ort"] / name, work / "ort" / name)

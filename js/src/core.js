@@ -101,19 +101,19 @@ export class Generator extends Model {
   }
 
   /** The network's images for these feeds: big batches in lanes where the runtime has them (Node with threads >= 2:
-   * one-thread sessions on parts of the batch side by side, as the Python SDK does, since the transposed
-   * convolutions scale across sessions, not within one), else one call. */
+   * one-thread sessions in worker threads on parts of the batch side by side, as the Python SDK does, since the
+   * transposed convolutions scale across sessions, not within one), else one call. */
   async network(feeds, rows) {
     const threads = this.options?.threads ?? 1;
     if (!this.constructor.runtime.lanes || threads < 2 || rows < LANE_ROWS) return (await this.session.run(feeds, ["images"])).images.data;
-    this.lanes ??= Promise.all(Array.from({ length: threads }, () => this.ort.InferenceSession.create(this.bytes, this.constructor.runtime.sessionOptions({ threads: 1 }))));
-    const lanes = await this.lanes, part = Math.ceil(rows / lanes.length);
-    const slice = (tensor, from, to) => this.tensor(tensor.data.subarray(from * tensor.dims[1], to * tensor.dims[1]), to - from, tensor.dims[1]);
-    const outputs = await Promise.all(lanes.map((lane, i) => {
+    this.lanes ??= this.constructor.runtime.lanes(this.bytes, threads);
+    const part = Math.ceil(rows / this.lanes.length);
+    const slice = (tensor, from, to) => this.tensor(tensor.data.slice(from * tensor.dims[1], to * tensor.dims[1]), to - from, tensor.dims[1]);
+    const outputs = await Promise.all(this.lanes.map((lane, i) => {
       const from = i * part, to = Math.min(rows, from + part);
-      return lane.run(Object.fromEntries(Object.entries(feeds).map(([name, tensor]) => [name, slice(tensor, from, to)])), ["images"]);
+      return lane.run(Object.fromEntries(Object.entries(feeds).map(([name, tensor]) => [name, slice(tensor, from, to)])));
     }));
-    return join(outputs.map(({ images }) => images.data));
+    return join(outputs);
   }
 
   /** Redraw images from what the model's encoder reads in them (codes and noise); adds reconstructionError. */

@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 
 import * as ort from "onnxruntime-node";
 
@@ -20,12 +21,37 @@ const runtime = {
   read: async (folder, name) => new Uint8Array(await readFile(join(folder, name))),
   readJson: async (folder, name) => JSON.parse(await readFile(join(folder, name), "utf8")),
   sha256: async (bytes) => createHash("sha256").update(bytes).digest("hex"),
-  lanes: true, // onnxruntime-node runs each session's calls off the main thread: several can run at once
+  lanes: (bytes, count) => Array.from({ length: count }, () => new Lane(bytes)),
   sessionOptions: ({ threads } = {}) => ({
     executionProviders: ["cpu"], graphOptimizationLevel: "all", interOpNumThreads: 1,
     ...(threads ? { intraOpNumThreads: threads } : {}),
   }),
 };
+
+/** A one-thread session in a worker thread (src/lane.js): `run(feeds)` resolves to the images' Float32Array. */
+class Lane {
+  constructor(bytes) {
+    this.worker = new Worker(new URL("./lane.js", import.meta.url), { workerData: { bytes, options: runtime.sessionOptions({ threads: 1 }) } });
+    this.worker.unref(); // an idle lane never keeps the process alive
+    this.waiting = new Map();
+    this.next = 0;
+    this.worker.on("message", ({ id, images, error }) => {
+      const { resolve, reject } = this.waiting.get(id);
+      this.waiting.delete(id);
+      if (!this.waiting.size) this.worker.unref(); // idle again: the process may exit
+      if (error) reject(new Error(error)); else resolve(images);
+    });
+  }
+
+  run(feeds) {
+    const id = this.next++;
+    this.worker.ref(); // a call in flight keeps the process alive until it is answered
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage({ id, feeds: Object.fromEntries(Object.entries(feeds).map(([name, tensor]) => [name, [tensor.data, tensor.dims]])) });
+    });
+  }
+}
 
 export class Generator extends core.Generator {
   static runtime = runtime;

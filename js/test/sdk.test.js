@@ -88,6 +88,6 @@ test("big batches run in lanes with threads >= 2 and draw the same images", asyn
   const laned = await Generator.load(undefined, { threads: 2 });
   const [a, b] = [await generator.generate({ count: 300, seed: 3 }), await laned.generate({ count: 300, seed: 3 })];
   assert.deepEqual(b.pixels, a.pixels);
-  assert.equal((await laned.lanes).length, 2);  // opened by the first batch of 128 or more
+  assert.equal(laned.lanes.length, 2);  // opened by the first batch of 128 or more
   assert.equal(generator.lanes, undefined);  // one thread: one session
 });
