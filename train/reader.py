@@ -21,10 +21,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
-from mnist_data.matching import score_codes
+from mnist_data.matching import confusion, hungarian_mapping, score_codes
 from train.augment import degraded, distorted, shifted
 from train.bookkeeping import (
     METRICS_NAME,
@@ -71,7 +72,7 @@ def train_reader(config: ReaderConfig, out_dir: str | Path, device: str = "cpu",
     labelled = (labelled_subset(data.labels, gan_config.labels_per_class, gan_config.seed)
                 if gan_config.mode == "semi-supervised" else torch.zeros(0, dtype=torch.int64))
     printed = _printed(config, gan_config.mode)
-    votes = _teacher_votes(config, gan_config.mode, data, spec.digit_code_size)
+    votes = _teacher_votes(config, gan_config.mode, data, teacher)
     steps_per_epoch = len(data.images) // config.batch_size
     total_steps = config.epochs * steps_per_epoch
     if config.max_steps:
@@ -188,23 +189,31 @@ def _printed(config: ReaderConfig, mode: str) -> tuple[torch.Tensor, torch.Tenso
     return torch.from_numpy(images), torch.from_numpy(digits)
 
 
-def _teacher_votes(config: ReaderConfig, mode: str, data: Dataset, size: int) -> torch.Tensor | None:
+def _teacher_votes(config: ReaderConfig, mode: str, data: Dataset, stage1: Discriminator) -> torch.Tensor | None:
     """The other teachers' digit probabilities for every real training image, summed: (N, size), or None.
 
     Each is a model folder's encoder (onnxruntime, as users run it) reading the plain images once; their votes join
     stage 1 Q's in the pseudo-labels. Pseudo-labels from one stage 1 Q cap the reader near its teacher (98.4-98.7%
-    on MNIST test), and an ensemble's readings are right more often."""
+    on MNIST test), and an ensemble's readings are right more often. In unsupervised mode this model's code k is no
+    digit, so each teacher's columns are matched to stage 1 Q's codes by agreement on the training images alone (the
+    Hungarian assignment on their co-occurrence): no label is read, and the teacher's own digit names drop out."""
     if not config.teachers:
         return None
-    if mode == "unsupervised":  # another model's digits cannot be told apart from this model's codes
-        raise ValueError("teachers need code k to be digit k: not in unsupervised mode")
     from infogan_sdk import Encoder  # onnxruntime: only when teachers are asked for
 
+    size = stage1.q_head.spec.digit_code_size
     images = data.images.numpy()
+    codes = predict_codes(stage1, to_pixels(data.images, stage1.q_head.spec), size) if mode == "unsupervised" else None
     votes = torch.zeros(len(images), size)
     for folder in config.teachers.split(","):
         encoder = Encoder(folder.strip(), device="cpu")
-        votes += torch.from_numpy(encoder.infer(images, preprocess="none").probabilities[:, :size].astype("float32"))
+        probabilities = encoder.infer(images, preprocess="none").probabilities[:, :size]
+        if codes is not None:  # column j of the teacher votes for the stage 1 code it agrees with most
+            matched = hungarian_mapping(confusion(probabilities.argmax(axis=1), codes, size, size))  # a permutation
+            probabilities = probabilities[:, np.argsort(matched)]  # column k <- the teacher column matched to code k
+            logger.info("teacher %s: columns -> stage 1 codes %s, %.2f%% agreement on the training images", folder,
+                        matched, 100 * float((probabilities.argmax(axis=1) == codes).mean()))
+        votes += torch.from_numpy(probabilities.astype("float32"))
         right = encoder.infer(data.test_images.numpy(), preprocess="none").digits == data.test_labels.numpy()
         logger.info("teacher %s: %.2f%% on MNIST test", folder, 100 * float(right.mean()))
     return votes

@@ -127,7 +127,38 @@ def test_other_teachers_vote_in_the_pseudo_labels(stage1, tmp_path, monkeypatch)
     assert any(not torch.equal(voted["discriminator"][k], alone["discriminator"][k]) for k in alone["discriminator"])
 
 
-def test_teachers_are_refused_in_unsupervised_mode(tmp_path):
-    unsupervised = train.loop.train(TINY, replace(STAGE1, mode="unsupervised"), tmp_path / "unsup", device="cpu")
-    with pytest.raises(ValueError, match="code k to be digit k"):
-        reader(unsupervised, tmp_path, "r", teachers="mnist-v1")
+def test_unsupervised_teachers_vote_for_the_stage_one_codes_they_agree_with(tmp_path, monkeypatch):
+    """No label is read: a teacher whose digit columns are stage 1's codes in another order votes for the codes."""
+    import infogan_sdk
+    import train.reader as reader_module
+    from train.bookkeeping import predict_codes
+    from train.data import load_data
+    from train.pixels import to_pixels
+
+    config = replace(STAGE1, mode="unsupervised")
+    state = load_checkpoint(train.loop.train(TINY, config, tmp_path / "unsup", device="cpu"))
+    stage1 = reader_module._stage1_networks(state, torch.device("cpu"))[1]
+    data = load_data(config, None)  # fake data
+    codes = predict_codes(stage1, to_pixels(data.images, TINY.latent), 10)
+    permutation = np.random.default_rng(0).permutation(10)  # the teacher calls code k "digit permutation[k]"
+
+    class Teacher:  # a confident teacher, right 90% of the time, in its own column order
+        def __init__(self, folder, device):
+            assert folder == "other" and device == "cpu"
+
+        def infer(self, images, preprocess):
+            rows = np.arange(len(images))
+            read = np.where(rows % 10 == 0, (codes[rows % len(codes)] + 1) % 10, codes[rows % len(codes)])
+            probabilities = np.full((len(images), 10), 0.02, np.float32)
+            probabilities[rows, permutation[read]] = 0.82
+            return type("Result", (), {"probabilities": probabilities, "digits": probabilities.argmax(axis=1)})
+
+    monkeypatch.setattr(infogan_sdk, "Encoder", Teacher)
+    votes = reader_module._teacher_votes(ReaderConfig(generator_run="x", teachers="other"), "unsupervised", data,
+                                         stage1)
+    assert votes.shape == (len(data.images), 10)
+    agree = votes.argmax(dim=1).numpy() == codes
+    assert agree.mean() == pytest.approx(0.9, abs=0.02)  # every vote but the teacher's planted 10% of mistakes
+    semi = reader_module._teacher_votes(ReaderConfig(generator_run="x", teachers="other"), "semi-supervised", data,
+                                        stage1)
+    assert np.array_equal(semi.argmax(dim=1).numpy()[agree], permutation[codes[agree]])  # code k is digit k: as is
