@@ -10,12 +10,14 @@ stage1=(--mode semi-supervised --continuous 3 --label-shift 2 --morph-probabilit
         --arch compact --consistency-weight 1 --threads 1)
 reader=(--stage reader --generator-run "$out/mnist-gan" --epochs 8 --reader-printed-weight 1
         --reader-teachers "$out/teacher-v3,mnist-v1" --threads 1)
+pids=()
 for seed in 1 2; do
   (python -m train "${stage1[@]}" --seed "$seed" --out "$out/mnist-gan-s$seed" >"$out/mnist-gan-s$seed.log" 2>&1
    python -m export "$out/mnist-gan-s$seed" --out "$out/models/mnist-gan-s$seed" --name "mnist-gan-s$seed" --workers 1
    python -m evaluate "$out/models/mnist-gan-s$seed" --json "$out/models/mnist-gan-s$seed.json" --workers 1
    python -m train "${reader[@]}" --seed "$seed" --out "$out/mnist-reader-s$seed" >"$out/mnist-reader-s$seed.log" 2>&1) &
+  pids+=($!)
 done
-wait
+for pid in "${pids[@]}"; do wait "$pid"; done
 python -m scripts.seed_study --gan "$out/mnist-gan=$out/models/mnist.json" "$out/mnist-gan-s1=$out/models/mnist-gan-s1.json" \
   "$out/mnist-gan-s2=$out/models/mnist-gan-s2.json" --reader "$out/mnist" "$out/mnist-reader-s1" "$out/mnist-reader-s2"
