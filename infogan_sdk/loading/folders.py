@@ -24,6 +24,12 @@ from infogan_sdk.spec import LatentSpec
 BUNDLED_DIR = Path(__file__).resolve().parents[1] / "models"  # package data: models/<name>/manifest.json
 DEFAULT_MODEL = "mnist"
 CHUNK_SIZE = 1024  # rows per onnxruntime call: bounds memory on big batches
+# Bundled models no longer shipped: name -> what replaced it and where its files still are (the package bundles at
+# most three models; the model card in README.md says which rows each kept model wins)
+RETIRED = {
+    "mnist-unsupervised-v1": "retired on 2026-12-07: mnist-unsupervised (two stages) replaces it; its files are in "
+                             "the repository's history: git archive 2315bdb infogan_sdk/models/mnist-unsupervised-v1",
+}
 
 
 def available_models() -> list[str]:
@@ -50,6 +56,9 @@ def resolve_model(model: str | os.PathLike[str]) -> Path:
             return path
     except OSError as error:  # exists() raises on e.g. a name too long or a folder it may not search
         raise ModelNotFoundError(f"model path {reprlib.repr(str(model))} cannot be read: {error.strerror}") from error
+    if isinstance(model, str) and model in RETIRED:
+        raise ModelNotFoundError(f"model {model!r} is no longer bundled: {RETIRED[model]}; bundled models: "
+                                 f"{', '.join(names) if names else 'none installed'}")
     raise ModelNotFoundError(f"model {str(model)!r} is neither a bundled model nor an existing path; bundled models: "
                              f"{', '.join(names) if names else 'none installed'}")
 
