@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from evaluate.codes import NAMED
 from infogan_sdk import Generator
 from infogan_sdk.images.convention import grid
 from mnist_data.files import load_mnist
@@ -22,7 +23,7 @@ def traversal(generator: Generator, code: str) -> Image.Image:
     return grid(np.concatenate(rows), columns=9)
 
 
-MEASURE_OF = {"rotation": "slant", "width": "width", "thickness": "thickness"}
+MEASURE_OF = {code: measure for measure, code in NAMED.items()}  # rotation -> slant, ...
 COLOURS = {"rotation": (200, 60, 40), "width": (40, 120, 200), "thickness": (30, 150, 60)}
 
 

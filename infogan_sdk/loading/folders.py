@@ -28,7 +28,8 @@ CHUNK_SIZE = 1024  # rows per onnxruntime call: bounds memory on big batches
 # most three models; the model card in README.md says which rows each kept model wins)
 RETIRED = {
     "mnist-unsupervised-v1": "retired on 2026-12-07: mnist-unsupervised (two stages) replaces it; its files are in "
-                             "the repository's history: git archive 2315bdb infogan_sdk/models/mnist-unsupervised-v1",
+                             "the repository's history (git archive 2315bdb infogan_sdk/models/mnist-unsupervised-v1 "
+                             "| tar -x, then load that folder's path)",
 }
 
 

@@ -30,15 +30,14 @@ FLOORS = {
               "not_a_digit": {"letters": 0.1, "photos": 0.1}},  # card: 1.0% and 4.5% accepted
     "mnist-v1": {"q_accuracy_test": 0.985, "digit_control": 0.995, "info_bound_categorical": 2.29, "fd_ratio": 2.0,
                  "robustness": {"plain": 0.97, "scan_jpeg": 0.97, "off_centre": 0.96, "grey_paper": 0.96}},
-    # the unsupervised model with the default's recipe (card: 96.7% Q accuracy, 21.5x; robustness 92.8-97.1%)
-    "mnist-unsupervised": {"q_accuracy_test": 0.964, "digit_control": 0.97, "info_bound_categorical": 2.28,
-                           "fd_ratio": 28.0, "robustness": {"plain": 0.95, "scan_jpeg": 0.95, "off_centre": 0.95,
-                                                           "rotated": 0.94, "thinner": 0.9, "thicker": 0.93,
-                                                           "blurred": 0.95, "low_res_12": 0.94, "low_res_8": 0.91,
-                                                           "grey_paper": 0.94}},
-    "mnist-unsupervised-v1": {"q_accuracy_test": 0.984, "digit_control": 0.985, "info_bound_categorical": 2.28,
-                              "fd_ratio": 3.0, "robustness": {"plain": 0.97, "scan_jpeg": 0.97, "off_centre": 0.96,
-                                                              "grey_paper": 0.95}},
+    # the unsupervised model in two stages, no label anywhere (card: 98.38% Q accuracy, 99.88% digit control, 5.71x,
+    # 0% faint; robustness 96.0-100% on every kind but printed digits, 89.8%, which its reader never saw)
+    "mnist-unsupervised": {"q_accuracy_test": 0.981, "digit_control": 0.995, "info_bound_categorical": 2.29,
+                           "fd_ratio": 3.5, "faint_fraction": 0.01,
+                           "robustness": {**ROBUST, "plain": 0.97, "scan_jpeg": 0.97, "off_centre": 0.97,
+                                          "plain_strokes": 0.97, "printed": 0.85},
+                           "robust_is_digit": {"thinner": 0.85},  # card: 89.6% of thinner real digits accepted
+                           "not_a_digit": {"letters": 0.1, "photos": 0.15}},  # card: 1.3% and 4.5% accepted
 }
 # The default model's is_digit at its calibrated threshold (card: 99.3% of MNIST test accepted; blank, noise 0%
 # accepted, textures 0.5%, shapes 4.5%; at the guard's 40 per kind one image is 2.5%) and on the robustness suite's

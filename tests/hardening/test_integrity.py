@@ -85,33 +85,33 @@ def test_file_replaced_by_a_folder_a_fifo_or_a_loop(mnist: Path, tally: Tally) -
 
 
 @pytest.fixture
-def two_codes(tmp_path: Path) -> Path:
-    """mnist-v1: the bundled model whose generator has mnist-unsupervised-v1's inputs (two continuous codes)."""
-    return Path(shutil.copytree(BUNDLED / "mnist-v1", tmp_path / "mnist-v1"))
+def three_codes(tmp_path: Path) -> Path:
+    """A copy of mnist: its generator has mnist-unsupervised's inputs (three continuous codes)."""
+    return Path(shutil.copytree(BUNDLED / "mnist", tmp_path / "mnist"))
 
 
-def test_graph_swapped_for_another_model_with_the_same_names_and_size(two_codes: Path, tally: Tally) -> None:
-    """mnist-unsupervised-v1's generator has the same inputs, outputs and byte count: only the sha256 tells."""
-    mnist = two_codes
-    other = BUNDLED / "mnist-unsupervised-v1" / "generator.onnx"
+def test_graph_swapped_for_another_model_with_the_same_names_and_size(three_codes: Path, tally: Tally) -> None:
+    """mnist-unsupervised's generator has the same inputs, outputs and byte count: only the sha256 tells."""
+    mnist = three_codes
+    other = BUNDLED / "mnist-unsupervised" / "generator.onnx"
     assert other.stat().st_size == (mnist / "generator.onnx").stat().st_size
     shutil.copy(other, mnist / "generator.onnx")
     refused(tally, "swapped_graph", mnist, CorruptModelError, "sha256 .* does not match")
 
 
-def test_swap_with_a_rewritten_manifest_is_accepted_by_design(two_codes: Path, tally: Tally) -> None:
+def test_swap_with_a_rewritten_manifest_is_accepted_by_design(three_codes: Path, tally: Tally) -> None:
     """Whoever can rewrite manifest.json can swap the model: the manifest is the trust root (RELIABILITY.md)."""
-    mnist = two_codes
-    shutil.copy(BUNDLED / "mnist-unsupervised-v1" / "generator.onnx", mnist / "generator.onnx")
+    mnist = three_codes
+    shutil.copy(BUNDLED / "mnist-unsupervised" / "generator.onnx", mnist / "generator.onnx")
     data = json.loads((mnist / "manifest.json").read_text())
     data["files"]["generator"] = file_entry(mnist, "generator.onnx")
     write_manifest(mnist, data)
     swapped = attempt(tally, "integrity/swapped_graph_and_manifest", lambda: Generator(mnist, device="cpu"))
     assert swapped is not None
-    original = Generator("mnist-unsupervised-v1", device="cpu")
+    original = Generator("mnist-unsupervised", device="cpu")
     unsupervised = original.generate(digits=3, seed=0)
-    # the same network inputs: each manifest's basis turns users' values into the network's (mnist-v1's codes
-    # are turned, so the round trip through its basis is exact only to float rounding: one grey level at most)
+    # the same network inputs: each manifest's basis turns users' values into the network's (both models' codes
+    # are turned, so the round trip through the bases is exact only to float rounding: one grey level at most)
     network = unsupervised.continuous @ original.basis
     again = swapped.generate(categorical=unsupervised.codes, continuous=network @ swapped.basis.T,
                              noise=unsupervised.noise)

@@ -58,7 +58,7 @@ def test_unknown_name_lists_the_bundled_models(bundled: Path, tmp_path: Path, mo
 
 def test_a_retired_name_says_what_replaced_it_and_where_its_files_are(bundled: Path, tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    retired = r"'mnist-unsupervised-v1' is no longer bundled: retired on .*: mnist-unsupervised .* git archive \w{7}"
+    retired = r"'mnist-unsupervised-v1' is no longer bundled: retired on .*: mnist-unsupervised .*git archive \w{7}"
     with pytest.raises(ModelNotFoundError, match=retired + r" .*; bundled models: mnist"):
         Encoder("mnist-unsupervised-v1")
     monkeypatch.chdir(tmp_path)  # its files, taken from the history into the working directory, load by that name
