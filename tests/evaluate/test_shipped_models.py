@@ -1,5 +1,6 @@
 """The bundled models, described the way the model card is: fail if either drops below what the card claims."""
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -34,6 +35,9 @@ FLOORS = {
     # 0% faint; robustness 96.0-100% on every kind but printed digits, 89.8%, which its reader never saw)
     "mnist-unsupervised": {"q_accuracy_test": 0.981, "digit_control": 0.995, "info_bound_categorical": 2.29,
                            "fd_ratio": 3.5, "faint_fraction": 0.01,
+                           # its width moves slant 1/2.04 as much, at the 2x rule's edge: with the guard's fewer images
+                           # the rule cannot tell, so its codes are measured as the card measures them
+                           "codes_at_card_sizes": True,
                            "robustness": {**ROBUST, "plain": 0.97, "scan_jpeg": 0.97, "off_centre": 0.97,
                                           "plain_strokes": 0.97, "printed": 0.85},
                            "robust_is_digit": {"thinner": 0.85},  # card: 89.6% of thinner real digits accepted
@@ -70,7 +74,10 @@ def test_both_models_ship_inside_the_package():
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
 def test_shipped_model_meets_its_model_card(name):
-    described = describe(name, sizes=GUARD, workers=2)
+    card = Sizes()
+    sizes = dataclasses.replace(GUARD, per_digit=card.per_digit, spread_images=card.spread_images) \
+        if FLOORS[name].get("codes_at_card_sizes") else GUARD
+    described = describe(name, sizes=sizes, workers=2)
     results, floor = described["evaluation"], FLOORS[name]
     assert results["q_accuracy_test"] >= floor["q_accuracy_test"]
     assert results["digit_control"] >= floor["digit_control"]
