@@ -257,10 +257,9 @@ def test_info_names_network_inputs_apart_from_code_names(capsys: pytest.CaptureF
     """The default model has two turned codes and a plain one: their mixes read as network inputs, never "c0"."""
     assert main(["--device", "cpu", "info"]) == 0
     codes = [line for line in capsys.readouterr().out.splitlines() if " column " in line]
-    assert len(codes) == 3 and re.search(r"rotation +column 0, feeds \+0.87 continuous\[0\] \+0.50 continuous\[1\],",
-                                         codes[0])
-    assert re.search(r"thickness +column 1, feeds \+0.50 continuous\[0\] -0.87 continuous\[1\],", codes[1])
-    assert re.search(r"width +column 2, feeds \+continuous\[2\],", codes[2])
+    assert len(codes) == 3 and re.search(r"width +column 0, feeds \+continuous\[0\],", codes[0])
+    assert re.search(r"rotation +column 1, feeds \+0.77 continuous\[1\] \+0.64 continuous\[2\],", codes[1])
+    assert re.search(r"thickness +column 2, feeds \+0.64 continuous\[1\] -0.77 continuous\[2\],", codes[2])
     assert not any(re.search(r"\d c\d", line) for line in codes)
 
 
