@@ -11,8 +11,8 @@ stage1=(--mode semi-supervised --continuous 3 --label-shift 2 --morph-probabilit
 reader=(--stage reader --generator-run "$out/mnist-gan" --epochs 8 --reader-printed-weight 1
         --reader-teachers "$out/teacher-v3,mnist-v1" --threads 1)
 pids=()
-for i in 0 1; do
-  seed=$i reader_seed=$((i + 1))  # stage 1 seeds 0 and 1 (2 ships), stage 2 seeds 1 and 2 (0 ships)
+for seed in 0 1; do
+  reader_seed=$((seed + 1))  # stage 1 seeds 0 and 1 (2 ships), stage 2 seeds 1 and 2 (0 ships)
   (python -m train "${stage1[@]}" --seed "$seed" --out "$out/mnist-gan-s$seed" >"$out/mnist-gan-s$seed.log" 2>&1
    python -m export "$out/mnist-gan-s$seed" --out "$out/models/mnist-gan-s$seed" --name "mnist-gan-s$seed" --workers 1
    python -m evaluate "$out/models/mnist-gan-s$seed" --json "$out/models/mnist-gan-s$seed.json" --workers 1

@@ -9,10 +9,9 @@
 # thickened 1 time in 10 (seed 2, the best of 3 seeds measured; 32 minutes beside another run on a 2-core Xeon), then
 # the exported encoder on the frozen generator (train/reader.py, 19 minutes), then a head that infers the noise too,
 # on the exported folder (train/noise.py, 7 minutes). mnist-unsupervised: the same first two stages with no label
-# anywhere: stage 1 without morphing (with it, 4s drifted into 9s: digit control 92.7%; seed 1, the better of the two
-# measured), stage 2's pseudo-labels a
-# vote of stage 1 Q and the retired mnist-unsupervised-v1 (also trained without labels), its codes matched to stage
-# 1's by agreement alone.
+# anywhere: stage 1 without morphing (with it, 4s drifted into 9s: digit control 92.7%; seed 1, the best of the 3
+# seeds measured), stage 2's pseudo-labels a vote of stage 1 Q and the retired mnist-unsupervised-v1 (also trained
+# without labels), its codes matched to stage 1's by agreement alone.
 # Needs MNIST in $INFOGAN_MNIST_DIR (or the per-user cache) and a git checkout (stage 2's teacher).
 set -euo pipefail
 out=${1:?OUT_DIR}
