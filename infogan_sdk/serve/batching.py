@@ -9,8 +9,8 @@ up to that long, trading latency for bigger batches.
 
 A batch is split back per request in the worker thread, where each request's answer is also encoded (PNG, JSON),
 off the event loop. If a batch fails, its requests are run one by one, so one bad request fails only itself.
-The images are those of a call of their own, pixel for pixel (checked in tests); float readings of the encoder
-can differ in their last bit (onnxruntime's GEMM blocks by batch size).
+The images are those of a call of their own within 1 grey level (checked in tests; identical on most CPUs):
+onnxruntime's GEMM may block by batch size, so floats can differ in their last bit and a pixel round apart.
 """
 
 from __future__ import annotations

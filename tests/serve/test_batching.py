@@ -10,13 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 
 from infogan_sdk import Generator
 from infogan_sdk.serve.app import create_app
 from infogan_sdk.serve.batching import Batcher, Job
 from infogan_sdk.serve.config import ServeConfig
-from tests.serve.conftest import LOCAL
+from tests.serve.conftest import LOCAL, assert_same_render
+from tests.serve.test_app import pixels
 from tests.serve.test_server import png_of
 
 
@@ -141,19 +143,25 @@ def test_max_wait_holds_a_batch_that_is_not_full_and_a_full_one_goes_at_once() -
     assert network.calls == [[1], [2, 3]]
 
 
-def assert_close(first: Any, second: Any, where: object) -> None:
+PNG_BASE64 = "iVBORw0KGgo"  # a PNG signature, base64-encoded
+
+
+def assert_close(first: Any, second: Any, where: object, images: list[tuple[np.ndarray, np.ndarray]]) -> None:
     """Two JSON answers equal, floats within 1e-5 (an encoder's batch of 5 and its batch of 1 round apart on
-    AVX-512 CPUs: onnxruntime's kernels block by batch size), everything else exactly."""
-    if isinstance(first, float) or isinstance(second, float):
+    AVX-512 CPUs: onnxruntime's kernels block by batch size), PNG images decoded and appended to `images` (held to
+    the render guarantee together, `assert_same_render`), everything else exactly."""
+    if isinstance(first, str) and isinstance(second, str) and first.startswith(PNG_BASE64):
+        images.append((pixels(first), pixels(second)))
+    elif isinstance(first, float) or isinstance(second, float):
         assert first == pytest.approx(second, rel=1e-5, abs=1e-6), where
     elif isinstance(first, dict):
         assert isinstance(second, dict) and first.keys() == second.keys(), where
         for key in first:
-            assert_close(first[key], second[key], where)
+            assert_close(first[key], second[key], where, images)
     elif isinstance(first, list):
         assert isinstance(second, list) and len(first) == len(second), where
         for a, b in zip(first, second, strict=True):
-            assert_close(a, b, where)
+            assert_close(a, b, where, images)
     else:
         assert first == second, where
 
@@ -189,12 +197,15 @@ def test_concurrent_requests_get_the_answers_they_get_alone(tiny_dir: Path, max_
                 return together, alone, calls, len(requests)
 
     together, alone, calls_together, count = run(scenario())
+    images: list[tuple[np.ndarray, np.ndarray]] = []
     for (path, body), first, second in zip(requests, together, alone, strict=True):
         assert first.status_code == second.status_code, (path, body, first.text)
-        if path == "/v1/infer" and first.status_code == 200:  # float readings may differ in their last bits
-            assert_close(first.json(), second.json(), (path, body))
-        else:  # images (and everything drawn) pixel for pixel
-            assert first.content == second.content, (path, body)
+        if first.headers["content-type"] == "image/png":
+            images.append((pixels(first.content), pixels(second.content)))
+        else:  # codes exactly, float readings within their last bits, images within the render guarantee
+            assert_close(first.json(), second.json(), (path, body), images)
+    assert len(images) == 31, len(images)  # 19 generated, a PNG grid, 10 traversed and a PNG strip
+    assert_same_render(*(np.concatenate([pair[side].ravel() for pair in images]) for side in (0, 1)))
     statuses = [answer.status_code for answer in together]
     assert statuses.count(422) == 1 and statuses.count(200) == count - 1
     if max_batch > 1:  # the gathered requests shared network calls
