@@ -12,7 +12,8 @@ from numpy.typing import NDArray
 from infogan_sdk.errors import IncompatibleModelError, InvalidInputError, shown
 from infogan_sdk.images.convention import to_model
 from infogan_sdk.images.decode import ImageInput, read_image, read_images
-from infogan_sdk.images.files import FileInput, expand
+from infogan_sdk.images.files import FileInput
+from infogan_sdk.images.walk import Unlisted, find
 from infogan_sdk.loading.codebook import digit_threshold
 from infogan_sdk.loading.folders import ModelBase
 from infogan_sdk.loading.sessions import chunks
@@ -118,26 +119,31 @@ class Encoder(ModelBase):
         """Read many image files lazily, `chunk_size` at a time: yields a FileBatch per chunk, in input order.
 
         paths: files, folders (their image files, sorted; subfolders too with `recursive`), globs, and
-        (name, encoded image bytes) pairs. skip_errors: record an unreadable file's error in its batch and go
-        on, instead of raising InvalidInputError naming it. Memory is bounded by the chunk (only `chunk_size`
-        decoded images at a time), whatever the number of files.
+        (name, encoded image bytes) pairs; a folder or glob gives each file once and never enters a symlink to a
+        folder (images.walk). skip_errors: record an unreadable file's error (or a folder's that cannot be listed;
+        FIFOs and devices are refused unopened) in its batch and go on, instead of raising InvalidInputError
+        naming it. Memory is bounded by the chunk (only `chunk_size` decoded images at a time), whatever the
+        number of files.
 
         >>> for batch in Encoder().infer_files(["scans/"], skip_errors=True):  # doctest: +SKIP
         ...     print(batch.files, batch.errors, batch.result.digits if batch.result else None)
         """
         if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
             raise InvalidInputError(f"chunk_size must be a positive integer, got {shown(chunk_size)}")
-        items: Iterator[FileInput] = (found for item in paths for found in
-                                      ([item] if isinstance(item, tuple) else expand([item], recursive)))
+        items: Iterator[FileInput | Unlisted] = (found for item in paths for found in
+                                                 ([item] if isinstance(item, tuple) else find([item], recursive)))
         ordinal = 0
         while chunk := list(islice(items, chunk_size)):
             names: list[str] = []
             errors: list[str | None] = []
             pixels = []
             for item in chunk:
-                name, source = item if isinstance(item, tuple) else (os.fspath(item), item)
-                names.append(name)
+                names.append(item.path if isinstance(item, Unlisted) else item[0] if isinstance(item, tuple)
+                             else os.fspath(item))
                 try:
+                    if isinstance(item, Unlisted):  # a folder that could not be listed: an error like a bad file's
+                        raise InvalidInputError(item.error)
+                    source = item[1] if isinstance(item, tuple) else item
                     pixels.append(read_image(source, self.spec.image_shape[1:], preprocess, f"input {ordinal}"))
                     errors.append(None)
                 except InvalidInputError as error:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import io
 import sys
-from collections.abc import Iterable
-from contextlib import ExitStack
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from itertools import chain
 from typing import TextIO
 
@@ -15,7 +16,8 @@ from infogan_sdk.cli.arguments import PREPROCESS_HELP, common, positive
 from infogan_sdk.cli.progress import progress_bar
 from infogan_sdk.cli.rows import RowWriter, rows
 from infogan_sdk.errors import shown
-from infogan_sdk.images.files import IMAGE_SUFFIXES, FileInput, expand, read_stdin
+from infogan_sdk.images.files import FileInput, read_stdin
+from infogan_sdk.images.walk import IMAGE_SUFFIXES
 
 EXIT_UNREADABLE = 3  # infer --skip-errors: some files could not be read (their rows say why)
 
@@ -24,12 +26,16 @@ def add_infer(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     infer = subcommands.add_parser("infer", parents=[common()], help="read the digit and codes of image files")
     infer.add_argument("images", nargs="+", help="image files (any size, either polarity), folders, globs, or - "
                        "(stdin: paths one per line, or one image's bytes)")
-    infer.add_argument("-r", "--recursive", action="store_true", help="folders: also their subfolders; globs: **")
+    infer.add_argument("-r", "--recursive", action="store_true", help="folders: also their subfolders; globs: ** "
+                       "(real subfolders only, never a symlink to one; each file once)")
     infer.add_argument("--format", choices=["table", "csv", "jsonl", "json"], default="table",
-                       help="output format (default table)")
+                       help="output format (default table). A file name that is not UTF-8 keeps its bytes: table "
+                       "and csv write them as they are (as ls does), json and jsonl as \\udcXX escapes (Python's "
+                       "surrogateescape: os.fsencode(row['file']) gives the bytes back)")
     infer.add_argument("-o", "--output", help="write the rows to this file (atomically) instead of stdout")
-    infer.add_argument("--skip-errors", action="store_true", help="record unreadable files as rows with their "
-                       "error and go on (exit code 3 if any)")
+    infer.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
+    infer.add_argument("--skip-errors", action="store_true", help="record unreadable files (and folders that "
+                       "cannot be listed, FIFOs, broken links) as rows with their error and go on (exit code 3 if any)")
     infer.add_argument("--chunk-size", type=positive, default=256, help="files read at a time (default 256)")
     infer.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     infer.add_argument("--preprocess", choices=["auto", "mnist", "none"], default="auto", help=PREPROCESS_HELP)
@@ -39,20 +45,22 @@ def add_infer(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def infer_command(args: argparse.Namespace) -> int:
     encoder = Encoder(args.model, device=args.device, variant=args.variant)
-    sources: Iterable[FileInput] = chain.from_iterable(
-        read_stdin(sys.stdin.buffer) if item == "-" else expand([item], args.recursive) for item in args.images)
+    sources: Iterable[FileInput] = chain.from_iterable(  # infer_files expands folders and globs
+        read_stdin(sys.stdin.buffer) if item == "-" else [item] for item in args.images)
     failed = read = 0
     with ExitStack() as stack:
-        stream: TextIO = sys.stdout
         if args.output:
-            work = stack.enter_context(atomic_output(args.output, overwrite=True))
-            stream = stack.enter_context(open(work, "w", encoding="utf-8", newline=""))
+            work = stack.enter_context(atomic_output(args.output, overwrite=args.overwrite))
+            stream: TextIO = stack.enter_context(open(work, "w", encoding="utf-8", errors="surrogateescape",
+                                                      newline=""))
+        else:
+            stream = stack.enter_context(_bytes_kept(sys.stdout))
         report = stack.enter_context(progress_bar(None, args.quiet, "file"))
         digits = len(encoder.code_to_digit) if encoder.spec.categorical_sizes else 0
         scored = encoder.has_digit_score
         writer = RowWriter(stream, "json" if args.json else args.format, encoder.continuous_names, digits, scored)
-        for batch in encoder.infer_files(sources, chunk_size=args.chunk_size, skip_errors=args.skip_errors,
-                                         preprocess=args.preprocess):
+        for batch in encoder.infer_files(sources, recursive=args.recursive, chunk_size=args.chunk_size,
+                                         skip_errors=args.skip_errors, preprocess=args.preprocess):
             writer.write(list(rows(batch, scored)))
             failed += sum(error is not None for error in batch.errors)
             read += len(batch.files)
@@ -64,3 +72,18 @@ def infer_command(args: argparse.Namespace) -> int:
     if failed:
         print(f"infogan: {failed} file(s) could not be read; their rows carry the error", file=sys.stderr)
     return EXIT_UNREADABLE if failed else 0
+
+
+@contextmanager
+def _bytes_kept(stream: TextIO) -> Iterator[TextIO]:
+    """`stream` writing a name's surrogate escapes as the bytes they stand for, instead of raising
+    UnicodeEncodeError (as under LC_ALL=en_US.UTF-8); its error handler is restored after."""
+    if not isinstance(stream, io.TextIOWrapper) or stream.errors == "surrogateescape":
+        yield stream
+        return
+    errors = stream.errors
+    stream.reconfigure(errors="surrogateescape")
+    try:
+        yield stream
+    finally:
+        stream.reconfigure(errors=errors)

@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from infogan_sdk.errors import InfoGANError, InvalidInputError, shown
+from infogan_sdk.images.files import open_regular
 from infogan_sdk.images.preprocess import is_mnist_form, normalise
 
 logger = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ def read_images(images: ImageInput | Sequence[ImageInput], size: tuple[int, int]
               for index, item in enumerate(items)]
     if sum(len(stack) for stack in stacks) == 0:
         raise InvalidInputError("expected at least one image, got none")
-    _warn_blank(stacks, [f"input {index}" for index in range(len(items))])
+    _warn_blank(stacks, [_label(item, f"input {index}") for index, item in enumerate(items)])
     return np.concatenate(stacks)  # always a new array: the caller's is never shared (results are read-only)
 
 
@@ -60,7 +61,7 @@ def read_image(item: ImageInput, size: tuple[int, int], preprocess: str, where: 
     if not isinstance(preprocess, str) or preprocess not in PREPROCESS_MODES:
         raise InvalidInputError(f"preprocess must be one of {list(PREPROCESS_MODES)}, got {shown(preprocess)}")
     fitted = _fit(_grayscale(item, where), size, preprocess, where)
-    _warn_blank([fitted], [where])
+    _warn_blank([fitted], [_label(item, where)])
     return fitted
 
 
@@ -99,10 +100,14 @@ def _grayscale(item: Any, where: str) -> NDArray[np.uint8]:
                                     "one grey image as an (H, W) array")
         return _from_array(item if item.ndim == 3 else item[None], where)
     if isinstance(item, (str, os.PathLike, bytes, bytearray, Image.Image)):
-        label = f"{where} ({os.fspath(item)!r})" if isinstance(item, (str, os.PathLike)) else \
-            where if isinstance(item, Image.Image) else f"{where} (bytes)"
-        return _decode(item, label)[None]
+        return _decode(item, _label(item, where))[None]
     raise InvalidInputError(f"{where}: expected a path, bytes, a PIL image or a numpy array, got {type(item).__name__}")
+
+
+def _label(item: Any, where: str) -> str:
+    """How messages name an input: "input 3 ('scans/a.png')", "input 3 (bytes)" or "input 3"."""
+    return f"{where} ({os.fspath(item)!r})" if isinstance(item, (str, os.PathLike)) else \
+        f"{where} (bytes)" if isinstance(item, (bytes, bytearray)) else where
 
 
 def _decode(item: str | os.PathLike[str] | bytes | bytearray | Image.Image, where: str) -> NDArray[np.uint8]:
@@ -110,20 +115,19 @@ def _decode(item: str | os.PathLike[str] | bytes | bytearray | Image.Image, wher
     try:
         if isinstance(item, Image.Image):
             return _from_pil(item, where)
-        source = io.BytesIO(bytes(item)) if isinstance(item, (bytes, bytearray)) else item
-        with warnings.catch_warnings():  # Pillow warns of bombs over 89 M pixels; our own, lower limit is the check
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(source, formats=FORMATS)
-        with image:
-            _check_pixels(image.size, where)
-            image.load()
-            return _from_pil(image, where)
+        source = io.BytesIO(bytes(item)) if isinstance(item, (bytes, bytearray)) else open_regular(item, where)
+        with source:
+            with warnings.catch_warnings():  # Pillow warns of bombs over 89 M pixels; our own limit is the check
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                image = Image.open(source, formats=FORMATS)
+            with image:
+                _check_pixels(image.size, where)
+                image.load()
+                return _from_pil(image, where)
     except InfoGANError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise InvalidInputError(f"{where}: refused as a decompression bomb: {error}") from error
-    except FileNotFoundError as error:
-        raise InvalidInputError(f"{where}: no such file") from error
     except UnidentifiedImageError as error:  # its message names the buffer object: say what it means
         raise InvalidInputError(f"{where}: cannot read it as an image: it is in none of the formats read here "
                                 f"({'/'.join(FORMATS)})") from error

@@ -5,10 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
+import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from infogan_sdk import Encoder, Generator, InvalidInputError
 from infogan_sdk.cli import main
@@ -110,3 +113,32 @@ def test_stdin_a_list_of_paths_or_one_images_bytes(scans: Path, model_dir: Path,
     stdin(b"")  # nothing to read is a mistake to report, not an empty success (issue 22)
     code, text, errors = run(["-", "--format", "json"], capsys, model_dir)
     assert (code, text) == (1, "") and "no images found" in errors
+
+
+def test_globs_and_walks_enter_real_folders_only_each_file_once(scans: Path, tmp_path: Path) -> None:
+    (scans / ".hidden").mkdir()
+    (scans / ".hidden" / "h.png").write_bytes(b"")
+    (scans / "alias").symlink_to("more")  # a symlink to a folder: never entered by a walk
+    (tmp_path / "linked").symlink_to(scans / "more")
+
+    def names(paths: str | Path) -> list[str]:
+        return [os.path.relpath(path, tmp_path) for path in expand([paths], recursive=True)]
+
+    walked = names(scans)
+    assert walked == [f"scans/{name}" for name in ["0.png", "1.png", "2.png", "3.png", "4.png", "4_broken.png",
+                                                    "5.jpg", "more/6.png"]]
+    assert names(str(scans / "**")) == walked  # matches scans/ and scans/more/: each file still once
+    assert names(str(scans / "**" / "6.png")) == ["scans/more/6.png"]  # not scans/alias/6.png too
+    assert names(str(tmp_path / "*" / "6.png")) == ["linked/6.png"]  # one level, as the shell: links followed
+    assert names(tmp_path / "linked") == ["linked/6.png"]  # named itself, a linked folder is walked
+
+
+def test_the_no_ink_warning_names_the_file(scans: Path, model_dir: Path, caplog: pytest.LogCaptureFixture,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    blank = scans / "blank.png"
+    Image.new("L", (28, 28), 0).save(blank)
+    with caplog.at_level(logging.WARNING, logger="infogan_sdk"):
+        code, _, _ = run([str(scans / "0.png"), str(blank)], capsys, model_dir)
+    warned = [record.getMessage() for record in caplog.records if "no ink" in record.getMessage()]
+    assert code == 0 and warned == [f"no ink (uniform, or all paper): the encoder sees black images: input 1 "
+                                    f"({str(blank)!r})"]
