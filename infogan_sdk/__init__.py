@@ -18,6 +18,7 @@ from infogan_sdk.errors import (
     InfoGANError,
     InvalidInputError,
     ModelNotFoundError,
+    OutputError,
     OutputExistsError,
 )
 from infogan_sdk.generator import Generator
@@ -41,6 +42,7 @@ __all__ = [
     "InvalidInputError",
     "LatentSpec",
     "ModelNotFoundError",
+    "OutputError",
     "OutputExistsError",
     "__version__",
     "available_models",

@@ -5,16 +5,18 @@ The one fsync policy, for every output (CLI files, data sets, manifests, checkpo
 what is renamed into place is on disk first (each file's data is fsynced, a folder output's files too), and
 the parent folder is fsynced after the rename, so even a power cut leaves the old output or the new one.
 
-A killed writer still leaves its temporary behind. Its name holds the writer's pid, and the next write to
-the same target removes the temporaries of processes that no longer run, never those of a live one (it may
-be writing right now). Checkpoints and exported model folders (train/, export/) use the same helpers.
+A killed writer still leaves its temporary behind. Its name, `.NAME.<pid>-<8 hex>.tmp` (`.parts` for scratch
+folders, `.old` for a replaced folder), holds the writer's pid, and the next write into the same folder removes
+every such temporary of a process that no longer runs, never one of a live process (it may be writing right now):
+a replaced folder whose new version never arrived is put back instead. Checkpoints and exported model folders
+(train/, export/) use the same helpers.
 """
 
 from __future__ import annotations
 
-import glob
 import logging
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Iterator
@@ -31,16 +33,32 @@ def prefix(stem: str) -> str:
     return f"{stem}{os.getpid()}-"
 
 
-def remove_dead(folder: Path, stem: str) -> list[Path]:
-    """Delete the temporaries `stem<pid>-...` in `folder` whose process is gone; returns what was removed."""
+TEMPORARY = re.compile(r"\.(?P<name>.+)\.(?P<pid>\d+)-[0-9a-f]{8}\.(?P<kind>tmp|parts|old)")  # see `prefix`
+
+
+def remove_dead(folder: Path, stem: str | None = None) -> list[Path]:
+    """Delete the temporaries in `folder` (only those of one target, `stem` = ".NAME.", if given) whose process is
+    gone; a dead writer's `.old` folder whose target is missing goes back in place. Returns what was removed."""
     removed = []
-    for entry in folder.glob(glob.escape(stem) + "*"):
-        pid = entry.name[len(stem):].split("-", 1)[0]
-        if not pid.isdigit() or _alive(int(pid)):
+    try:
+        entries = [entry.name for entry in os.scandir(folder)]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    for name in entries:
+        match = TEMPORARY.fullmatch(name)
+        if match is None or (stem is not None and not name.startswith(stem)) or _alive(int(match["pid"])):
+            continue
+        entry, target = folder / name, folder / match["name"]
+        if match["kind"] == "old" and not (target.exists() or target.is_symlink()):
+            try:
+                os.replace(entry, target)  # killed between its two renames: the previous output is the only one
+            except FileNotFoundError:  # another process put it back first
+                continue
+            logger.warning("put back %s, which a killed process (pid %s) was replacing", target, match["pid"])
             continue
         _remove(entry)
         removed.append(entry)
-        logger.info("removed %s, left by a killed process (pid %s)", entry, pid)
+        logger.info("removed %s, left by a killed process (pid %s)", entry, match["pid"])
     return removed
 
 
@@ -61,12 +79,11 @@ def atomic_output(target: str | os.PathLike[str], folder: bool = False, overwrit
     target = Path(target)
     check_new(target, overwrite)
     target.parent.mkdir(parents=True, exist_ok=True)
-    stem = f".{target.name}."
-    remove_dead(target.parent, stem)
-    work = target.parent / f"{prefix(stem)}{secrets.token_hex(4)}.tmp"
-    if folder:
-        work.mkdir()
-    try:
+    remove_dead(target.parent)
+    work = target.parent / f"{prefix(f'.{target.name}.')}{secrets.token_hex(4)}.tmp"
+    try:  # mkdir inside: an interrupt right after it still removes the folder
+        if folder:
+            work.mkdir()
         yield work
         check_new(target, overwrite)
         _sync(work)
@@ -82,8 +99,8 @@ def scratch(target: str | os.PathLike[str]) -> Iterator[Path]:
     """A temporary working folder beside `target` (same file system), deleted when the block ends."""
     target = Path(target)
     work = target.parent / f"{prefix(f'.{target.name}.')}{secrets.token_hex(4)}.parts"
-    work.mkdir(parents=True)
     try:
+        work.mkdir(parents=True)
         yield work
     finally:
         _remove(work)
@@ -94,7 +111,12 @@ def _replace(work: Path, target: Path) -> None:
     if work.is_dir() and target.exists():
         old = target.parent / f"{prefix(f'.{target.name}.')}{secrets.token_hex(4)}.old"
         os.replace(target, old)
-        os.replace(work, target)
+        try:
+            os.replace(work, target)
+        except BaseException:  # interrupted between the renames: the previous output goes back
+            if not (target.exists() or target.is_symlink()):
+                os.replace(old, target)
+            raise
         _remove(old)
         return
     if target.is_dir():
@@ -141,6 +163,8 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)  # signal 0: only asks whether the process exists
     except ProcessLookupError:
         return False
+    except OverflowError:  # not a pid: not a temporary of ours, so keep it
+        return True
     except PermissionError:  # exists, owned by someone else
         return True
     return True

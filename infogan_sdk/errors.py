@@ -58,3 +58,7 @@ class OutputExistsError(InfoGANError, FileExistsError):
 
 class MissingDependencyError(InfoGANError, ImportError):
     """An optional integration (Parquet, Ray) was used without its package installed."""
+
+
+class OutputError(InfoGANError, OSError):
+    """An output cannot be written: too little free disk for it (checked before starting) or a failed write."""

@@ -23,7 +23,10 @@ def add_dataset(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]
                          help="write only part I of K (I from 0); the K parts together are the whole data set")
     dataset.add_argument("-o", "--output", required=True, help="NAME.npz, NAME.parquet (needs pyarrow) or a folder "
                          "(PNG files + labels.csv)")
-    dataset.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
+    dataset.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it is a data set this command "
+                         "wrote (anything else is refused)")
+    dataset.add_argument("--ignore-disk-check", action="store_true", help="start even when the free disk looks too "
+                         "small for the data set (checked before any work otherwise)")
     dataset.add_argument("--compress", action="store_true", help=".npz: deflate the arrays")
     dataset.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     dataset.set_defaults(handler=dataset_command)
@@ -37,7 +40,7 @@ def dataset_command(args: argparse.Namespace) -> int:
     with progress_bar(size, args.quiet, "image") as report:
         path = write_dataset(generator, args.output, count=args.count, per_digit=args.per_digit, seed=args.seed,
                              continuous_range=ranges, shard=args.shard, overwrite=args.overwrite,
-                             compress=args.compress, progress=report)
+                             compress=args.compress, progress=report, check_disk=not args.ignore_disk_check)
     print(path)
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -12,9 +13,11 @@ from infogan_sdk import GenerateResult, Generator, InvalidInputError
 from infogan_sdk.atomic import atomic_output
 from infogan_sdk.cli.arguments import PREPROCESS_HELP, common, numbers, positive
 from infogan_sdk.errors import OutputExistsError
+from infogan_sdk.images.convention import grid_shape
 from infogan_sdk.images.decode import MAX_PIXELS
 from infogan_sdk.images.files import expand
 from infogan_sdk.latents.arguments import is_index
+from infogan_sdk.latents.draw import check_count
 
 IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".bmp": "BMP", ".gif": "GIF",
                  ".tif": "TIFF", ".tiff": "TIFF"}  # -o's extension -> the format written
@@ -81,24 +84,30 @@ def _image_output(command: argparse.ArgumentParser, seeded: bool) -> None:
 
 def generate_command(args: argparse.Namespace) -> int:
     digits = args.digit
+    if args.count is not None:
+        check_count(args.count)  # before the digits are cycled to it
     if digits and args.count and len(digits) > 1:  # --digit 0,...,9 --count 20000: 0..9 in turn, 2000 each
         digits = [digits[index % len(digits)] for index in range(args.count)]
-    result = _generator(args).generate(digits=digits, count=args.count, continuous=args.continuous,
-                                       rotation=args.rotation, width=args.width, thickness=args.thickness,
-                                       seed=args.seed)
-    return _write(result, args)
+    generator = _generator(args)
+    latents = generator.latents(digits=digits, count=args.count, continuous=args.continuous, rotation=args.rotation,
+                                width=args.width, thickness=args.thickness, seed=args.seed)
+    _check_output(args, generator, len(latents))
+    return _write(generator.render(latents), args)
 
 
 def traverse_command(args: argparse.Namespace) -> int:
     code = int(args.code) if is_index(args.code) else args.code
-    result = _generator(args).traverse(digit=args.digit, code=code, values=args.values, seed=args.seed)
-    return _write(result, args)
+    generator = _generator(args)
+    steps = len(generator.traverse_latents(digit=args.digit, code=code, values=args.values, seed=args.seed))
+    _check_output(args, generator, steps, one_row=True)
+    return _write(generator.traverse(digit=args.digit, code=code, values=args.values, seed=args.seed), args)
 
 
 def edit_command(args: argparse.Namespace) -> int:
     """`infogan edit` and `infogan reconstruct`: the images redrawn, changed or not; reconstruct also says how
     well each was redrawn (on stderr: stdout lists the files written)."""
     generator, paths = _generator(args), list(expand(args.images))
+    _check_output(args, generator, max(len(paths), len(args.digit or []) if args.command == "edit" else 0))
     if args.command == "reconstruct":
         result = generator.reconstruct(paths, preprocess=args.preprocess)
         assert result.reconstruction_error is not None
@@ -115,13 +124,28 @@ def _generator(args: argparse.Namespace) -> Generator:
     return Generator(args.model, device=args.device, variant=args.variant)
 
 
+def _check_output(args: argparse.Namespace, generator: Generator, n: int, one_row: bool = False) -> None:
+    """What would stop -o from being written, checked before any image is made: its format, its folder, an existing
+    file, the size of n images' grid (`one_row`: a traverse's) or of each image (--separate), times --scale."""
+    output = Path(args.output)
+    height, width = generator.spec.image_shape[1:]
+    if not args.separate:
+        if output.exists() and not args.overwrite:  # as dataset and --separate do: never replace work silently
+            raise OutputExistsError(f"{output} exists: expected a new path (pass --overwrite to replace it)")
+        if n > 1 or args.columns not in (None, 1):  # one image is written as it is
+            columns = args.columns or (n if one_row else math.ceil(math.sqrt(n)))
+            height, width = grid_shape(n, height, width, columns, args.padding)
+    if not args.separate or output.suffix.lower() in IMAGE_FORMATS:
+        _image_format(output)
+        _folder_exists(output)
+    _size_allowed(width * args.scale, height * args.scale)
+
+
 def _write(result: GenerateResult, args: argparse.Namespace) -> int:
     """One image file at args.output (a grid; one image as it is), or with --separate one file per image (in a
     folder, or NAME_0000_digitD.EXT); the format is the extension's, the size times --scale."""
     output = Path(args.output)
     if not args.separate:
-        if output.exists() and not args.overwrite:  # as dataset and --separate do: never replace work silently
-            raise OutputExistsError(f"{output} exists: expected a new path (pass --overwrite to replace it)")
         image = result.grid(columns=args.columns, padding=args.padding)  # one row for traverse; one image as it is
         _save(image, output, args.scale)
         print(output)
@@ -145,16 +169,9 @@ def _write(result: GenerateResult, args: argparse.Namespace) -> int:
 
 def _save(image: Image.Image, path: Path, scale: int) -> None:
     """Write an image atomically in the format its extension names, `scale` times larger (nearest pixels)."""
-    form = IMAGE_FORMATS.get(path.suffix.lower())
-    if form is None:
-        raise InvalidInputError(f"cannot tell the image format of {path}: expected a name ending in "
-                                f"{', '.join(IMAGE_FORMATS)}, got {path.suffix or 'no extension'!r}")
-    if not path.parent.is_dir():
-        raise OSError(f"cannot write {path}: no such folder {path.parent} (create it first)")
-    width, height = image.width * scale, image.height * scale
-    if width * height > MAX_PIXELS:  # checked before the resize allocates it (--scale 10000 ran out of memory)
-        raise InvalidInputError(f"the image would be {width}x{height} pixels, over the {MAX_PIXELS:,} that "
-                                "infogan infer reads back: use a smaller --scale, fewer images or --separate")
+    form = _image_format(path)
+    _folder_exists(path)
+    _size_allowed(image.width * scale, image.height * scale)  # before the resize allocates it
     if scale > 1:
         image = image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
     try:
@@ -162,3 +179,24 @@ def _save(image: Image.Image, path: Path, scale: int) -> None:
             image.save(temporary, format=form)
     except OSError as error:  # named after the target, not the temporary file
         raise OSError(f"cannot write {path}: {error.strerror or error}") from error
+
+
+def _image_format(path: Path) -> str:
+    """The PIL format that `path`'s extension names, or InvalidInputError."""
+    form = IMAGE_FORMATS.get(path.suffix.lower())
+    if form is None:
+        raise InvalidInputError(f"cannot tell the image format of {path}: expected a name ending in "
+                                f"{', '.join(IMAGE_FORMATS)}, got {path.suffix or 'no extension'!r}")
+    return form
+
+
+def _folder_exists(path: Path) -> None:
+    if not path.parent.is_dir():
+        raise OSError(f"cannot write {path}: no such folder {path.parent} (create it first)")
+
+
+def _size_allowed(width: int, height: int) -> None:
+    """InvalidInputError for an image of more than MAX_PIXELS (--scale 10000 ran out of memory)."""
+    if width * height > MAX_PIXELS:
+        raise InvalidInputError(f"the image would be {width}x{height} pixels, over the {MAX_PIXELS:,} that "
+                                "infogan infer reads back: use a smaller --scale, fewer images or --separate")

@@ -1,5 +1,6 @@
 """`infogan` command line: a skin over the public API. Exit codes: 0 ok, 1 error, 2 bad arguments,
-3 infer --skip-errors read some files but not all (their rows carry the error).
+3 infer --skip-errors read some files but not all (their rows carry the error), 130 / 143 / 129 stopped by Ctrl-C,
+SIGTERM or SIGHUP (one line on stderr; no temporary left).
 
     infogan generate --digit 7 --count 16 --seed 0 -o sevens.png
     infogan traverse --digit 3 --code rotation -o rotation.png
@@ -27,11 +28,14 @@ from collections.abc import Callable
 
 from infogan_sdk.cli import bench, dataset, draw, infer, info, serve, web
 from infogan_sdk.cli.arguments import common
+from infogan_sdk.cli.interrupts import interruptible
 from infogan_sdk.errors import InfoGANError
 
 
+@interruptible("infogan")
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line on `argv` (default sys.argv[1:]) and return the exit code."""
+    """Run the command line on `argv` (default sys.argv[1:]) and return the exit code (128 + N when signal N, Ctrl-C,
+    SIGTERM or SIGHUP, stopped it: one line on stderr, and the outputs' temporaries removed)."""
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as stop:  # argparse exits on --help (0) and on bad arguments (2)

@@ -25,6 +25,8 @@ from infogan_sdk.results import GenerateResult
 from infogan_sdk.spec import LatentSpec
 
 BLOCK = 256  # images per random stream and per generator call
+MAX_IMAGES = 10**12  # a data set's images at most: about a petabyte of 28x28 images, far below the int64 index
+MAX_VALUE = 1e38  # a continuous range's ends at most (in absolute value): their difference still fits in float32
 Range = tuple[float, float]
 
 
@@ -101,12 +103,16 @@ def plan(generator: Generator, *, count: int | None = None, per_digit: int | Non
         raise InvalidInputError(f"count and per_digit must be positive integers, got {shown(size)}")
     if per_digit is not None and not n_digits:
         raise InvalidInputError("per_digit needs a model with a categorical (digit) code; this one has none")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InvalidInputError(f"seed must be a non-negative integer, got {shown(seed)}")
+    total = int(size) * (n_digits if per_digit is not None else 1)
+    if total > MAX_IMAGES:
+        raise InvalidInputError(f"a data set has at most {MAX_IMAGES:,} images, got {total:,} (count={shown(count)}, "
+                                f"per_digit={shown(per_digit)})")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**63:
+        raise InvalidInputError(f"seed must be an integer from 0 to 2**63 - 1 (the file stores it as int64), got "
+                                f"{shown(seed)}")
     index, parts = shard
     if not all(isinstance(v, (int, np.integer)) for v in shard) or parts < 1 or not 0 <= index < parts:
         raise InvalidInputError(f"shard must be (I, K) with 0 <= I < K, got {shown(shard)}")
-    total = int(size) * (n_digits if per_digit is not None else 1)
     return DatasetPlan(total, int(seed), per_digit is not None, _ranges(generator, continuous_range),
                        (int(index), int(parts)))
 
@@ -161,8 +167,8 @@ def _ranges(generator: Generator, given: Range | Mapping[str, Range] | None) -> 
         raise InvalidInputError(f"continuous_range must be (low, high) or {{name: (low, high)}}, got {shown(given)}")
     for name, pair in chosen.items():
         ok = isinstance(pair, (tuple, list)) and len(pair) == 2 and all(
-            isinstance(v, (int, float, np.number)) and not isinstance(v, bool) and np.isfinite(v) for v in pair)
+            isinstance(v, (int, float, np.number)) and not isinstance(v, bool) and abs(v) <= MAX_VALUE for v in pair)
         if not ok or not pair[0] <= pair[1]:
             raise InvalidInputError(f"the range of continuous code {shown(name)} must be two finite numbers "
-                                    f"low <= high, got {shown(pair)}")
+                                    f"low <= high, each from -{MAX_VALUE:g} to {MAX_VALUE:g}, got {shown(pair)}")
     return tuple((float(low), float(high)) for low, high in chosen.values())

@@ -22,7 +22,8 @@ from PIL import Image
 
 from infogan_sdk.atomic import atomic_output, check_new, scratch
 from infogan_sdk.datasets.plan import DatasetPlan, Range, iter_dataset, layout, metadata, plan
-from infogan_sdk.errors import InvalidInputError, shown
+from infogan_sdk.datasets.preflight import check_replaceable, check_space
+from infogan_sdk.errors import InfoGANError, InvalidInputError, OutputError, shown
 from infogan_sdk.generator import Generator
 
 Progress = Callable[[int], None]  # called with the number of images just written
@@ -31,14 +32,18 @@ Progress = Callable[[int], None]  # called with the number of images just writte
 def write_dataset(generator: Generator, output: str | os.PathLike[str], *, count: int | None = None,
                   per_digit: int | None = None, seed: int = 0,
                   continuous_range: Range | Mapping[str, Range] | None = None, shard: tuple[int, int] = (0, 1),
-                  overwrite: bool = False, compress: bool = False, progress: Progress | None = None) -> Path:
+                  overwrite: bool = False, compress: bool = False, progress: Progress | None = None,
+                  check_disk: bool = True) -> Path:
     """Write a seeded, shardable synthetic data set (see `dataset.plan` for the arguments) to `output`.
 
     output: NAME.npz (arrays `images` uint8 (N, 28, 28), `digits` int64 (N,), `codes`, `continuous` float32
     (N, k), `noise`, `index` (the global index of each image), and `model`, `seed`, `total`,
     `continuous_names`, `continuous_ranges`; `compress` deflates it); NAME.parquet (the same columns, one
     row per image; needs pyarrow); or a folder (one PNG per image, named by global index, and labels.csv).
-    Raises InvalidInputError, OutputExistsError (unless `overwrite`), MissingDependencyError.
+    `overwrite` replaces only a data set this function wrote (never another file or folder). Before any work the
+    free disk is checked against what the job needs (`check_disk=False` skips it).
+    Raises InvalidInputError, OutputExistsError (an existing output, unless `overwrite` and it is a data set),
+    OutputError (too little free disk, or a failed write), MissingDependencyError.
 
     >>> from infogan_sdk import Generator
     >>> write_dataset(Generator(), "digits.npz", per_digit=100, seed=0)
@@ -47,20 +52,31 @@ def write_dataset(generator: Generator, output: str | os.PathLike[str], *, count
     data = plan(generator, count=count, per_digit=per_digit, seed=seed, continuous_range=continuous_range,
                 shard=shard)
     target = Path(output)
-    if target.suffix.lower() not in ("", ".npz", ".parquet") and not target.is_dir():
+    suffix = target.suffix.lower()
+    if suffix not in ("", ".npz", ".parquet") and not target.is_dir():
         raise InvalidInputError(f"a data set is written as NAME.npz, NAME.parquet or a folder of PNGs (a name "
                                 f"without a suffix); got {shown(str(target))}")
-    check_new(target, overwrite)  # before any work
+    kind = {".npz": "npz", ".parquet": "parquet"}.get(suffix, "folder")
+    check_new(target, overwrite)  # everything checked before any work
+    existed = target.exists() or target.is_symlink()
+    check_replaceable(generator, target, kind)
+    if check_disk:
+        check_space(generator, data, target, kind, compress)
+    replace = overwrite and existed  # a path that appears meanwhile is refused at the end, not replaced
     report = progress or (lambda n: None)
-    suffix = target.suffix.lower()
-    if suffix == ".parquet":
-        from infogan_sdk.datasets.parquet import write_shard  # pyarrow only when asked for
+    try:
+        if kind == "parquet":
+            from infogan_sdk.datasets.parquet import write_shard  # pyarrow only when asked for
 
-        write_shard(generator, data, target, overwrite, report)
-    elif suffix == ".npz":
-        _write_npz(generator, data, target, overwrite, compress, report)
-    else:
-        _write_folder(generator, data, target, overwrite, report)
+            write_shard(generator, data, target, replace, report)
+        elif kind == "npz":
+            _write_npz(generator, data, target, replace, compress, report)
+        else:
+            _write_folder(generator, data, target, replace, report)
+    except OSError as error:
+        if isinstance(error, InfoGANError):
+            raise
+        raise OutputError(f"cannot write {target}: {error.strerror or error}") from error
     return target
 
 

@@ -57,15 +57,25 @@ def grid(images: NDArray[np.uint8], columns: int | None = None, padding: int = 2
     `padding` pixels of `background` (0 black .. 255 white) around and between the cells."""
     n, height, width = images.shape
     columns = math.ceil(math.sqrt(n)) if columns is None else columns
-    for name, value, low, high in (("columns", columns, 1, 1000), ("padding", padding, 0, 1000),
-                                   ("background", background, 0, 255)):
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise InvalidInputError(f"{name} must be an integer from {low} to {high}, got {shown(value)}")
-    rows = max(1, math.ceil(n / columns))
-    canvas = np.full((rows * (height + padding) + padding, columns * (width + padding) + padding), background,
-                     np.uint8)
+    shape = grid_shape(n, height, width, columns, padding)
+    _check_integer("background", background, 0, 255)
+    canvas = np.full(shape, background, np.uint8)
     for index, image in enumerate(images):
         top = padding + (index // columns) * (height + padding)
         left = padding + (index % columns) * (width + padding)
         canvas[top:top + height, left:left + width] = image
     return Image.fromarray(canvas)
+
+
+def grid_shape(n: int, height: int, width: int, columns: int, padding: int) -> tuple[int, int]:
+    """(height, width) in pixels of `grid` for n images of height x width; checks columns and padding (so a caller
+    can refuse a grid before it makes the images)."""
+    _check_integer("columns", columns, 1, 1000)
+    _check_integer("padding", padding, 0, 1000)
+    rows = max(1, math.ceil(n / columns))
+    return rows * (height + padding) + padding, columns * (width + padding) + padding
+
+
+def _check_integer(name: str, value: Any, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidInputError(f"{name} must be an integer from {low} to {high}, got {shown(value)}")

@@ -10,12 +10,14 @@ import hashlib
 import json
 import os
 import reprlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from infogan_sdk.atomic import atomic_output
-from infogan_sdk.errors import CorruptModelError, IncompatibleModelError, ModelNotFoundError
+from infogan_sdk.errors import CorruptModelError, IncompatibleModelError, InfoGANError, ModelNotFoundError
 from infogan_sdk.loading.jsonfile import read_json_object
 from infogan_sdk.spec import LatentSpec
 
@@ -44,7 +46,8 @@ class Manifest:
     def read(self, role: str, verify: bool = True) -> bytes:
         """The bytes of this role's file; with `verify`, the bytes read are checked against size and sha256."""
         path, entry = self.file(role), self.data["files"][role]
-        data = path.read_bytes()
+        with readable(self.path):
+            data = path.read_bytes()
         if verify and (len(data) != entry["bytes"] or hashlib.sha256(data).hexdigest() != entry["sha256"]):
             raise CorruptModelError(f"{path}: expected {entry['bytes']} bytes with sha256 {entry['sha256']}, found "
                                     f"{len(data)} bytes with sha256 {hashlib.sha256(data).hexdigest()} (truncated or "
@@ -79,16 +82,33 @@ def load_manifest(folder: str | os.PathLike[str], verify: bool = True) -> Manife
     """
     root = Path(folder)
     path = root / MANIFEST_NAME
-    if not root.is_dir():
-        raise ModelNotFoundError(f"model folder {root} does not exist or is not a folder")
-    if not path.is_file():
-        raise ModelNotFoundError(f"{root} is not a model folder: it has no {MANIFEST_NAME}")
-    data = read_json_object(path)
-    _check_format(path, data)
-    spec = LatentSpec.from_dict(data.get("spec"))
-    code_to_digit = _check_mapping(path, data.get("code_to_digit"), spec)
-    _check_files(root, data.get("files"), verify)
+    with readable(root):
+        if not root.is_dir():
+            raise ModelNotFoundError(f"model folder {root} does not exist or is not a folder")
+        if not path.is_file():
+            raise ModelNotFoundError(f"{root} is not a model folder: it has no {MANIFEST_NAME}")
+        data = read_json_object(path)
+        _check_format(path, data)
+        spec = LatentSpec.from_dict(data.get("spec"))
+        code_to_digit = _check_mapping(path, data.get("code_to_digit"), spec)
+        _check_files(root, data.get("files"), verify)
     return Manifest(root, data, spec, code_to_digit)
+
+
+@contextmanager
+def readable(folder: Path) -> Iterator[None]:
+    """The file system's errors while a model folder is read, as the SDK's: a file gone (the folder removed or
+    swapped meanwhile) is ModelNotFoundError, one that cannot be read (permissions, I/O) CorruptModelError."""
+    try:
+        yield
+    except InfoGANError:  # ModelNotFoundError is also a FileNotFoundError: already ours
+        raise
+    except (FileNotFoundError, NotADirectoryError) as error:
+        raise ModelNotFoundError(f"{error.filename or folder} of model folder {folder} is gone ({error.strerror}): "
+                                 "was the folder removed or replaced while it was loading?") from error
+    except OSError as error:
+        raise CorruptModelError(f"{error.filename or folder} of model folder {folder} cannot be read: "
+                                f"{error.strerror or error}") from error
 
 
 def _check_format(path: Path, data: dict[str, Any]) -> None:

@@ -113,13 +113,18 @@ class _Protocol(HttpToolsProtocol):
 def _returning_on_stop_signals() -> Iterator[None]:
     """After its graceful shutdown uvicorn re-raises the stop signal to the handler it found. With the default
     handlers that kills the process (exit -15) or raises KeyboardInterrupt; a handler that only notes the signal
-    lets `run` return, so `infogan serve` exits 0 after a clean stop. Restored afterwards."""
+    lets `run` return, so `infogan serve` exits 0 after a clean stop. SIGHUP (a closed terminal), which uvicorn
+    does not handle, stops it the same way, unless ignored (nohup). Restored afterwards."""
     if threading.current_thread() is not threading.main_thread():  # signal handlers belong to the main thread
         yield
         return
-    previous = {number: signal.getsignal(number) for number in STOP_SIGNALS}
+    hangup = [number for number in (getattr(signal, "SIGHUP", None),) if number is not None
+              and signal.getsignal(number) is not signal.SIG_IGN]
+    previous = {number: signal.getsignal(number) for number in (*STOP_SIGNALS, *hangup)}
     for number in STOP_SIGNALS:
         signal.signal(number, lambda received, frame: None)
+    for number in hangup:
+        signal.signal(number, lambda received, frame: signal.raise_signal(signal.SIGTERM))
     try:
         yield
     finally:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +17,7 @@ from PIL import Image
 
 from infogan_sdk import Encoder, Generator
 from infogan_sdk.cli import main
+from infogan_sdk.cli.interrupts import interruptible, stop_signals_interrupt
 
 from .tiny_models import code_row
 
@@ -79,6 +83,46 @@ def test_an_image_too_large_to_read_back_is_refused_before_it_is_made(model_dir:
     assert "smaller --scale" in capsys.readouterr().err and not (tmp_path / "s.png").exists()
 
 
+@pytest.mark.parametrize(("argv", "message"), [
+    (["generate", "--count", "100000"], "the image would be 9512x9482 pixels, over the 16,777,216"),
+    (["generate", "--digit", "1,2", "--count", str(10**30)], "count must be an integer from 1 to 1000000, got 1000"),
+    (["generate", "--count", "50", "--columns", "1001"], "columns must be an integer from 1 to 1000, got 1001"),
+    (["generate", "--count", "50", "--padding", "1001"], "padding must be an integer from 0 to 1000, got 1001"),
+    (["generate", "--count", "4", "--scale", "200", "--separate"], "the image would be 5600x5600 pixels, over"),
+    (["generate", "--count", "4", "-o", "exists.png"], "exists.png exists: expected a new path"),
+    (["traverse", "--values=" + ",".join(["0"] * 1001)], "columns must be an integer from 1 to 1000, got 1001"),
+    (["traverse", "--scale", "200"], "the image would be 60400x6400 pixels"),
+    (["edit", "IMAGES", "--scale", "100"], "the image would be 6200x6200 pixels"),
+    (["reconstruct", "IMAGES", "--scale", "100"], "the image would be 6200x6200 pixels"),
+])
+def test_an_output_that_cannot_be_written_is_refused_before_any_image_is_made(
+        model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        argv: list[str], message: str) -> None:
+    """Issue 37/40, nothing starts that cannot finish: `--count 100000 -o x.png` generated every image before
+    refusing the grid's size, `--digit 1,2 --count 10**30` built a list of 10**30 digits (it hung), and an existing
+    -o was refused only after the work."""
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("images were made before the output was checked")
+
+    for name in ("render", "generate", "traverse", "edit", "reconstruct"):
+        monkeypatch.setattr(Generator, name, forbidden)
+    monkeypatch.setattr(Encoder, "infer", forbidden)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "exists.png").write_bytes(b"mine")
+    for index in range(4):
+        Image.new("L", (28, 28)).save(tmp_path / f"in{index}.png")
+    argv = [word for item in argv for word in (sorted(str(p) for p in tmp_path.glob("in*.png")) if item == "IMAGES"
+                                               else [item])]
+    output = [] if "-o" in argv else ["-o", str(tmp_path / ("out" if "--separate" in argv else "out.png"))]
+    started = time.monotonic()
+    assert main(["--model", str(model_dir), *argv, *output]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err, err
+    assert time.monotonic() - started < 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exists.png", "in0.png", "in1.png", "in2.png", "in3.png"]
+    assert (tmp_path / "exists.png").read_bytes() == b"mine"
+
+
 def test_infer_table_and_json(model_dir: Path, generator: Generator, tmp_path: Path,
                               capsys: pytest.CaptureFixture[str]) -> None:
     paths = []
@@ -120,6 +164,21 @@ def test_infer_of_nothing_is_an_error_not_an_empty_success(model_dir: Path, tmp_
     monkeypatch.setattr(sys, "stdin", open(__import__("os").devnull))
     assert main(["--model", str(model_dir), "infer", "-"]) == 1
     assert "no images found in '-'" in capsys.readouterr().err
+
+
+def test_infer_refuses_an_existing_output_without_overwrite(model_dir: Path, generator: Generator, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    image = tmp_path / "seven.png"
+    generator.generate(digits=7, seed=0).to_pil()[0].save(image)
+    output = tmp_path / "rows.csv"
+    output.write_text("hours of work\n")
+    assert main(["--model", str(model_dir), "infer", str(image), "--format", "csv", "-o", str(output)]) == 1
+    err = capsys.readouterr().err  # as generate and dataset do: never replace work silently (issue 37)
+    assert len(err.splitlines()) == 1 and "already exists" in err and "--overwrite" in err
+    assert output.read_text() == "hours of work\n"
+    assert main(["--model", str(model_dir), "infer", str(image), "--format", "csv", "-o", str(output),
+                 "--overwrite"]) == 0
+    assert output.read_text().splitlines()[1].split(",")[:2] == [str(image), "7"]
 
 
 @pytest.mark.parametrize("name", ["foo.npy", "z.txt"])
@@ -277,3 +336,41 @@ def test_a_closed_pipe_ends_quietly(model_dir: Path, command: list[str]) -> None
     shell = f"{sys.executable} -m infogan_sdk --model {model_dir} {' '.join(command)} | head -c 1"
     result = subprocess.run(shell, shell=True, capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert result.stderr == "" and len(result.stdout) == 1
+
+
+def test_stop_signals_end_a_command_with_one_line_and_128_plus_the_signal(capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 37: SIGTERM and SIGHUP killed a command where it stood (no clean-up); Ctrl-C printed a traceback. Now
+    all three raise KeyboardInterrupt inside `main`, which ends with one line; the handlers come back after."""
+    before = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGHUP)}
+
+    @interruptible("prog")
+    def command(number: int) -> int:
+        os.kill(os.getpid(), number)
+        time.sleep(5)  # the handler raises long before this ends
+        return 0
+
+    for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        started = time.monotonic()
+        assert command(number) == 128 + number and time.monotonic() - started < 2
+        assert capsys.readouterr().err == f"prog: interrupted by {signal.Signals(number).name}\n"
+    assert {number: signal.getsignal(number) for number in before} == before
+
+
+def test_an_ignored_hangup_stays_ignored_and_forked_children_end_of_the_signal() -> None:
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as under nohup
+    try:
+        with stop_signals_interrupt():
+            os.kill(os.getpid(), signal.SIGHUP)
+            time.sleep(0.05)  # still here: not interrupted
+            assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+            child = os.fork()
+            if child == 0:  # a process pool's worker: no KeyboardInterrupt traceback, the signal ends it
+                try:
+                    os.kill(os.getpid(), signal.SIGTERM)
+                    time.sleep(5)
+                finally:
+                    os._exit(0)
+            _, status = os.waitpid(child, 0)
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import csv
 import os
+import re
+import shutil
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +16,7 @@ import pytest
 from bench.processes import dead_pid
 from infogan_sdk import Encoder, Generator, InvalidInputError, OutputExistsError, write_dataset
 from infogan_sdk.cli import main
+from infogan_sdk.datasets import preflight
 from infogan_sdk.datasets.plan import BLOCK, iter_dataset, plan
 
 ARRAYS = ("index", "images", "digits", "codes", "continuous", "noise")
@@ -129,13 +134,16 @@ def test_an_interrupted_write_leaves_nothing(generator: Generator, tmp_path: Pat
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_killed_writers_temporary_is_removed_by_the_next_write(generator: Generator, tmp_path: Path) -> None:
-    dead = tmp_path / f".d.npz.{dead_pid()}-beef.tmp"
-    alive = tmp_path / f".d.npz.{os.getpid()}-cafe.tmp"
-    dead.write_bytes(b"half")
-    alive.write_bytes(b"half")
+def test_a_killed_writers_temporaries_are_removed_by_the_next_write_in_the_folder(generator: Generator,
+                                                                                   tmp_path: Path) -> None:
+    pid = dead_pid()
+    dead = [tmp_path / f".d.npz.{pid}-0000beef.tmp", tmp_path / f".other.npz.{pid}-0000cafe.tmp",
+            tmp_path / f".d.npz.{pid}-12345678.parts"]
+    alive = tmp_path / f".d.npz.{os.getpid()}-0000cafe.tmp"
+    for path in [*dead, alive]:
+        path.write_bytes(b"half")
     write_dataset(generator, tmp_path / "d.npz", count=5, seed=0)
-    assert not dead.exists() and alive.exists()
+    assert [path for path in dead if path.exists()] == [] and alive.exists()
 
 
 def test_parquet_holds_the_same_rows_as_the_npz(generator: Generator, tmp_path: Path) -> None:
@@ -182,3 +190,100 @@ def test_generate_cycles_digits_to_count_and_separate_refuses_to_overwrite(
     assert main(argv) == 1
     assert "20 of the 20 files exist" in capsys.readouterr().err and (folder / names[0]).stat().st_mtime_ns == stamp
     assert main([*argv, "--overwrite"]) == 0
+
+
+def little_free_disk(monkeypatch: pytest.MonkeyPatch, free: int) -> None:
+    real = shutil.disk_usage
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: real(path)._replace(free=free))
+
+
+@pytest.mark.parametrize("name", ["d.npz", "c.npz", "d.parquet", "folder"])
+def test_a_data_set_bigger_than_the_free_disk_is_refused_before_any_work(
+        model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        name: str) -> None:
+    """Issue 37: --per-digit 100000000 (about 1 TB) started writing at 35 MB/s whatever the free disk. Now the need
+    is estimated first and the refusal says it and the free space; --ignore-disk-check starts anyway."""
+    if name.endswith(".parquet"):
+        pytest.importorskip("pyarrow")
+    little_free_disk(monkeypatch, 100_000)
+    base = ["--model", str(model_dir), "dataset", "-q", "-o", str(tmp_path / name),
+            *(["--compress"] if name == "c.npz" else [])]
+    started = time.monotonic()
+    assert main([*base, "--per-digit", "30"]) == 1  # 300 images: more than 100 kB (first: before, it wrote them)
+    assert main([*base, "--per-digit", "100000000"]) == 1
+    error = capsys.readouterr().err
+    assert re.search(rf"{name} needs about [\d.]+ (GB|TB) of disk while it is written \(1,000,000,000 images\), "
+                     rf"but {tmp_path} has 100.0 kB free: .*--ignore-disk-check", error), error
+    assert time.monotonic() - started < 10 and list(tmp_path.iterdir()) == []
+    assert main([*base, "--per-digit", "30", "--ignore-disk-check"]) == 0
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
+@pytest.mark.parametrize("name", ["d.npz", "c.npz", "d.parquet", "folder"])
+def test_the_estimate_covers_the_peak_disk_of_the_write_closely(generator: Generator, tmp_path: Path,
+                                                                name: str) -> None:
+    """The need estimated from a block of images (PNG, Parquet and deflate compress) against the disk the write
+    takes at its peak (an .npz: its .npy parts, one per array, beside the archive): at least that, at most half
+    as much again plus the 1 MB slack."""
+    if name.endswith(".parquet"):
+        pytest.importorskip("pyarrow")
+    kind, compress = ("folder" if "." not in name else name.split(".")[1]), name == "c.npz"
+    count = 300 if kind == "folder" else 3000  # a folder's files are fsynced one by one: slow
+    data = plan(generator, count=count, seed=0)
+    estimate = preflight._bytes(generator, data, kind, compress, os.statvfs(tmp_path).f_frsize, sample=True)
+    target = write_dataset(generator, tmp_path / name, count=count, seed=0, compress=compress)
+    peak = sum(p.stat().st_blocks * 512 for p in [target, *target.rglob("*")])
+    if kind == "npz":
+        with np.load(target) as archive:
+            peak += sum(archive[name].nbytes for name in ARRAYS)
+    assert peak < estimate <= 1.5 * peak + preflight.SLACK, (peak, estimate)
+
+
+@pytest.mark.parametrize(("name", "make", "reason"), [
+    ("notes", lambda p: (p.mkdir(), (p / "NOTES.txt").write_text("mine")), "holds 'NOTES.txt', which infogan"),
+    ("run", lambda p: (p.mkdir(), (p / "labels.csv").write_text("a,b\n"), (p / "00001.png").write_bytes(b"x")),
+     "its labels.csv is missing or has another header"),
+    ("data", lambda p: p.write_text("a user's file without a suffix"), "expected a folder of PNG files"),
+    ("d.npz", lambda p: p.write_bytes(b"PK not an npz"), "not a readable .npz"),
+    ("e.npz", lambda p: np.savez(p, images=np.zeros(3)), "it lacks"),
+    ("f.npz", lambda p: p.mkdir(), "expected a .npz file, found a folder"),
+    ("d.parquet", lambda p: p.write_bytes(b"PAR1 not parquet"), "not a readable Parquet file"),
+])
+def test_overwrite_replaces_only_a_data_set_it_wrote(model_dir: Path, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str], name: str,
+                                                     make: Callable[[Path], object], reason: str) -> None:
+    """Issue 37: `dataset --overwrite` replaced whatever the output path held (a folder of notes, a run, a user's
+    file). Now anything but a data set it wrote is refused, even with --overwrite, and left as it was."""
+    if name.endswith(".parquet"):
+        pytest.importorskip("pyarrow")
+    target = tmp_path / name
+    make(target)
+    before = sorted((str(p), p.stat().st_size) for p in tmp_path.rglob("*"))
+    assert main(["--model", str(model_dir), "dataset", "-q", "--count", "5", "--overwrite", "-o", str(target)]) == 1
+    error = capsys.readouterr().err
+    assert "is not a data set written by infogan dataset" in error and reason in error, error
+    assert sorted((str(p), p.stat().st_size) for p in tmp_path.rglob("*")) == before
+
+
+def test_overwrite_replaces_an_older_data_set_folder_and_an_empty_one(generator: Generator, tmp_path: Path) -> None:
+    folder = write_dataset(generator, tmp_path / "digits", count=5, seed=0)
+    write_dataset(generator, folder, count=7, seed=1, overwrite=True)
+    assert len(list(folder.glob("*.png"))) == 7
+    (tmp_path / "empty").mkdir()
+    write_dataset(generator, tmp_path / "empty", count=3, seed=0, overwrite=True)
+    assert len(list((tmp_path / "empty").glob("*.png"))) == 3
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    (["--count", str(10**30)], "a data set has at most 1,000,000,000,000 images, got 1,000,000,000,000,000,"),
+    (["--per-digit", str(10**11 + 1)], "a data set has at most 1,000,000,000,000 images, got 1,000,000,000,010 "),
+    (["--count", "5", "--seed", str(10**30)], "seed must be an integer from 0 to 2**63 - 1"),
+    (["--count", "5", "--continuous-range=-1e300,1e300"], "each from -1e+38 to 1e+38, got (-1e+300, 1e+300)")])
+def test_counts_and_values_beyond_the_bounds_are_refused_naming_them(
+        model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], arguments: list[str],
+        message: str) -> None:
+    """Issue 37: --count 10**30 gave an OverflowError traceback, --seed 10**30 a ValueError after the work, a range
+    of +-1e300 a message about NaN."""
+    assert main(["--model", str(model_dir), "dataset", "-q", *arguments, "-o", str(tmp_path / "d.npz")]) == 1
+    assert message in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -19,6 +22,7 @@ from infogan_sdk import (
     available_models,
 )
 from infogan_sdk.loading import folders as loading
+from infogan_sdk.loading import manifest as manifest_module
 from infogan_sdk.loading.manifest import file_entry, write_manifest
 
 from .tiny_models import MAIN_SPEC, REVERSED
@@ -185,3 +189,50 @@ def test_the_manifest_io_record_is_checked_against_the_files(model_copy: Path) -
     with pytest.raises(IncompatibleModelError, match=r"io.encoder says \{'inputs': \['images'\], 'outputs': "
                        r"\['realness'\]\}, but the encoder .* has"):
         Encoder(model_copy, device="cpu")
+
+
+
+def _denied(real: Callable[..., Any], file: Path) -> Callable[..., Any]:
+    """`real` (a Path method, or open), raising PermissionError for `file`."""
+    def call(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if Path(path) == file:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path, *args, **kwargs)
+    return call
+
+
+@pytest.mark.parametrize(("method", "name", "verify"), [("read_text", "manifest.json", True),
+                                                        ("read_bytes", "generator.onnx", False),
+                                                        ("stat", "manifest.json", True)])
+def test_an_unreadable_file_is_a_corrupt_model_naming_it(model_copy: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         method: str, name: str, verify: bool) -> None:
+    """Issue 37: a file the process may not read raised a raw PermissionError, not the SDK's error (as root, chmod
+    does not stop reads: the denial is simulated)."""
+    monkeypatch.setattr(Path, method, _denied(getattr(Path, method), model_copy / name))
+    with pytest.raises(CorruptModelError, match=rf"{model_copy / name} of model folder .* cannot be read: Permission"):
+        Generator(model_copy, verify=verify)
+
+
+def test_a_file_whose_sha256_cannot_be_read_is_a_corrupt_model(model_copy: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    denied = _denied(open, model_copy / "encoder.onnx")
+    monkeypatch.setattr(manifest_module, "open", denied, raising=False)  # the open of sha256_of
+    with pytest.raises(CorruptModelError, match=r"encoder\.onnx of model folder .* cannot be read: Permission"):
+        Generator(model_copy)
+
+
+def test_a_folder_removed_or_swapped_while_loading_is_model_not_found(model_copy: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 37: the folder checked, then replaced (by an empty one) before its ONNX file is read: a raw
+    FileNotFoundError before."""
+    real_load = loading.load_manifest
+
+    def load_then_swap(folder: Path, verify: bool = True) -> Any:
+        loaded = real_load(folder, verify)
+        shutil.move(model_copy, tmp_path / "moved")
+        model_copy.mkdir()
+        return loaded
+
+    monkeypatch.setattr(loading, "load_manifest", load_then_swap)
+    with pytest.raises(ModelNotFoundError, match=rf"{model_copy / 'generator.onnx'} of model folder .* is gone"):
+        Generator(model_copy)
