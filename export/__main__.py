@@ -2,7 +2,9 @@
 
 A thin skin over `export.folder.export_checkpoint`, or `export.noise.export_noise` for a noise run (`python -m
 train --stage noise`: its model folder again, the encoder with a `noise` output). Exit status 1 when verification
-fails (and nothing is written at MODEL_DIR), 2 on bad arguments.
+fails (and nothing is written at MODEL_DIR), 2 on bad arguments, a MODEL_DIR that may not be replaced included:
+an existing model folder is replaced only with --overwrite, and nothing else ever is (the run folder, a folder
+holding it, any other non-empty folder).
 """
 
 from __future__ import annotations
@@ -18,13 +20,17 @@ from export.folder import export_checkpoint
 from export.graphs import EXPORTERS
 from export.noise import export_noise
 from export.verify import VerificationError
-from train.checkpoint import CheckpointError, load_checkpoint
+from infogan_sdk.cli.interrupts import interruptible
+from infogan_sdk.errors import InfoGANError, OutputExistsError
+from train.checkpoint import load_checkpoint
 
 
+@interruptible("python -m export")  # SIGTERM and SIGHUP stop it as Ctrl-C does: one line, exit 128 + N
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m export", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m export", description=__doc__, allow_abbrev=False)
     parser.add_argument("checkpoint", help="a checkpoint.pt written by python -m train (or its run folder)")
-    parser.add_argument("--out", required=True, help="the model folder to write")
+    parser.add_argument("--out", required=True, help="the model folder to write (new, or empty)")
+    parser.add_argument("--overwrite", action="store_true", help="replace the model folder already at --out")
     parser.add_argument("--exporter", choices=EXPORTERS, default="dynamo",
                         help="torch.onnx dynamo exporter (default) or the legacy TorchScript one as a fallback")
     parser.add_argument("--name", default=None, help="model name in the manifest (default: the folder name)")
@@ -47,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("onnx_ir").setLevel(logging.WARNING)  # one line per graph pass otherwise
     try:
         if load_checkpoint(args.checkpoint, frozenset({"checkpoint_version"})).get("stage") == "noise":
-            export_noise(args.checkpoint, args.out, exporter=args.exporter, name=args.name, data_dir=args.data_dir)
+            export_noise(args.checkpoint, args.out, exporter=args.exporter, name=args.name, data_dir=args.data_dir,
+                         overwrite=args.overwrite)
             return 0
         export_checkpoint(args.checkpoint, args.out, exporter=args.exporter, name=args.name,
                           description=args.description, provisional=args.provisional, data_dir=args.data_dir,
@@ -55,8 +62,12 @@ def main(argv: list[str] | None = None) -> int:
                                         mapping_images=args.mapping_images),
                           training_note=args.training_note, workers=args.workers,
                           stage1_realness=args.stage1_realness,
-                          score_sizes=ScoreSizes.quick() if args.quick_describe else ScoreSizes())
-    except (VerificationError, CheckpointError) as error:
+                          score_sizes=ScoreSizes.quick() if args.quick_describe else ScoreSizes(),
+                          overwrite=args.overwrite)
+    except OutputExistsError as error:
+        print(f"export refused: {error}", file=sys.stderr)
+        return 2
+    except (VerificationError, InfoGANError) as error:  # CheckpointError is an InfoGANError
         print(f"export failed: {error}", file=sys.stderr)
         return 1
     return 0

@@ -3,7 +3,9 @@ load the networks, build the graphs (fitting the digit score, `export/digit_scor
 against PyTorch, describe them through the SDK (`evaluate.describe`), and write the manifest.
 
 Everything is built in a hidden sibling folder; only when every check has passed is it renamed
-into place, so a failed or interrupted export never leaves a folder that looks valid.
+into place, so a failed or interrupted export never leaves a folder that looks valid. What is at the target is
+replaced only if it is a model folder and `overwrite` is given (`check_target`): never the run folder, a folder
+holding it, or anything else a user keeps.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from export import digit_score, verify
 from export.digit_score import ScoreSizes
 from export.graphs import OPSET, EncoderGraph, GeneratorGraph, export_encoder, export_generator
 from infogan_sdk.atomic import atomic_output
-from infogan_sdk.loading.manifest import FORMAT, FORMAT_VERSION, file_entry, write_manifest
+from infogan_sdk.errors import CorruptModelError, OutputExistsError
+from infogan_sdk.loading.jsonfile import read_json_object
+from infogan_sdk.loading.manifest import FORMAT, FORMAT_VERSION, MANIFEST_NAME, file_entry, write_manifest
 from infogan_sdk.spec import LatentSpec
 from mnist_data.files import load_mnist
 from train.bookkeeping import predict_codes
@@ -44,7 +48,8 @@ REALNESS_DEPRECATED = {
 def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "dynamo", name: str | None = None,
                       description: str = "", provisional: bool = False, data_dir: str | Path | None = None,
                       sizes: Sizes | None = None, training_note: str = "", workers: int = 1,
-                      stage1_realness: bool = False, score_sizes: ScoreSizes | None = None) -> Path:
+                      stage1_realness: bool = False, score_sizes: ScoreSizes | None = None,
+                      overwrite: bool = False) -> Path:
     """Export, verify and describe a training checkpoint as a model folder at `out`; returns `out`.
 
     The graphs are built and checked against PyTorch here; the mapping, the continuous codes' names and
@@ -53,9 +58,12 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
     `stage1_realness`, for a two-stage run: realness is stage 1 D's verdict, run inside the encoder (a second
     body: twice the encoder's cost and 3.5 MB more); otherwise it is the reader's own D head, which does not
     follow D (deprecated; the manifest says so).
-    Raises verify.VerificationError (and writes nothing at `out`) if a check fails.
+    Raises verify.VerificationError (and writes nothing at `out`) if a check fails, OutputExistsError (before any
+    work) if `out` may not be replaced (`check_target`).
     """
     started = time.perf_counter()
+    out = Path(out)
+    existing = check_target(out, (Path(checkpoint),), overwrite)
     # 1. load: the checkpoint's networks and MNIST
     state = load_checkpoint(checkpoint)
     generator, discriminator = _networks(state)
@@ -68,10 +76,9 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
     score, score_record = digit_score.fit(g_graph, discriminator, train_images, score_sizes or ScoreSizes())
     e_graph = EncoderGraph(discriminator, state["model_config"].learn_std, score,
                            _critic(state) if stage1_realness else None)
-    out = Path(out)
     # Built in a hidden folder beside `out`, renamed into place only when every check has passed; what a killed
     # export of this folder left is removed first (infogan_sdk.atomic).
-    with atomic_output(out, folder=True, overwrite=True) as work:
+    with atomic_output(out, folder=True, overwrite=existing) as work:
         # 3. verify: the ONNX files checked, and run against PyTorch
         export_generator(generator, spec, work / "generator.onnx", exporter)
         export_encoder(e_graph, spec, work / "encoder.onnx", exporter)
@@ -101,8 +108,49 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
                        "code_version": code_version(), "digit_score_fit": score_record,
                        "accuracy_parity": verify.accuracy_parity(torch_codes, ort_codes, test_labels, code_to_digit),
                        "seconds": round(time.perf_counter() - started, 2)}})
+        check_target(out, (Path(checkpoint),), overwrite)  # again: the target may have changed in the meantime
     logger.info("exported %s -> %s in %.1f s", checkpoint, out, time.perf_counter() - started)
     return out
+
+
+def check_target(out: Path, reads: tuple[Path, ...], overwrite: bool) -> bool:
+    """Whether export may write the model folder `out`: True if it replaces a folder there, False if `out` is new.
+
+    Refused (OutputExistsError): `out` holding what export reads (`reads`: the checkpoint or run folder, itself or
+    a folder above it), a file or link at `out`, a non-empty folder that is not a model folder (a manifest.json of
+    ours and files only), and a model folder unless `overwrite`.
+    """
+    target = out.resolve()
+    for read in reads:
+        source = read.resolve()
+        if source == target or target in source.parents:
+            raise OutputExistsError(f"--out {out} {'is' if source == target else 'holds'} {read}, which export "
+                                    "reads: expected a model folder outside it (nothing was changed)")
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise OutputExistsError(f"--out {out} is a {'link' if out.is_symlink() else 'file'}: expected a new folder or "
+                                "a model folder (nothing was changed)")
+    entries = sorted(entry.name for entry in out.iterdir()) if out.exists() else []
+    if not entries:
+        return out.exists()
+    if not _is_model_folder(out):
+        shown = ", ".join(entries[:3]) + (f" and {len(entries) - 3} more" if len(entries) > 3 else "")
+        raise OutputExistsError(f"--out {out} is not empty and is not a model folder (it holds {shown}): expected a "
+                                "new or empty folder, or a model folder to replace with --overwrite (nothing was "
+                                "changed)")
+    if not overwrite:
+        raise OutputExistsError(f"--out {out} already holds a model folder: pass --overwrite to replace it "
+                                "(nothing was changed)")
+    return True
+
+
+def _is_model_folder(folder: Path) -> bool:
+    """A folder of files only, with a manifest.json in the SDK's format (its files may be damaged: it is replaced)."""
+    if any(entry.is_dir() for entry in folder.iterdir()) or not (folder / MANIFEST_NAME).is_file():
+        return False
+    try:
+        return read_json_object(folder / MANIFEST_NAME).get("format") == FORMAT
+    except (CorruptModelError, OSError):
+        return False
 
 
 def _networks(state: dict[str, Any]) -> tuple[Generator, Discriminator]:

@@ -3,7 +3,8 @@
 The folder is the one the head was trained on, copied, with one change: encoder.onnx is exported again from the
 same networks (loaded back from the folder, `train/from_folder.py`) and gains the output `noise`. Every output it
 had must come out as before (checked against the old file on real digits), so the card, the mapping and the
-not-a-digit threshold still hold and are kept; the manifest gains a `noise_encoder` record. Written atomically.
+not-a-digit threshold still hold and are kept; the manifest gains a `noise_encoder` record. Written atomically,
+at a target checked as `export.folder`'s (`check_target`), which is never the folder the head was trained on.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 import torch
 
 from export import verify
+from export.folder import check_target
 from export.graphs import EncoderGraph, GeneratorGraph, export_encoder
 from infogan_sdk import spec as names
 from infogan_sdk.atomic import atomic_output
@@ -34,17 +36,22 @@ OLD_OUTPUTS_IMAGES = 2000  # MNIST test digits on which the new encoder must giv
 
 
 def export_noise(checkpoint: str | Path, out: str | Path, exporter: str = "dynamo", name: str | None = None,
-                 data_dir: str | Path | None = None) -> Path:
+                 data_dir: str | Path | None = None, overwrite: bool = False) -> Path:
     """Write the noise run `checkpoint`'s model folder, its encoder with a `noise` output, at `out`; returns it.
 
     Raises verify.VerificationError (and writes nothing at `out`) if the folder's files are not the ones the head
-    was trained on, or if the new encoder does not give the old outputs, or onnxruntime differs from PyTorch.
+    was trained on, or if the new encoder does not give the old outputs, or onnxruntime differs from PyTorch;
+    OutputExistsError (before any work) if `out` may not be replaced.
     """
     started = time.perf_counter()
+    out = Path(out)
+    check_target(out, (Path(checkpoint),), overwrite)
     state = load_checkpoint(checkpoint, NOISE_KEYS)
     config = NoiseConfig.from_dict(state["noise_config"])
     folder = load_folder(resolve_model(config.model))  # a bundled name, or the path the run was given
     source = folder.manifest
+    reads = (Path(checkpoint), source.path)  # the source folder is read until the new one is complete
+    existing = check_target(out, reads, overwrite)
     if source.data["files"] != state["model_files"]:
         raise verify.VerificationError(f"{source.path} is not the folder this head was trained on: its files "
                                        f"changed since (sha256 in the checkpoint's model_files)")
@@ -56,8 +63,7 @@ def export_noise(checkpoint: str | Path, out: str | Path, exporter: str = "dynam
     head.load_state_dict(state["average"])
     graph = EncoderGraph(folder.reader, folder.model_config.learn_std, folder.digit_score, noise_head=head.eval())
 
-    out = Path(out)
-    with atomic_output(out, folder=True, overwrite=True) as work:
+    with atomic_output(out, folder=True, overwrite=existing) as work:
         for entry in source.data["files"].values():
             shutil.copyfile(source.path / entry["path"], work / entry["path"])
         encoder = source.data["files"]["encoder"]["path"]
@@ -73,6 +79,7 @@ def export_noise(checkpoint: str | Path, out: str | Path, exporter: str = "dynam
         manifest["io"] = {**source.data["io"], "encoder": {"inputs": [names.IMAGES], "outputs": graph.outputs}}
         manifest["noise_encoder"] = _record(state, parity, unchanged, exporter, time.perf_counter() - started)
         write_manifest(work, manifest)
+        check_target(out, reads, overwrite)  # again: the target may have changed in the meantime
     logger.info("exported noise run %s on %s -> %s in %.1f s", checkpoint, source.path, out,
                 time.perf_counter() - started)
     return out

@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     """`python -m export.quantize MODEL --out DIR`: a copy of MODEL (a bundled name or a folder) with int8 files."""
     from mnist_data.files import load_mnist  # the calibration images; only this command needs MNIST
 
-    parser = argparse.ArgumentParser(prog="python -m export.quantize", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m export.quantize", description=main.__doc__, allow_abbrev=False)
     parser.add_argument("model", help="bundled model name (mnist) or model folder")
     parser.add_argument("--out", required=True, help="the new model folder (must not exist)")
     parser.add_argument("--calibration", type=int, default=1000, help="MNIST training images (and latents) used")

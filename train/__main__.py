@@ -4,6 +4,7 @@ Examples:
     python -m train --mode unsupervised --epochs 1 --out runs/unsup
     python -m train --mode semi-supervised --labels-per-class 10 --arch compact --out runs/semi
     python -m train --dry-run --out runs/dry          # seconds, tiny fake data, a real checkpoint
+    python -m train --dry-run --out runs/dry --resume # continue it (--overwrite: start it again)
     torchrun --nproc_per_node 2 -m train --dry-run --out runs/ddp
     python -m train --stage reader --generator-run runs/semi --epochs 10 --out runs/semi-reader   # stage 2
     python -m train --stage noise --model mnist --epochs 4 --out runs/mnist-noise   # stage 3, on a model folder
@@ -16,12 +17,16 @@ import logging
 import shlex
 import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import torch
 
+from infogan_sdk.cli.interrupts import interruptible
+from infogan_sdk.errors import InfoGANError
 from infogan_sdk.spec import LatentSpec
 from train import distributed
+from train.bookkeeping import RunFolderError, has_checkpoint
 from train.config import ARCHITECTURES, MODES, NoiseConfig, ReaderConfig, TrainConfig, architecture
 from train.loop import train
 from train.noise import train_noise
@@ -41,13 +46,19 @@ FLOAT_OPTIONS = ("generator_lr", "discriminator_lr", "categorical_weight", "cont
 def parse(argv: list[str] | None) -> argparse.Namespace:
     defaults = TrainConfig()
     spec = LatentSpec()
-    parser = argparse.ArgumentParser(prog="python -m train", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m train", description=__doc__, allow_abbrev=False,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", required=True, help="run folder: checkpoint, metrics.jsonl, sample grids")
     parser.add_argument("--mode", choices=MODES, default=defaults.mode)
     parser.add_argument("--epochs", type=int, default=defaults.epochs)
     parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    existing = parser.add_mutually_exclusive_group()  # a folder that holds a run is refused without one of them
+    existing.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    existing.add_argument("--auto-resume", action="store_true",
+                          help="--resume if --out holds a checkpoint, else start the run there (under torchrun "
+                               "--max-restarts, one command starts and restarts a run)")
+    existing.add_argument("--overwrite", action="store_true",
+                          help="start the run in --out again: its checkpoints, metrics and samples are deleted")
     parser.add_argument("--dry-run", action="store_true", help="a few steps of a tiny model on fake data")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     parser.add_argument("--data-dir", default=None, help="MNIST folder (default: $INFOGAN_MNIST_DIR or the cache)")
@@ -109,23 +120,34 @@ def _given(argv: list[str], flag: str) -> bool:
     return any(word == flag or word.startswith(flag + "=") for word in argv)
 
 
+@interruptible("python -m train")  # SIGTERM and SIGHUP stop it as Ctrl-C does: one line, exit 128 + N
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     if args.threads:
         torch.set_num_threads(args.threads)
     argv = sys.argv[1:] if argv is None else argv
+    try:
+        path = _train(args, argv)
+    except InfoGANError as error:  # a refused folder (2), a bad checkpoint, a non-finite loss, a full disk (1)
+        print(f"python -m train: {error}", file=sys.stderr)
+        return 2 if isinstance(error, RunFolderError) else 1
+    logging.getLogger("train").info("checkpoint: %s", path)
+    return 0
+
+
+def _train(args: argparse.Namespace, argv: list[str]) -> Path:
+    """Run the stage the command line asks for; returns its checkpoint's path."""
     command = "python -m train " + shlex.join(argv)
+    if args.auto_resume:  # a run that saved nothing yet is started again: what it logged is replaced
+        found = has_checkpoint(Path(args.out))
+        args.resume, args.overwrite = found, not found
     if args.stage == "reader":
-        path = train_reader(reader_config(args, argv), args.out, device=args.device, resume=args.resume,
-                            data_dir=args.data_dir, command=command)
-        logging.getLogger("train").info("checkpoint: %s", path)
-        return 0
+        return train_reader(reader_config(args, argv), args.out, device=args.device, resume=args.resume,
+                            data_dir=args.data_dir, command=command, overwrite=args.overwrite)
     if args.stage == "noise":
-        path = train_noise(noise_config(args, argv), args.out, resume=args.resume, data_dir=args.data_dir,
-                           command=command)
-        logging.getLogger("train").info("checkpoint: %s", path)
-        return 0
+        return train_noise(noise_config(args, argv), args.out, resume=args.resume, data_dir=args.data_dir,
+                           command=command, overwrite=args.overwrite)
     categorical = tuple(int(v) for v in args.categorical.split(",") if v.strip())
     spec = LatentSpec(noise_size=args.noise_size, categorical_sizes=categorical, n_continuous=args.continuous)
     model_config = architecture("tiny" if args.dry_run else args.arch, spec, learn_std=args.learned_std)
@@ -135,12 +157,10 @@ def main(argv: list[str] | None = None) -> int:
         config = replace(config, data="fake", epochs=1, batch_size=min(config.batch_size, 32),
                          max_steps=config.max_steps or 6, labelled_batch=16, labels_per_class=2, log_every=2)
     try:
-        path = train(model_config, config, args.out, device=args.device, resume=args.resume,
-                     data_dir=args.data_dir, command=command)
+        return train(model_config, config, args.out, device=args.device, resume=args.resume,
+                     data_dir=args.data_dir, command=command, overwrite=args.overwrite)
     finally:
         distributed.teardown()
-    logging.getLogger("train").info("checkpoint: %s", path)
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,10 +1,14 @@
 """What every training loop shares (stage 1 in `loop`, the reader in `reader`, the noise head in `noise`): the
-per-step random generator, the weights' moving averages, metrics.jsonl, and Q's predicted digit codes."""
+run folder's checks (`prepare_run`), resuming (`resume_checkpoint`), the stop on a non-finite loss (`check_finite`),
+the per-step random generator, the weights' moving averages, metrics.jsonl, and Q's predicted digit codes."""
 
 from __future__ import annotations
 
 import copy
 import json
+import logging
+import math
+import re
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -12,10 +16,124 @@ import numpy as np
 import torch
 
 from infogan_sdk.atomic import atomic_output
+from train.checkpoint import (
+    CHECKPOINT_NAME,
+    CORRUPT_NAME,
+    PREVIOUS_NAME,
+    NonFiniteError,
+    TrainingError,
+    load_for_resume,
+)
 from train.networks import Discriminator
 
+logger = logging.getLogger(__name__)
 Module = TypeVar("Module", bound=torch.nn.Module)
 METRICS_NAME = "metrics.jsonl"
+# The files a run writes in its folder, the only ones --overwrite removes (the checkpoint last).
+RUN_FILE = re.compile(r"samples_epoch\d+\.png|metrics\.jsonl|checkpoint(\.corrupt|\.prev)?\.pt")
+
+
+class RunFolderError(TrainingError):
+    """The run folder does not fit what was asked: a new run over an old one, a resume of nothing, a torn log."""
+
+
+def prepare_run(out: Path, resume: bool, overwrite: bool, rank: int = 0) -> None:
+    """Check the run folder `out` before anything is read or written, the same for every stage.
+
+    A new run (neither flag) needs a folder that holds none of a run's files (other files, a log say, are left
+    alone); `resume` needs a checkpoint there; `overwrite` first removes the earlier run's own files (by name:
+    checkpoints, metrics.jsonl, sample grids), never anything else. Only rank 0 writes, so only it checks for a new
+    run and removes; every rank checks a resume (each reads the checkpoint). Raises RunFolderError.
+    """
+    if resume and overwrite:
+        raise RunFolderError("--resume and --overwrite exclude each other: --resume continues the run in the folder, "
+                             "--overwrite starts it again")
+    if out.exists() and not out.is_dir():
+        raise RunFolderError(f"{out} is a file: expected a run folder (new, or one written by python -m train)")
+    if resume:
+        if not out.is_dir():
+            raise RunFolderError(f"cannot resume {out}: no such folder (a typo? without --resume a new run starts "
+                                 "there)")
+        if not has_checkpoint(out):
+            raise RunFolderError(f"cannot resume {out}: it holds no {CHECKPOINT_NAME} (expected the folder of a run "
+                                 "that saved one; --overwrite starts a new run there)")
+        return
+    ours = run_files(out) if rank == 0 and out.is_dir() else []
+    if ours and not overwrite:
+        names = ", ".join(path.name for path in ours[-3:])
+        raise RunFolderError(f"{out} already holds a run ({names}): pass --resume to continue it, or --overwrite to "
+                             "start it again (its checkpoints and metrics are then deleted); nothing was changed")
+    for path in ours:
+        path.unlink()
+    if ours:
+        logger.warning("--overwrite: removed the earlier run's %d files from %s (%s)", len(ours), out,
+                       ", ".join(path.name for path in ours))
+
+
+def has_checkpoint(out: Path) -> bool:
+    """Whether the run folder `out` holds a checkpoint to resume from (the newest, or the one before it)."""
+    return any((out / name).is_file() for name in (CHECKPOINT_NAME, PREVIOUS_NAME))
+
+
+def run_files(out: Path) -> list[Path]:
+    """The files of a run in `out` (checkpoints last, the newest at the end)."""
+    order = {CHECKPOINT_NAME: 3, PREVIOUS_NAME: 2, CORRUPT_NAME: 1}
+    found = [path for path in out.iterdir() if RUN_FILE.fullmatch(path.name) and not path.is_dir()]
+    return sorted(found, key=lambda path: (order.get(path.name, 0), path.name))
+
+
+def resume_checkpoint(out: Path, expected: frozenset[str], stage: str, configs: dict[str, Any],
+                      may_change: tuple[str, ...], rank: int = 0) -> dict[str, Any]:
+    """The checkpoint to resume the `stage` run in `out` from (`checkpoint.load_for_resume`), once its configs match
+    the ones given: `configs` maps a checkpoint key to the config given for it, and only the fields in `may_change`
+    (a run's length and bookkeeping) may differ. Then metrics.jsonl loses what was logged after it (rank 0).
+
+    Raises CheckpointError, or RunFolderError naming each field that differs.
+    """
+    state = load_for_resume(out, expected, set_aside=rank == 0)
+    if state.get("stage", "gan") != stage:
+        raise RunFolderError(f"cannot resume {out}: it holds a {state.get('stage', 'gan')} run, not a {stage} run")
+    differences = []
+    for name, given in configs.items():
+        saved = state[name] if not isinstance(state[name], dict) else type(given).from_dict(state[name])
+        differences += config_differences(saved.to_dict(), given.to_dict(), name, may_change)
+    if differences:
+        raise RunFolderError(f"cannot resume {out}: its configs differ from the ones given: {'; '.join(differences)} "
+                             f"(only {', '.join(may_change)} may change on resume)")
+    if rank == 0:
+        truncate_metrics(out / METRICS_NAME, state["step"])
+    logger.info("resumed %s run %s at step %d", stage, out, state["step"])
+    return state
+
+
+def config_differences(saved: dict[str, Any], given: dict[str, Any], prefix: str,
+                       may_change: tuple[str, ...] = ()) -> list[str]:
+    """`PREFIX.FIELD (checkpoint X, given Y)` for each field that differs (nested configs by their dotted path)."""
+    found = []
+    for name in [*saved, *(key for key in given if key not in saved)]:
+        if name in may_change:
+            continue
+        old, new = saved.get(name), given.get(name)
+        if isinstance(old, dict) and isinstance(new, dict):
+            found += config_differences(old, new, f"{prefix}.{name}")
+        elif _plain(old) != _plain(new):
+            found.append(f"{prefix}.{name} (checkpoint {old!r}, given {new!r})")
+    return found
+
+
+def _plain(value: Any) -> Any:
+    return [_plain(item) for item in value] if isinstance(value, (list, tuple)) else value
+
+
+def check_finite(losses: dict[str, torch.Tensor], step: int, out: Path) -> None:
+    """Stop training (NonFiniteError) when a loss of this step is NaN or infinite: nothing of it is saved, and
+    the last checkpoint stays the run's good one."""
+    if bool(torch.isfinite(torch.stack([value.detach().float().reshape(()) for value in losses.values()])).all()):
+        return
+    bad = ", ".join(f"{name}={value.item()}" for name, value in losses.items() if not math.isfinite(value.item()))
+    checkpoint = out / CHECKPOINT_NAME
+    kept = f"{checkpoint} is still the last good checkpoint" if checkpoint.exists() else "no checkpoint was saved"
+    raise NonFiniteError(f"step {step}: non-finite loss ({bad}); training stopped before saving it: {kept}")
 
 
 def step_generator(seed: int, rank: int, step: int) -> torch.Generator:
@@ -77,15 +195,50 @@ def predict_codes(discriminator: Discriminator, pixels: torch.Tensor, size: int,
 
 
 def append_metrics(path: Path, record: dict[str, Any]) -> None:
+    """Append `record` as one line of strict JSON (NaN and infinities as null). A failed write (a full disk) is
+    cut back off, so the file never ends in half a line."""
+    line = json.dumps(_json_safe(record), allow_nan=False) + "\n"
     with open(path, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(record) + "\n")
+        start = handle.tell()
+        try:
+            handle.write(line)
+            handle.flush()
+        except OSError as error:
+            handle.truncate(start)
+            raise TrainingError(f"could not append to {path}: {error.strerror or error}") from error
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(item) for item in value]
+    return value
 
 
 def truncate_metrics(path: Path, step: int) -> None:
-    """Drop records logged after the checkpoint we resume from: the resumed run logs them again."""
+    """Drop records logged after the checkpoint we resume from: the resumed run logs them again.
+
+    A last line that is not a whole record (a write cut short by a kill or a full disk) is dropped with a warning;
+    any other line that is not one raises RunFolderError naming the file and the line.
+    """
     if not path.exists():
         return
-    kept = [line for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip() and json.loads(line)["step"] <= step]
+    lines = path.read_bytes().decode("utf-8", errors="replace").split("\n")
+    numbered = [(number, line) for number, line in enumerate(lines, 1) if line.strip()]
+    kept = []
+    for number, line in numbered:
+        try:
+            logged_after = json.loads(line)["step"] > step
+        except (ValueError, TypeError, KeyError) as error:
+            if number != numbered[-1][0]:
+                raise RunFolderError(f"{path}, line {number}: expected a JSON record with a step, found "
+                                     f"{line[:60]!r} ({error}); remove or repair that line to resume") from error
+            logger.warning("%s, line %d: dropped a half-written last record (%r)", path, number, line[:60])
+            continue
+        if not logged_after:
+            kept.append(line)
     with atomic_output(path, overwrite=True) as temporary:
         temporary.write_text("".join(line + "\n" for line in kept), encoding="utf-8")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +27,15 @@ from train.bookkeeping import (
     METRICS_NAME,
     append_metrics,
     averaged,
+    check_finite,
     copy_state,
     predict_codes,
+    prepare_run,
+    resume_checkpoint,
     step_generator,
-    truncate_metrics,
     update_average,
 )
-from train.checkpoint import CHECKPOINT_NAME, code_version, load_checkpoint, save_checkpoint
+from train.checkpoint import CHECKPOINT_NAME, GAN_KEYS, code_version, save_checkpoint
 from train.config import ModelConfig, TrainConfig
 from train.data import Dataset, epoch_order, labelled_subset, load_data
 from train.losses import (
@@ -75,9 +77,13 @@ class Run:
 
 
 def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, device: str = "auto",
-          resume: bool = False, data_dir: str | Path | None = None, command: str = "") -> Path:
-    """Train (or resume) a run in `out_dir`; returns the path of the final checkpoint."""
-    run = _start(model_config, config, Path(out_dir), device, resume, data_dir, command)
+          resume: bool = False, data_dir: str | Path | None = None, command: str = "", overwrite: bool = False) -> Path:
+    """Train (or resume) a run in `out_dir`; returns the path of the final checkpoint.
+
+    `out_dir` must hold no run unless `resume` (continue it) or `overwrite` (start it again): `bookkeeping.prepare_run`.
+    Raises train.checkpoint.TrainingError subclasses for a refused folder, a bad checkpoint or a non-finite loss.
+    """
+    run = _start(model_config, config, Path(out_dir), device, resume, data_dir, command, overwrite)
     spec = model_config.latent
     progress = tqdm(total=run.total_steps, initial=run.step, disable=None if run.rank == 0 else True, unit="step")
     clock = (time.perf_counter(), run.step)  # for images per second
@@ -96,6 +102,7 @@ def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, d
         fake = run.generator(latent.noise, latent.categorical, latent.continuous)  # (B, 1, 28, 28)
         losses = _discriminator_step(run, real, fake.detach(), latent, index, rng)
         losses["g_loss"] = _generator_step(run, fake, latent)
+        check_finite(losses, run.step + 1, run.out)
         distributed.sync_buffers(run.generator, run.discriminator)
         _update_averages(run)
         run.step += 1
@@ -106,9 +113,10 @@ def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, d
 
 
 def _start(model_config: ModelConfig, config: TrainConfig, out: Path, device: str, resume: bool,
-           data_dir: str | Path | None, command: str) -> Run:
+           data_dir: str | Path | None, command: str, overwrite: bool) -> Run:
     """The run at its first step, or where its checkpoint left it with `resume`."""
     rank, world = distributed.setup(device)
+    prepare_run(out, resume, overwrite, rank)
     torch_device = distributed.pick_device(device, rank)
     if config.batch_size % world:
         raise ValueError(f"batch_size {config.batch_size} must divide evenly over {world} processes")
@@ -121,9 +129,9 @@ def _start(model_config: ModelConfig, config: TrainConfig, out: Path, device: st
     discriminator_optimizer = torch.optim.Adam(discriminator.parameters(), lr=config.discriminator_lr,
                                                betas=config.betas, fused=True)
     step, averages = 0, None
-    if resume and (out / CHECKPOINT_NAME).exists():
+    if resume:
         step, averages = _resume(out, model_config, config, generator, discriminator, generator_optimizer,
-                                 discriminator_optimizer, torch_device)
+                                 discriminator_optimizer, torch_device, rank)
     if config.average_decay and averages is None:
         averages = {"generator": copy_state(generator), "discriminator": copy_state(discriminator)}
     data = load_data(config, data_dir)
@@ -228,15 +236,13 @@ def _bookkeeping(run: Run, epoch: int, losses: dict[str, torch.Tensor], progress
 
 def _resume(out: Path, model_config: ModelConfig, config: TrainConfig, generator: torch.nn.Module,
             discriminator: torch.nn.Module, generator_optimizer: torch.optim.Optimizer,
-            discriminator_optimizer: torch.optim.Optimizer,
-            device: torch.device) -> tuple[int, dict[str, dict[str, torch.Tensor]] | None]:
+            discriminator_optimizer: torch.optim.Optimizer, device: torch.device,
+            rank: int) -> tuple[int, dict[str, dict[str, torch.Tensor]] | None]:
     """Load the run's checkpoint into the networks and optimisers; returns its step and weight averages."""
-    state = load_checkpoint(out / CHECKPOINT_NAME)
     # Only the run's length and bookkeeping may change on resume (extend a run with more --epochs);
     # nothing else depends on them, since the learning rates are constant.
-    lengths = {name: getattr(config, name) for name in ("epochs", "max_steps", "checkpoint_every", "log_every")}
-    if state["model_config"] != model_config or replace(state["train_config"], **lengths) != config:
-        raise ValueError(f"cannot resume {out}: its configs differ from the ones given")
+    state = resume_checkpoint(out, GAN_KEYS, "gan", {"model_config": model_config, "train_config": config},
+                              ("epochs", "max_steps", "checkpoint_every", "log_every"), rank)
     generator.load_state_dict(state["generator"])
     discriminator.load_state_dict(state["discriminator"])
     generator_optimizer.load_state_dict(state["optimizer_g"])
@@ -244,8 +250,6 @@ def _resume(out: Path, model_config: ModelConfig, config: TrainConfig, generator
     averages = state.get("averages")
     if averages is not None:
         averages = {net: {k: v.to(device) for k, v in weights.items()} for net, weights in averages.items()}
-    truncate_metrics(out / METRICS_NAME, state["step"])
-    logger.info("resumed %s at step %d", out, state["step"])
     return state["step"], averages
 
 

@@ -29,13 +29,15 @@ from train.bookkeeping import (
     METRICS_NAME,
     append_metrics,
     averaged_copy,
+    check_finite,
     copy_state,
+    prepare_run,
+    resume_checkpoint,
     step_generator,
     step_record,
-    truncate_metrics,
     update_average,
 )
-from train.checkpoint import CHECKPOINT_NAME, NOISE_KEYS, code_version, load_checkpoint, save_checkpoint
+from train.checkpoint import CHECKPOINT_NAME, NOISE_KEYS, code_version, save_checkpoint
 from train.config import NoiseConfig
 from train.data import epoch_order
 from train.from_folder import Folder, load_folder
@@ -48,16 +50,18 @@ EVALUATION_IMAGES = 2000  # MNIST test images scored at the end of each epoch
 
 
 def train_noise(config: NoiseConfig, out_dir: str | Path, resume: bool = False, data_dir: str | Path | None = None,
-                command: str = "") -> Path:
-    """Train (or resume) a noise encoder in `out_dir` on `config.model`'s frozen networks; returns its checkpoint."""
+                command: str = "", overwrite: bool = False) -> Path:
+    """Train (or resume) a noise encoder in `out_dir` on `config.model`'s frozen networks; returns its checkpoint.
+    The run folder is checked as stage 1's (`prepare_run`)."""
     out = Path(out_dir)
+    prepare_run(out, resume, overwrite)
     folder = load_folder(resolve_model(config.model))
     images, _ = load_mnist("train", data_dir)
     real = to_pixels(torch.from_numpy(images), folder.spec)  # (60000, 1, 28, 28)
     head = build_head(folder, config, real)
     optimizer = torch.optim.Adam(head.net.parameters(), lr=config.lr, betas=config.betas)
     step, average = 0, copy_state(head)
-    if resume and (out / CHECKPOINT_NAME).exists():
+    if resume:
         step, average = _resume(out, config, head, optimizer)
     test_images, _ = load_mnist("test", data_dir)
     test = to_pixels(torch.from_numpy(test_images[:EVALUATION_IMAGES]), folder.spec)
@@ -76,6 +80,7 @@ def train_noise(config: NoiseConfig, out_dir: str | Path, resume: bool = False, 
         losses = noise_losses(head, folder, batch, step_generator(config.seed, 0, step))
         total = (config.noise_weight * losses["noise"] + config.pixel_weight * losses["pixels"]
                  + config.feature_weight * losses["features"])
+        check_finite(losses, step + 1, out)
         optimizer.zero_grad(set_to_none=True)
         total.backward()
         optimizer.step()
@@ -161,13 +166,7 @@ def evaluate_head(head: NoiseHead, folder: Folder, pixels: torch.Tensor) -> dict
 
 def _resume(out: Path, config: NoiseConfig, head: NoiseHead,
             optimizer: torch.optim.Optimizer) -> tuple[int, dict[str, torch.Tensor]]:
-    state = load_checkpoint(out / CHECKPOINT_NAME, NOISE_KEYS)
-    lengths = {name: getattr(config, name) for name in ("epochs", "max_steps", "log_every")}
-    saved = NoiseConfig.from_dict(state.get("noise_config") or {"model": "?"})
-    if state.get("stage") != "noise" or NoiseConfig(**{**saved.to_dict(), **lengths}) != config:
-        raise ValueError(f"cannot resume {out}: it is not a noise run with the configs given")
+    state = resume_checkpoint(out, NOISE_KEYS, "noise", {"noise_config": config}, ("epochs", "max_steps", "log_every"))
     head.load_state_dict(state["noise_head"])
     optimizer.load_state_dict(state["optimizer"])
-    truncate_metrics(out / METRICS_NAME, state["step"])
-    logger.info("resumed noise encoder %s at step %d", out, state["step"])
     return state["step"], {k: v.clone() for k, v in state["average"].items()}

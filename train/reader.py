@@ -29,16 +29,19 @@ from mnist_data.matching import confusion, hungarian_mapping, score_codes
 from train.augment import degraded, distorted, shifted
 from train.bookkeeping import (
     METRICS_NAME,
+    RunFolderError,
     append_metrics,
     averaged_copy,
+    check_finite,
     copy_state,
     predict_codes,
+    prepare_run,
+    resume_checkpoint,
     step_generator,
     step_record,
-    truncate_metrics,
     update_average,
 )
-from train.checkpoint import CHECKPOINT_NAME, code_version, load_checkpoint, save_checkpoint
+from train.checkpoint import CHECKPOINT_NAME, GAN_KEYS, code_version, load_checkpoint, save_checkpoint
 from train.config import ReaderConfig, TrainConfig
 from train.data import Dataset, epoch_order, labelled_subset, load_data
 from train.losses import categorical_cross_entropy, gaussian_nll, sample_latent
@@ -50,13 +53,18 @@ logger = logging.getLogger(__name__)
 
 
 def train_reader(config: ReaderConfig, out_dir: str | Path, device: str = "cpu", resume: bool = False,
-                 data_dir: str | Path | None = None, command: str = "") -> Path:
+                 data_dir: str | Path | None = None, command: str = "", overwrite: bool = False) -> Path:
     """Train (or resume) a stage 2 run in `out_dir` on `config.generator_run`; returns its checkpoint's path.
 
     The checkpoint holds stage 1's generator unchanged and the reader as the discriminator, so `python -m
-    export` exports it as it exports a stage 1 run.
+    export` exports it as it exports a stage 1 run. The run folder is checked as stage 1's (`prepare_run`).
     """
     out = Path(out_dir)
+    stage1_folder = Path(config.generator_run)
+    stage1_folder = stage1_folder if stage1_folder.is_dir() else stage1_folder.parent
+    if out.resolve() == stage1_folder.resolve():
+        raise RunFolderError(f"--out {out} is the stage 1 run the reader trains on: expected another folder")
+    prepare_run(out, resume, overwrite)
     torch_device = torch.device(device if device != "auto" else "cuda" if torch.cuda.is_available() else "cpu")
     stage1 = load_checkpoint(config.generator_run)
     model_config, gan_config = stage1["model_config"], stage1["train_config"]
@@ -66,7 +74,7 @@ def train_reader(config: ReaderConfig, out_dir: str | Path, device: str = "cpu",
     reader = copy.deepcopy(teacher).train().requires_grad_(True)
     optimizer = torch.optim.Adam(reader.parameters(), lr=config.lr, betas=config.betas)
     step, average = 0, copy_state(reader)
-    if resume and (out / CHECKPOINT_NAME).exists():
+    if resume:
         step, average = _resume(out, config, reader, teacher, optimizer, torch_device)
     data = load_data(gan_config, data_dir)
     labelled = (labelled_subset(data.labels, gan_config.labels_per_class, gan_config.seed)
@@ -96,6 +104,7 @@ def train_reader(config: ReaderConfig, out_dir: str | Path, device: str = "cpu",
         total = sum(weight * losses[name] for name, weight in (
             ("samples", config.sample_weight), ("real", config.real_weight), ("printed", config.printed_weight),
             ("supervised", config.supervised_weight), ("realness", config.realness_weight)))
+        check_finite(losses, step + 1, out)
         optimizer.zero_grad(set_to_none=True)
         total.backward()  # type: ignore[union-attr]
         optimizer.step()
@@ -244,15 +253,9 @@ def evaluate_reader(reader: Discriminator, data: Dataset, size: int) -> dict[str
 
 def _resume(out: Path, config: ReaderConfig, reader: Discriminator, teacher: Discriminator,
             optimizer: torch.optim.Optimizer, device: torch.device) -> tuple[int, dict[str, torch.Tensor]]:
-    state = load_checkpoint(out / CHECKPOINT_NAME)
-    lengths = {name: getattr(config, name) for name in ("epochs", "max_steps", "log_every")}
-    saved = ReaderConfig.from_dict(state.get("reader_config") or {"generator_run": "?"})
-    if state.get("stage") != "reader" or ReaderConfig(**{**saved.to_dict(), **lengths}) != config:
-        raise ValueError(f"cannot resume {out}: it is not a reader run with the configs given")
+    state = resume_checkpoint(out, GAN_KEYS, "reader", {"reader_config": config}, ("epochs", "max_steps", "log_every"))
     reader.load_state_dict(state["discriminator"])
     teacher.load_state_dict(state["teacher"])
     optimizer.load_state_dict(state["optimizer_d"])
     average = {k: v.to(device) for k, v in state["averages"]["discriminator"].items()}
-    truncate_metrics(out / METRICS_NAME, state["step"])
-    logger.info("resumed reader %s at step %d", out, state["step"])
     return state["step"], average

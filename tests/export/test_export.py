@@ -1,6 +1,7 @@
 """Export: a verified, self-described folder that runs with nothing but onnxruntime, or no folder at all."""
 
 import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -85,7 +86,7 @@ def test_legacy_exporter_is_an_explicit_fallback(dry_checkpoint, tmp_path):
     assert load_manifest(out).data["export"]["exporter"] == "legacy"
 
 
-def test_a_graph_that_computes_wrong_numbers_fails_export_and_leaves_nothing(dry_checkpoint, tmp_path,
+def test_a_graph_that_computes_wrong_numbers_fails_export_and_leaves_nothing(dry_checkpoint, exported, tmp_path,
                                                                               monkeypatch):
     real = export.graphs.to_onnx
 
@@ -99,17 +100,18 @@ def test_a_graph_that_computes_wrong_numbers_fails_export_and_leaves_nothing(dry
         onnx.save(model, str(path))
 
     out = tmp_path / "model"
-    out.mkdir()
-    (out / "keep.txt").write_text("an earlier export")
+    shutil.copytree(exported, out)  # an earlier export, which --overwrite would replace
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
     monkeypatch.setattr(export.graphs, "to_onnx", corrupting)
     with pytest.raises(VerificationError, match="max abs error"):
-        quick_export(dry_checkpoint, out, 500)
+        quick_export(dry_checkpoint, out, 500, overwrite=True)
     assert [p.name for p in tmp_path.iterdir()] == ["model"], "a partial folder was left behind"
-    assert (out / "keep.txt").read_text() == "an earlier export", "the previous folder was touched"
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before, "the previous folder was touched"
 
 
 def test_planted_permutation_is_recovered(supervised_checkpoint, tmp_path):
     state = torch.load(supervised_checkpoint, weights_only=True)
+    del state["content_sha256"]  # edited below: the checksum of the contents would no longer hold
     permutation = [3, 7, 0, 9, 1, 5, 2, 8, 6, 4]  # Q's new row k is the old row permutation[k]
     for key in ("q_head.categorical.weight", "q_head.categorical.bias"):
         state["discriminator"][key] = state["discriminator"][key][permutation]
@@ -124,6 +126,7 @@ def test_planted_permutation_is_recovered(supervised_checkpoint, tmp_path):
 
 def test_a_supervised_model_whose_codes_are_not_the_digits_is_refused(supervised_checkpoint, tmp_path):
     state = torch.load(supervised_checkpoint, weights_only=True)
+    del state["content_sha256"]  # edited below: the checksum of the contents would no longer hold
     for key in ("q_head.categorical.weight", "q_head.categorical.bias"):
         state["discriminator"][key] = state["discriminator"][key].roll(1, dims=0)
     torch.save(state, tmp_path / "rolled.pt")
@@ -200,6 +203,7 @@ def test_a_model_whose_first_code_is_not_ten_digits_is_refused(tmp_path):
 
 def test_averaged_weights_are_what_gets_exported(dry_checkpoint, tmp_path):
     state = torch.load(dry_checkpoint, weights_only=True)
+    del state["content_sha256"]  # edited below: the checksum of the contents would no longer hold
     averaged = {net: {k: v.clone() for k, v in state[net].items()} for net in ("generator", "discriminator")}
     averaged["discriminator"]["d_head.bias"] += 5.0  # realness moves by exactly +5 if these weights are used
     state["averages"] = averaged

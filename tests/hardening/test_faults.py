@@ -120,11 +120,11 @@ def assert_same_weights(checkpoint: Path, reference: Path) -> None:
 def test_training_killed_at_random_points_resumes_to_the_uninterrupted_weights(reference: Path, tmp_path: Path,
                                                                                tally: Tally) -> None:
     """Kill, check, resume, kill again...; a run that reaches the last step is compared with the reference and the
-    next kills go to a fresh run (--resume on an empty folder starts from scratch)."""
+    next kills go to a fresh run (--auto-resume: a folder without a checkpoint starts from scratch)."""
     runs, rng, kills = [tmp_path / "run0"], np.random.default_rng(int(time.time())), []
     for index in range(TRAIN_KILLS):
         out, mode = runs[-1], ["after_writes", "mid_write"][index % 2]
-        process = start("train", *TRAIN_ARGS, "--out", str(out), "--resume")
+        process = start("train", *TRAIN_ARGS, "--out", str(out), "--auto-resume")
         killed = kill_when(process, train_trigger(mode, out, rng))
         if not killed:
             assert process.returncode == 0, process.stderr.read().decode()[-3000:] if process.stderr else ""
@@ -134,7 +134,7 @@ def test_training_killed_at_random_points_resumes_to_the_uninterrupted_weights(r
         if step == STEPS:  # this run is done: check it, and kill a fresh one next
             assert_same_weights(out / "checkpoint.pt", reference)
             runs.append(tmp_path / f"run{len(runs)}")
-    finish(start("train", *TRAIN_ARGS, "--out", str(runs[-1]), "--resume"))
+    finish(start("train", *TRAIN_ARGS, "--out", str(runs[-1]), "--auto-resume"))
     assert_same_weights(runs[-1] / "checkpoint.pt", reference)
     assert temporaries(runs[-1]) == [], "the resumed run's saves did not clear what the killed ones left"
     tally.measure("train_kills", {"kills": kills, "runs_resumed_to_the_end": len(runs),
@@ -204,7 +204,7 @@ def test_export_killed_at_random_points_never_leaves_a_valid_looking_folder(refe
     if LONG:  # re-exporting over an existing folder: killed at any point, the target stays a complete model
         for index in range(6):
             ready = export_trigger(TRIGGERS[index % len(TRIGGERS)], parent, name, rng)
-            killed = kill_when(start("export", *arguments), ready)
+            killed = kill_when(start("export", *arguments, "--overwrite"), ready)
             assert check_target(target) == "complete"
             tally.count("faults/export_kill_over_existing", "target_complete" if killed else "finished_before_kill")
     tally.measure("export_kills", {"exporter": EXPORTER, "kills": kills, "partial_folders_left": leftovers,

@@ -11,7 +11,7 @@ from train.config import ModelConfig, TrainConfig
 
 def test_next_checkpoint_save_removes_a_dead_writers_temporary_only(tmp_path):
     stem = ".checkpoint.pt."
-    dead, alive = tmp_path / f"{stem}{dead_pid()}-abc.tmp", tmp_path / f"{stem}{os.getpid()}-xyz.tmp"
+    dead, alive = tmp_path / f"{stem}{dead_pid()}-abcdef12.tmp", tmp_path / f"{stem}{os.getpid()}-12345678.tmp"
     other = tmp_path / f"{stem}notes"  # not a temporary of ours: no pid
     for path in (dead, alive, other):
         path.write_bytes(b"half a checkpoint")
