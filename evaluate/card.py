@@ -82,8 +82,9 @@ def robustness_table(accuracy: dict[str, float], accepted: dict[str, float] | No
 
 
 def not_digit_table(report: dict[str, Any]) -> str:
-    scores = [name for name in report if name not in ("categories", "is_digit")]
-    categories = list(report["categories"])
+    scores = [name for name in report if name not in ("categories", "is_digit", "held_out")]
+    held_out = report.get("held_out", [])
+    categories = [name for name in report["categories"] if name not in held_out]
     head = "| category (images) | " + " | ".join(f"{s}: accepted / AUROC" for s in scores) + " |\n|---|" \
         + "---|" * len(scores)
     lines = ["| MNIST test digits | " + " | ".join(f"{report[s]['threshold']['digits_accepted']:.1%} / -"
@@ -95,8 +96,16 @@ def not_digit_table(report: dict[str, Any]) -> str:
     lines += [f"| {name} ({report['categories'][name]}) | "
               + " | ".join(f"{report[s][name]['accepted']:.1%} / {report[s][name]['auroc']:.3f}" for s in scores)
               + " |" + (f" {decision[name]['accepted']:.1%} |" if decision is not None else "") for name in categories]
-    return head + "\n" + "\n".join(lines) + "\n\n(accepted: the fraction scoring above the threshold that rejects " \
+    table = head + "\n" + "\n".join(lines) + "\n\n(accepted: the fraction scoring above the threshold that rejects " \
         "1% of MNIST test digits; lower is better for every category but the digits)"
+    if not held_out or decision is None:
+        return table
+    rows = [f"| {name} ({report['categories'][name]}) | {1 - decision[name]['accepted']:.1%} | "
+            f"{report['digit_score'][name]['auroc']:.3f} | {report['digit_score'][name]['fpr_at_95_tpr']:.1%} |"
+            for name in held_out]
+    return table + "\n\n| held-out kind (images) | is_digit rejects | digit_score AUROC | FPR at 95% TPR |\n" \
+        "|---|---|---|---|\n" + "\n".join(rows) + "\n\n(held out: never trained, calibrated or tuned on; " \
+        "evaluate/not_digit.py says where each comes from)"
 
 
 def editing_table(report: dict[str, Any]) -> str:

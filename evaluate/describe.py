@@ -147,9 +147,11 @@ def _not_a_digit(encoder: Encoder, test_images: np.ndarray, per_kind: int, thres
             found["is_digit"] = decide_is_digit(result.digit_score, result.images, threshold).astype(np.float64)
         return found
 
-    digits, made = scores(test_images), not_digit.corpus(per_kind)
+    held_out = not_digit.held_out()
+    digits, made = scores(test_images), {**not_digit.corpus(per_kind), **held_out}
     corpus = {name: scores(images) for name, images in made.items()}
-    report: dict[str, Any] = {"categories": {name: len(images) for name, images in made.items()}}
+    report: dict[str, Any] = {"categories": {name: len(images) for name, images in made.items()},
+                              "held_out": list(held_out)}
     for score in (name for name in digits if name != "is_digit"):
         report[score] = not_digit.separation(digits[score], {name: values[score] for name, values in corpus.items()})
     if "is_digit" in digits:

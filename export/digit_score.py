@@ -1,10 +1,13 @@
 """The not-a-digit score, fitted and calibrated in one place.
 
-`fit`: a small MLP on the encoder's features (D's body and Q's hidden layer) trained at export to tell MNIST train
-digits (plain, degraded once and twice, a quarter distorted) and as many of the model's own samples from generated
-blank, noise, shape and texture images (outlier exposure, Hendrycks et al. 2019). `calibrate`: the threshold that
-`Encoder.infer(...).is_digit` uses, the score's FALSE_REJECTS quantile on the MNIST train images the fit never saw,
-read through the SDK on the written files as users run them.
+`fit`: two signals on the encoder's features (D's body and Q's hidden layer), `train.networks.DigitScore`. A small
+MLP trained at export to tell MNIST train digits (plain, degraded once and twice, a quarter distorted), as many of
+the model's own samples, printed digits and plain strokes from generated blank, noise, shape and texture images and
+printed letters (outlier exposure, Hendrycks et al. 2019): it rejects the kinds it saw. A class-conditional
+Mahalanobis distance fitted on the same digits alone (Lee et al. 2018): it rejects what lies far from every class,
+kinds never seen included. Each is shifted to reject half the budget on the MNIST train images the fit never saw,
+and the score is the smaller. `calibrate`: the threshold that `Encoder.infer(...).is_digit` uses, the score's
+FALSE_REJECTS quantile on those images, read through the SDK on the written files as users run them.
 """
 
 from __future__ import annotations
@@ -27,20 +30,23 @@ from infogan_sdk.latents.draw import draw
 from infogan_sdk.loading.sessions import chunks
 from infogan_sdk.spec import LatentSpec
 from train.augment import degraded, distorted
-from train.networks import DigitScore, Discriminator
+from train.networks import Density, DigitScore, Discriminator
 from train.pixels import to_pixels
 from train.printed import printed_bank, printed_characters
 
 FIT_IMAGES = 50_000  # MNIST train images the score is fitted on; the other 10,000 calibrate it
 FALSE_REJECTS = 0.01  # the threshold rejects this fraction of the calibration digits
+RIDGE = 1e-3  # added to the covariance's diagonal (standardised features): keeps it invertible
 # letters and symbols the score learns to refuse (in the stage 2 fonts only): not those that look like digits
 NOT_DIGITS = "".join(c for c in string.ascii_letters if c not in not_digit.LOOKALIKES) + not_digit.SYMBOLS
-METHOD = ("the logit of a small MLP on the encoder's features (D's body and Q's hidden layer), trained at export on "
-          "MNIST train digits (plain, degraded once and twice, a quarter distorted), as many of the model's own "
-          "samples, digits printed in 14 fonts and plain pen strokes against generated blank, noise, shape and texture "
-          "images (seeds the not-a-digit suite does not use) and letters and symbols printed in the same 14 fonts "
-          "(the suite's letters use 7 others; export.digit_score_fit in the manifest has the counts); the threshold "
-          "rejects 1% of the other train images")
+METHOD = ("the smaller of two scores on the encoder's features (D's body and Q's hidden layer), each shifted to its "
+          "own threshold: minus the squared Mahalanobis distance to the nearest class centre (one shared covariance, "
+          "classes as the encoder reads them), fitted on the digits below alone; and the logit of a small MLP "
+          "trained at export on MNIST train digits (plain, degraded once and twice, a quarter distorted), as many of "
+          "the model's own samples, digits printed in 14 fonts and plain pen strokes against generated blank, noise, "
+          "shape and texture images (seeds the not-a-digit suite does not use) and letters and symbols printed in "
+          "the same 14 fonts (the suite's letters use 7 others; export.digit_score_fit in the manifest has the "
+          "counts); each rejects about half of 1% of the other train images, and the threshold 1% of them")
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,10 @@ def fit(generator: GeneratorGraph, discriminator: Discriminator, train_images: n
     negatives = read_images(not_digit.negatives(sizes.negatives), spec.image_shape[1:], "auto")
     letters, _ = printed_characters(NOT_DIGITS) if sizes.letters else (np.zeros((0, 28, 28), np.uint8), [])
     others = to_pixels(torch.from_numpy(np.concatenate([negatives, letters])), spec)
-    score = fit_digit_score(_features(discriminator, digits), _features(discriminator, others))
+    features, classes = _features(discriminator, digits, spec.digit_code_size)
+    score = fit_digit_score(features, _features(discriminator, others))
+    calibration = _features(discriminator, to_pixels(torch.from_numpy(train_images[split(len(train_images))[1]]), spec))
+    score.density = fit_density(score, features, classes, calibration)
     record = {"train_digits": len(rows), "digit_views": len(views), "samples": len(rows),
               "drawn_digits": len(drawn), "non_digits": len(negatives), "letters_and_symbols": len(letters),
               "first_non_digit_seed": not_digit.NEGATIVE_SEEDS}
@@ -112,6 +121,31 @@ def fit_digit_score(digits: torch.Tensor, others: torch.Tensor, epochs: int = 6,
                 loss.backward()
                 optimizer.step()
     return score.eval()
+
+
+@torch.no_grad()
+def fit_density(score: DigitScore, digits: torch.Tensor, classes: torch.Tensor, calibration: torch.Tensor,
+                ridge: float = RIDGE) -> Density:
+    """The Mahalanobis part of `score`: class centres and one shared covariance of the (N, F) digit features by their
+    (N,) classes, and shifts that make `score` reject FALSE_REJECTS of the (M, F) calibration features, each signal
+    rejecting about as many (the same quantile of each)."""
+    standard = ((digits - score.mean) / score.scale).double()
+    present = torch.unique(classes)
+    centres = torch.stack([standard[classes == k].mean(dim=0) for k in present])  # (K, F)
+    residual = standard - centres[torch.searchsorted(present, classes)]
+    covariance = residual.T @ residual / len(standard) + ridge * torch.eye(standard.shape[1], dtype=torch.float64)
+    whitening = torch.linalg.cholesky(torch.linalg.inv(covariance))  # W W^T = covariance^-1
+    density = Density((centres @ whitening).T, whitening, (0.0, 0.0, 1.0))
+    logit = score.net((calibration - score.mean) / score.scale).flatten(0)
+    distance = density((calibration - score.mean) / score.scale)
+    low, high = 0.0, FALSE_REJECTS
+    for _ in range(40):  # the quantile q of each signal whose union rejects FALSE_REJECTS
+        q = (low + high) / 2
+        rejected = (logit < torch.quantile(logit, q)) | (distance < torch.quantile(distance, q))
+        low, high = (q, high) if rejected.float().mean() < FALSE_REJECTS else (low, q)
+    shifts = (float(torch.quantile(logit, low)), float(torch.quantile(distance, low)),
+              float(logit.std() / distance.std()))
+    return Density((centres @ whitening).T, whitening, shifts)
 
 
 @torch.no_grad()
@@ -160,7 +194,11 @@ def _digit_views(real: torch.Tensor, background: float, seed: int = 0) -> torch.
 
 
 @torch.no_grad()
-def _features(discriminator: Discriminator, pixels: torch.Tensor) -> torch.Tensor:
-    """The features the digit score reads, (N, F), for (N, 1, 28, 28) model pixels."""
-    return torch.cat([discriminator.forward_with_features(pixels[start : start + 1000])[4]
-                      for start in range(0, len(pixels), 1000)])
+def _features(discriminator: Discriminator, pixels: torch.Tensor, classes: int = 0) -> Any:
+    """The features the digit score reads, (N, F), for (N, 1, 28, 28) model pixels; with `classes` (the size of
+    the first categorical code), also the (N,) category the encoder reads in each."""
+    parts = [discriminator.forward_with_features(pixels[start : start + 1000]) for start in range(0, len(pixels), 1000)]
+    features = torch.cat([part[4] for part in parts])
+    if not classes:
+        return features
+    return features, torch.cat([part[1][:, :classes].argmax(dim=1) for part in parts])

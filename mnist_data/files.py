@@ -86,8 +86,8 @@ def load_mnist(split: str, data_dir: str | Path | None = None, download: bool = 
         )
     if missing:
         download_mnist(directory)
-    images = _read_idx(images_path, IMAGES_MAGIC, (IMAGE_SIDE, IMAGE_SIDE))
-    labels = _read_idx(labels_path, LABELS_MAGIC, ()).astype(np.int64)
+    images = read_idx(images_path, IMAGES_MAGIC, (IMAGE_SIDE, IMAGE_SIDE))
+    labels = read_idx(labels_path, LABELS_MAGIC, ()).astype(np.int64)
     if len(images) != len(labels):
         raise MnistError(f"{images_path} holds {len(images)} images but {labels_path} holds {len(labels)} labels")
     if len(labels) != SPLIT_SIZES[split]:
@@ -97,7 +97,7 @@ def load_mnist(split: str, data_dir: str | Path | None = None, download: bool = 
     return images, labels
 
 
-def _read_idx(path: Path, magic: int, item_shape: tuple[int, ...]) -> np.ndarray:
+def read_idx(path: Path, magic: int, item_shape: tuple[int, ...]) -> np.ndarray:
     """Read a gzipped uint8 IDX file with the given magic and per-item shape; return (N, *item_shape)."""
     try:
         with gzip.open(path, "rb") as stream:

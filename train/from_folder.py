@@ -23,20 +23,22 @@ from infogan_sdk import spec as names
 from infogan_sdk.loading.manifest import Manifest, load_manifest
 from infogan_sdk.spec import LatentSpec
 from train.config import ModelConfig
-from train.networks import DigitScore, Discriminator, Generator, build
+from train.networks import Density, DigitScore, Discriminator, Generator, NoiseHead, build
 
 TOLERANCE = 1e-4  # the largest difference from onnxruntime accepted, as export's parity check
 
 
 @dataclass
 class Folder:
-    """A model folder's networks in PyTorch, eval mode and frozen; `digit_score` None when it has none."""
+    """A model folder's networks in PyTorch, eval mode and frozen; `digit_score` and `noise_head` None when it has
+    none."""
 
     manifest: Manifest
     model_config: ModelConfig
     generator: Generator
     reader: Discriminator
     digit_score: DigitScore | None
+    noise_head: NoiseHead | None = None
 
     @property
     def spec(self) -> LatentSpec:
@@ -51,17 +53,35 @@ def load_folder(folder: str | Path) -> Folder:
     weights = {**_initializers(manifest.read("generator")), **_initializers(manifest.read("encoder"))}
     for prefix, network in (("generator.", generator), ("discriminator.", reader)):
         _load(network, prefix, weights)
-    digit_score = None
-    if "digit_score.mean" in weights:
-        digit_score = DigitScore(torch.from_numpy(weights["digit_score.mean"].copy()),
-                                 torch.from_numpy(weights["digit_score.scale"].copy()))
-        _load(digit_score, "digit_score.", weights)
-    for network in (generator, reader, digit_score):
+    digit_score = _digit_score(weights)
+    noise_head = None
+    if "noise_head.mean" in weights:
+        hidden = weights["noise_head.net.0.weight"].shape[0]
+        noise_head = NoiseHead(model_config.latent, len(weights["noise_head.mean"]), hidden)
+        _load(noise_head, "noise_head.", weights)
+    for network in (generator, reader, digit_score, noise_head):
         if network is not None:
             network.eval().requires_grad_(False)
-    loaded = Folder(manifest, model_config, generator, reader, digit_score)
+    loaded = Folder(manifest, model_config, generator, reader, digit_score, noise_head)
     _check(loaded)
     return loaded
+
+
+def _digit_score(weights: dict[str, np.ndarray]) -> DigitScore | None:
+    """The encoder's digit score (`train.networks.DigitScore`), its density part included where it has one."""
+    if "digit_score.mean" not in weights:
+        return None
+    tensor = {name: torch.from_numpy(value.copy()) for name, value in weights.items()
+              if name.startswith("digit_score.")}
+    density = None
+    if "digit_score.density.whitening" in tensor:
+        shifts = tuple(float(tensor[f"digit_score.density.{name}"][0])
+                       for name in ("logit_shift", "density_shift", "density_scale"))
+        density = Density(tensor["digit_score.density.centres"], tensor["digit_score.density.whitening"],
+                          (shifts[0], shifts[1], shifts[2]))
+    score = DigitScore(tensor["digit_score.mean"], tensor["digit_score.scale"], density=density)
+    _load(score, "digit_score.", weights)
+    return score
 
 
 def _initializers(model_bytes: bytes) -> dict[str, np.ndarray]:
@@ -106,10 +126,15 @@ def _check(folder: Folder) -> None:
         drawn = folder.generator(*(torch.from_numpy(feeds[k]) for k in (names.NOISE, names.CATEGORICAL,
                                                                         names.CONTINUOUS)))
         session = ort.InferenceSession(folder.manifest.read("encoder"), providers=["CPUExecutionProvider"])
-        logits, mean = session.run([names.CATEGORICAL_LOGITS, names.CONTINUOUS_MEAN], {names.IMAGES: images})
-        read = folder.reader(torch.from_numpy(images))
+        outputs = [output.name for output in session.get_outputs()]
+        found = dict(zip(outputs, session.run(outputs, {names.IMAGES: images}), strict=True))
+        read = folder.reader.forward_with_features(torch.from_numpy(images))
+        expected = {names.CATEGORICAL_LOGITS: read[1], names.CONTINUOUS_MEAN: read[2]}
+        if folder.digit_score is not None:
+            expected[names.DIGIT_SCORE] = folder.digit_score(read[4])
+        if folder.noise_head is not None:
+            expected[names.NOISE] = folder.noise_head(torch.from_numpy(images), read[4])
     errors = {"images": np.abs(drawn.numpy() - images).max(),
-              "categorical_logits": np.abs(read[1].numpy() - logits).max(),
-              "continuous_mean": np.abs(read[2].numpy() - mean).max()}
+              **{name: np.abs(value.numpy() - found[name]).max() for name, value in expected.items()}}
     if max(errors.values()) > TOLERANCE:
         raise ValueError(f"{folder.manifest.path}: the PyTorch networks differ from the ONNX files by {errors}")

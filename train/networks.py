@@ -170,18 +170,53 @@ DIGIT_SCORE_HIDDEN = 64  # units of the digit score's hidden layer
 
 
 class DigitScore(nn.Module):
-    """(N, F) features -> (N,) digit score: the logit of a small MLP that tells digits from generated non-digits
-    (outlier exposure, Hendrycks et al. 2019) on the encoder's standardised features. Higher is more like a digit;
-    fitted at export (`export/digit_score.py`)."""
+    """(N, F) features -> (N,) digit score, higher is more like a digit; fitted at export (`export/digit_score.py`).
 
-    def __init__(self, mean: torch.Tensor, scale: torch.Tensor, hidden: int = DIGIT_SCORE_HIDDEN) -> None:
+    Two signals on the encoder's standardised features. The logit of a small MLP that tells digits from generated
+    non-digits (outlier exposure, Hendrycks et al. 2019) rejects the kinds it was shown. A class-conditional
+    Mahalanobis distance (Lee et al. 2018), fitted on digits alone, rejects what lies far from every class, seen or
+    not. With `Density`, the score is the smaller of the two, each shifted by its own threshold and scaled."""
+
+    def __init__(self, mean: torch.Tensor, scale: torch.Tensor, hidden: int = DIGIT_SCORE_HIDDEN,
+                 density: Density | None = None) -> None:
         super().__init__()
         self.register_buffer("mean", mean.float())
         self.register_buffer("scale", scale.float())
         self.net = nn.Sequential(nn.Linear(len(mean), hidden), nn.ReLU(), nn.Linear(hidden, 1))  # (N, hidden) -> (N, 1)
+        self.density = density
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
-        return self.net((features - self.mean) / self.scale).flatten(0)  # (N,)
+        standard = (features - self.mean) / self.scale  # (N, F)
+        logit = self.net(standard).flatten(0)  # (N,)
+        if self.density is None:
+            return logit
+        return self.density.combine(logit, self.density(standard))  # (N,)
+
+
+class Density(nn.Module):
+    """(N, F) standardised features -> (N,) minus the squared Mahalanobis distance to the nearest class centre, under
+    one shared covariance. `whitening` is W with W W^T the inverse covariance, so the distance to centre k is
+    |x W - c_k W|^2; `centres` holds the c_k W as columns (F, K) and `centre_norms` their squared lengths (K,).
+    `combine` puts the MLP's logit and this score on one scale: min(logit - logit_shift, (density - density_shift)
+    * density_scale), so 0 is where either rejects. Every buffer is used as stored, so the exported graph keeps
+    them under these names (`train/from_folder.py` reads them back)."""
+
+    def __init__(self, centres: torch.Tensor, whitening: torch.Tensor, shifts: tuple[float, float, float]) -> None:
+        super().__init__()
+        self.register_buffer("whitening", whitening.float())  # (F, F)
+        self.register_buffer("centres", centres.float())  # (F, K)
+        self.register_buffer("centre_norms", (centres.double() ** 2).sum(dim=0).float())  # (K,)
+        self.register_buffer("logit_shift", torch.tensor([shifts[0]]))  # (1,)
+        self.register_buffer("density_shift", torch.tensor([shifts[1]]))  # (1,)
+        self.register_buffer("density_scale", torch.tensor([shifts[2]]))  # (1,)
+
+    def forward(self, standard: torch.Tensor) -> torch.Tensor:
+        white = standard @ self.whitening  # (N, F)
+        squared = (white * white).sum(dim=1, keepdim=True) - 2 * white @ self.centres + self.centre_norms  # (N, K)
+        return -squared.min(dim=1).values  # (N,)
+
+    def combine(self, logit: torch.Tensor, density: torch.Tensor) -> torch.Tensor:
+        return torch.minimum(logit - self.logit_shift, (density - self.density_shift) * self.density_scale)  # (N,)
 
 
 def build(config: ModelConfig, seed: int) -> tuple[Generator, Discriminator]:

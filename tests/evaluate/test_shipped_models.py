@@ -28,8 +28,8 @@ FLOORS = {
               "faint_fraction": 0.01, "robustness": {**ROBUST, "plain": 0.97, "scan_jpeg": 0.97, "off_centre": 0.97,
                                                       "printed": 0.97, "plain_strokes": 0.97},
               "drawn_is_digit": {"printed": 0.95, "plain_strokes": 0.95},
-              "robust_is_digit": {"thinner": 0.85},  # card: 94.5% of thinner real digits accepted
-              "not_a_digit": {"letters": 0.1, "photos": 0.15}},  # card: 1.7% and 7.0% accepted
+              "robust_is_digit": {"thinner": 0.93},  # card: 97.5% of thinner real digits accepted
+              "not_a_digit": {"letters": 0.1, "photos": 0.2}},  # card: 2.0% and 13.5% accepted
     "mnist-v1": {"q_accuracy_test": 0.985, "digit_control": 0.995, "info_bound_categorical": 2.29, "fd_ratio": 2.0,
                  "robustness": {"plain": 0.97, "scan_jpeg": 0.97, "off_centre": 0.96, "grey_paper": 0.96}},
     # the unsupervised model in two stages, no label anywhere (card: 98.84% Q accuracy, 99.90% digit control, 4.34x,
@@ -41,14 +41,22 @@ FLOORS = {
                            "codes_at_card_sizes": True,
                            "robustness": {**ROBUST, "plain": 0.97, "scan_jpeg": 0.97, "off_centre": 0.97,
                                           "plain_strokes": 0.97, "printed": 0.85},
-                           "robust_is_digit": {"thinner": 0.85},  # card: 90.3% of thinner real digits accepted
-                           "not_a_digit": {"letters": 0.1, "photos": 0.15}},  # card: 1.7% and 5.0% accepted
+                           "robust_is_digit": {"thinner": 0.91},  # card: 95.9% of thinner real digits accepted
+                           "not_a_digit": {"letters": 0.1, "photos": 0.2}},  # card: 3.0% and 7.5% accepted
 }
-# The default model's is_digit at its calibrated threshold (card: 99.0% of MNIST test accepted; blank 0% accepted,
-# noise and textures 0.5%, shapes 5.0%; at the guard's 40 per kind one image is 2.5%) and on the robustness suite's
-# real digits (card: 94.5% thinner, 95.3% thicker, the rest >= 98%)
+# The default model's is_digit at its calibrated threshold (card: 99.1% of MNIST test accepted; blank 0% accepted,
+# noise and textures 0.5%, shapes 7.5%; at the guard's 40 per kind one image is 2.5%) and on the robustness suite's
+# real digits (card: 97.5% thinner, 97.0% thicker, the rest >= 98.6%)
 NOT_A_DIGIT = {"digits_accepted": 0.975, "blank": 0.02, "noise": 0.02, "textures": 0.05, "shapes": 0.08}
 ROBUST_IS_DIGIT = 0.88
+# Held-out kinds (evaluate/not_digit.py: Fashion-MNIST test, it on paper, Font Awesome icons, Noto emoji): the
+# fraction is_digit rejects (the same images as the card's, so the floors sit just under it), and Fashion's AUROC.
+# Cards: mnist 96.0, 73.7, 90.9, 78.0%; mnist-unsupervised 96.1, 77.6, 82.9, 69.9%
+HELD_OUT_REJECTED = {
+    "mnist": {"fashion": 0.955, "fashion_on_paper": 0.72, "icons": 0.89, "emoji": 0.76},
+    "mnist-unsupervised": {"fashion": 0.955, "fashion_on_paper": 0.76, "icons": 0.81, "emoji": 0.68},
+}
+FASHION_AUROC = {"mnist": 0.995, "mnist-unsupervised": 0.995}  # card: 0.999 both
 # The default model edits (card, 2,000 digits: reconstructions 98.6% same digit, pixel correlation 0.931; +-1 of a code
 # moves its measure 0.45-1.30 sd (thickness -1 the least), the digit kept 96.5-98.2%, but 89.4% for width -1; swaps
 # 99.2%, Pearson 0.68, 0.73)
@@ -94,6 +102,11 @@ def test_shipped_model_meets_its_model_card(name):
             assert decision[kind]["accepted"] <= NOT_A_DIGIT[kind], kind
         for kind, most in floor.get("not_a_digit", {}).items():  # letters, and photos it never saw in any form
             assert decision[kind]["accepted"] <= most, (kind, decision[kind])
+        held_out = results["not_a_digit"]["held_out"]
+        assert set(held_out) == set(HELD_OUT_REJECTED[name]), held_out  # every source installed (CI installs them)
+        for kind, rejected in HELD_OUT_REJECTED[name].items():  # kinds never trained, calibrated or tuned on
+            assert 1 - decision[kind]["accepted"] >= rejected, (kind, decision[kind])
+        assert results["not_a_digit"]["digit_score"]["fashion"]["auroc"] >= FASHION_AUROC[name]
         accepted = results["robustness_is_digit"]
         for kind in VARIANTS:  # real MNIST digits
             assert accepted[kind] >= floor.get("robust_is_digit", {}).get(kind, ROBUST_IS_DIGIT), (kind, accepted)

@@ -22,3 +22,11 @@ def supervised_checkpoint(tmp_path_factory):
     config = TrainConfig(mode="supervised", batch_size=64, epochs=1, max_steps=300, log_every=100)
     model = replace(architecture("tiny", LatentSpec()), discriminator_channels=(8, 16), discriminator_fc=64)
     return train.loop.train(model, config, tmp_path_factory.mktemp("supervised"), device="cpu")
+
+
+@pytest.fixture(scope="session")
+def exported(dry_checkpoint, tmp_path_factory):
+    """The dry run exported, its description and digit score from few images."""
+    from tests.export.test_export import quick_export
+
+    return quick_export(dry_checkpoint, tmp_path_factory.mktemp("models") / "dry", 1000)

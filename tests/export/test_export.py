@@ -38,11 +38,6 @@ def quick_export(checkpoint: Path, out: Path, mapping_images: int, **options: An
     return export_checkpoint(checkpoint, out, score_sizes=SCORE_QUICK, sizes=mapped(mapping_images), **options)
 
 
-@pytest.fixture(scope="module")
-def exported(dry_checkpoint, tmp_path_factory):
-    return quick_export(dry_checkpoint, tmp_path_factory.mktemp("models") / "dry", 1000)
-
-
 def test_folder_round_trips_through_the_manifest(exported, dry_checkpoint):
     manifest = load_manifest(exported)
     assert manifest.spec == LatentSpec()
