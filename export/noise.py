@@ -4,7 +4,7 @@ The folder is the one the head was trained on, copied, with one change: encoder.
 same networks (loaded back from the folder, `train/from_folder.py`) and gains the output `noise`. Every output it
 had must come out as before (checked against the old file on real digits), so the card, the mapping and the
 not-a-digit threshold still hold and are kept; the manifest gains a `noise_encoder` record. Written atomically,
-at a target checked as `export.folder`'s (`check_target`), which is never the folder the head was trained on.
+at a target checked by `export.target.check_target`, which is never the folder the head was trained on.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any
 import torch
 
 from export import verify
-from export.folder import check_target
 from export.graphs import EncoderGraph, GeneratorGraph, export_encoder
+from export.target import check_target
 from infogan_sdk import spec as names
 from infogan_sdk.atomic import atomic_output
 from infogan_sdk.loading.folders import resolve_model

@@ -28,10 +28,13 @@ import onnxruntime
 from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
+from export.target import check_target
+from infogan_sdk.atomic import atomic_output
+from infogan_sdk.errors import InfoGANError, OutputExistsError
 from infogan_sdk.images.convention import to_model
 from infogan_sdk.latents.draw import draw
 from infogan_sdk.loading.folders import resolve_model
-from infogan_sdk.loading.manifest import file_entry, load_manifest, write_manifest
+from infogan_sdk.loading.manifest import Manifest, file_entry, load_manifest, write_manifest
 from infogan_sdk.spec import IMAGES
 
 CALIBRATION_BATCH = 100  # rows per calibration batch (the graphs have a dynamic batch axis)
@@ -68,16 +71,28 @@ def quantize_file(source: Path, target: Path, feeds: dict[str, np.ndarray],
 
 
 def quantize_folder(model_dir: str | Path, out: str | Path, calibration_images: np.ndarray,
-                    calibration_latents: int = 500, seed: int = 0) -> Path:
-    """Copy the model folder to `out` (must not exist) and add its int8 files; returns `out`.
+                    calibration_latents: int = 500, seed: int = 0, overwrite: bool = False) -> Path:
+    """Copy the model folder to `out` and add its int8 files, atomically; returns `out`.
+
+    `out` must be new or empty, or a model folder to replace with `overwrite` (`export.target.check_target`:
+    never the source or a folder holding it); OutputExistsError otherwise, before any work.
 
     calibration_images: uint8 (N, 28, 28) real digits, white on black (e.g. 500 MNIST images).
     calibration_latents: how many latent vectors to draw (seeded) to calibrate the generator.
     """
     source, out = Path(model_dir), Path(out)
+    existing = check_target(out, (source,), overwrite)
     manifest = load_manifest(source)
+    with atomic_output(out, folder=True, overwrite=existing) as work:  # nothing half-written, ever
+        _quantize_into(manifest, source, work, calibration_images, calibration_latents, seed)
+    return out
+
+
+def _quantize_into(manifest: Manifest, source: Path, out: Path, calibration_images: np.ndarray,
+                   calibration_latents: int, seed: int) -> None:
+    """Fill the empty folder `out` with `source`'s files and their int8 versions, and the manifest."""
     spec = manifest.spec
-    shutil.copytree(source, out)
+    shutil.copytree(source, out, dirs_exist_ok=True)
     latents = draw(spec, calibration_latents, seed, None, {}, None)
     inputs = {"generator": latents.feeds(spec, slice(0, calibration_latents)),
               "encoder": {IMAGES: to_model(np.asarray(calibration_images, dtype=np.uint8), spec.pixel_range)}}
@@ -97,7 +112,6 @@ def quantize_folder(model_dir: str | Path, out: str | Path, calibration_images: 
                         "seed": seed},
         "onnxruntime": onnxruntime.__version__}}
     write_manifest(out, data)
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,12 +120,19 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m export.quantize", description=main.__doc__, allow_abbrev=False)
     parser.add_argument("model", help="bundled model name (mnist) or model folder")
-    parser.add_argument("--out", required=True, help="the new model folder (must not exist)")
+    parser.add_argument("--out", required=True, help="the model folder to write (new, or empty)")
+    parser.add_argument("--overwrite", action="store_true", help="replace the model folder already at --out")
     parser.add_argument("--calibration", type=int, default=1000, help="MNIST training images (and latents) used")
     parser.add_argument("--data-dir", default=None, help="MNIST folder (default: $INFOGAN_MNIST_DIR or the cache)")
     args = parser.parse_args(argv)
-    images, _ = load_mnist("train", args.data_dir)
-    print(quantize_folder(resolve_model(args.model), args.out, images[:args.calibration], args.calibration))
+    try:
+        source = resolve_model(args.model)
+        check_target(Path(args.out), (source,), args.overwrite)  # before MNIST is read
+        images, _ = load_mnist("train", args.data_dir)
+        print(quantize_folder(source, args.out, images[:args.calibration], args.calibration, overwrite=args.overwrite))
+    except InfoGANError as error:
+        print(f"python -m export.quantize: {error}", file=sys.stderr)
+        return 2 if isinstance(error, OutputExistsError) else 1
     return 0
 
 

@@ -20,8 +20,8 @@ import torch
 
 from export import digit_score, verify
 from export.digit_score import ScoreSizes
-from export.folder import check_target
 from export.graphs import EXPORTERS, EncoderGraph, GeneratorGraph, export_encoder
+from export.target import check_target
 from infogan_sdk import spec as names
 from infogan_sdk.atomic import atomic_output
 from infogan_sdk.errors import InfoGANError

@@ -84,3 +84,21 @@ def test_a_model_folder_is_replaced_with_overwrite(runs, tmp_path):
     assert manifest.data["name"] == "model" and sorted(snapshot(tmp_path / "model")) == [
         "encoder.onnx", "generator.onnx", "manifest.json"]
     assert not list(tmp_path.glob(".*")), "a temporary was left behind"
+
+
+@pytest.mark.parametrize("flags", [[], ["--overwrite"]])
+def test_quantize_refuses_a_user_folder_and_its_own_source_before_any_work(tmp_path, capsys, flags):
+    """export.quantize copied into --out with a raw FileExistsError, not atomically; now it checks as export does."""
+    from export.quantize import main as quantize_main
+    from infogan_sdk.loading.folders import resolve_model
+
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "NOTES.txt").write_text("mine")
+    assert quantize_main(["mnist", "--out", str(tmp_path / "notes"), *flags]) == 2
+    assert "not a model folder" in capsys.readouterr().err
+    assert snapshot(tmp_path / "notes") == {"NOTES.txt": b"mine"}
+    source = resolve_model("mnist")
+    before = snapshot(source)
+    assert quantize_main(["mnist", "--out", str(source), *flags]) == 2
+    assert "which export reads" in capsys.readouterr().err
+    assert snapshot(source) == before
