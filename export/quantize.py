@@ -61,13 +61,20 @@ def quantize_file(source: Path, target: Path, feeds: dict[str, np.ndarray],
     their node names."""
     with tempfile.TemporaryDirectory() as work:
         prepared = Path(work) / "prepared.onnx"
-        quant_pre_process(str(source), str(prepared))  # shape inference + graph optimisation: cleaner QDQ
+        # shape inference + graph optimisation: cleaner QDQ. onnxruntime's symbolic shape inference cannot take an
+        # opset 18 ReduceMin with its axes as an input (the digit score's density has one): ONNX's own inference
+        # then does the shapes (every axis here but the batch is static)
+        quant_pre_process(str(source), str(prepared), skip_symbolic_shape=_has_reduce_min(source))
         kept = [node.name for node in onnx.load(str(prepared)).graph.node
                 if node.op_type in LAYERS and set(node.input) & set(keep_float)]
         quantize_static(str(prepared), str(target), Batches(feeds), quant_format=QuantFormat.QDQ, per_channel=True,
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
                         calibrate_method=CalibrationMethod.Percentile, nodes_to_exclude=kept)
     return kept
+
+
+def _has_reduce_min(path: Path) -> bool:
+    return any(node.op_type == "ReduceMin" for node in onnx.load(str(path)).graph.node)
 
 
 def quantize_folder(model_dir: str | Path, out: str | Path, calibration_images: np.ndarray,
