@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from export import verify
@@ -27,7 +28,7 @@ from infogan_sdk.loading.manifest import file_entry, write_manifest
 from mnist_data.files import load_mnist
 from train.checkpoint import NOISE_KEYS, code_version, load_checkpoint
 from train.config import NoiseConfig
-from train.from_folder import load_folder
+from train.from_folder import Folder, load_folder
 from train.networks import NoiseHead
 from train.pixels import to_pixels
 
@@ -64,13 +65,7 @@ def export_noise(checkpoint: str | Path, out: str | Path, exporter: str = "dynam
     graph = EncoderGraph(folder.reader, folder.model_config.learn_std, folder.digit_score, noise_head=head.eval())
 
     with atomic_output(out, folder=True, overwrite=existing) as work:
-        for entry in source.data["files"].values():
-            shutil.copyfile(source.path / entry["path"], work / entry["path"])
-        encoder = source.data["files"]["encoder"]["path"]
-        export_encoder(graph, folder.spec, work / encoder, exporter)
-        verify.check_graph(work / encoder)
-        parity = verify.parity(GeneratorGraph(folder.generator, folder.spec), graph, work,
-                               source.data["files"]["generator"]["path"], encoder, test.numpy())
+        encoder, parity = reexport_encoder(folder, graph, work, exporter, test.numpy())
         unchanged = verify.same_outputs(source.path / encoder, work / encoder,
                                         source.data["io"]["encoder"]["outputs"], test.numpy())
         manifest = dict(source.data)
@@ -83,6 +78,21 @@ def export_noise(checkpoint: str | Path, out: str | Path, exporter: str = "dynam
     logger.info("exported noise run %s on %s -> %s in %.1f s", checkpoint, source.path, out,
                 time.perf_counter() - started)
     return out
+
+
+def reexport_encoder(folder: Folder, graph: EncoderGraph, work: Path, exporter: str,
+                     pixels: np.ndarray) -> tuple[str, dict[str, Any]]:
+    """Copy `folder`'s files into `work`, export `graph` over its encoder there, check the graph and run both
+    files against PyTorch on (N, 1, 28, 28) `pixels`; returns the encoder's file name and the parity record."""
+    source = folder.manifest
+    for entry in source.data["files"].values():
+        shutil.copyfile(source.path / entry["path"], work / entry["path"])
+    encoder = source.data["files"]["encoder"]["path"]
+    export_encoder(graph, folder.spec, work / encoder, exporter)
+    verify.check_graph(work / encoder)
+    parity = verify.parity(GeneratorGraph(folder.generator, folder.spec), graph, work,
+                           source.data["files"]["generator"]["path"], encoder, pixels)
+    return encoder, parity
 
 
 def _record(state: dict[str, Any], parity: dict[str, Any], unchanged: dict[str, float], exporter: str,
