@@ -160,6 +160,9 @@ def _losses(reader: Discriminator, generator: Generator, teacher: Discriminator,
             pick = labelled[torch.randint(len(labelled), (len(index) // 2,), generator=rng)]
             labelled_pixels = to_pixels(shifted(data.images[pick], gan_config.label_shift, rng), spec).to(device)
             parts.append(degraded(labelled_pixels, background, rng))
+        elif mode == "supervised":  # half the batch's real images as they are, shifted: every view above is degraded
+            pick = index[: len(index) // 2]
+            parts.append(to_pixels(shifted(data.images[pick], gan_config.label_shift, rng), spec).to(device))
         printed_rows = torch.zeros(0, dtype=torch.int64)
         if len(printed[0]):  # a few printed digits, distorted and degraded like the rest
             printed_rows = torch.randint(len(printed[0]), (len(index) // 8,), generator=rng)
@@ -178,8 +181,8 @@ def _losses(reader: Discriminator, generator: Generator, teacher: Discriminator,
     mask = (confidence >= config.pseudo_label_threshold).float()
     real_loss = (F.cross_entropy(real_logits[:, :size], pseudo, reduction="none") * mask).mean()
     supervised, printed_loss = logits.new_zeros(()), logits.new_zeros(())
-    labelled_end = 3 * n + (n // 2 if mode == "semi-supervised" else 0)
-    if mode == "semi-supervised":
+    labelled_end = 3 * n + (n // 2 if mode in ("semi-supervised", "supervised") else 0)
+    if mode in ("semi-supervised", "supervised"):
         supervised = F.cross_entropy(logits[3 * n : labelled_end, :size], data.labels[pick].to(device))
     if len(printed_rows):
         printed_loss = F.cross_entropy(logits[labelled_end:, :size], printed[1][printed_rows].to(device))

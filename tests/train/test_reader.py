@@ -162,3 +162,17 @@ def test_unsupervised_teachers_vote_for_the_stage_one_codes_they_agree_with(tmp_
     semi = reader_module._teacher_votes(ReaderConfig(generator_run="x", teachers="other"), "semi-supervised", data,
                                         stage1)
     assert np.array_equal(semi.argmax(dim=1).numpy()[agree], permutation[codes[agree]])  # code k is digit k: as is
+
+
+def test_a_supervised_reader_also_learns_from_plain_labelled_images(tmp_path):
+    """Every view of a real image in the reader's batch is degraded; with every label known, half the batch's real
+    images also come as they are, with their labels (MNIST test 99.09-99.23% -> 99.31-99.37% over the first
+    epochs of the fully labelled model). Planted: only that loss on, the body moves; all weights off, it does not."""
+    run = train.loop.train(TINY, replace(STAGE1, mode="supervised"), tmp_path / "s", device="cpu")
+    first = load_checkpoint(run)["averages"]["discriminator"]
+    off = {"sample_weight": 0.0, "real_weight": 0.0, "realness_weight": 0.0}
+    labelled = reader(run, tmp_path, "labelled", **off)
+    still = reader(run, tmp_path, "still", **off, supervised_weight=0.0)
+    body = [k for k in first if k.startswith("body.") and first[k].is_floating_point() and "running" not in k]
+    assert any(not torch.equal(labelled["discriminator"][k], first[k]) for k in body)
+    assert all(torch.equal(still["discriminator"][k], first[k]) for k in body)
