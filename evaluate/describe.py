@@ -38,11 +38,12 @@ class Sizes:
     not_digit_per_kind: int = 200  # images per generated not-a-digit category
     spread_images: int = 10_000  # real MNIST test images that give each measure's sd
     edit_images: int = 2_000  # MNIST test images reconstructed and edited (models with a noise output)
+    held_out_images: int = 0  # the first this many of each held-out not-a-digit kind (0: all of them)
 
     @classmethod
     def quick(cls) -> Sizes:
         return cls(mapping_images=500, samples=200, per_digit=5, robustness_images=40, not_digit_per_kind=10,
-                   spread_images=200, edit_images=40)
+                   spread_images=200, edit_images=40, held_out_images=10)
 
 
 def describe(model: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None, sizes: Sizes | None = None,
@@ -70,7 +71,7 @@ def describe(model: str | os.PathLike[str], data_dir: str | os.PathLike[str] | N
         "codes_target": code_measures.meets_target(described_codes, ("rotation", "width", "thickness"), 1.5, 3.0),
         **robustness.robustness(encoder, test_images, test_labels, code_to_digit, sizes.robustness_images, seed,
                                 threshold),
-        "not_a_digit": _not_a_digit(encoder, test_images, sizes.not_digit_per_kind, threshold),
+        "not_a_digit": _not_a_digit(encoder, test_images, sizes.not_digit_per_kind, threshold, sizes.held_out_images),
         "sizes": sizes.__dict__, "seed": seed,
     }
     rows = robustness.seeded_sample(len(test_images), sizes.edit_images, seed)  # the robustness suite's digits
@@ -135,7 +136,8 @@ def _samples(generator: Generator, encoder: Encoder, test_images: np.ndarray, tr
             "evaluator_test_accuracy": evaluator.test_accuracy}
 
 
-def _not_a_digit(encoder: Encoder, test_images: np.ndarray, per_kind: int, threshold: float | None) -> dict[str, Any]:
+def _not_a_digit(encoder: Encoder, test_images: np.ndarray, per_kind: int, threshold: float | None,
+                 held_out_images: int = 0) -> dict[str, Any]:
     """How well each of the encoder's scores separates MNIST test from the not-a-digit corpus; with a digit score,
     also what the shipped decision (`is_digit`, at the calibrated threshold) accepts."""
     def scores(images: list[np.ndarray] | np.ndarray) -> dict[str, np.ndarray]:
@@ -147,7 +149,7 @@ def _not_a_digit(encoder: Encoder, test_images: np.ndarray, per_kind: int, thres
             found["is_digit"] = decide_is_digit(result.digit_score, result.images, threshold).astype(np.float64)
         return found
 
-    held_out = not_digit.held_out()
+    held_out = {name: images[: held_out_images or None] for name, images in not_digit.held_out().items()}
     digits, made = scores(test_images), {**not_digit.corpus(per_kind), **held_out}
     corpus = {name: scores(images) for name, images in made.items()}
     report: dict[str, Any] = {"categories": {name: len(images) for name, images in made.items()},
