@@ -68,7 +68,11 @@ def test_onnx_count_agrees_with_torch_flop_counter() -> None:
     hidden = load_manifest(MNIST).data["noise_encoder"]["noise_config"]["hidden"]
     noise_head = 2 * ((config.discriminator_fc + config.q_fc + 14 * 14) * hidden + hidden * hidden
                       + hidden * config.latent.noise_size)
-    assert model_flops(MNIST / "encoder.onnx") - digit_score - noise_head == flops["discriminator"] == 5_086_976
+    # and the digit score's density: those features whitened (F x F), then against the 10 class centres
+    features = config.discriminator_fc + config.q_fc
+    density = 2 * (features * features + features * config.latent.digit_code_size)
+    assert model_flops(MNIST / "encoder.onnx") - digit_score - noise_head - density == flops["discriminator"] \
+        == 5_086_976
     # G: forward + full backward; D step: 2B + L images, forward + full backward; G step: B images, input grads only
     assert training.step_flops(flops, labelled=64) == 3 * 5_056_000 * 128 + 5_086_976 * (3 * (2 * 128 + 64) + 2 * 128)
     with_consistency = training.step_flops(flops, labelled=64, distorted=128)  # one more D pass, fully trained
@@ -149,11 +153,11 @@ def test_main_writes_json_and_prints_the_header(tmp_path: Path, capsys: pytest.C
     out = tmp_path / "results.json"
     assert main(["--quick", "--threads", "1", "--sections", "none", "--json", str(out)]) == 0
     results = json.loads(out.read_text())
-    # the encoder with its digit score (49,280) and noise head (320,256)
-    assert results["flops"] == {"generator": 5_056_000, "encoder": 5_456_512}
+    # the encoder with its digit score (49,280 for the MLP, 302,592 for the density) and noise head (320,256)
+    assert results["flops"] == {"generator": 5_056_000, "encoder": 5_759_104}
     assert results["ceiling"]["1"]["gflops"] > 0 and results["meta"]["run"] == "quick"
     text = capsys.readouterr().out
-    assert "generator 5.06 M, encoder 5.46 M" in text and "parity max abs error" in text
+    assert "generator 5.06 M, encoder 5.76 M" in text and "parity max abs error" in text
     with pytest.raises(SystemExit):
         main(["--sections", "inference,bogus"])
 
