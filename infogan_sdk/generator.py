@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -20,6 +21,8 @@ from infogan_sdk.loading.folders import ModelBase
 from infogan_sdk.loading.sessions import chunks
 from infogan_sdk.results import GenerateResult, InferResult
 from infogan_sdk.spec import CONTINUOUS, IMAGES
+
+logger = logging.getLogger(__name__)
 
 
 class Generator(ModelBase):
@@ -188,7 +191,14 @@ class Generator(ModelBase):
             raise IncompatibleModelError(f"model {self._manifest.data.get('name', self.path)!r} ({self.path}) cannot "
                                          "edit or reconstruct images: its encoder has no 'noise' output (python -m "
                                          "train --stage noise, then python -m export, add one)")
-        return self._editor().infer(images, preprocess)
+        read = self._editor().infer(images, preprocess)
+        if read.is_digit is not None and not read.is_digit.all():  # the redrawing is a digit all the same
+            rejected = np.flatnonzero(~read.is_digit)
+            shown_rows = ", ".join(f"input {row}" for row in rejected[:5]) + \
+                (f" and {len(rejected) - 5} more" if len(rejected) > 5 else "")
+            logger.warning("not a digit to this model (is_digit False): %s; edit and reconstruct redraw them as "
+                           "digits anyway", shown_rows)
+        return read
 
     def render(self, latents: Latents) -> GenerateResult:
         """The images of explicit latent codes (from `latents` or `traverse_latents`, or joined from several)."""

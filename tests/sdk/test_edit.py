@@ -8,6 +8,7 @@ handwriting (noise) is kept, the direction convention, and the batch shapes.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -190,3 +191,18 @@ def test_infogan_edit_on_a_model_without_noise_fails_clearly(model_dir: Path, dr
     drawn.to_pil()[0].save(source)
     assert main(["--model", str(model_dir), "edit", str(source), "--digit", "1", "-o", str(tmp_path / "o.png")]) == 1
     assert "no 'noise' output" in capsys.readouterr().err and not (tmp_path / "o.png").exists()
+
+
+def test_editing_what_is_not_a_digit_warns_naming_it(caplog: pytest.LogCaptureFixture) -> None:
+    """A full-width bar (the issue's case: a boot, a bar, a rectangle were redrawn silently) reads as not a digit;
+    edit and reconstruct still redraw it, as a digit, and say which input it was."""
+    generator = Generator("mnist", device="cpu")
+    seven = generator.generate(digits=[7], seed=0).images[0]
+    bar = np.zeros((28, 28), np.uint8)
+    bar[12:16, :] = 255
+    with caplog.at_level(logging.WARNING, logger="infogan_sdk"):
+        edited = generator.edit([seven, bar], thickness=0.5)
+        generator.reconstruct(seven)
+    warned = [record.getMessage() for record in caplog.records if "not a digit" in record.getMessage()]
+    assert len(warned) == 1 and "input 1" in warned[0] and "input 0" not in warned[0], warned
+    assert edited.images.shape == (2, 28, 28)
