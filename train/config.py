@@ -19,10 +19,10 @@ class ModelConfig:
     """Layer widths of the generator, the discriminator body and the heads."""
 
     latent: LatentSpec = field(default_factory=LatentSpec)
-    generator_fc: int = 1024  # paper: FC 1024 - FC 7x7x128 - upconv 64 - upconv 1
-    generator_channels: tuple[int, int] = (128, 64)  # channels at 7x7 and at 14x14
-    discriminator_channels: tuple[int, int] = (64, 128)  # paper: conv 64 - conv 128 - FC 1024
-    discriminator_fc: int = 1024
+    generator_fc: int = 1024  # paper: FC 1024 - FC 7x7x128 - upconv 64 - upconv 1 (0: no FC before the start)
+    generator_channels: tuple[int, ...] = (128, 64)  # one per stride-2 upconv: channels at 7x7 and at 14x14
+    discriminator_channels: tuple[int, ...] = (64, 128)  # paper: conv 64 - conv 128 - FC 1024; one per stride-2 conv
+    discriminator_fc: int = 1024  # 0: the heads read the last convolution, flattened
     q_fc: int = 128  # paper: Q head FC 128 - code parameters
     # Continuous codes: Q predicts a mean with std fixed at 1 (as the paper's released code does), or also a
     # log-std. A learned std starved the categorical code in our runs (semi-supervised Q accuracy 55% vs 96%).
@@ -42,13 +42,46 @@ class ModelConfig:
         return cls(latent=LatentSpec.from_dict(data["latent"]), **values)
 
 
-# A compact architecture that fits the shipped-model size budget (both networks under 8 MB in fp32).
-COMPACT = {"generator_fc": 256, "generator_channels": (64, 32), "discriminator_channels": (32, 64),
-           "discriminator_fc": 256, "q_fc": 128}
-# A tiny architecture for dry runs and tests: seconds on a CPU.
-TINY = {"generator_fc": 32, "generator_channels": (8, 4), "discriminator_channels": (4, 8),
-        "discriminator_fc": 32, "q_fc": 16}
-ARCHITECTURES = {"paper": {}, "compact": COMPACT, "tiny": TINY}
+# Each architecture's layer widths per image side (the ModelConfig fields that differ from the defaults above);
+# `architecture` picks the variant for the spec's image shape.
+ARCHITECTURES: dict[str, dict[int, dict[str, Any]]] = {
+    "paper": {
+        28: {},  # appendix C.1 (MNIST); C.4 draws 3D faces at 32x32 with it (start 8x8), here 32x32 gets C.2's
+        # appendix C.2-C.3 (SVHN, CelebA): FC 2x2x448 - upconv 256 - 128 - 64 - C; D conv 64 - 128 - 256, Q FC 128
+        32: {"generator_fc": 0, "generator_channels": (448, 256, 128, 64), "discriminator_channels": (64, 128, 256),
+             "discriminator_fc": 0},
+        # DCGAN-like (Radford et al. 2016): FC 4x4x512 - upconv 256 - 128 - 64 - C; D conv 64 - 128 - 256 - 512
+        64: {"generator_fc": 0, "generator_channels": (512, 256, 128, 64),
+             "discriminator_channels": (64, 128, 256, 512), "discriminator_fc": 0},
+    },
+    # Fits the shipped-model size budget: both networks under 8 MB in fp32 (tests/train/test_resolutions.py).
+    "compact": {
+        28: {"generator_fc": 256, "generator_channels": (64, 32), "discriminator_channels": (32, 64),
+             "discriminator_fc": 256},
+        32: {"generator_fc": 0, "generator_channels": (256, 128, 64, 32), "discriminator_channels": (32, 64, 128),
+             "discriminator_fc": 0},
+        64: {"generator_fc": 0, "generator_channels": (192, 128, 64, 32), "discriminator_channels": (16, 32, 64, 128),
+             "discriminator_fc": 0},
+    },
+    # For dry runs and tests: seconds on a CPU.
+    "tiny": {
+        28: {"generator_fc": 32, "generator_channels": (8, 4), "discriminator_channels": (4, 8),
+             "discriminator_fc": 32, "q_fc": 16},
+        32: {"generator_fc": 0, "generator_channels": (16, 8, 8, 4), "discriminator_channels": (4, 8, 16),
+             "discriminator_fc": 0, "q_fc": 16},
+        64: {"generator_fc": 0, "generator_channels": (16, 8, 8, 4), "discriminator_channels": (4, 8, 8, 16),
+             "discriminator_fc": 0, "q_fc": 16},
+    },
+}
+
+# The paper's five settings (appendix C), named as it names the data sets: latent layout and image shape.
+PRESETS: dict[str, LatentSpec] = {
+    "mnist": LatentSpec(),  # C.1: the spec's defaults
+    "svhn": LatentSpec(noise_size=124, categorical_sizes=(10,) * 4, n_continuous=4, image_shape=(3, 32, 32)),  # C.2
+    "celeba": LatentSpec(noise_size=128, categorical_sizes=(10,) * 10, n_continuous=0, image_shape=(3, 32, 32)),
+    "faces": LatentSpec(noise_size=128, categorical_sizes=(), n_continuous=5, image_shape=(1, 32, 32)),  # C.4, 3D faces
+    "chairs": LatentSpec(noise_size=128, categorical_sizes=(20,) * 3, n_continuous=1, image_shape=(1, 64, 64)),
+}
 
 
 @dataclass(frozen=True)
@@ -201,7 +234,26 @@ def _stage_values(cls: type, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def architecture(name: str, latent: LatentSpec, learn_std: bool = False) -> ModelConfig:
-    """The named architecture ("paper", "compact", "tiny") for this latent contract."""
+    """The named architecture ("paper", "compact", "tiny") for this latent contract and its image shape.
+
+    Images 28, 32 or 64 pixels on a side get that variant; other sides the variant of the nearest of those whose
+    stages divide the side (e.g. 16 -> 28's, 128 -> 64's). Raises ValueError for an unknown name, or a side no
+    variant can draw."""
     if name not in ARCHITECTURES:
         raise ValueError(f"architecture must be one of {sorted(ARCHITECTURES)}, got {name!r}")
-    return replace(ModelConfig(latent=latent, learn_std=learn_std), **ARCHITECTURES[name])
+    variants = ARCHITECTURES[name]
+    _, height, width = latent.image_shape
+    fitting = [side for side in variants if all(s % 2 ** _stages(variants[side]) == 0 for s in (height, width))]
+    if not fitting:
+        raise ValueError(f"no {name!r} variant draws {height}x{width} images: its variants draw "
+                         f"{', '.join(f'{side}x{side}' for side in variants)} and sides divisible by "
+                         f"{sorted({2 ** _stages(v) for v in variants.values()})}")
+    side = min(fitting, key=lambda side: (abs(side - max(height, width)), side))
+    return replace(ModelConfig(latent=latent, learn_std=learn_std), **variants[side])
+
+
+def _stages(widths: dict[str, Any]) -> int:
+    """The stride-2 stages of an architecture variant (its generator's and its discriminator's, the larger)."""
+    defaults = ModelConfig()
+    return max(len(widths.get("generator_channels", defaults.generator_channels)),
+               len(widths.get("discriminator_channels", defaults.discriminator_channels)))

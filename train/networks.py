@@ -1,11 +1,17 @@
-"""The InfoGAN networks: generator, discriminator body, D head and Q head (paper appendix C.1).
+"""The InfoGAN networks: generator, discriminator body, D head and Q head (paper appendix C).
 
-Every layer size comes from a `ModelConfig`; the latent layout comes from its `LatentSpec`. Shape comments
-name the config's widths (the paper's: generator_fc 1024, wide 128, narrow 64; see train/config.py).
+Every layer size comes from a `ModelConfig`; the latent layout and the image shape come from its `LatentSpec`.
+The number of stride-2 stages is the length of generator_channels / discriminator_channels, so the image side
+must be divisible by 2**stages (as pytorch/examples' dcgan derives its layers from nc and imageSize); the paper's
+28x28, 32x32 and the 64x64 variants are named in train/config.py. Shape comments name the config's widths
+(wide: generator_channels[0] or discriminator_channels[-1]; narrow: the other end; start: side / 2**stages).
 Heads return logits; losses apply the sigmoid / softmax themselves.
 """
 
 from __future__ import annotations
+
+import itertools
+import math
 
 import torch
 from torch import nn
@@ -14,63 +20,96 @@ from infogan_sdk.spec import LatentSpec
 from train.config import ModelConfig
 
 
+def start_side(side: int, widths: tuple[int, ...], network: str, field: str) -> int:
+    """The side at the small end of `network`'s stride-2 stages, one per entry of `widths` (ModelConfig.`field`),
+    each halving the side exactly; ValueError when `side` cannot be halved that often."""
+    count = len(widths)
+    if count < 1 or side % 2**count:
+        raise ValueError(f"the {network} has {count} stride-2 stages (ModelConfig.{field} {widths}), so it needs an "
+                         f"image side divisible by {2**count}, got {side}: resize the images, or give {field} as "
+                         f"many entries as {side} can be halved into")
+    return side // 2**count
+
+
+def body_shape(config: ModelConfig) -> tuple[int, int, int]:
+    """(channels, height, width) of the discriminator body's last convolution."""
+    _, height, width = config.latent.image_shape
+    widths = config.discriminator_channels
+    return (widths[-1], *(start_side(side, widths, "discriminator", "discriminator_channels")
+                          for side in (height, width)))  # type: ignore[return-value]
+
+
+def body_features(config: ModelConfig) -> int:
+    """Width of the discriminator body's output: its FC layer's, or the last convolution's, flattened, without one."""
+    return config.discriminator_fc or math.prod(body_shape(config))
+
+
 class Generator(nn.Module):
-    """(noise, categorical one-hots, continuous codes) -> images in [-1, 1]."""
+    """(noise, categorical one-hots, continuous codes) -> images in [-1, 1].
+
+    [FC generator_fc -] FC to generator_channels[0] x start x start (start = side / 2**stages) - a 4x4 stride-2
+    upconv per stage, to each later entry of generator_channels, then to the image's channels. Every hidden layer
+    has BatchNorm (the paper's 32x32 table omits it after two upconvs; DCGAN keeps it: one rule for every size)."""
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         spec = config.latent
         channels, height, width = spec.image_shape
-        if (height, width) != (28, 28):
-            raise ValueError(f"the generator draws 28x28 images, the spec asks for {height}x{width}")
         if tuple(spec.pixel_range) != (-1.0, 1.0):  # what the SDK and export convert to and from
             raise ValueError(f"the generator ends in tanh, so pixel_range must be (-1.0, 1.0), got {spec.pixel_range}")
-        wide, narrow = config.generator_channels
-        self.base_channels = wide
-        self.fc = nn.Sequential(
-            nn.Linear(spec.latent_size, config.generator_fc),  # (N, generator_fc)
-            nn.BatchNorm1d(config.generator_fc),
-            nn.ReLU(),
-            nn.Linear(config.generator_fc, wide * 7 * 7),  # (N, wide * 7 * 7)
-            nn.BatchNorm1d(wide * 7 * 7),
-            nn.ReLU(),
-        )
-        self.deconv = nn.Sequential(
-            nn.ConvTranspose2d(wide, narrow, 4, stride=2, padding=1),  # (N, narrow, 14, 14)
-            nn.BatchNorm2d(narrow),
-            nn.ReLU(),
-            nn.ConvTranspose2d(narrow, channels, 4, stride=2, padding=1),  # (N, 1, 28, 28)
-            nn.Tanh(),
-        )
+        widths = config.generator_channels
+        self.start = (widths[0], *(start_side(side, widths, "generator", "generator_channels")
+                                   for side in (height, width)))  # (wide, start, start): (128, 7, 7) on MNIST
+        fc: list[nn.Module] = []
+        if config.generator_fc:  # the paper's 28x28 network; its 32x32 one goes straight to the start
+            fc += [nn.Linear(spec.latent_size, config.generator_fc),  # (N, generator_fc)
+                   nn.BatchNorm1d(config.generator_fc), nn.ReLU()]
+        start_size = math.prod(self.start)
+        fc += [nn.Linear(config.generator_fc or spec.latent_size, start_size),  # (N, wide * start * start)
+               nn.BatchNorm1d(start_size), nn.ReLU()]
+        self.fc = nn.Sequential(*fc)
+        deconv: list[nn.Module] = []
+        for wider, narrower in itertools.pairwise(widths):
+            deconv += [nn.ConvTranspose2d(wider, narrower, 4, stride=2, padding=1),  # (N, narrower, 2 s, 2 s)
+                       nn.BatchNorm2d(narrower), nn.ReLU()]
+        deconv += [nn.ConvTranspose2d(widths[-1], channels, 4, stride=2, padding=1),  # (N, C, H, W)
+                   nn.Tanh()]
+        self.deconv = nn.Sequential(*deconv)
 
     def forward(self, noise: torch.Tensor, categorical: torch.Tensor, continuous: torch.Tensor) -> torch.Tensor:
         latent = torch.cat([noise, categorical, continuous], dim=1)  # (N, latent_size), the spec's order
-        hidden = self.fc(latent).view(-1, self.base_channels, 7, 7)  # (N, wide, 7, 7)
-        return self.deconv(hidden)  # (N, 1, 28, 28)
+        hidden = self.fc(latent).view(-1, *self.start)  # (N, wide, start, start)
+        return self.deconv(hidden)  # (N, C, H, W)
 
 
 class DiscriminatorBody(nn.Module):
-    """Images -> shared features, used by both the D head and the Q head."""
+    """Images -> shared features, used by both the D head and the Q head.
+
+    A 4x4 stride-2 conv per entry of discriminator_channels (BatchNorm on all but the first) [- FC discriminator_fc];
+    without the FC (discriminator_fc 0, the paper's 32x32 network) the features are the last convolution, flattened."""
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         channels = config.latent.image_shape[0]
-        narrow, wide = config.discriminator_channels
+        widths = config.discriminator_channels
         slope = config.leaky_slope
-        self.layers = nn.Sequential(
-            nn.Conv2d(channels, narrow, 4, stride=2, padding=1),  # (N, narrow, 14, 14); no BatchNorm on the input
+        last = body_shape(config)  # (wide, side / 2**stages, ...): checks the image side against the stages
+        self.out_features = body_features(config)
+        layers: list[nn.Module] = [
+            nn.Conv2d(channels, widths[0], 4, stride=2, padding=1),  # (N, narrow, H / 2, W / 2); no BatchNorm here
             nn.LeakyReLU(slope),
-            nn.Conv2d(narrow, wide, 4, stride=2, padding=1),  # (N, wide, 7, 7)
-            nn.BatchNorm2d(wide),
-            nn.LeakyReLU(slope),
-            nn.Flatten(1),  # (N, wide * 7 * 7)
-            nn.Linear(wide * 7 * 7, config.discriminator_fc),  # (N, discriminator_fc)
-            nn.BatchNorm1d(config.discriminator_fc),
-            nn.LeakyReLU(slope),
-        )
+        ]
+        for narrower, wider in itertools.pairwise(widths):
+            layers += [nn.Conv2d(narrower, wider, 4, stride=2, padding=1),  # (N, wider, s / 2, s / 2)
+                       nn.BatchNorm2d(wider), nn.LeakyReLU(slope)]
+        layers.append(nn.Flatten(1))  # (N, wide * end * end)
+        if config.discriminator_fc:
+            layers += [nn.Linear(math.prod(last), config.discriminator_fc),  # (N, discriminator_fc)
+                       nn.BatchNorm1d(config.discriminator_fc), nn.LeakyReLU(slope)]
+        self.layers = nn.Sequential(*layers)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return self.layers(images)  # (N, discriminator_fc)
+        return self.layers(images)  # (N, out_features)
 
 
 class QHead(nn.Module):
@@ -84,7 +123,7 @@ class QHead(nn.Module):
         self.learn_std = config.learn_std
         n_std = spec.n_continuous if config.learn_std else 0
         self.hidden = nn.Sequential(
-            nn.Linear(config.discriminator_fc, config.q_fc),  # (N, q_fc)
+            nn.Linear(body_features(config), config.q_fc),  # (N, q_fc)
             nn.BatchNorm1d(config.q_fc),
             nn.LeakyReLU(config.leaky_slope),
         )
@@ -114,7 +153,7 @@ class Discriminator(nn.Module):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.body = DiscriminatorBody(config)
-        self.d_head = nn.Linear(config.discriminator_fc, 1)  # (N, 1) real/fake logit
+        self.d_head = nn.Linear(self.body.out_features, 1)  # (N, 1) real/fake logit
         self.q_head = QHead(config)
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -123,7 +162,7 @@ class Discriminator(nn.Module):
 
     def forward_with_features(self, images: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """forward's four outputs, then the features the exported digit score reads: the body's and Q's hidden
-        layer, concatenated (N, discriminator_fc + q_fc)."""
+        layer, concatenated (N, body_features + q_fc)."""
         features = self.body(images)
         realness = self.d_head(features).flatten(0)  # (N,), flatten not squeeze: a batch of one stays a batch
         hidden = self.q_head.hidden(features)
@@ -139,7 +178,8 @@ class NoiseHead(nn.Module):
 
     def __init__(self, spec: LatentSpec, n_features: int, hidden: int) -> None:
         super().__init__()
-        pooled = (spec.image_shape[1] // 2) * (spec.image_shape[2] // 2)
+        channels, height, width = spec.image_shape
+        pooled = channels * (height // 2) * (width // 2)
         self.register_buffer("mean", torch.zeros(n_features))
         self.register_buffer("scale", torch.ones(n_features))
         self.net = nn.Sequential(
@@ -151,7 +191,7 @@ class NoiseHead(nn.Module):
         )
 
     def forward(self, images: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
-        pooled = nn.functional.avg_pool2d(images, 2).flatten(1)  # (N, 14 * 14)
+        pooled = nn.functional.avg_pool2d(images, 2).flatten(1)  # (N, C * H/2 * W/2): 14 * 14 on MNIST
         return self.net(torch.cat([(features - self.mean) / self.scale, pooled], dim=1))  # (N, noise_size)
 
 

@@ -1,0 +1,116 @@
+"""Networks by resolution: 28, 32 and 64 pixels, grey or colour, each architecture; the paper's presets."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from infogan_sdk.spec import LatentSpec
+from train.config import ARCHITECTURES, PRESETS, ModelConfig, architecture
+from train.losses import sample_latent
+from train.networks import NoiseHead, body_features, build, parameter_count
+
+CPU = torch.device("cpu")
+SHAPES = [(1, 28, 28), (3, 28, 28), (1, 32, 32), (3, 32, 32), (1, 64, 64), (3, 64, 64)]
+BUDGET_BYTES = 8_000_000  # a shipped model folder's budget; both networks in fp32 must fit in it
+
+
+def spec_of(shape: tuple[int, int, int], categorical: tuple[int, ...] = (10, 5), continuous: int = 3) -> LatentSpec:
+    return LatentSpec(noise_size=16, categorical_sizes=categorical, n_continuous=continuous, image_shape=shape)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("arch", ["tiny", "compact"])
+def test_networks_draw_and_read_every_shape(arch: str, shape: tuple[int, int, int]) -> None:
+    spec = spec_of(shape)
+    generator, discriminator = build(architecture(arch, spec, learn_std=True), seed=0)
+    latent = sample_latent(spec, 3, torch.Generator().manual_seed(0), CPU)
+    images = generator(latent.noise, latent.categorical, latent.continuous)
+    assert images.shape == (3, *shape) and float(images.detach().abs().max()) <= 1.0
+    realness, logits, mean, log_std, features = discriminator.forward_with_features(images)
+    assert realness.shape == (3,) and logits.shape == (3, 15) and mean.shape == (3, 3) and log_std.shape == (3, 3)
+    config = architecture(arch, spec)
+    assert features.shape == (3, body_features(config) + config.q_fc)
+
+
+def test_the_paper_32_network_has_the_papers_layer_sizes() -> None:
+    """Appendix C.2 (SVHN): G FC 2x2x448 - upconv 256 - 128 - 64 - 3; D conv 64 - 128 - 256 - FC; Q FC 128."""
+    spec = PRESETS["svhn"]
+    generator, discriminator = build(architecture("paper", spec), seed=0)
+    linear = [m for m in generator.fc if isinstance(m, torch.nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linear] == [(168, 2 * 2 * 448)]
+    upconvs = [m for m in generator.deconv if isinstance(m, torch.nn.ConvTranspose2d)]
+    assert [(m.in_channels, m.out_channels, m.kernel_size, m.stride) for m in upconvs] == [
+        (448, 256, (4, 4), (2, 2)), (256, 128, (4, 4), (2, 2)), (128, 64, (4, 4), (2, 2)), (64, 3, (4, 4), (2, 2))]
+    convs = [m for m in discriminator.body.layers if isinstance(m, torch.nn.Conv2d)]
+    assert [(m.in_channels, m.out_channels, m.stride) for m in convs] == [(3, 64, (2, 2)), (64, 128, (2, 2)),
+                                                                          (128, 256, (2, 2))]
+    assert not any(isinstance(m, torch.nn.Linear) for m in discriminator.body.layers)  # D's FC is its output
+    assert discriminator.d_head.in_features == 256 * 4 * 4
+    q_hidden = discriminator.q_head.hidden[0]
+    assert (q_hidden.in_features, q_hidden.out_features) == (256 * 4 * 4, 128)
+    assert 2.75e6 < parameter_count(generator) < 2.85e6 and 1.15e6 < parameter_count(discriminator) < 1.25e6
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_compact_fits_the_shipped_budget_and_is_smaller_than_paper(preset: str) -> None:
+    spec = PRESETS[preset]
+    sizes = {}
+    for arch in ARCHITECTURES:
+        generator, discriminator = build(architecture(arch, spec), seed=0)
+        sizes[arch] = parameter_count(generator) + parameter_count(discriminator)
+    assert 1.0e6 < sizes["compact"] * 4 < BUDGET_BYTES - 0.5e6  # fp32 bytes, with room for the folder's extras
+    assert sizes["tiny"] < 0.1 * sizes["compact"] < 0.5 * sizes["paper"]
+
+
+def test_architecture_picks_the_variant_of_the_image_side() -> None:
+    assert architecture("paper", LatentSpec()) == ModelConfig()
+    assert len(architecture("compact", spec_of((3, 32, 32))).generator_channels) == 4
+    chairs = architecture("paper", PRESETS["chairs"])
+    assert chairs.generator_channels == (512, 256, 128, 64) and len(chairs.discriminator_channels) == 4
+    # other sides: the nearest variant whose stages divide them
+    assert architecture("tiny", spec_of((1, 16, 16))) == ModelConfig(latent=spec_of((1, 16, 16)),
+                                                                      **ARCHITECTURES["tiny"][28])
+    assert architecture("tiny", spec_of((1, 128, 128))).generator_channels == (16, 8, 8, 4)  # the 64 variant's
+    spec = spec_of((3, 128, 96))  # not square: each side has its own start
+    generator, _ = build(architecture("tiny", spec), seed=0)
+    latent = sample_latent(spec, 2, torch.Generator().manual_seed(0), CPU)
+    assert generator(latent.noise, latent.categorical, latent.continuous).shape == (2, 3, 128, 96)
+
+
+def test_sizes_the_layout_cannot_draw_are_refused_clearly() -> None:
+    with pytest.raises(ValueError, match=r"no 'compact' variant draws 30x30 images"):
+        architecture("compact", spec_of((1, 30, 30)))
+    odd = ModelConfig(latent=spec_of((1, 28, 28)), generator_channels=(64, 32, 16))
+    with pytest.raises(ValueError, match=r"generator has 3 stride-2 stages .* divisible by 8, got 28"):
+        build(odd, seed=0)
+    odd = ModelConfig(latent=spec_of((1, 32, 32)), discriminator_channels=(8, 8, 8, 8, 8, 8))
+    with pytest.raises(ValueError, match=r"discriminator has 6 stride-2 stages .* divisible by 64, got 32"):
+        build(odd, seed=0)
+
+
+def test_model_config_reads_its_dict_with_stage_tuples_of_any_length() -> None:
+    config = architecture("paper", PRESETS["chairs"])
+    data = config.to_dict()
+    assert data["generator_channels"] == (512, 256, 128, 64)
+    saved = {**data, "generator_channels": list(data["generator_channels"]),
+             "discriminator_channels": list(data["discriminator_channels"])}  # as JSON gives them back
+    assert ModelConfig.from_dict(saved) == config
+
+
+def test_presets_are_the_papers_five_settings() -> None:
+    """Appendix C: the generator's input sizes it states (74, 168, 228, 133, 189) and the image shapes."""
+    expected = {"mnist": (74, (1, 28, 28)), "svhn": (168, (3, 32, 32)), "celeba": (228, (3, 32, 32)),
+                "faces": (133, (1, 32, 32)), "chairs": (189, (1, 64, 64))}
+    assert {name: (spec.latent_size, spec.image_shape) for name, spec in PRESETS.items()} == expected
+    assert PRESETS["svhn"].categorical_sizes == (10,) * 4 and PRESETS["svhn"].n_continuous == 4
+    assert PRESETS["chairs"].categorical_sizes == (20,) * 3 and PRESETS["faces"].categorical_sizes == ()
+    assert PRESETS["celeba"].n_continuous == 0 and PRESETS["mnist"] == LatentSpec()
+
+
+@pytest.mark.parametrize("shape", [(1, 28, 28), (3, 32, 32), (1, 64, 64)])
+def test_noise_head_reads_any_shape(shape: tuple[int, int, int]) -> None:
+    head = NoiseHead(spec_of(shape), n_features=12, hidden=8)
+    noise = head(torch.zeros(2, *shape), torch.zeros(2, 12))
+    assert noise.shape == (2, 16)
+    assert head.net[0].in_features == 12 + shape[0] * (shape[1] // 2) * (shape[2] // 2)
