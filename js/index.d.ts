@@ -15,8 +15,9 @@ export interface GreyImage {
   data: Uint8Array | Uint8ClampedArray;
 }
 /** What `infer` reads: ImageData, a canvas (HTMLCanvasElement or OffscreenCanvas), a grey image, or a bare
- * Uint8Array holding a square grey image (784 values: 28x28). */
-export type ImageInput = GreyImage | ImageData | Uint8Array | { width: number; height: number; getContext(kind: "2d"): unknown };
+ * Uint8Array holding a square grey image (784 values: 28x28). In Node also a PNG or JPEG file's path (string) or
+ * its bytes (Buffer, Uint8Array), decoded by the package. */
+export type ImageInput = GreyImage | ImageData | Uint8Array | string | { width: number; height: number; getContext(kind: "2d"): unknown };
 export type Floats = number | number[] | Float32Array;
 export type Rows = number[] | number[][] | Float32Array;
 
@@ -136,3 +137,7 @@ export class Encoder extends Model {
   infer(images: ImageInput | ImageInput[], options?: { preprocess?: Preprocess }): Promise<Reading>;
   preprocess(images: ImageInput | ImageInput[], options?: { preprocess?: Preprocess }): { count: number; pixels: Uint8Array };
 }
+
+/** Node only: a grey image {width, height, data: width * height bytes} (e.g. `images.image(i)` of a 28x28 model)
+ * as the bytes of a PNG file. */
+export function encodePNG(image: GreyImage): Uint8Array;

@@ -31,7 +31,7 @@ class Model {
     const bytes = await readModelFile(manifest, role, (path) => runtime.read(folder, path), runtime.sha256, where, options.verify !== false);
     const session = await runtime.ort.InferenceSession.create(bytes, runtime.sessionOptions(options));
     const model = new this(manifest, session, runtime.ort, where);
-    Object.assign(model, { folder, options, bytes });
+    Object.assign(model, { folder, options, bytes, runtime });
     return model;
   }
 
@@ -169,10 +169,12 @@ export class Encoder extends Model {
     return readImages(images, this.spec.height, this.spec.width, preprocess);
   }
 
-  /** Read digits and codes: images are ImageData, canvases or grey {width, height, data}, one or an array. */
+  /** Read digits and codes: images are ImageData, canvases or grey {width, height, data}, one or an array (in Node
+   * also file paths and PNG/JPEG bytes). */
   async infer(images, { preprocess = "auto" } = {}) {
     const { spec } = this, size = spec.height * spec.width;
-    const { count, pixels } = this.preprocess(images, { preprocess });
+    const decoded = this.runtime.decode ? await this.runtime.decode(images) : images; // Node: files and PNG/JPEG bytes
+    const { count, pixels } = this.preprocess(decoded, { preprocess });
     const raw = Object.fromEntries(this.outputs.map((name) => [name, []]));
     for (let start = 0; start < count; start += CHUNK) {
       const rows = Math.min(CHUNK, count - start);

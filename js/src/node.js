@@ -1,7 +1,9 @@
-// The package in Node: onnxruntime-node, model folders read from disk. `Generator.load()` with no folder opens
-// the default model bundled with the Python SDK beside this package (infogan_sdk/models/mnist).
+// The package in Node: onnxruntime-node, model folders read from disk, image files and PNG/JPEG bytes decoded
+// (files.js). `Generator.load()` with no folder opens the default model: model/ in the npm package (npm pack copies
+// it there), else the Python SDK's folder beside this package in a checkout (infogan_sdk/models/mnist).
 
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,17 +12,23 @@ import { Worker } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
 
 import * as core from "./core.js";
+import { decodeInputs } from "./files.js";
+
+export { encodePNG } from "./files.js";
 
 export { CorruptModelError, IncompatibleModelError, InfoGANError, InvalidInputError } from "./errors.js";
 export { Images, Reading } from "./core.js";
 
-export const DEFAULT_MODEL = fileURLToPath(new URL("../../infogan_sdk/models/mnist/", import.meta.url));
+const PACKAGED_MODEL = fileURLToPath(new URL("../model/", import.meta.url));
+export const DEFAULT_MODEL = existsSync(join(PACKAGED_MODEL, "manifest.json")) ? PACKAGED_MODEL
+  : fileURLToPath(new URL("../../infogan_sdk/models/mnist/", import.meta.url));
 
 const runtime = {
   ort,
   read: async (folder, name) => new Uint8Array(await readFile(join(folder, name))),
   readJson: async (folder, name) => JSON.parse(await readFile(join(folder, name), "utf8")),
   sha256: async (bytes) => createHash("sha256").update(bytes).digest("hex"),
+  decode: decodeInputs,
   lanes: (bytes, count) => Array.from({ length: count }, () => new Lane(bytes)),
   sessionOptions: ({ threads } = {}) => ({
     executionProviders: ["cpu"], graphOptimizationLevel: "all", interOpNumThreads: 1,

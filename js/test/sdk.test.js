@@ -68,7 +68,8 @@ test("bad arguments are refused with what was expected and what arrived", async 
   await assert.rejects(generator.generate({ seed: -1 }), /seed must be a non-negative integer/);
   await assert.rejects(encoder.infer([]), /at least one image/);
   await assert.rejects(encoder.infer({ width: 3, height: 3, data: new Uint8Array(5) }), /input 0: a 3x3 image needs 9 grey or 36 RGBA values, got 5/);
-  await assert.rejects(encoder.infer("seven.png"), /input 0: expected ImageData, a canvas or a grey image/);
+  await assert.rejects(encoder.infer(7), /input 0: expected ImageData, a canvas or a grey image/);
+  await assert.rejects(encoder.infer("seven.png"), /input 0: cannot read the image file seven.png/); // Node: a path
   await assert.rejects(encoder.infer({ width: 5000, height: 5000, data: new Uint8Array(1) }), /more than the 16777216 allowed/);
   await assert.rejects(encoder.infer({ width: 30, height: 30, data: new Uint8Array(900) }, { preprocess: "none" }), /needs 28x28/);
 });
