@@ -20,11 +20,13 @@ MAX_SHIFT = 3 / 14  # of the half-width: 3 pixels on a 28-pixel image
 
 
 def shifted(images: torch.Tensor, limit: int, rng: torch.Generator) -> torch.Tensor:
-    """(N, H, W) uint8 images, each moved by its own random offset of up to `limit` pixels (zeros fill in)."""
+    """(N, H, W) or (N, H, W, 3) uint8 images, each moved by its own random offset of up to `limit` pixels (zeros
+    fill in)."""
     if limit == 0:
         return images
-    n, height, width = images.shape
-    padded = F.pad(images, (limit, limit, limit, limit))  # (N, H + 2 limit, W + 2 limit)
+    n, height, width = images.shape[:3]
+    sides = (limit, limit, limit, limit) if images.ndim == 3 else (0, 0, limit, limit, limit, limit)
+    padded = F.pad(images, sides)  # (N, H + 2 limit, W + 2 limit[, 3])
     dy, dx = (torch.randint(2 * limit + 1, (n,), generator=rng).to(images.device) for _ in range(2))
     rows = (dy[:, None] + torch.arange(height, device=images.device))[:, :, None]  # (N, H, 1)
     columns = (dx[:, None] + torch.arange(width, device=images.device))[:, None, :]  # (N, 1, W)
@@ -97,16 +99,16 @@ def morphed(pixels: torch.Tensor, background: float, rng: torch.Generator, proba
 
 
 def degraded(pixels: torch.Tensor, background: float, rng: torch.Generator) -> torch.Tensor:
-    """(N, 1, H, W) float images, each kept (1 in 5) or degraded as users' images are: thinned or thickened
+    """(N, C, H, W) float images, each kept (1 in 5) or degraded as users' images are: thinned or thickened
     (`morphed`), blurred (Gaussian, sigma 1 px), or reduced to one of LOW_RESOLUTIONS and scaled back."""
-    n, _, height, width = pixels.shape
+    n, channels, height, width = pixels.shape
     kind = torch.randint(5, (n,), generator=rng).to(pixels.device)  # 0 keep, 1 thin/thick, 2 blur, 3-4 low-res
     sizes = torch.randint(len(LOW_RESOLUTIONS), (n,), generator=rng).to(pixels.device)
     out = torch.where((kind == 1)[:, None, None, None], morphed(pixels, background, rng, 1.0), pixels)
     taps = torch.exp(-torch.arange(-2, 3, dtype=pixels.dtype, device=pixels.device) ** 2 / 2)
     taps = taps / taps.sum()
-    blurred = F.conv2d(F.pad(pixels - background, (2, 2, 2, 2)), (taps[:, None] * taps[None, :])[None, None]) \
-        + background
+    kernel = (taps[:, None] * taps[None, :]).expand(channels, 1, 5, 5)  # each channel blurred on its own
+    blurred = F.conv2d(F.pad(pixels - background, (2, 2, 2, 2)), kernel, groups=channels) + background
     out = torch.where((kind == 2)[:, None, None, None], blurred, out)
     for index, size in enumerate(LOW_RESOLUTIONS):
         small = F.interpolate(pixels, size=(size, size), mode="area")

@@ -53,13 +53,14 @@ def to_pil(images: NDArray[np.uint8]) -> list[Image.Image]:
 
 def grid(images: NDArray[np.uint8], columns: int | None = None, padding: int = 2,
          background: int = 0) -> Image.Image:
-    """uint8 (N, H, W) -> one PIL "L" image tiling them row by row (default ceil(sqrt(N)) columns), with
-    `padding` pixels of `background` (0 black .. 255 white) around and between the cells."""
-    n, height, width = images.shape
+    """uint8 (N, H, W) or (N, H, W, 3) -> one PIL "L" or "RGB" image tiling them row by row (default
+    ceil(sqrt(N)) columns), with `padding` pixels of grey `background` (0 black .. 255 white) around and between
+    the cells."""
+    n, height, width = images.shape[:3]
     columns = math.ceil(math.sqrt(n)) if columns is None else columns
     shape = grid_shape(n, height, width, columns, padding)
     _check_integer("background", background, 0, 255)
-    canvas = np.full(shape, background, np.uint8)
+    canvas = np.full(shape + images.shape[3:], background, np.uint8)
     for index, image in enumerate(images):
         top = padding + (index // columns) * (height + padding)
         left = padding + (index % columns) * (width + padding)

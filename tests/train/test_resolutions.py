@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
 from infogan_sdk.spec import LatentSpec
+from train.augment import degraded, shifted
 from train.config import ARCHITECTURES, PRESETS, ModelConfig, architecture
 from train.losses import sample_latent
 from train.networks import NoiseHead, body_features, build, parameter_count
+from train.pixels import to_pixels, to_uint8
+from train.samples import fixed_noise, sample_grid
 
 CPU = torch.device("cpu")
 SHAPES = [(1, 28, 28), (3, 28, 28), (1, 32, 32), (3, 32, 32), (1, 64, 64), (3, 64, 64)]
@@ -114,3 +118,43 @@ def test_noise_head_reads_any_shape(shape: tuple[int, int, int]) -> None:
     noise = head(torch.zeros(2, *shape), torch.zeros(2, 12))
     assert noise.shape == (2, 16)
     assert head.net[0].in_features == 12 + shape[0] * (shape[1] // 2) * (shape[2] // 2)
+
+
+def test_pixels_round_trip_grey_and_rgb() -> None:
+    spec = spec_of((3, 4, 5))
+    rgb = torch.randint(0, 256, (2, 4, 5, 3), dtype=torch.uint8)
+    pixels = to_pixels(rgb, spec)
+    assert pixels.shape == (2, 3, 4, 5) and float(pixels.min()) >= -1 and float(pixels.max()) <= 1
+    assert float(pixels[1, 2, 3, 4]) == pytest.approx(int(rgb[1, 3, 4, 2]) / 127.5 - 1, abs=1e-6)  # channel 2 = blue
+    assert (to_uint8(pixels, spec) == rgb.numpy()).all()
+    grey = torch.randint(0, 256, (2, 4, 5), dtype=torch.uint8)
+    assert to_pixels(grey, spec).shape == (2, 1, 4, 5) and (to_uint8(to_pixels(grey, spec), spec) == grey.numpy()).all()
+
+
+@pytest.mark.parametrize(("shape", "mode"), [((1, 32, 32), "L"), ((3, 32, 32), "RGB"), ((3, 64, 64), "RGB")])
+def test_sample_grid_in_the_models_channels(shape: tuple[int, int, int], mode: str) -> None:
+    spec = spec_of(shape, categorical=(4, 3), continuous=2)
+    generator, _ = build(architecture("tiny", spec), seed=0)
+    picture = sample_grid(generator, spec, fixed_noise(spec))
+    side = shape[1]
+    # rows: the first code's 4 values; columns: 2 blocks of COLUMNS with one gap cell between; padding 2
+    assert picture.mode == mode and picture.size == (17 * (side + 2) + 2, 4 * (side + 2) + 2)
+
+
+def test_sample_grid_without_continuous_codes_varies_the_noise_along_a_row() -> None:
+    spec = spec_of((3, 32, 32), categorical=(10, 10), continuous=0)
+    generator, _ = build(architecture("tiny", spec), seed=0)
+    cells = np.asarray(sample_grid(generator, spec, fixed_noise(spec)))[2:34]  # the first row's cells
+    first, second = cells[:, 2:34], cells[:, 36:68]
+    assert np.abs(first.astype(int) - second).mean() > 0.1  # not eight copies of one image (those differ by 0)
+
+
+def test_augmentations_take_rgb() -> None:
+    base = torch.randint(1, 80, (4, 8, 8), dtype=torch.uint8)
+    rgb = base[..., None] * torch.tensor([1, 2, 3], dtype=torch.uint8)  # (4, 8, 8, 3): channels in step
+    moved = shifted(rgb, 2, torch.Generator().manual_seed(0))
+    assert moved.shape == rgb.shape and not torch.equal(moved, rgb)
+    assert torch.equal(moved[..., 1], 2 * moved[..., 0]) and torch.equal(moved[..., 2], 3 * moved[..., 0])  # one shift
+    assert torch.equal(moved[..., 0], shifted(base, 2, torch.Generator().manual_seed(0)))  # as a grey image moves
+    pixels = to_pixels(torch.randint(0, 256, (6, 16, 16, 3), dtype=torch.uint8), spec_of((3, 16, 16)))
+    assert degraded(pixels, -1.0, torch.Generator().manual_seed(0)).shape == (6, 3, 16, 16)
