@@ -115,6 +115,12 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
 def _networks(state: dict[str, Any]) -> tuple[Generator, Discriminator]:
     """The checkpoint's generator and discriminator in eval mode (the averaged weights of a run trained with them)."""
     model_config = state["model_config"]
+    shape, mnist = model_config.latent.image_shape, LatentSpec().image_shape
+    if tuple(shape) != mnist:  # the graphs themselves export at any shape (export.graphs)
+        raise verify.VerificationError(
+            f"export is MNIST-only for now: it fits the digit score on MNIST digits and checks and evaluates the model "
+            f"on MNIST's test images (Morpho-MNIST, the MNIST evaluator), all {mnist[1]}x{mnist[2]} grey, but this "
+            f"model draws {shape[0]}x{shape[1]}x{shape[2]} (channels x height x width) images")
     if model_config.latent.digit_code_size != 10:  # the SDK's digits are MNIST's ten classes
         raise verify.VerificationError(f"export maps the first categorical code to the 10 digits, but this model's "
                                        f"first categorical code has {model_config.latent.digit_code_size} values")

@@ -1,0 +1,51 @@
+"""A model of another shape than MNIST's: its graphs export at its shape; the model folder (digit score, MNIST
+evaluation) is refused with one line that says it is MNIST-only."""
+
+from __future__ import annotations
+
+import numpy as np
+import onnxruntime as ort
+import torch
+
+from export.__main__ import main as export_main
+from export.graphs import EncoderGraph, export_encoder, export_generator
+from infogan_sdk.spec import LatentSpec
+from train.checkpoint import save_checkpoint
+from train.config import TrainConfig, architecture
+from train.networks import build
+
+SPEC = LatentSpec(noise_size=8, categorical_sizes=(10, 3), n_continuous=2, image_shape=(3, 32, 32))
+
+
+def test_generator_and_encoder_graphs_export_at_32x32_rgb(tmp_path) -> None:
+    generator, discriminator = build(architecture("tiny", SPEC), seed=0)
+    generator.eval(), discriminator.eval()
+    export_generator(generator, SPEC, tmp_path / "generator.onnx", "legacy")
+    export_encoder(EncoderGraph(discriminator, False), SPEC, tmp_path / "encoder.onnx", "legacy")
+    rng = np.random.default_rng(0)
+    one_hots = [np.eye(10, dtype=np.float32)[:5], np.eye(3, dtype=np.float32)[[0, 1, 2, 0, 1]]]  # two codes
+    feeds = {"noise": rng.standard_normal((5, 8), dtype=np.float32), "categorical": np.concatenate(one_hots, axis=1),
+             "continuous": rng.uniform(-1, 1, (5, 2)).astype(np.float32)}
+    (images,) = ort.InferenceSession(tmp_path / "generator.onnx").run(["images"], feeds)
+    with torch.no_grad():
+        drawn = generator(*(torch.from_numpy(feeds[k]) for k in ("noise", "categorical", "continuous")))
+        _, logits, means, _ = discriminator(drawn)
+    assert images.shape == (5, 3, 32, 32) and np.abs(images - drawn.numpy()).max() < 1e-5
+    encoder = ort.InferenceSession(tmp_path / "encoder.onnx")
+    assert encoder.get_inputs()[0].shape[1:] == [3, 32, 32]
+    found = dict(zip([o.name for o in encoder.get_outputs()], encoder.run(None, {"images": images}), strict=True))
+    assert found["categorical_logits"].shape == (5, 13) and found["continuous_mean"].shape == (5, 2)
+    assert np.abs(found["categorical_logits"] - logits.numpy()).max() < 1e-4
+    assert np.abs(found["continuous_mean"] - means.numpy()).max() < 1e-4
+
+
+def test_export_of_a_32x32_rgb_checkpoint_is_refused_naming_what_is_mnist_only(tmp_path, capsys) -> None:
+    model_config = architecture("tiny", SPEC)
+    generator, discriminator = build(model_config, seed=0)
+    save_checkpoint(tmp_path / "run" / "checkpoint.pt", {
+        "model_config": model_config.to_dict(), "train_config": TrainConfig(data="fake").to_dict(), "step": 1,
+        "generator": generator.state_dict(), "discriminator": discriminator.state_dict(), "averages": None})
+    assert export_main([str(tmp_path / "run"), "--out", str(tmp_path / "model"), "--exporter", "legacy"]) == 1
+    error = capsys.readouterr().err
+    assert "MNIST-only" in error and "3x32x32" in error and "digit score" in error
+    assert not (tmp_path / "model").exists()
