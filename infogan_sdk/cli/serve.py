@@ -21,6 +21,8 @@ def add_serve(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     serve.add_argument("--host", default=ServeConfig.host, help="address to bind (default 127.0.0.1: this machine "
                        "only; 0.0.0.0 for every interface)")
     serve.add_argument("--port", type=int, default=ServeConfig.port, help="port (default 8000)")
+    serve.add_argument("--grpc-port", type=int, help="also serve the Open Inference Protocol over gRPC on this "
+                       "port (needs the grpc extra: pip install 'infogan-sdk[grpc]'; default: no gRPC)")
     serve.add_argument("--threads", type=positive, help="onnxruntime intra-op threads per session")
     serve.add_argument("--token", help="bearer token required on /v1/ (default $INFOGAN_TOKEN, which is better: "
                        "other users can read --token in ps; unset: no auth)")
@@ -69,7 +71,7 @@ def serve_command(args: argparse.Namespace) -> int:
                          max_images=args.max_images, max_pixels=args.max_pixels, max_generate=args.max_generate,
                          max_concurrent=args.max_concurrent, max_heavy=args.max_heavy, max_batch=args.max_batch,
                          batch_wait_ms=args.batch_wait_ms, body_seconds=args.body_seconds,
-                         allowed_hosts=tuple(args.allow_host))
+                         allowed_hosts=tuple(args.allow_host), grpc_port=args.grpc_port)
     shown_host = f"[{config.host}]" if ":" in config.host else config.host
     url = f"http://{shown_host}:{config.port}"
 

@@ -7,6 +7,7 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -18,6 +19,7 @@ import infogan_sdk
 from infogan_sdk.serve import errors, routes
 from infogan_sdk.serve.config import ServeConfig
 from infogan_sdk.serve.guards import Guards
+from infogan_sdk.serve.oip import rest as oip_rest
 from infogan_sdk.serve.registry import Registry
 
 logger = logging.getLogger(__name__)
@@ -39,6 +41,7 @@ def create_app(config: ServeConfig | None = None, on_ready: Callable[[list[str]]
         app.state.startup_error = None
         try:
             app.state.registry.load(settings)
+            grpc_server = await _start_grpc(app, settings)
         except Exception as error:
             app.state.startup_error = error  # `run` re-raises it, so the CLI prints one line and exits 1
             raise
@@ -46,6 +49,8 @@ def create_app(config: ServeConfig | None = None, on_ready: Callable[[list[str]]
             on_ready([entry["name"] for entry in app.state.registry.descriptions()])
         yield
         logger.info("shutting down")
+        if grpc_server is not None:
+            await app.state.grpc_drain()
         app.state.registry.close()
 
     # /docs and /redoc with their scripts served from here (fastapi-offline's copies), not from CDNs: offline too
@@ -59,14 +64,28 @@ def create_app(config: ServeConfig | None = None, on_ready: Callable[[list[str]]
     errors.install(app)
     app.include_router(routes.health)
     app.include_router(routes.api)
+    app.include_router(oip_rest.router)  # the Open Inference Protocol (KServe V2, Triton's REST)
     app.add_api_route("/", playground, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(Guards, config=settings, stopping=app.state.stopping)
     if settings.cors_origins:  # outermost, so browser preflights are answered before the token check
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
-                           allow_headers=["Authorization", "Content-Type", "Accept", "X-Shape"],
-                           expose_headers=["X-Shape", "X-Digits"])
+                           allow_headers=["Authorization", "Content-Type", "Accept", "X-Shape",
+                                                                   "Inference-Header-Content-Length"],
+                           expose_headers=["X-Shape", "X-Digits", "Inference-Header-Content-Length"])
     return app
+
+
+async def _start_grpc(app: FastAPI, settings: ServeConfig) -> Any:
+    """The Open Inference Protocol's gRPC server on --grpc-port (the grpc extra), or None; `app.state.grpc_drain`
+    stops it taking calls and waits for those in flight (the server's shutdown calls it when it begins)."""
+    if settings.grpc_port is None:
+        return None
+    from infogan_sdk.serve.oip import grpc_server  # grpcio: imported only when asked for
+
+    server = await grpc_server.start(app.state.registry, settings, settings.grpc_port)
+    app.state.grpc_drain = lambda: server.stop(grpc_server.GRACE_SECONDS)
+    return server
 
 
 def playground() -> FileResponse:

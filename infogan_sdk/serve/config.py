@@ -49,6 +49,7 @@ class ServeConfig:
     batch_wait_ms: float = 0.0  # how long a batch that is not full waits for more requests (0: never waits)
     allowed_hosts: tuple[str, ...] = ()  # Host header names accepted (empty: loopback names when bound to loopback)
     body_seconds: float = 10.0  # a request's whole body must arrive within this (408 beyond); no slot is held
+    grpc_port: int | None = None  # the Open Inference Protocol over gRPC on this port (None: no gRPC; the grpc extra)
 
     def __post_init__(self) -> None:
         if not self.models:
@@ -56,6 +57,7 @@ class ServeConfig:
         if len(set(self.models)) != len(self.models):
             raise InvalidInputError(f"models must be unique, got {list(self.models)}")
         limits = {"port": (self.port, 0, 65535), "max_body_bytes": (self.max_body_bytes, 1, 1 << 34),
+                  "grpc_port": (self.grpc_port if self.grpc_port is not None else 0, 0, 65535),
                   "max_codes_bytes": (self.max_codes_bytes, 1, 1 << 34),
                   "max_request_pixels": (self.max_request_pixels, 1, 1 << 40),
                   "max_images": (self.max_images, 1, 100_000), "max_pixels": (self.max_pixels, 1, MAX_PIXELS),

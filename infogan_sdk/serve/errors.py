@@ -41,6 +41,18 @@ def error_response(status: int, error: str, detail: str, headers: dict[str, str]
     return JSONResponse({"error": error, "detail": detail, **extra}, status_code=status, headers=headers)
 
 
+def answer(path: str, status: int, error: str, detail: str, headers: dict[str, str] | None = None,
+           **extra: Any) -> JSONResponse:
+    """The refusal in the shape of the protocol `path` belongs to: the Open Inference Protocol's `{"error": message}`
+    under /v2, this API's `{"error": code, "detail": message}` elsewhere."""
+    if path == OIP_PREFIX or path.startswith(OIP_PREFIX + "/"):
+        return JSONResponse({"error": detail}, status_code=status, headers=headers)
+    return error_response(status, error, detail, headers, **extra)
+
+
+OIP_PREFIX = "/v2"
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every exception into the JSON error shape."""
     app.add_exception_handler(HTTPException, _http)
@@ -52,7 +64,7 @@ def install(app: FastAPI) -> None:
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     error = exc.error if isinstance(exc, ApiError) else NAMES.get(exc.status_code, "error")
-    return error_response(exc.status_code, error, str(exc.detail), dict(exc.headers or {}))
+    return answer(request.url.path, exc.status_code, error, str(exc.detail), dict(exc.headers or {}))
 
 
 async def _validation(request: Request, exc: Exception) -> JSONResponse:
@@ -61,21 +73,21 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
     problems = [{"loc": [str(part) for part in problem.get("loc", ())], "msg": str(problem.get("msg", "")),
                  "type": str(problem.get("type", ""))} for problem in exc.errors()]
     if any(problem["type"] == "json_invalid" for problem in problems):
-        return error_response(400, "bad_request", "the request body is not valid JSON")
+        return answer(request.url.path, 400, "bad_request", "the request body is not valid JSON")
     detail = "; ".join(f"{'.'.join(problem['loc'])}: {problem['msg']}" for problem in problems[:10])
-    return error_response(422, "invalid_input", detail or "invalid request", problems=problems[:50])
+    return answer(request.url.path, 422, "invalid_input", detail or "invalid request", problems=problems[:50])
 
 
 async def _sdk(request: Request, exc: Exception) -> JSONResponse:
     """The SDK's message as the detail: bad input is 422, anything else the SDK raises is the server's fault."""
     if isinstance(exc, InvalidInputError):
-        return error_response(422, "invalid_input", str(exc))
+        return answer(request.url.path, 422, "invalid_input", str(exc))
     if isinstance(exc, ModelNotFoundError):
-        return error_response(404, "not_found", str(exc))
+        return answer(request.url.path, 404, "not_found", str(exc))
     logger.error("model failure on %s: %s", request.url.path, exc)
-    return error_response(500, "model_error", str(exc))
+    return answer(request.url.path, 500, "model_error", str(exc))
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unexpected error on %s", request.url.path)  # a bug: logged with its traceback
-    return error_response(500, "internal_error", f"{type(exc).__name__} (logged on the server)")
+    return answer(request.url.path, 500, "internal_error", f"{type(exc).__name__} (logged on the server)")

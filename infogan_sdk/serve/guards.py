@@ -19,9 +19,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infogan_sdk.errors import shown
 from infogan_sdk.serve.config import ServeConfig
-from infogan_sdk.serve.errors import ApiError, error_response, shutting_down
+from infogan_sdk.serve.errors import ApiError, answer, shutting_down
 
-API_PREFIX = "/v1/"
+API_PREFIXES = ("/v1/", "/v2/")  # this API and the Open Inference Protocol's: token, body deadline, in-flight limit
+PROBES = ("/v2/health/",)  # liveness and readiness probes: open, like /healthz and /readyz
 MAX_HEADER_BYTES = 16 * 1024  # all request headers together (431 beyond): h11's limit, also when they arrive at once
 DRAIN_BYTES = 64 * 1024 * 1024  # at most this much of a refused body is read out before the connection closes
 STOP_CHECK_SECONDS = 0.25  # how often a body still arriving looks whether the server is stopping
@@ -49,7 +50,7 @@ class Guards:
             await self._refuse(refusal, scope, receive, send)
             return
         path = str(scope["path"])
-        if not path.startswith(API_PREFIX):
+        if not guarded(path):
             await self.app(scope, self._limited(receive, self.config.max_body_bytes), send)
             return
         try:
@@ -58,7 +59,7 @@ class Guards:
             await self._refuse(refused, scope, receive, send)
             return
         if self.in_flight >= self.config.max_concurrent:  # shed load now rather than queue without bound
-            await error_response(503, "busy", f"the server is handling {self.in_flight} requests, its limit "
+            await answer(path, 503, "busy", f"the server is handling {self.in_flight} requests, its limit "
                                  "(--max-concurrent); retry shortly", {"Retry-After": "1"})(scope, receive, send)
             return
         self.in_flight += 1
@@ -83,7 +84,7 @@ class Guards:
                 drained += len(message.get("body", b""))
                 if message["type"] != "http.request" or not message.get("more_body", False):
                     break
-        await error_response(refusal.status_code, refusal.error, str(refusal.detail),
+        await answer(str(scope["path"]), refusal.status_code, refusal.error, str(refusal.detail),
                              {"Connection": "close", **dict(refusal.headers or {})})(scope, receive, send)
 
     async def _body(self, receive: Receive, limit: int) -> bytes:
@@ -117,10 +118,8 @@ class Guards:
             return ApiError(421, f"this server answers requests for {', '.join(sorted(allowed))} (--allow-host adds "
                             f"names), got Host {shown(headers.get('host', ''))}")
         token = self.config.token
-        if token is not None and path.startswith(API_PREFIX):
-            scheme, _, given = headers.get("authorization", "").strip().partition(" ")
-            # the scheme is case-insensitive (RFC 9110); the token is compared in constant time
-            if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+        if token is not None and guarded(path):
+            if not token_matches(headers.get("authorization", ""), token):
                 return ApiError(401, "this server needs 'Authorization: Bearer <token>' (--token or INFOGAN_TOKEN)",
                                 headers={"WWW-Authenticate": "Bearer"})
         types = CONTENT_TYPES.get(path)
@@ -153,6 +152,18 @@ class Guards:
                     raise refusal
             return message
         return limited
+
+
+def guarded(path: str) -> bool:
+    """Whether requests to `path` pass the token, the body deadline and the in-flight limit."""
+    return path.startswith(API_PREFIXES) and not path.startswith(PROBES)
+
+
+def token_matches(authorization: str, token: str) -> bool:
+    """Whether an Authorization value is 'Bearer <token>': the scheme case-insensitive (RFC 9110), the token
+    compared in constant time."""
+    scheme, _, given = authorization.strip().partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
 
 
 # no framing (clickjacking), no plugins, no <base> or form hijack; scripts are the page's own files already (an

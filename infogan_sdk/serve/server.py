@@ -60,6 +60,9 @@ class _Server(uvicorn.Server):
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         asyncio.get_running_loop().call_later(GRACEFUL_SECONDS, self.stopping.set)
+        drain = getattr(getattr(self.config.app, "state", None), "grpc_drain", None)
+        if drain is not None:  # gRPC stops taking calls too, and finishes those in flight
+            self.draining = asyncio.ensure_future(drain())
         await super().shutdown(sockets)
 
 
