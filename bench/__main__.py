@@ -4,7 +4,7 @@
     python -m bench --threads 1,2 --json bench-results.json
     python -m bench --sections inference,cold --model mnist-unsupervised
 
-Prints the tables (see BENCHMARKS.md for what each row means) and writes every figure to JSON.
+Prints the tables (see docs/BENCHMARKS.md for what each row means) and writes every figure to JSON.
 """
 
 from __future__ import annotations

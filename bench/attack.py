@@ -3,7 +3,7 @@
 Per attack: how many requests, what they were answered, how long until an ordinary `/v1/generate` is served again
 (from the attack's start), and the server's resident memory before, at its peak (sampled every 20 ms) and after
 (SETTLE_SECONDS after it is served again).
-Prints a Markdown table (RELIABILITY.md's); every answer must be a JSON 4xx or 2xx, never a 5xx or a reset.
+Prints a Markdown table (docs/RELIABILITY.md's); every answer must be a JSON 4xx or 2xx, never a 5xx or a reset.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ from typing import Any
 
 from evaluate.morphometrics import MEASURES
 from infogan_sdk.loading.codebook import network_inputs
+from infogan_sdk.loading.folders import DEFAULT_MODEL, available_models, resolve_model
+from infogan_sdk.loading.manifest import load_manifest
 
 
 def card(description: dict[str, Any]) -> str:
@@ -132,3 +134,35 @@ def editing_table(report: dict[str, Any]) -> str:
         + "\n".join(f"| {name} | {value} |" for name, value in rows) \
         + "\n\n(sd: of real MNIST test; the evaluator is the independent classifier; a reconstruction keeps the " \
           "encoder's reading, so it cannot read a digit better than the encoder does" + note + ")"
+
+
+def bundled_manifests() -> dict[str, dict[str, Any]]:
+    """Every bundled model's manifest by name, the default first."""
+    names = sorted(available_models(), key=lambda name: (name != DEFAULT_MODEL, name))
+    return {name: load_manifest(resolve_model(name), verify=False).data for name in names}
+
+
+def overview(manifests: dict[str, dict[str, Any]], default: str = DEFAULT_MODEL) -> str:
+    """Markdown: one row per model (name -> its manifest), the figures a user picks a model by; README and the docs
+    site show this table of the bundled models, and tests/test_docs.py fails when README's copy is stale."""
+    head = ("| model | labels read | stages | named codes | Q accuracy | digit control | Frechet / floor "
+            "| worst robustness kind | Fashion-MNIST rejected | edits your digits | ONNX size |\n" + "|---" * 11 + "|")
+    return head + "\n" + "\n".join(_overview_row(name, manifest, name == default)
+                                   for name, manifest in manifests.items())
+
+
+def _overview_row(name: str, manifest: dict[str, Any], default: bool) -> str:
+    evaluation, training = manifest["evaluation"], manifest["training"]
+    stages = 1 + ("stage1" in training) + ("noise_encoder" in manifest)  # stage 1 GAN, reader, noise head
+    named = [code["name"] for code in manifest["continuous_codes"] if code["name"] != f"c{code['index']}"]
+    worst = min(evaluation["robustness"], key=evaluation["robustness"].get)
+    decision = evaluation["not_a_digit"].get("is_digit", {})
+    fashion = f"{1 - decision['fashion']['accepted']:.1%}" if "fashion" in decision else "no score"
+    size = sum(entry["bytes"] for entry in manifest["files"].values())
+    cells = [f"`{name}`" + (" (default)" if default else ""), str(training["label_budget"]), str(stages),
+             ", ".join(f"`{code}`" for code in named) or "none",
+             f"{evaluation['q_accuracy_test']:.2%}", f"{evaluation['digit_control']:.2%}",
+             f"{evaluation['frechet_distance'] / evaluation['frechet_distance_real_floor']:.2f}x",
+             f"{evaluation['robustness'][worst]:.1%} ({worst})", fashion,
+             "yes" if "noise_encoder" in manifest else "no", f"{size / 1e6:.1f} MB"]
+    return "| " + " | ".join(cells) + " |"

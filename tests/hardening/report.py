@@ -1,4 +1,4 @@
-"""The hardening report: what each test tried and how each input ended, written as JSON for RELIABILITY.md.
+"""The hardening report: what each test tried and how each input ended, written as JSON for docs/RELIABILITY.md.
 
 Quick (CI) versions run in a normal pytest run; INFOGAN_HARDENING=long (or INFOGAN_FUZZ=long,
 INFOGAN_SOAK=long, INFOGAN_FAULTS=long for one part) runs the long versions. The report goes to

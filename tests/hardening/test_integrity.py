@@ -1,7 +1,7 @@
 """Model folder integrity: damaged, swapped, missing, newer or escaping files are refused at load with the right class.
 
 The manifest is the trust root: it pins every file's size and sha256, so any change to an ONNX file is caught,
-but a folder whose manifest was rewritten to match (same format, new hashes) loads by design; see RELIABILITY.md.
+but a folder whose manifest was rewritten to match (same format, new hashes) loads by design; see docs/RELIABILITY.md.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def test_graph_swapped_for_another_model_with_the_same_names_and_size(three_code
 
 
 def test_swap_with_a_rewritten_manifest_is_accepted_by_design(three_codes: Path, tally: Tally) -> None:
-    """Whoever can rewrite manifest.json can swap the model: the manifest is the trust root (RELIABILITY.md)."""
+    """Whoever can rewrite manifest.json can swap the model: the manifest is the trust root (docs/RELIABILITY.md)."""
     mnist = three_codes
     shutil.copy(BUNDLED / "mnist-unsupervised" / "generator.onnx", mnist / "generator.onnx")
     data = json.loads((mnist / "manifest.json").read_text())

@@ -2,7 +2,7 @@
 
 Draws digits with mouse events and checks the page reads them; moves a code slider and checks the generated image
 changes and equals the API's image for the same codes; no console errors. With CI=true a missing browser fails.
-INFOGAN_PLAYGROUND_SCREENSHOT=docs/playground.png saves the screenshot shown in the README.
+INFOGAN_PLAYGROUND_SCREENSHOT=PATH saves a screenshot of the page (none is committed: it goes stale with the page).
 """
 
 from __future__ import annotations

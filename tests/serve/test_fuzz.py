@@ -2,7 +2,7 @@
 Every answer must be a JSON 200 of the documented shape or a JSON 4xx `{error, detail}`; never a 5xx.
 
 A normal run tries a few dozen requests per category (seconds); INFOGAN_FUZZ=long tries 2000. The counts per
-category and status go to the "serve fuzz report" at the end of the run (and RELIABILITY.md).
+category and status go to the "serve fuzz report" at the end of the run (and docs/RELIABILITY.md).
 """
 
 from __future__ import annotations
