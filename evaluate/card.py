@@ -1,4 +1,4 @@
-"""The model card's tables (Markdown) from a description, so the README shows exactly what was measured."""
+"""The model card's tables (Markdown) from a description, so README and the docs show exactly what was measured."""
 
 from __future__ import annotations
 

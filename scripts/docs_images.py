@@ -1,4 +1,4 @@
-"""Regenerate the README's sample images from the bundled models: python -m scripts.docs_images
+"""Regenerate the docs' sample images (README, model cards) from the bundled models: python -m scripts.docs_images
 
 The editing picture needs MNIST test digits ($INFOGAN_MNIST_DIR, or ../shared/data/mnist beside the checkout).
 """

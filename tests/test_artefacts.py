@@ -45,11 +45,23 @@ def _npm() -> str:
     return npm
 
 
+def _copy_of_the_checkout(target: Path) -> Path:
+    """The files git would see (tracked, and untracked but not ignored), copied: the wheel is built from them alone,
+    and its build/ folder stays out of the checkout (a stale build/lib would leak deleted modules into wheels)."""
+    listed = _run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT)
+    for name in filter(None, listed.split("\0")):
+        if (ROOT / name).is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, target / name)
+    return target
+
+
 @pytest.fixture(scope="module")
 def wheel_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv holding only the wheel built from this checkout and its declared dependencies; returns bin/."""
     base = tmp_path_factory.mktemp("wheel")
-    _run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-q",
+    source = _copy_of_the_checkout(base / "source")
+    _run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--no-build-isolation", "-q",
           "-w", str(base / "dist")], cwd=base)
     (wheel,) = (base / "dist").glob("infogan_sdk-*.whl")
     assert wheel.stat().st_size < 25e6, f"the wheel is {wheel.stat().st_size / 1e6:.1f} MB"

@@ -85,7 +85,7 @@ def _report(report: dict[str, Any]) -> list[str]:
                          f"range {code['range']}"
                          + (f": from -2 to +2 moves {effects}" if effects else ": no measured effects"))
         lines.append(f"variants    {', '.join(model['variants']) or 'none'}"
-                     f"{'' if model['variants'] else ' (make int8 with python -m export.quantize, see README)'}; "
+                     f"{'' if model['variants'] else ' (make int8 with python -m export.quantize, see docs/sdk.md)'}; "
                      f"in use: {model['variant'] or 'float32'}")
         for role in ("generator", "encoder"):
             lines.append(f"{'runs on' if role == 'generator' else '':<12}{role} on {model[role]['device']} "

@@ -25,7 +25,7 @@ BUNDLED_DIR = Path(__file__).resolve().parents[1] / "models"  # package data: mo
 DEFAULT_MODEL = "mnist"
 CHUNK_SIZE = 1024  # rows per onnxruntime call: bounds memory on big batches
 # Bundled models no longer shipped: name -> what replaced it and where its files still are (the package bundles at
-# most three models; the model card in README.md says which rows each kept model wins)
+# most three models; the model cards, docs/models.md, say what each kept model is for)
 RETIRED = {
     "mnist-unsupervised-v1": "retired on 2026-12-07: mnist-unsupervised (two stages) replaces it; its files are in "
                              "the repository's history (git archive 2315bdb infogan_sdk/models/mnist-unsupervised-v1 "

@@ -22,7 +22,7 @@ test("a seed gives the same latents and images every time, another seed others",
   assert.deepEqual(a.pixels, b.pixels);
   assert.deepEqual(a.noise, b.noise);
   assert.notDeepEqual(a.noise, c.noise);
-  // the scheme is part of the package's contract (README: seeds): its first draws are pinned
+  // the scheme is part of the package's contract (docs/javascript.md: seeds): its first draws are pinned
   const random = new Random(0);
   assert.deepEqual([random.next(), random.next(), random.next()], PINNED_UINT32);
   const other = new Random(42);

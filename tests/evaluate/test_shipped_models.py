@@ -16,7 +16,7 @@ from infogan_sdk import Encoder, Generator, available_models
 pytestmark = pytest.mark.slow
 
 # Fewer images than the card (see Sizes()), so CI takes about a minute per model; Q accuracy is on the full test
-# set either way. The floors sit just under the README's model card.
+# set either way. The floors sit just under the model cards (docs/models.md).
 GUARD = Sizes(mapping_images=2000, samples=2000, per_digit=30, robustness_images=300, not_digit_per_kind=40,
               spread_images=2000, edit_images=500)
 ROBUST = {"plain": 0.96, "scan_jpeg": 0.96, "off_centre": 0.96, "rotated": 0.95, "thinner": 0.93, "thicker": 0.94,
