@@ -62,3 +62,8 @@ class MissingDependencyError(InfoGANError, ImportError):
 
 class OutputError(InfoGANError, OSError):
     """An output cannot be written: too little free disk for it (checked before starting) or a failed write."""
+
+
+class DataSetError(InfoGANError, ValueError):
+    """A training data set cannot be used: a missing, empty, corrupt or inconsistent file or folder, or images and
+    labels that do not fit the model; the message names the file and what was expected."""

@@ -2,6 +2,7 @@
 downloaded with checksums when asked. numpy only, so `python -m evaluate` reads MNIST without torch.
 
 Images are uint8 (N, 28, 28) in 0..255, labels int64 (N,) in 0..9, exactly as stored in the IDX files.
+`read_idx` reads any uint8 IDX file, gzipped or not: MNIST's format is also Fashion-MNIST's and other drop-ins'.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from infogan_sdk.atomic import atomic_output
+from infogan_sdk.errors import DataSetError
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +52,8 @@ IMAGE_SIDE = 28  # IDX file format of MNIST, not the model's contract
 _CHUNK = 1 << 16
 
 
-class MnistError(ValueError):
-    """An MNIST file is missing, corrupt or could not be downloaded; the message names the file."""
+class MnistError(DataSetError):
+    """An MNIST (or other IDX) file is missing, corrupt or could not be downloaded; the message names the file."""
 
 
 def default_data_dir() -> Path:
@@ -97,30 +99,44 @@ def load_mnist(split: str, data_dir: str | Path | None = None, download: bool = 
     return images, labels
 
 
-def read_idx(path: Path, magic: int, item_shape: tuple[int, ...]) -> np.ndarray:
-    """Read a gzipped uint8 IDX file with the given magic and per-item shape; return (N, *item_shape)."""
-    try:
-        with gzip.open(path, "rb") as stream:
-            raw = stream.read()
-    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
-        raise MnistError(f"{path}: not a complete gzip file ({exc})") from exc
-    header_size = 4 * (2 + len(item_shape))
+def read_idx(path: Path, magic: int, item_shape: tuple[int, ...] | None) -> np.ndarray:
+    """Read a uint8 IDX file (gzipped or not) with the given magic and per-item shape; return (N, *item_shape).
+
+    ``item_shape`` None takes the per-item shape from the header (its number of dimensions is the magic's last
+    byte minus one, e.g. 2051 = 0x803: images of two dimensions).
+    """
+    raw = _read_maybe_gzip(path)
+    dimensions = (magic & 0xFF) - 1 if item_shape is None else len(item_shape)
+    header_size = 4 * (2 + dimensions)
     if len(raw) < header_size:
         raise MnistError(f"{path}: expected an IDX header of {header_size} bytes, got {len(raw)} bytes")
-    header = np.frombuffer(raw, dtype=">u4", count=2 + len(item_shape))
+    header = np.frombuffer(raw, dtype=">u4", count=2 + dimensions)
     if int(header[0]) != magic:
         raise MnistError(f"{path}: expected IDX magic number {magic}, got {int(header[0])}")
     count, dims = int(header[1]), tuple(int(d) for d in header[2:])
-    if dims != item_shape:
+    if item_shape is not None and dims != item_shape:
         raise MnistError(f"{path}: expected items of shape {item_shape}, got {dims}")
-    expected = header_size + count * int(np.prod(item_shape, dtype=np.int64))
+    expected = header_size + count * int(np.prod(dims, dtype=np.int64))
     if len(raw) != expected:
         raise MnistError(
             f"{path}: header says {count} items, so expected {expected} bytes after decompression, "
             f"got {len(raw)} bytes (truncated or corrupt file)"
         )
     # Copy so callers get a writable array (frombuffer on bytes is read-only).
-    return np.frombuffer(raw, dtype=np.uint8, offset=header_size).reshape(count, *item_shape).copy()
+    return np.frombuffer(raw, dtype=np.uint8, offset=header_size).reshape(count, *dims).copy()
+
+
+def _read_maybe_gzip(path: Path) -> bytes:
+    """The bytes of `path`, decompressed when it is named .gz or starts with gzip's magic bytes."""
+    try:
+        with open(path, "rb") as stream:
+            gzipped = stream.read(2) == b"\x1f\x8b" or Path(path).name.endswith(".gz")
+        with gzip.open(path, "rb") if gzipped else open(path, "rb") as stream:
+            return stream.read()
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise MnistError(f"{path}: not a complete gzip file ({exc})") from exc
+    except OSError as exc:
+        raise MnistError(f"{path}: cannot read it: {exc.strerror or exc}") from exc
 
 
 def data_sha256(data_dir: str | Path) -> dict[str, str]:
@@ -132,11 +148,16 @@ def data_sha256(data_dir: str | Path) -> dict[str, str]:
     for name in MD5:
         path = Path(data_dir).resolve() / name
         try:
-            stat = path.stat()
+            digests[name] = file_sha256(path)
         except FileNotFoundError as exc:
             raise MnistError(f"{path} not found: cannot record the data checksums") from exc
-        digests[name] = _file_sha256(str(path), stat.st_mtime_ns, stat.st_size)
     return digests
+
+
+def file_sha256(path: str | Path) -> str:
+    """sha256 hex of a file, cached per (path, mtime, size). Raises OSError (FileNotFoundError) as os.stat."""
+    stat = os.stat(path)
+    return _file_sha256(str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size)
 
 
 @functools.lru_cache(maxsize=32)

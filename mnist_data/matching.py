@@ -11,8 +11,10 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 
-def confusion(codes: np.ndarray, labels: np.ndarray, size: int, classes: int = 10) -> np.ndarray:
-    """(size, classes) counts: row = predicted code, column = true digit."""
+def confusion(codes: np.ndarray, labels: np.ndarray, size: int, classes: int | None = None) -> np.ndarray:
+    """(size, classes) counts: row = predicted code, column = true digit (classes None: 10, or more if the labels
+    go higher, as another data set's do)."""
+    classes = max(10, int(labels.max(initial=-1)) + 1) if classes is None else classes
     matrix = np.zeros((size, classes), dtype=np.int64)
     np.add.at(matrix, (codes, labels), 1)
     return matrix

@@ -4,6 +4,8 @@ Examples:
     python -m train --mode unsupervised --epochs 1 --out runs/unsup
     python -m train --mode semi-supervised --labels-per-class 10 --arch compact --out runs/semi
     python -m train --dry-run --out runs/dry          # seconds, tiny fake data, a real checkpoint
+    python -m train --data fashion --mode supervised --arch compact --out runs/fashion
+    python -m train --data folder:photos --image-size 32 --channels 3 --resize-policy crop --out runs/photos
     python -m train --dry-run --out runs/dry --resume # continue it (--overwrite: start it again)
     torchrun --nproc_per_node 2 -m train --dry-run --out runs/ddp
     python -m train --stage reader --generator-run runs/semi --epochs 10 --out runs/semi-reader   # stage 2
@@ -28,13 +30,14 @@ from infogan_sdk.spec import LatentSpec
 from train import distributed
 from train.bookkeeping import RunFolderError, has_checkpoint
 from train.config import ARCHITECTURES, MODES, NoiseConfig, ReaderConfig, TrainConfig, architecture
+from train.data import data_shape
 from train.loop import train
 from train.noise import train_noise
 from train.reader import train_reader
 
 # TrainConfig fields that are plain command-line options
 INT_OPTIONS = ("batch_size", "labels_per_class", "labelled_batch", "label_shift", "max_steps", "checkpoint_every",
-               "log_every")
+               "log_every", "image_size")
 READER_OPTIONS = ("lr", "pseudo_label_threshold", "sample_weight", "real_weight", "supervised_weight",
                   "realness_weight", "printed_weight", "teacher_refresh", "teachers")
 NOISE_OPTIONS = ("lr", "hidden", "noise_weight", "pixel_weight", "feature_weight")
@@ -61,7 +64,18 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                           help="start the run in --out again: its checkpoints, metrics and samples are deleted")
     parser.add_argument("--dry-run", action="store_true", help="a few steps of a tiny model on fake data")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
-    parser.add_argument("--data-dir", default=None, help="MNIST folder (default: $INFOGAN_MNIST_DIR or the cache)")
+    data = parser.add_argument_group("data (imagedata/sources.py)")
+    data.add_argument("--data", default=defaults.data,
+                      help="mnist (default), fashion, fake, idx:DIR, npz:FILE, folder:DIR, or a path (an .npz file, "
+                           "a folder of IDX files, a folder of images: one subfolder per class, or flat)")
+    data.add_argument("--data-dir", default=None,
+                      help="the folder of mnist or fashion (default: $INFOGAN_MNIST_DIR or the cache; Debian's "
+                           "/usr/share/datasets/fashion-mnist)")
+    data.add_argument("--channels", type=int, choices=(1, 3), default=None,
+                      help="1 grey or 3 RGB (default: the data's own)")
+    data.add_argument("--resize-policy", choices=("resize", "crop"), default="",
+                      help="bring images of another size than --image-size to it: resize, or crop a centred square "
+                           "and resize (default: refuse them)")
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads")
     model = parser.add_argument_group("model")
     model.add_argument("--arch", choices=sorted(ARCHITECTURES), default="paper")
@@ -148,14 +162,17 @@ def _train(args: argparse.Namespace, argv: list[str]) -> Path:
     if args.stage == "noise":
         return train_noise(noise_config(args, argv), args.out, resume=args.resume, data_dir=args.data_dir,
                            command=command, overwrite=args.overwrite)
-    categorical = tuple(int(v) for v in args.categorical.split(",") if v.strip())
-    spec = LatentSpec(noise_size=args.noise_size, categorical_sizes=categorical, n_continuous=args.continuous)
-    model_config = architecture("tiny" if args.dry_run else args.arch, spec, learn_std=args.learned_std)
     options = {name: getattr(args, name) for name in INT_OPTIONS + FLOAT_OPTIONS}
-    config = TrainConfig(mode=args.mode, epochs=args.epochs, seed=args.seed, robust_views=args.robust_views, **options)
-    if args.dry_run:
-        config = replace(config, data="fake", epochs=1, batch_size=min(config.batch_size, 32),
-                         max_steps=config.max_steps or 6, labelled_batch=16, labels_per_class=2, log_every=2)
+    config = TrainConfig(mode=args.mode, epochs=args.epochs, seed=args.seed, robust_views=args.robust_views,
+                         data=args.data, channels=args.channels or 0, resize_policy=args.resize_policy, **options)
+    if args.dry_run:  # on fake data unless --data names some
+        config = replace(config, data=args.data if _given(argv, "--data") else "fake", epochs=1,
+                         batch_size=min(config.batch_size, 32), max_steps=config.max_steps or 6, labelled_batch=16,
+                         labels_per_class=2, log_every=2)
+    categorical = tuple(int(v) for v in args.categorical.split(",") if v.strip())
+    spec = LatentSpec(noise_size=args.noise_size, categorical_sizes=categorical, n_continuous=args.continuous,
+                      image_shape=data_shape(config, args.data_dir))  # the model draws the data's images
+    model_config = architecture("tiny" if args.dry_run else args.arch, spec, learn_std=args.learned_std)
     try:
         return train(model_config, config, args.out, device=args.device, resume=args.resume,
                      data_dir=args.data_dir, command=command, overwrite=args.overwrite)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
+from imagedata.convert import check_options
+from imagedata.sources import parse_source
 from infogan_sdk.spec import LatentSpec
 
 MODES = ("unsupervised", "semi-supervised", "supervised")
@@ -107,7 +109,11 @@ class TrainConfig:
     average_decay: float = 0.0  # > 0: also keep an exponential moving average of G and D weights (e.g. 0.999;
     # decay min(this, (1 + step) / (10 + step))), which the per-epoch evaluation and export use
     seed: int = 0
-    data: str = "mnist"  # "mnist" or "fake" (tiny synthetic data for dry runs)
+    data: str = "mnist"  # the data source (imagedata.sources): mnist, fashion, fake (dry runs), idx:DIR, npz:FILE,
+    # folder:DIR or a path
+    image_size: int = 0  # side of the square images the model draws (0: the data's own)
+    channels: int = 0  # 1 grey or 3 RGB (0: the data's own)
+    resize_policy: str = ""  # images of another size: "resize", "crop" (centred square), or "" (refused)
     fake_size: int = 512  # images in the fake data set
     max_steps: int = 0  # stop after this many steps (0: run all epochs); for dry runs and tests
     checkpoint_every: int = 0  # also checkpoint every N steps (0: once per epoch)
@@ -122,8 +128,8 @@ class TrainConfig:
             raise ValueError(f"average_decay must be in [0, 1), got {self.average_decay}")
         if not 0.0 <= self.morph_probability <= 1.0:
             raise ValueError(f"morph_probability must be in [0, 1], got {self.morph_probability}")
-        if self.data not in ("mnist", "fake"):
-            raise ValueError(f"data must be 'mnist' or 'fake', got {self.data!r}")
+        parse_source(self.data)  # the string alone: DataSetError (a ValueError) for one that names no source
+        check_options(self.image_size or None, self.channels or None, self.resize_policy)
 
     @property
     def label_budget(self) -> int | None:

@@ -37,7 +37,7 @@ from train.bookkeeping import (
 )
 from train.checkpoint import CHECKPOINT_NAME, GAN_KEYS, code_version, save_checkpoint
 from train.config import ModelConfig, TrainConfig
-from train.data import Dataset, epoch_order, labelled_subset, load_data
+from train.data import Dataset, check_data, epoch_order, labelled_subset, load_data
 from train.losses import (
     Latent,
     adversarial_loss,
@@ -116,6 +116,8 @@ def _start(model_config: ModelConfig, config: TrainConfig, out: Path, device: st
            data_dir: str | Path | None, command: str, overwrite: bool) -> Run:
     """The run at its first step, or where its checkpoint left it with `resume`."""
     rank, world = distributed.setup(device)
+    data = load_data(config, data_dir)  # bad data, or data that does not fit the model, is refused before any work
+    check_data(data, model_config, config)
     prepare_run(out, resume, overwrite, rank)
     torch_device = distributed.pick_device(device, rank)
     if config.batch_size % world:
@@ -134,8 +136,7 @@ def _start(model_config: ModelConfig, config: TrainConfig, out: Path, device: st
                                  discriminator_optimizer, torch_device, rank)
     if config.average_decay and averages is None:
         averages = {"generator": copy_state(generator), "discriminator": copy_state(discriminator)}
-    data = load_data(config, data_dir)
-    if torch_device.type == "cuda":  # MNIST is 47 MB: keep it on the GPU, no per-step copies
+    if torch_device.type == "cuda" and not data.mapped:  # MNIST is 47 MB: keep it on the GPU, no per-step copies
         data = data.to(torch_device)
     # Unsupervised training never reads a training label; semi-supervised reads only this subset.
     labelled = (labelled_subset(data.labels, config.labels_per_class, config.seed)
@@ -143,7 +144,7 @@ def _start(model_config: ModelConfig, config: TrainConfig, out: Path, device: st
     steps_per_epoch = len(data.images) // config.batch_size
     total_steps = min(config.epochs * steps_per_epoch, config.max_steps or config.epochs * steps_per_epoch)
     meta = {"model_config": model_config.to_dict(), "train_config": config.to_dict(), "data_sha256": data.checksums,
-            "command": command, "code_version": code_version(), "world_size": world,
+            "data": data.description, "command": command, "code_version": code_version(), "world_size": world,
             "label_budget": config.label_budget, "labelled_indices": labelled.tolist()}
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
@@ -287,8 +288,8 @@ def _consistency_loss(discriminator: torch.nn.Module, real: torch.Tensor, real_c
 
 def _evaluate(discriminator: torch.nn.Module, data: Dataset, model_config: ModelConfig) -> dict[str, Any] | None:
     size = model_config.latent.digit_code_size
-    if size == 0:
-        return None  # no categorical code to score against the labels
+    if size == 0 or data.test_labels is None:
+        return None  # no categorical code, or no labels to score it against
     codes = predict_codes(discriminator, to_pixels(data.test_images, model_config.latent), size)  # type: ignore[arg-type]
     scores = score_codes(codes, data.test_labels.cpu().numpy(), size)
     return {"q_accuracy": scores["accuracy"], "nmi": scores["nmi"], "code_to_digit": scores["code_to_digit"]}

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from infogan_sdk.errors import DataSetError
 from mnist_data.matching import confusion, hungarian_mapping, score_codes
 from train.augment import degraded, distorted, shifted
 from train.bookkeeping import (
@@ -43,7 +44,7 @@ from train.bookkeeping import (
 )
 from train.checkpoint import CHECKPOINT_NAME, GAN_KEYS, code_version, load_checkpoint, save_checkpoint
 from train.config import ReaderConfig, TrainConfig
-from train.data import Dataset, epoch_order, labelled_subset, load_data
+from train.data import Dataset, check_digits, epoch_order, labelled_subset, load_data
 from train.losses import categorical_cross_entropy, gaussian_nll, sample_latent
 from train.networks import Discriminator, Generator, build
 from train.pixels import to_pixels
@@ -64,10 +65,12 @@ def train_reader(config: ReaderConfig, out_dir: str | Path, device: str = "cpu",
     stage1_folder = stage1_folder if stage1_folder.is_dir() else stage1_folder.parent
     if out.resolve() == stage1_folder.resolve():
         raise RunFolderError(f"--out {out} is the stage 1 run the reader trains on: expected another folder")
-    prepare_run(out, resume, overwrite)
-    torch_device = torch.device(device if device != "auto" else "cuda" if torch.cuda.is_available() else "cpu")
     stage1 = load_checkpoint(config.generator_run)
     model_config, gan_config = stage1["model_config"], stage1["train_config"]
+    data = load_data(gan_config, data_dir)  # stage 1's data set; refused before any work if it cannot serve
+    _check_data(data, config)
+    prepare_run(out, resume, overwrite)
+    torch_device = torch.device(device if device != "auto" else "cuda" if torch.cuda.is_available() else "cpu")
     spec = model_config.latent
     generator, teacher = _stage1_networks(stage1, torch_device)
     critic = copy.deepcopy(teacher)  # stage 1's D, whose realness logit the reader's D head learns
@@ -76,7 +79,6 @@ def train_reader(config: ReaderConfig, out_dir: str | Path, device: str = "cpu",
     step, average = 0, copy_state(reader)
     if resume:
         step, average = _resume(out, config, reader, teacher, optimizer, torch_device)
-    data = load_data(gan_config, data_dir)
     labelled = (labelled_subset(data.labels, gan_config.labels_per_class, gan_config.seed)
                 if gan_config.mode == "semi-supervised" else torch.zeros(0, dtype=torch.int64))
     printed = _printed(config, gan_config.mode)
@@ -87,7 +89,7 @@ def train_reader(config: ReaderConfig, out_dir: str | Path, device: str = "cpu",
         total_steps = min(total_steps, config.max_steps)
     meta = {"model_config": model_config.to_dict(), "train_config": gan_config.to_dict(),
             "reader_config": config.to_dict(), "stage": "reader", "data_sha256": data.checksums,
-            "command": command, "code_version": code_version(), "world_size": 1,
+            "data": data.description, "command": command, "code_version": code_version(), "world_size": 1,
             "label_budget": gan_config.label_budget, "labelled_indices": labelled.tolist(),
             "stage1": {key: stage1.get(key) for key in ("command", "step", "code_version", "evaluation")}}
     out.mkdir(parents=True, exist_ok=True)
@@ -229,6 +231,17 @@ def _teacher_votes(config: ReaderConfig, mode: str, data: Dataset, stage1: Discr
         right = encoder.infer(data.test_images.numpy(), preprocess="none").digits == data.test_labels.numpy()
         logger.info("teacher %s: %.2f%% on MNIST test", folder, 100 * float(right.mean()))
     return votes
+
+
+def _check_data(data: Dataset, config: ReaderConfig) -> None:
+    """The reader is scored against test labels, and its printed digits and teachers are digit readers."""
+    if data.test_labels is None:
+        raise DataSetError(f"{data.description.get('source')}: the reader is scored against the test labels, and "
+                           "this data set has none")
+    if config.printed_weight:
+        check_digits(data, "--reader-printed-weight trains on printed digits 0-9")
+    if config.teachers:
+        check_digits(data, "--reader-teachers are digit readers (model folders)")
 
 
 def _stage1_networks(state: dict[str, Any], device: torch.device) -> tuple[Generator, Discriminator]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from train.fake_data import fake_mnist
+from imagedata.fake import fake_mnist
 
 
 def test_fake_mnist_shapes_and_determinism() -> None:

@@ -1,4 +1,5 @@
-"""Fake digits for dry runs and tests: seven-segment strokes, shifted, dimmed and noised (seconds, no download)."""
+"""Fake digits for dry runs and tests: seven-segment strokes, shifted, dimmed and noised (seconds, no download;
+in colour for RGB runs)."""
 
 from __future__ import annotations
 
@@ -51,3 +52,13 @@ def fake_mnist(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     brightness = rng.uniform(0.7, 1.0, size=(n, 1, 1)) * 255.0
     pixels = strokes * brightness + rng.normal(0.0, 12.0, size=strokes.shape)
     return np.clip(pixels, 0, 255).astype(np.uint8), labels
+
+
+# One ink colour per class for RGB dry runs: the class is then in the colour as well as the strokes.
+_INK = np.asarray([[255, 64, 64], [64, 255, 64], [64, 64, 255], [255, 255, 64], [255, 64, 255], [64, 255, 255],
+                   [255, 160, 64], [160, 64, 255], [64, 160, 255], [255, 255, 255]], dtype=np.uint16)
+
+
+def in_colour(images: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Fake digits uint8 (n, H, W) -> (n, H, W, 3), each drawn in its class's ink on black."""
+    return ((images[..., None].astype(np.uint16) * _INK[labels % len(_INK)][:, None, None, :]) // 255).astype(np.uint8)
