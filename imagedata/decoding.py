@@ -127,7 +127,7 @@ def _upright_size(image: Image.Image) -> tuple[int, int]:
 
 
 def _palette_colour(image: Image.Image) -> bool:
-    palette = np.asarray(image.convert("RGB").getpalette() or [0], dtype=np.int64)  # type: ignore[arg-type]
+    palette = np.asarray(image.getpalette() or [0], dtype=np.int64)  # (R, G, B) * entries; grey when all equal
     rgb = palette[: len(palette) // 3 * 3].reshape(-1, 3)
     return bool((rgb != rgb[:, :1]).any())
 

@@ -61,4 +61,5 @@ _INK = np.asarray([[255, 64, 64], [64, 255, 64], [64, 64, 255], [255, 255, 64], 
 
 def in_colour(images: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Fake digits uint8 (n, H, W) -> (n, H, W, 3), each drawn in its class's ink on black."""
-    return ((images[..., None].astype(np.uint16) * _INK[labels % len(_INK)][:, None, None, :]) // 255).astype(np.uint8)
+    inked = images[..., None].astype(np.uint16) * _INK[labels % len(_INK)][:, None, None, :]  # (n, H, W, 3)
+    return np.asarray(inked // 255, dtype=np.uint8)

@@ -122,7 +122,7 @@ def _load(value: Any, path: Path) -> NDArray[Any]:
         return value  # type: ignore[no-any-return]
     try:
         with zipfile.ZipFile(path) as archive, archive.open(value) as member:
-            return np.lib.format.read_array(member, allow_pickle=False)  # type: ignore[no-any-return]
+            return np.lib.format.read_array(member, allow_pickle=False)
     except (ValueError, OSError, zipfile.BadZipFile) as error:
         raise DataSetError(f"{path}: cannot read {value}: {error} (expected a numeric or string array, no "
                            "objects)") from error

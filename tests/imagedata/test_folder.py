@@ -161,3 +161,13 @@ def test_worker_processes_decode_as_this_one(tmp_path: Path) -> None:
     np.testing.assert_array_equal(workers.train.images, alone.train.images)
     np.testing.assert_array_equal(workers.test.labels, alone.test.labels)
     assert workers.sha256 == alone.sha256
+
+
+def test_palette_images_are_colour_only_when_their_palette_is(tmp_path: Path) -> None:
+    for name, picture in (("grey", Image.fromarray(images(1)[0]).convert("P")),
+                          ("colour", Image.fromarray(images(1, channels=3)[0]).convert("P"))):
+        (tmp_path / name).mkdir()
+        for index in range(2):
+            picture.save(tmp_path / name / f"{index}.png")
+    assert read_folder(tmp_path / "grey", "x").image_shape == (1, 8, 8)
+    assert read_folder(tmp_path / "colour", "x").image_shape == (3, 8, 8)
