@@ -7,6 +7,7 @@ Examples:
     python -m train --data fashion --mode supervised --arch compact --out runs/fashion
     python -m train --data folder:photos --image-size 32 --channels 3 --resize-policy crop --out runs/photos
     python -m train --dry-run --out runs/dry --resume # continue it (--overwrite: start it again)
+    python -m train --dry-run --preset svhn --categorical 10,5 --out runs/dry-svhn  # the paper's SVHN layout, 32x32 RGB
     torchrun --nproc_per_node 2 -m train --dry-run --out runs/ddp
     python -m train --stage reader --generator-run runs/semi --epochs 10 --out runs/semi-reader   # stage 2
     python -m train --stage noise --model mnist --epochs 4 --out runs/mnist-noise   # stage 3, on a model folder
@@ -29,7 +30,8 @@ from infogan_sdk.errors import InfoGANError
 from infogan_sdk.spec import LatentSpec
 from train import distributed
 from train.bookkeeping import RunFolderError, has_checkpoint
-from train.config import ARCHITECTURES, MODES, NoiseConfig, ReaderConfig, TrainConfig, architecture
+from train.checkpoint import TrainingError
+from train.config import ARCHITECTURES, MODES, PRESETS, NoiseConfig, ReaderConfig, TrainConfig, architecture
 from train.data import data_shape
 from train.loop import train
 from train.noise import train_noise
@@ -79,10 +81,16 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads")
     model = parser.add_argument_group("model")
     model.add_argument("--arch", choices=sorted(ARCHITECTURES), default="paper")
-    model.add_argument("--noise-size", type=int, default=spec.noise_size)
-    model.add_argument("--categorical", default=",".join(map(str, spec.categorical_sizes)),
-                       help="sizes of the categorical codes, comma-separated (empty for none)")
-    model.add_argument("--continuous", type=int, default=spec.n_continuous, help="number of continuous codes")
+    model.add_argument("--preset", choices=sorted(PRESETS), default=None,
+                       help="the paper's setting for that data set (appendix C; PRESETS in train/config.py): its "
+                            "latent layout and image shape, which the flags below, --image-size and --channels "
+                            "override (default: mnist's layout, the data's image shape)")
+    model.add_argument("--noise-size", type=int, default=None, help=f"default: the preset's ({spec.noise_size})")
+    model.add_argument("--categorical", type=_sizes, default=None,
+                       help="sizes of the categorical codes, comma-separated, e.g. 10,10,10,10 (empty for none; "
+                            f"default: the preset's, {','.join(map(str, spec.categorical_sizes))})")
+    model.add_argument("--continuous", type=int, default=None,
+                       help=f"number of continuous codes (default: the preset's, {spec.n_continuous})")
     model.add_argument("--learned-std", action="store_true",
                        help="continuous codes: Q also predicts a log-std (default: std fixed at 1)")
     loop = parser.add_argument_group("training")
@@ -130,6 +138,21 @@ def _shared(args: argparse.Namespace, argv: list[str]) -> dict[str, object]:
     return {name: getattr(args, name) for name in SHARED_OPTIONS if _given(argv, "--" + name.replace("_", "-"))}
 
 
+def latent_spec(args: argparse.Namespace) -> LatentSpec:
+    """The --preset's latent layout (mnist's without one) with --noise-size, --categorical and --continuous put over
+    it; the image shape is the preset's (the data's decides it in `_train`)."""
+    given = {"noise_size": args.noise_size, "categorical_sizes": args.categorical, "n_continuous": args.continuous}
+    return replace(PRESETS[args.preset or "mnist"], **{k: v for k, v in given.items() if v is not None})
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    """--categorical's sizes: "10,10,10,10" -> (10, 10, 10, 10); "" -> ()."""
+    try:
+        return tuple(int(value) for value in text.split(",") if value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes separated by commas (10,10,10,10), got {text!r}") from None
+
+
 def _given(argv: list[str], flag: str) -> bool:
     return any(word == flag or word.startswith(flag + "=") for word in argv)
 
@@ -162,6 +185,9 @@ def _train(args: argparse.Namespace, argv: list[str]) -> Path:
     if args.stage == "noise":
         return train_noise(noise_config(args, argv), args.out, resume=args.resume, data_dir=args.data_dir,
                            command=command, overwrite=args.overwrite)
+    if args.preset:  # its image shape, where --image-size and --channels do not give one
+        channels, side, _ = PRESETS[args.preset].image_shape
+        args.image_size, args.channels = args.image_size or side, args.channels or channels
     options = {name: getattr(args, name) for name in INT_OPTIONS + FLOAT_OPTIONS}
     config = TrainConfig(mode=args.mode, epochs=args.epochs, seed=args.seed, robust_views=args.robust_views,
                          data=args.data, channels=args.channels or 0, resize_policy=args.resize_policy, **options)
@@ -169,10 +195,11 @@ def _train(args: argparse.Namespace, argv: list[str]) -> Path:
         config = replace(config, data=args.data if _given(argv, "--data") else "fake", epochs=1,
                          batch_size=min(config.batch_size, 32), max_steps=config.max_steps or 6, labelled_batch=16,
                          labels_per_class=2, log_every=2)
-    categorical = tuple(int(v) for v in args.categorical.split(",") if v.strip())
-    spec = LatentSpec(noise_size=args.noise_size, categorical_sizes=categorical, n_continuous=args.continuous,
-                      image_shape=data_shape(config, args.data_dir))  # the model draws the data's images
-    model_config = architecture("tiny" if args.dry_run else args.arch, spec, learn_std=args.learned_std)
+    spec = replace(latent_spec(args), image_shape=data_shape(config, args.data_dir))  # the model draws the data
+    try:
+        model_config = architecture("tiny" if args.dry_run else args.arch, spec, learn_std=args.learned_std)
+    except ValueError as error:  # an image size none of the architecture's variants draws
+        raise TrainingError(str(error)) from error
     try:
         return train(model_config, config, args.out, device=args.device, resume=args.resume,
                      data_dir=args.data_dir, command=command, overwrite=args.overwrite)
