@@ -35,8 +35,9 @@ def body_shape(config: ModelConfig) -> tuple[int, int, int]:
     """(channels, height, width) of the discriminator body's last convolution."""
     _, height, width = config.latent.image_shape
     widths = config.discriminator_channels
-    return (widths[-1], *(start_side(side, widths, "discriminator", "discriminator_channels")
-                          for side in (height, width)))  # type: ignore[return-value]
+    end_height, end_width = (start_side(side, widths, "discriminator", "discriminator_channels")
+                             for side in (height, width))
+    return widths[-1], end_height, end_width
 
 
 def body_features(config: ModelConfig) -> int:
