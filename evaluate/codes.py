@@ -64,7 +64,8 @@ def code_curves(generator: Generator, spread: dict[str, dict[str, float]], per_d
         means: dict[str, list[float]] = {name: [] for name in MEASURES}
         for value in points:
             continuous = np.repeat(np.float32(value) * axis[None], len(noise), axis=0)
-            images = generator.generate(digits=digits, continuous=continuous, noise=noise).images
+            # the curve's points run to +-2, beyond the trained range on purpose (the card's sweep)
+            images = generator.generate(digits=digits, continuous=continuous, noise=noise, beyond_range=True).images
             measured = measure_batch(images, workers)  # NaN for blank images, which have no shape
             for name, v in measured.items():
                 means[name].append(float(np.nanmean(v)) / spread[name]["sd"] if np.isfinite(v).any() else np.nan)

@@ -76,6 +76,15 @@ class Encoder(ModelBase):
         return NOISE in self._outputs
 
     @property
+    def realness_deprecated(self) -> str | None:
+        """Why `infer(...).realness` means nothing for this model, when its manifest marks it deprecated (the bundled
+        models: it tells real from generated no better than chance); None where realness is D's own verdict."""
+        entry = self._manifest.data.get("realness")
+        if not isinstance(entry, dict) or entry.get("deprecated") is not True:
+            return None
+        return str(entry.get("why") or "the manifest gives no reason")
+
+    @property
     def has_digit_score(self) -> bool:
         """Whether `infer` reports digit_score (and is_digit, when the manifest has its threshold)."""
         return DIGIT_SCORE in self._outputs
@@ -143,8 +152,8 @@ class Encoder(ModelBase):
                 try:
                     if isinstance(item, Unlisted):  # a folder that could not be listed: an error like a bad file's
                         raise InvalidInputError(item.error)
-                    source = item[1] if isinstance(item, tuple) else item
-                    pixels.append(read_image(source, self.spec.image_shape[1:], preprocess, f"input {ordinal}"))
+                    name, source = item if isinstance(item, tuple) else (None, item)
+                    pixels.append(read_image(source, self.spec.image_shape[1:], preprocess, f"input {ordinal}", name))
                     errors.append(None)
                 except InvalidInputError as error:
                     if not skip_errors:

@@ -1,8 +1,10 @@
 """The SDK's exceptions: one base class, so callers can catch everything the SDK raises at once; and `shown`,
 how their messages quote a value the caller passed."""
 
+import difflib
 import re
 import reprlib
+from collections.abc import Iterable
 from typing import Any
 
 _ADDRESS = re.compile(r"<([^<>]*?) at 0x[0-9a-fA-F]+>")  # <function f at 0x...> and the like
@@ -26,6 +28,12 @@ def shown(value: object) -> str:
     memory address: an object without a repr of its own reads <BytesIO object>."""
     text = _SHORT.repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def did_you_mean(word: object, known: Iterable[str]) -> str:
+    """" (did you mean 'rotation'?)" when `word` is a string close to one of `known` (difflib), else ""."""
+    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6) if isinstance(word, str) else []
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 class InfoGANError(Exception):

@@ -12,9 +12,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from infogan_sdk.encoder import Encoder
-from infogan_sdk.errors import IncompatibleModelError, InvalidInputError, shown
+from infogan_sdk.errors import IncompatibleModelError, InvalidInputError, did_you_mean, shown
 from infogan_sdk.images.convention import from_model, pixel_correlation
-from infogan_sdk.images.decode import ImageInput
+from infogan_sdk.images.decode import ImageInput, row_labels
 from infogan_sdk.latents import arguments
 from infogan_sdk.latents.draw import Floats, Latents, batch_size, check_count, draw, floats
 from infogan_sdk.loading.folders import ModelBase
@@ -23,6 +23,7 @@ from infogan_sdk.results import GenerateResult, InferResult
 from infogan_sdk.spec import CONTINUOUS, IMAGES
 
 logger = logging.getLogger(__name__)
+TRAVERSE_STEPS = 10  # images in a traverse without values
 
 
 class Generator(ModelBase):
@@ -57,7 +58,8 @@ class Generator(ModelBase):
                  count: int | None = None, categorical: Any = None,
                  continuous: NDArray[Any] | Sequence[Any] | Mapping[str, Floats] | None = None,
                  rotation: Floats | None = None, width: Floats | None = None, thickness: Floats | None = None,
-                 noise: NDArray[Any] | None = None, seed: int | None = None, codes: Any = None) -> GenerateResult:
+                 noise: NDArray[Any] | None = None, seed: int | None = None, codes: Any = None,
+                 beyond_range: bool = False) -> GenerateResult:
         """Generate N digit images; whatever is not given is drawn from numpy.random.default_rng(seed).
 
         digits: 0-9, an int or (N,); or categorical: raw categorical values (N,) or (N, n_categorical) (what
@@ -65,7 +67,9 @@ class Generator(ModelBase):
         count: N when nothing else fixes it (default 1); a single digit (or any length-1 input) is repeated.
         continuous: float (N, n_continuous) or (n_continuous,), or {name: float or (N,)}; rotation / width /
         thickness: the continuous code of that name (see `continuous_codes`: positive = leans right, wider,
-        thicker in every model; InvalidInputError if the model has no such code). noise: float (N, noise_size).
+        thicker in every model; InvalidInputError if the model has no such code). Continuous values outside the
+        range the model was trained on (`continuous_codes[i].range`, [-1, 1] in the bundled models) are refused
+        unless beyond_range=True; drawn ones always lie inside it. noise: float (N, noise_size).
         Returns a GenerateResult (images uint8 (N, H, W)). Raises InvalidInputError.
         """
         if codes is not None:
@@ -74,13 +78,14 @@ class Generator(ModelBase):
                 raise InvalidInputError("pass categorical= (its old name codes= is deprecated), not both")
             categorical = codes
         return self.render(self.latents(digits, count=count, categorical=categorical, continuous=continuous,
-                                        rotation=rotation, width=width, thickness=thickness, noise=noise, seed=seed))
+                                        rotation=rotation, width=width, thickness=thickness, noise=noise, seed=seed,
+                                        beyond_range=beyond_range))
 
     def latents(self, digits: int | Sequence[int] | NDArray[np.integer[Any]] | None = None, *,
                 count: int | None = None, categorical: Any = None,
                 continuous: NDArray[Any] | Sequence[Any] | Mapping[str, Floats] | None = None,
                 rotation: Floats | None = None, width: Floats | None = None, thickness: Floats | None = None,
-                noise: NDArray[Any] | None = None, seed: int | None = None) -> Latents:
+                noise: NDArray[Any] | None = None, seed: int | None = None, beyond_range: bool = False) -> Latents:
         """The latent codes `generate` draws for these arguments, without running the network: `render` them, or
         join several calls' (`Latents.join`) and render them at once (what `infogan serve` does for concurrent
         requests: the images are the same, pixel for pixel). Raises InvalidInputError as `generate`."""
@@ -93,21 +98,24 @@ class Generator(ModelBase):
         if fixed_noise is not None:
             lengths["noise"] = len(fixed_noise)
         n = batch_size(count, lengths)
+        arguments.check_range(self.continuous_names, self.spec.continuous_range, columns, beyond_range)
         return draw(self.spec, n, seed, categorical, columns, fixed_noise, self._basis)
 
     def traverse(self, digit: int | None = None, code: int | str = 0, values: Floats | None = None, *,
-                 seed: int | None = None) -> GenerateResult:
+                 seed: int | None = None, beyond_range: bool = False) -> GenerateResult:
         """Sweep one continuous code over `values` with everything else fixed: one image per value.
 
-        code: the continuous code's index or name. values: float (V,), default 10 steps from -2 to 2 (the
-        continuous range's middle +- its width). The other continuous codes sit at the range's middle (0),
-        and all images share one noise vector and `digit` (drawn from the seed when None).
+        code: the continuous code's index or name. values: float (V,), default TRAVERSE_STEPS steps from -2 to 2
+        (the continuous range's middle +- its width: beyond the trained range on purpose, to show where the code
+        leads; `outside_range` says which images are). Values given outside the trained range are refused
+        unless beyond_range=True. The other continuous codes sit at the range's middle (0), and all images share
+        one noise vector and `digit` (drawn from the seed when None).
         """
-        latents = self.traverse_latents(digit, code, values, seed=seed)
+        latents = self.traverse_latents(digit, code, values, seed=seed, beyond_range=beyond_range)
         return dataclasses.replace(self.render(latents), columns=len(latents))  # its grid is one row
 
     def traverse_latents(self, digit: int | None = None, code: int | str = 0, values: Floats | None = None, *,
-                         seed: int | None = None) -> Latents:
+                         seed: int | None = None, beyond_range: bool = False) -> Latents:
         """The latent codes of `traverse` for these arguments, without running the network (see `latents`)."""
         names = self.continuous_names
         if isinstance(code, str) and code in names:
@@ -116,17 +124,26 @@ class Generator(ModelBase):
             column = int(code)
         else:
             raise InvalidInputError(f"code must be an index from 0 to {len(names) - 1} or one of {list(names)}, "
-                                    f"got {shown(code)}")
+                                    f"got {shown(code)}{did_you_mean(code, names)}")
         low, high = self.spec.continuous_range
         middle = (low + high) / 2
-        sweep = np.linspace(middle - (high - low), middle + (high - low), 10, dtype=np.float32) if values is None \
-            else floats(values, "values", (1,))
+        sweep = np.linspace(middle - (high - low), middle + (high - low), TRAVERSE_STEPS, dtype=np.float32) \
+            if values is None else floats(values, "values", (1,))
         check_count(len(sweep), "the number of values")
+        if values is not None:
+            arguments.check_range(names, self.spec.continuous_range, {column: sweep}, beyond_range)
         first = self.latents(digits=digit, seed=seed)  # one digit and one noise vector from the seed
         fixed = np.full((len(sweep), len(names)), middle, dtype=np.float32)
         fixed[:, column] = sweep
         codes = np.repeat(first.codes, len(sweep), axis=0) if self.spec.categorical_sizes else None
-        return self.latents(categorical=codes, continuous=fixed, noise=np.repeat(first.noise, len(sweep), axis=0))
+        return self.latents(categorical=codes, continuous=fixed, noise=np.repeat(first.noise, len(sweep), axis=0),
+                            beyond_range=True)  # checked above: the default sweep goes beyond on purpose
+
+    def outside_range(self, continuous: NDArray[Any]) -> NDArray[np.bool_]:
+        """bool (N,): which rows of continuous codes (N, n_continuous), e.g. a result's, have a value outside the
+        range the model was trained on (a default traverse's outer images; anything made with beyond_range=True)."""
+        low, high = self.spec.continuous_range
+        return np.asarray(((continuous < low) | (continuous > high)).any(axis=1))
 
     def reconstruct(self, images: ImageInput | Sequence[ImageInput], preprocess: str = "auto") -> GenerateResult:
         """Redraw N images from what the model's encoder reads in them: their codes and their noise.
@@ -146,22 +163,24 @@ class Generator(ModelBase):
              digit: int | Sequence[int] | NDArray[Any] | None = None,
              continuous: NDArray[Any] | Sequence[Any] | Mapping[str, Floats] | None = None,
              rotation: Floats | None = None, width: Floats | None = None, thickness: Floats | None = None,
-             preprocess: str = "auto") -> GenerateResult:
+             preprocess: str = "auto", beyond_range: bool = False) -> GenerateResult:
         """Redraw N images with some codes changed and the rest, their handwriting (noise) included, as read.
 
         digit: replaces the digit (int or (N,)): the same handwriting as another digit. rotation / width /
         thickness, or continuous ((N, n_continuous), (n_continuous,) or {name: value}): *added* to the codes
         read (+1 is half the width of the codes' prior, U(-1, 1) in the bundled models; positive leans right,
         wider, thicker). Each argument has one value per image or one for all; one image with N values gives N
-        edits of it. images, preprocess: as `Encoder.infer`. The result's codes are those used; `source` is the
-        encoder's reading.
+        edits of it. A change wider than the trained range (more than 2 in the bundled models) is refused unless
+        beyond_range=True. images, preprocess: as `Encoder.infer`. The result's codes are those used; `source` is
+        the encoder's reading.
         Raises IncompatibleModelError for a model whose encoder has no `noise` output, InvalidInputError.
         """
-        source = self._read(images, preprocess)
-        assert source.noise is not None  # _read checked
         digits = arguments.categorical(self.spec, self.code_to_digit, digit, None)
         added = arguments.continuous(self.continuous_names, continuous, {"rotation": rotation, "width": width,
                                                                        "thickness": thickness})
+        arguments.check_change(self.continuous_names, self.spec.continuous_range, added, beyond_range)
+        source = self._read(images, preprocess)  # after the checks of the arguments: nothing is read in vain
+        assert source.noise is not None  # _read checked
         lengths = {"images": len(source), **({} if digits is None else {"digit": len(digits)}),
                    **{f"continuous code {self.continuous_names[c]!r}": len(v) for c, v in added.items()}}
         n = batch_size(None, lengths)  # every argument has 1 or n rows
@@ -193,8 +212,9 @@ class Generator(ModelBase):
                                          "train --stage noise, then python -m export, add one)")
         read = self._editor().infer(images, preprocess)
         if read.is_digit is not None and not read.is_digit.all():  # the redrawing is a digit all the same
-            rejected = np.flatnonzero(~read.is_digit)
-            shown_rows = ", ".join(f"input {row}" for row in rejected[:5]) + \
+            rejected, labels = np.flatnonzero(~read.is_digit), row_labels(images)
+            shown_rows = ", ".join(labels[row] if len(labels) == len(read) else f"input {row}"
+                                   for row in rejected[:5]) + \
                 (f" and {len(rejected) - 5} more" if len(rejected) > 5 else "")
             logger.warning("not a digit to this model (is_digit False): %s; edit and reconstruct redraw them as "
                            "digits anyway", shown_rows)

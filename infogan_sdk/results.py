@@ -127,8 +127,9 @@ class InferResult(_Records):
     continuous_std: float32 (N, n_continuous), their estimated standard deviations, or None when the
         model does not predict them.
     realness: float32 (N,), the discriminator's logit: > 0 looks like a real digit to it, < 0 generated.
-        Deprecated for models whose manifest marks it (`realness.deprecated`: the default `mnist`, whose
-        encoder is a reader trained apart from D); use `digit_score` / `is_digit` there.
+        Deprecated for models whose manifest marks it (`Encoder.realness_deprecated`: the bundled models, whose
+        encoder is a reader trained apart from D; there it tells real from generated no better than chance);
+        use `digit_score` / `is_digit` there. The repr leaves it out.
     images: uint8 (N, H, W), the images exactly as the encoder saw them (after preprocessing).
     digit_score: float32 (N,), how much each image looks like a digit to the model (minus a distance to the
         nearest digit in the encoder's feature space: higher is more digit-like), or None for a model
@@ -163,8 +164,7 @@ class InferResult(_Records):
         n = len(self)
         chosen = self.probabilities[np.arange(n), self.digits] if self.probabilities.shape[1] else np.zeros(0)
         return (f"InferResult({n} image{'s' * (n != 1)}, digits={_preview(self.digits)}, "
-                f"probability={_preview(chosen)}, continuous {_names(self)}={_preview(self.continuous)}, "
-                f"realness={_preview(self.realness)}"
+                f"probability={_preview(chosen)}, continuous {_names(self)}={_preview(self.continuous)}"
                 + ("" if self.is_digit is None else f", is_digit={_preview(self.is_digit)}") + ")")
 
     def to_records(self) -> list[dict[str, Any]]:

@@ -19,7 +19,8 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 def traversal(generator: Generator, code: str) -> Image.Image:
     """One row per digit, the named continuous code swept from -2 to 2, the other codes at 0."""
-    rows = [generator.traverse(digit=d, code=code, values=np.linspace(-2, 2, 9), seed=d).images for d in range(10)]
+    rows = [generator.traverse(digit=d, code=code, values=np.linspace(-2, 2, 9), seed=d, beyond_range=True).images
+            for d in range(10)]
     return grid(np.concatenate(rows), columns=9)
 
 

@@ -1,12 +1,37 @@
-"""The pieces every subcommand's parser uses: the global options and the argparse types."""
+"""The pieces every subcommand's parser uses: the parser class, the global options and the argparse types."""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
-from typing import Any
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+from infogan_sdk.errors import did_you_mean
 
 PREPROCESS_HELP = "auto (default): MNIST-normalise unless already 28x28 white on black"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with suggestions: an unknown option or a misspelt choice gets "(did you mean ...?)"."""
+
+    def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                         namespace: argparse.Namespace | None = None) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        options = [word.partition("=")[0] for word in extras if word.startswith("-") and len(word) > 1]
+        if options and self._subparsers is not None:  # the main parser: its subcommand's options are the known ones
+            commands = self._subparsers._group_actions[0].choices
+            chosen = commands.get(getattr(parsed, "command", None) or "") if isinstance(commands, dict) else None
+            known = [name for action in (chosen or self)._actions for name in action.option_strings]
+            self.error(f"unrecognized arguments: {' '.join(extras)}"
+                       + "".join(did_you_mean(option, known).replace("'", "") for option in options))
+        return parsed, extras
+
+    def error(self, message: str) -> NoReturn:
+        choice = re.search(r"invalid choice: '(.*?)' \(choose from (.*)\)$", message)
+        if choice is not None and "did you mean" not in message:
+            message += did_you_mean(choice.group(1), re.findall(r"'(.*?)'", choice.group(2)))
+        super().error(message)
 
 
 def common() -> argparse.ArgumentParser:

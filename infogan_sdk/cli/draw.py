@@ -13,6 +13,7 @@ from infogan_sdk import GenerateResult, Generator, InvalidInputError
 from infogan_sdk.atomic import atomic_output
 from infogan_sdk.cli.arguments import PREPROCESS_HELP, common, numbers, positive
 from infogan_sdk.errors import OutputExistsError
+from infogan_sdk.generator import TRAVERSE_STEPS
 from infogan_sdk.images.convention import grid_shape
 from infogan_sdk.images.decode import MAX_PIXELS
 from infogan_sdk.images.files import expand
@@ -32,6 +33,7 @@ def add_generate(subcommands: argparse._SubParsersAction[argparse.ArgumentParser
     generate.add_argument("--rotation", type=float, help="the continuous code named rotation")
     generate.add_argument("--width", type=float, help="the continuous code named width")
     generate.add_argument("--thickness", type=float, help="the continuous code named thickness")
+    _beyond(generate, "codes outside the range the model was trained on (infogan info shows it)")
     _image_output(generate, seeded=True)
     generate.set_defaults(handler=generate_command)
 
@@ -40,7 +42,9 @@ def add_traverse(subcommands: argparse._SubParsersAction[argparse.ArgumentParser
     traverse = subcommands.add_parser("traverse", parents=[common()], help="sweep one continuous code into a row PNG")
     traverse.add_argument("--digit", type=int, help="digit 0-9 (default random)")
     traverse.add_argument("--code", default="0", help="continuous code: index or name (default 0)")
-    traverse.add_argument("--values", type=numbers(float), help="values to sweep (default -2..2 in 10 steps)")
+    traverse.add_argument("--values", type=numbers(float), help="values to sweep (default -2..2 in 10 steps: beyond "
+                          "the trained range at both ends, as stderr says)")
+    _beyond(traverse, "--values outside the range the model was trained on (infogan info shows it)")
     _image_output(traverse, seeded=True)
     traverse.set_defaults(handler=traverse_command)
 
@@ -52,6 +56,7 @@ def add_edit(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     edit.add_argument("--rotation", type=float, help="add to the code named rotation (+ leans right)")
     edit.add_argument("--width", type=float, help="add to the code named width (+ wider)")
     edit.add_argument("--thickness", type=float, help="add to the code named thickness (+ thicker)")
+    _beyond(edit, "changes wider than the range the model was trained on (infogan info shows it)")
     _images_in(edit)
     _image_output(edit, seeded=False)
     edit.set_defaults(handler=edit_command)
@@ -63,6 +68,11 @@ def add_reconstruct(subcommands: argparse._SubParsersAction[argparse.ArgumentPar
     _images_in(reconstruct)
     _image_output(reconstruct, seeded=False)
     reconstruct.set_defaults(handler=edit_command)
+
+
+def _beyond(command: argparse.ArgumentParser, what: str) -> None:
+    command.add_argument("--beyond-range", action="store_true", help=f"allow {what}: the model never learnt to "
+                         "draw there, so such images are extrapolations (often blobs)")
 
 
 def _images_in(command: argparse.ArgumentParser) -> None:
@@ -89,18 +99,26 @@ def generate_command(args: argparse.Namespace) -> int:
     if digits and args.count and len(digits) > 1:  # --digit 0,...,9 --count 20000: 0..9 in turn, 2000 each
         digits = [digits[index % len(digits)] for index in range(args.count)]
     generator = _generator(args)
+    _check_output(args, generator, args.count or len(digits or [0]))  # before any latent is drawn
     latents = generator.latents(digits=digits, count=args.count, continuous=args.continuous, rotation=args.rotation,
-                                width=args.width, thickness=args.thickness, seed=args.seed)
-    _check_output(args, generator, len(latents))
+                                width=args.width, thickness=args.thickness, seed=args.seed,
+                                beyond_range=args.beyond_range)
     return _write(generator.render(latents), args)
 
 
 def traverse_command(args: argparse.Namespace) -> int:
     code = int(args.code) if is_index(args.code) else args.code
     generator = _generator(args)
-    steps = len(generator.traverse_latents(digit=args.digit, code=code, values=args.values, seed=args.seed))
-    _check_output(args, generator, steps, one_row=True)
-    return _write(generator.traverse(digit=args.digit, code=code, values=args.values, seed=args.seed), args)
+    _check_output(args, generator, len(args.values or [0] * TRAVERSE_STEPS), one_row=True)
+    result = generator.traverse(digit=args.digit, code=code, values=args.values, seed=args.seed,
+                                beyond_range=args.beyond_range)
+    outside = generator.outside_range(result.continuous)
+    if outside.any():  # the default sweep goes beyond on purpose: say which images the model never learnt
+        low, high = generator.spec.continuous_range
+        print(f"infogan: note: {outside.sum()} of the {len(result)} images lie outside the range the model was "
+              f"trained on, [{low:g}, {high:g}] (the sweep runs from {result.continuous.min():g} to "
+              f"{result.continuous.max():g}): they are extrapolations", file=sys.stderr)
+    return _write(result, args)
 
 
 def edit_command(args: argparse.Namespace) -> int:
@@ -116,7 +134,8 @@ def edit_command(args: argparse.Namespace) -> int:
             print(f"{path}: digit {digit}, reconstruction error {error:.3f}", file=sys.stderr)
     else:
         result = generator.edit(paths, digit=args.digit, continuous=args.continuous, rotation=args.rotation,
-                                width=args.width, thickness=args.thickness, preprocess=args.preprocess)
+                                width=args.width, thickness=args.thickness, preprocess=args.preprocess,
+                                beyond_range=args.beyond_range)
     return _write(result, args)
 
 
@@ -129,16 +148,22 @@ def _check_output(args: argparse.Namespace, generator: Generator, n: int, one_ro
     file, the size of n images' grid (`one_row`: a traverse's) or of each image (--separate), times --scale."""
     output = Path(args.output)
     height, width = generator.spec.image_shape[1:]
+    asked = f"each of the {n:,} images" if args.separate else "the image"
     if not args.separate:
         if output.exists() and not args.overwrite:  # as dataset and --separate do: never replace work silently
             raise OutputExistsError(f"{output} exists: expected a new path (pass --overwrite to replace it)")
         if n > 1 or args.columns not in (None, 1):  # one image is written as it is
             columns = args.columns or (n if one_row else math.ceil(math.sqrt(n)))
             height, width = grid_shape(n, height, width, columns, args.padding)
+            asked = f"a grid of {n:,} images in {columns:,} columns"
     if not args.separate or output.suffix.lower() in IMAGE_FORMATS:
         _image_format(output)
         _folder_exists(output)
-    _size_allowed(width * args.scale, height * args.scale)
+    advice = "a smaller --scale" if args.separate else "fewer images, a smaller --scale or --separate (one file per " \
+        "image)" + (f"; for many images, a data set: infogan dataset --count {n} -o digits.npz"
+                    if args.command == "generate" else "")
+    _size_allowed(width * args.scale, height * args.scale, asked + (f" at --scale {args.scale}" if args.scale > 1
+                                                                      else ""), advice)
 
 
 def _write(result: GenerateResult, args: argparse.Namespace) -> int:
@@ -171,7 +196,7 @@ def _save(image: Image.Image, path: Path, scale: int) -> None:
     """Write an image atomically in the format its extension names, `scale` times larger (nearest pixels)."""
     form = _image_format(path)
     _folder_exists(path)
-    _size_allowed(image.width * scale, image.height * scale)  # before the resize allocates it
+    _size_allowed(image.width * scale, image.height * scale, f"{path} at --scale {scale}", "a smaller --scale")
     if scale > 1:
         image = image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
     try:
@@ -195,8 +220,9 @@ def _folder_exists(path: Path) -> None:
         raise OSError(f"cannot write {path}: no such folder {path.parent} (create it first)")
 
 
-def _size_allowed(width: int, height: int) -> None:
-    """InvalidInputError for an image of more than MAX_PIXELS (--scale 10000 ran out of memory)."""
+def _size_allowed(width: int, height: int, asked: str, advice: str) -> None:
+    """InvalidInputError for an image of more than MAX_PIXELS (--scale 10000 ran out of memory), saying what was
+    `asked` for and what to do instead (`advice`)."""
     if width * height > MAX_PIXELS:
-        raise InvalidInputError(f"the image would be {width}x{height} pixels, over the {MAX_PIXELS:,} that "
-                                "infogan infer reads back: use a smaller --scale, fewer images or --separate")
+        raise InvalidInputError(f"{asked} would be {width:,}x{height:,} pixels, over the limit of {MAX_PIXELS:,} "
+                                f"pixels per image file (what infogan infer reads back): use {advice}")

@@ -40,6 +40,9 @@ def add_infer(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     infer.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     infer.add_argument("--preprocess", choices=["auto", "mnist", "none"], default="auto", help=PREPROCESS_HELP)
     infer.add_argument("--json", action="store_true", help="same as --format json")
+    infer.add_argument("--realness", action="store_true", help="add the discriminator's realness (> 0 looks real "
+                       "to it); deprecated in the bundled models, whose manifests say it tells real from generated no "
+                       "better than chance: use is_digit")
     infer.set_defaults(handler=infer_command)
 
 
@@ -58,10 +61,14 @@ def infer_command(args: argparse.Namespace) -> int:
         report = stack.enter_context(progress_bar(None, args.quiet, "file"))
         digits = len(encoder.code_to_digit) if encoder.spec.categorical_sizes else 0
         scored = encoder.has_digit_score
-        writer = RowWriter(stream, "json" if args.json else args.format, encoder.continuous_names, digits, scored)
+        writer = RowWriter(stream, "json" if args.json else args.format, encoder.continuous_names, digits, scored,
+                           args.realness)
+        if args.realness and encoder.realness_deprecated is not None:
+            print(f"infogan: warning: this model's manifest marks realness deprecated: "
+                  f"{encoder.realness_deprecated}", file=sys.stderr)
         for batch in encoder.infer_files(sources, recursive=args.recursive, chunk_size=args.chunk_size,
                                          skip_errors=args.skip_errors, preprocess=args.preprocess):
-            writer.write(list(rows(batch, scored)))
+            writer.write(list(rows(batch, scored, args.realness)))
             failed += sum(error is not None for error in batch.errors)
             read += len(batch.files)
             report(len(batch.files))

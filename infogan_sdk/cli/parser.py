@@ -14,6 +14,7 @@ SIGTERM or SIGHUP (one line on stderr; no temporary left).
     infogan bench [--batch 256] [--repeats 50] [--threads N] [--json] [--variant int8]
     infogan serve [--host 127.0.0.1] [--port 8000] [--model NAME ...] [--cors-origin URL]  (token: INFOGAN_TOKEN=...)
     infogan export-web site/ [--model NAME]     # the playground as a static folder, run in the browser
+    infogan --version
 
 Negative comma lists need "=": --values=-2,0,2 (argparse would read "-2,0,2" as an option).
 """
@@ -21,13 +22,14 @@ Negative comma lists need "=": --values=-2,0,2 (argparse would read "-2,0,2" as 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import logging
 import os
 import sys
 from collections.abc import Callable
 
 from infogan_sdk.cli import bench, dataset, draw, infer, info, serve, web
-from infogan_sdk.cli.arguments import common
+from infogan_sdk.cli.arguments import Parser, common
 from infogan_sdk.cli.interrupts import interruptible
 from infogan_sdk.errors import InfoGANError
 
@@ -57,12 +59,31 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def version() -> str:
+    """The installed package's version; in a checkout that was never installed, the one the source declares."""
+    try:
+        return importlib.metadata.version("infogan-sdk")
+    except importlib.metadata.PackageNotFoundError:
+        from infogan_sdk import __version__
+        return __version__
+
+
+class _Version(argparse.Action):
+    """--version, looked up only when asked for (not on every run)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        print(f"{parser.prog} {version()}")  # on stdout, as argparse's own version action
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; global options work before or after the subcommand."""
-    parser = argparse.ArgumentParser(prog="infogan", description=(__doc__ or "").split("\n\n")[0],
-                                     parents=[common()])
+    parser = Parser(prog="infogan", description=(__doc__ or "").split("\n\n")[0], parents=[common()])
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the package's version and exit")
     parser.set_defaults(model="mnist", device="auto", variant=None, verbose=False)
-    subcommands = parser.add_subparsers(dest="command", required=True)
+    subcommands: argparse._SubParsersAction[argparse.ArgumentParser] = parser.add_subparsers(
+        dest="command", required=True, parser_class=Parser)
     for add in (draw.add_generate, draw.add_traverse, draw.add_edit, draw.add_reconstruct, infer.add_infer,
                 dataset.add_dataset, info.add_info, info.add_models, bench.add_bench, serve.add_serve,
                 web.add_export_web):

@@ -1,8 +1,8 @@
 """What `infogan infer` prints: one row per file, as a table, CSV, JSON lines or one JSON array, streamed.
 
 Every row has the same keys: file, digit, probability, probabilities (one per digit), continuous
-({code name: value}), realness and error (None when the file was read; else the other values are None);
-for a model with a not-a-digit score, digit_score and is_digit too.
+({code name: value}) and error (None when the file was read; else the other values are None); for a model with a
+not-a-digit score, digit_score and is_digit too; with `realness` (infer --realness), realness after continuous.
 """
 
 from __future__ import annotations
@@ -19,29 +19,33 @@ OPTIONAL = {"digit_score", "is_digit"}  # present when the model has a not-a-dig
 Row = dict[str, Any]
 
 
-def rows(batch: FileBatch, scored: bool = False) -> Iterator[Row]:
+def rows(batch: FileBatch, scored: bool = False, realness: bool = False) -> Iterator[Row]:
     """The rows of one chunk of files, in input order (from `InferResult.to_records`); `scored`: the model has
-    a not-a-digit score, so every row has digit_score and is_digit (None for a file that failed)."""
+    a not-a-digit score, so every row has digit_score and is_digit (None for a file that failed); `realness`:
+    every row has the discriminator's realness too (asked for: it is deprecated in the bundled models)."""
     records = iter(batch.result.to_records() if batch.result is not None else [])
     for file, error in zip(batch.files, batch.errors, strict=True):
         if error is not None:
             yield {"file": file, "digit": None, "probability": None, "probabilities": None, "continuous": None,
-                   "realness": None, **(dict.fromkeys(sorted(OPTIONAL)) if scored else {}), "error": error}
+                   **({"realness": None} if realness else {}), **(dict.fromkeys(sorted(OPTIONAL)) if scored else {}),
+                   "error": error}
             continue
         record = next(records)
         yield {"file": file, "digit": record["digit"], "probability": record["probability"],
                "probabilities": [round(p, 6) for p in record["probabilities"]], "continuous": record["continuous"],
-               "realness": record["realness"], **{k: record[k] for k in OPTIONAL if k in record}, "error": None}
+               **({"realness": record["realness"]} if realness else {}),
+               **{k: record[k] for k in OPTIONAL if k in record}, "error": None}
 
 
 class RowWriter:
     """Writes rows to `stream` in one of FORMATS as they come; `close()` ends a JSON array."""
 
-    def __init__(self, stream: TextIO, form: str, names: Sequence[str], digits: int, scored: bool = False) -> None:
+    def __init__(self, stream: TextIO, form: str, names: Sequence[str], digits: int, scored: bool = False,
+                 realness: bool = False) -> None:
         """names: the continuous codes' names; digits: how many digit probabilities each row has; scored: the
-        rows have digit_score and is_digit."""
+        rows have digit_score and is_digit; realness: they have realness."""
         self._stream, self._form, self._names, self._digits = stream, form, list(names), digits
-        self._scored = scored
+        self._scored, self._realness = scored, realness
         self._count, self._width = 0, 0
         self._csv = csv.writer(stream) if form == "csv" else None
 
@@ -62,10 +66,10 @@ class RowWriter:
         if self._form == "table":
             self._width = max(len("file"), *(len(row["file"]) for row in chunk))  # the first chunk sets it
             self._stream.write(f"{'file':<{self._width}}  digit  probability"
-                               + "".join(f"  {n:>9}" for n in self._names) + "  realness"
+                               + "".join(f"  {n:>9}" for n in self._names) + ("  realness" if self._realness else "")
                                + ("  is_digit" if self._scored else "") + "\n")
         elif self._csv is not None:
-            self._csv.writerow(["file", "digit", "probability", *self._names, "realness",
+            self._csv.writerow(["file", "digit", "probability", *self._names, *(["realness"] * self._realness),
                                 *(f"p{d}" for d in range(self._digits)),
                                 *(["digit_score", "is_digit"] if self._scored else []), "error"])
         elif self._form == "json":
@@ -78,12 +82,13 @@ class RowWriter:
             self._stream.write(("" if self._count == 0 else ",\n") + json.dumps(row))
         elif self._csv is not None:
             if row["error"]:
-                blanks = len(self._names) + 3 + self._digits + 2 * self._scored
+                blanks = len(self._names) + 2 + self._realness + self._digits + 2 * self._scored
                 self._csv.writerow([row["file"], *[""] * blanks, row["error"]])
             else:
                 scores = [row["digit_score"], row["is_digit"]] if self._scored else []
                 self._csv.writerow([row["file"], row["digit"], row["probability"], *row["continuous"].values(),
-                                    row["realness"], *row["probabilities"], *scores, ""])
+                                    *([row["realness"]] if self._realness else []), *row["probabilities"], *scores,
+                                    ""])
         elif row["error"]:
             self._stream.write(f"{row['file']:<{self._width}}  error: {row['error']}\n")
         else:
@@ -93,5 +98,5 @@ class RowWriter:
                 digit, probability = f"({digit})", f"({probability})"
             self._stream.write(f"{row['file']:<{self._width}}  {digit:>5}  {probability:>11}"
                                + "".join(f"  {v:>9.3f}" for v in row["continuous"].values())
-                               + f"  {row['realness']:>8.3f}"
+                               + (f"  {row['realness']:>8.3f}" if self._realness else "")
                                + (f"  {'yes' if row['is_digit'] else 'no':>8}" if self._scored else "") + "\n")

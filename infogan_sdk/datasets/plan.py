@@ -129,7 +129,8 @@ def generate_block(generator: Generator, plan: DatasetPlan, block: int) -> Datas
     if not 0 <= first < stop:
         raise InvalidInputError(f"block must be from 0 to {-(-plan.total // BLOCK) - 1}, got {shown(block)}")
     codes, continuous, noise = block_latents(generator, plan, block, stop - first)
-    result = generator.generate(categorical=codes, continuous=continuous, noise=noise)
+    # the plan's ranges are the caller's explicit choice (the file records them): they may go beyond the trained one
+    result = generator.generate(categorical=codes, continuous=continuous, noise=noise, beyond_range=True)
     return DatasetChunk(np.arange(first, stop, dtype=np.int64), result)
 
 

@@ -56,13 +56,27 @@ def read_images(images: ImageInput | Sequence[ImageInput], size: tuple[int, int]
     return np.concatenate(stacks)  # always a new array: the caller's is never shared (results are read-only)
 
 
-def read_image(item: ImageInput, size: tuple[int, int], preprocess: str, where: str) -> NDArray[np.uint8]:
-    """One input (e.g. a path) -> uint8 (M, *size), as `read_images` does; errors name it as `where` ("input 7")."""
+def read_image(item: ImageInput, size: tuple[int, int], preprocess: str, where: str,
+               name: str | None = None) -> NDArray[np.uint8]:
+    """One input (e.g. a path) -> uint8 (M, *size), as `read_images` does; errors name it as `where` ("input 7"),
+    with `name` (the file name of bytes read from it) or its path."""
     if not isinstance(preprocess, str) or preprocess not in PREPROCESS_MODES:
         raise InvalidInputError(f"preprocess must be one of {list(PREPROCESS_MODES)}, got {shown(preprocess)}")
-    fitted = _fit(_grayscale(item, where), size, preprocess, where)
-    _warn_blank([fitted], [_label(item, where)])
+    label = _label(item, where) if name is None else f"{where} ({name!r})"
+    fitted = _fit(_grayscale(item, where if name is None else label), size, preprocess, label)
+    _warn_blank([fitted], [label])
     return fitted
+
+
+def row_labels(images: ImageInput | Sequence[ImageInput]) -> list[str]:
+    """How messages name each image `read_images(images)` returns: "input 2 ('scans/a.png')" for a file (its path as
+    given), "input 2 (bytes)", "input 2 (image 5)" in an (N, H, W) array, and "input 5" in a lone batch array."""
+    if isinstance(images, np.ndarray) and images.ndim == 3:
+        return [f"input {row}" for row in range(len(images))]
+    items = list(images) if isinstance(images, (list, tuple)) else [images]
+    return [label for index, item in enumerate(items) for label in (
+        [f"input {index} (image {row})" for row in range(len(item))] if isinstance(item, np.ndarray) and item.ndim == 3
+        else [_label(item, f"input {index}")])]
 
 
 def _warn_blank(stacks: list[NDArray[np.uint8]], wheres: list[str]) -> None:

@@ -1,7 +1,8 @@
 """Reading the caller's digits, raw codes, continuous values and noise into batch-first arrays, checked.
 
 Each function returns an array with a batch axis of length M (1 broadcasts to the batch) or None when the
-argument was not given; `latents.draw` fills in the rest.
+argument was not given; `latents.draw` fills in the rest. `check_range` and `check_change` are the one place that
+refuses continuous codes outside the range the model was trained on (the JavaScript package mirrors them).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from infogan_sdk.errors import InvalidInputError, shown
+from infogan_sdk.errors import InvalidInputError, did_you_mean, shown
 from infogan_sdk.latents.draw import Floats, floats, integers
 from infogan_sdk.spec import LatentSpec
 
@@ -72,10 +73,51 @@ def continuous(names: Sequence[str], values: Any, named: Mapping[str, Floats | N
         return {column: array[:, column] for column in range(len(names))}
     for name, value in given.items():
         if name not in names:
-            raise InvalidInputError(f"this model has no continuous code named {shown(name)}; its codes are "
-                                    f"{list(names)}")
+            raise InvalidInputError(f"this model has no continuous code named {shown(name)}"
+                                    f"{did_you_mean(name, names)}; its codes are {list(names)}")
         columns[names.index(name)] = floats(value, f"continuous code {name!r}", (0, 1)).reshape(-1)
     return columns
+
+
+BEYOND = "beyond_range=True (infogan: --beyond-range; service: \"beyond_range\": true)"  # how to ask for it
+
+
+def check_range(names: Sequence[str], trained: tuple[float, float], columns: Mapping[int, NDArray[np.float32]],
+                beyond_range: bool) -> None:
+    """InvalidInputError for a given continuous value (`columns`: {column: (M,)}) outside the `trained` range, unless
+    `beyond_range`: images there are extrapolations the model never learnt (blobs, broken strokes)."""
+    if _allowed(beyond_range):
+        return
+    low, high = trained
+    for column, values in sorted(columns.items()):
+        outside = values[(values < low) | (values > high)]
+        if outside.size:
+            more = f" (and {outside.size - 1} more of the {values.size} values given)" if outside.size > 1 else ""
+            raise InvalidInputError(f"{names[column]}={float(outside[0]):g}{more} is outside the range this model was "
+                                    f"trained on, [{low:g}, {high:g}]: give values from {low:g} to {high:g}, or ask "
+                                    f"to go beyond it with {BEYOND}")
+
+
+def check_change(names: Sequence[str], trained: tuple[float, float], columns: Mapping[int, NDArray[np.float32]],
+                 beyond_range: bool) -> None:
+    """InvalidInputError for an edit's change (`columns`: {column: (M,) added values}) wider than the trained range
+    itself, unless `beyond_range`: such a change leaves the range from any code read in it."""
+    if _allowed(beyond_range):
+        return
+    low, high = trained
+    for column, values in sorted(columns.items()):
+        too_far = values[np.abs(values) > high - low]
+        if too_far.size:
+            raise InvalidInputError(f"changing {names[column]} by {float(too_far[0]):+g} moves it further than the "
+                                    f"range this model was trained on, [{low:g}, {high:g}], is wide ({high - low:g}), "
+                                    f"so the edit leaves that range whatever the image: change it by at most "
+                                    f"{high - low:g}, or ask to go beyond it with {BEYOND}")
+
+
+def _allowed(beyond_range: object) -> bool:
+    if not isinstance(beyond_range, (bool, np.bool_)):
+        raise InvalidInputError(f"beyond_range must be True or False, got {shown(beyond_range)}")
+    return bool(beyond_range)
 
 
 def noise(spec: LatentSpec, value: Any) -> NDArray[np.float32] | None:

@@ -26,8 +26,8 @@ def test_a_planted_negative_direction_code_is_named_rotation_and_flipped(tmp_pat
     write_description(folder, described, "test")
     generator = Generator(folder, device="cpu")
     assert generator.directions == (-1, 1)
-    slants = [measure_batch(generator.generate(digits=[3] * 4, rotation=value, seed=0).images)["slant"].mean()
-              for value in (-1.5, 1.5)]
+    slants = [measure_batch(generator.generate(digits=[3] * 4, rotation=value, seed=0, beyond_range=True).images)[
+        "slant"].mean() for value in (-1.5, 1.5)]
     assert slants[1] > slants[0] + 0.3  # rotation=+1.5 now leans right, as in every model
     again = describe(folder, sizes=Sizes.quick())  # describing the described model changes nothing
     assert [(c["name"], c["direction"]) for c in again["continuous_codes"]] == [("rotation", -1), ("c1", 1)]

@@ -84,16 +84,24 @@ def test_an_image_too_large_to_read_back_is_refused_before_it_is_made(model_dir:
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["generate", "--count", "100000"], "the image would be 9512x9482 pixels, over the 16,777,216"),
+    (["generate", "--count", "100000"], "a grid of 100,000 images in 317 columns would be 9,512x9,482 pixels, over "
+     "the limit of 16,777,216 pixels per image file (what infogan infer reads back): use fewer images, a smaller "
+     "--scale or --separate (one file per image); for many images, a data set: infogan dataset --count 100000"),
     (["generate", "--digit", "1,2", "--count", str(10**30)], "count must be an integer from 1 to 1000000, got 1000"),
     (["generate", "--count", "50", "--columns", "1001"], "columns must be an integer from 1 to 1000, got 1001"),
     (["generate", "--count", "50", "--padding", "1001"], "padding must be an integer from 0 to 1000, got 1001"),
-    (["generate", "--count", "4", "--scale", "200", "--separate"], "the image would be 5600x5600 pixels, over"),
+    (["generate", "--count", "4", "--scale", "200", "--separate"], "each of the 4 images at --scale 200 would be "
+     "5,600x5,600 pixels, over the limit of 16,777,216 pixels per image file (what infogan infer reads back): use a "
+     "smaller --scale"),
     (["generate", "--count", "4", "-o", "exists.png"], "exists.png exists: expected a new path"),
     (["traverse", "--values=" + ",".join(["0"] * 1001)], "columns must be an integer from 1 to 1000, got 1001"),
-    (["traverse", "--scale", "200"], "the image would be 60400x6400 pixels"),
-    (["edit", "IMAGES", "--scale", "100"], "the image would be 6200x6200 pixels"),
-    (["reconstruct", "IMAGES", "--scale", "100"], "the image would be 6200x6200 pixels"),
+    (["traverse", "--scale", "200"], "a grid of 10 images in 10 columns at --scale 200 would be 60,400x6,400 pixels"),
+    (["traverse", "--values=" + ",".join(["0"] * 1000), "--scale", "20"], "a grid of 1,000 images in 1,000 columns "
+     "at --scale 20 would be 600,040x640 pixels"),
+    (["edit", "IMAGES", "--scale", "100"], "a grid of 4 images in 2 columns at --scale 100 would be 6,200x6,200 "
+     "pixels, over the limit of 16,777,216"),
+    (["reconstruct", "IMAGES", "--scale", "100"], "a grid of 4 images in 2 columns at --scale 100 would be "
+     "6,200x6,200 pixels"),
 ])
 def test_an_output_that_cannot_be_written_is_refused_before_any_image_is_made(
         model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
@@ -104,8 +112,8 @@ def test_an_output_that_cannot_be_written_is_refused_before_any_image_is_made(
     def forbidden(*args: object, **kwargs: object) -> None:
         raise AssertionError("images were made before the output was checked")
 
-    for name in ("render", "generate", "traverse", "edit", "reconstruct"):
-        monkeypatch.setattr(Generator, name, forbidden)
+    for name in ("latents", "traverse_latents", "render", "generate", "traverse", "edit", "reconstruct"):
+        monkeypatch.setattr(Generator, name, forbidden)  # not even the latents are drawn first
     monkeypatch.setattr(Encoder, "infer", forbidden)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "exists.png").write_bytes(b"mine")
@@ -131,7 +139,7 @@ def test_infer_table_and_json(model_dir: Path, generator: Generator, tmp_path: P
         image.save(paths[-1])
     assert main(["--model", str(model_dir), "infer", *paths]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["file", "digit", "probability", "rotation", "width", "realness"]
+    assert lines[0].split() == ["file", "digit", "probability", "rotation", "width"]  # realness: only --realness
     assert [line.split()[1] for line in lines[1:]] == ["2", "8"]
     assert main(["--model", str(model_dir), "infer", "--json", *paths]) == 0
     rows = json.loads(capsys.readouterr().out)
@@ -139,7 +147,9 @@ def test_infer_table_and_json(model_dir: Path, generator: Generator, tmp_path: P
     assert [row["digit"] for row in rows] == [2, 8] and rows[0]["file"] == paths[0]
     assert rows[1]["probability"] == pytest.approx(float(expected.probabilities[1, 8]))
     assert rows[0]["continuous"]["width"] == pytest.approx(float(expected.continuous[0, 1]))
-    assert rows[0]["realness"] == pytest.approx(float(expected.realness[0]))
+    assert "realness" not in rows[0]
+    assert main(["--model", str(model_dir), "infer", "--json", "--realness", *paths]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["realness"] == pytest.approx(float(expected.realness[0]))
 
 
 def test_infer_unreadable_file_exits_1_naming_it(model_dir: Path, tmp_path: Path,

@@ -82,8 +82,8 @@ def test_drawn_noise_does_not_depend_on_the_digits_asked_for(generator: Generato
 
 
 def test_continuous_as_array_dict_and_named_keywords(generator: Generator) -> None:
-    full = generator.generate(digits=[3, 4], continuous=[[0.5, -0.5], [0.25, 1.5]], seed=0)
-    np.testing.assert_array_equal(full.continuous, np.float32([[0.5, -0.5], [0.25, 1.5]]))
+    full = generator.generate(digits=[3, 4], continuous=[[0.5, -0.5], [0.25, 0.75]], seed=0)
+    np.testing.assert_array_equal(full.continuous, np.float32([[0.5, -0.5], [0.25, 0.75]]))
     broadcast = generator.generate(digits=[3, 4], continuous=np.array([0.1, 0.2]), seed=0)
     np.testing.assert_array_equal(broadcast.continuous, np.float32([[0.1, 0.2], [0.1, 0.2]]))
     by_name = generator.generate(digits=[3, 4], continuous={"width": [0.3, -0.3]}, rotation=0.7, seed=0)

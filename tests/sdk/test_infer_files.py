@@ -85,7 +85,7 @@ def test_formats_csv_json_table_and_output_file(scans: Path, model_dir: Path, tm
     with open(out, newline="") as handle:
         table = list(csv.DictReader(handle))
     assert [int(row["digit"]) for row in table] == DIGITS[:3] and table[0]["error"] == ""
-    assert list(table[0])[:6] == ["file", "digit", "probability", "rotation", "width", "realness"]
+    assert list(table[0])[:6] == ["file", "digit", "probability", "rotation", "width", "p0"]  # no realness asked
     probabilities = np.array([[float(row[f"p{d}"]) for d in range(10)] for row in table])
     assert np.allclose(probabilities.sum(axis=1), 1, atol=1e-4)
     for argv in (["--format", "json"], ["--json"]):

@@ -43,10 +43,11 @@ def test_infer_records_name_the_codes_and_omit_what_is_absent(encoder: Encoder, 
     assert "continuous_std" not in without_std.to_records()[0]  # None fields are left out, not null
 
 
-def test_infer_repr_shows_digits_probabilities_and_realness(encoder: Encoder, generator: Generator) -> None:
+def test_infer_repr_shows_digits_probabilities_and_not_realness(encoder: Encoder, generator: Generator) -> None:
     text = repr(encoder.infer(generator.generate(digits=[2, 5], seed=0).images))
     assert text.startswith("InferResult(2 images, digits=[2, 5], probability=[")
-    assert "realness=[" in text and "<" not in text
+    assert "continuous ('rotation', 'width')=[[" in text and "<" not in text
+    assert "realness" not in text  # issue 40: deprecated in the bundled models, so out of the summary
 
 
 def test_to_pandas_has_one_row_per_image(encoder: Encoder, generator: Generator) -> None:
