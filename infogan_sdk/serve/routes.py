@@ -93,7 +93,7 @@ async def generate(body: GenerateRequest, request: Request, format: Format = Non
     model = registry(request).get(body.model)
     _check_size(_requested(body), request)
     latents = model.generator.latents(digits=body.digits, count=body.count, continuous=body.continuous,
-                                      noise=_noise(body.noise), seed=body.seed)
+                                      noise=_noise(body.noise), seed=body.seed, beyond_range=body.beyond_range)
     answer = functools.partial(_answer, model, _answer_format(request, format), body.return_noise, None)
     return await model.drawing.submit(Job(latents, len(latents), answer))
 
@@ -106,18 +106,20 @@ async def traverse(body: TraverseRequest, request: Request, format: Format = Non
     code = body.code
     if isinstance(code, str) and code not in model.generator.continuous_names and is_index(code):
         code = int(code)  # "1" names the code at index 1, unless a code is called "1"
-    latents = model.generator.traverse_latents(digit=body.digit, code=code, values=body.values, seed=body.seed)
+    latents = model.generator.traverse_latents(digit=body.digit, code=code, values=body.values, seed=body.seed,
+                                               beyond_range=body.beyond_range)
     answer = functools.partial(_answer, model, _answer_format(request, format), False, len(latents))  # a row
     return await model.drawing.submit(Job(latents, len(latents), answer))
 
 
 @api.post("/infer", response_model=InferResponse, response_model_exclude_none=True,
-          summary="read digit, codes and realness of images; a bad image fails only its own entry", openapi_extra={
+          summary="read the digit and codes of images (realness if asked); a bad image fails only its own entry",
+          openapi_extra={
     "requestBody": {"required": True, "content": {
         "multipart/form-data": {"schema": {"type": "object", "properties": {
             "images": {"type": "array", "items": {"type": "string", "format": "binary"}},
             "preprocess": {"type": "string", "enum": list(uploads.PREPROCESS)},
-            "model": {"type": "string"}}}},
+            "model": {"type": "string"}, "realness": {"type": "boolean"}}}},
         # inline: no route takes InferRequest as its body, so components/schemas has no entry to point at
         "application/json": {"schema": InferRequest.model_json_schema()},
         uploads.RAW: {"schema": {"type": "string", "format": "binary", "description": (
@@ -125,10 +127,10 @@ async def traverse(body: TraverseRequest, request: Request, format: Format = Non
             "preprocess as query parameters")}}}},
     "parameters": [{"name": name, "in": "query", "required": False, "schema": {"type": "string"},
                     "description": f"{name} of a raw (application/octet-stream) body"}
-                   for name in ("model", "preprocess")]})
+                   for name in ("model", "preprocess", "realness")]})
 async def infer(request: Request) -> Any:
     settings = config(request)
-    name, preprocess, items = await uploads.receive(request, settings)
+    name, preprocess, items, realness = await uploads.receive(request, settings)
     model = registry(request).get(name)
     items = uploads.screened(items, settings)
     pixels = sum(item.pixels for item in items)
@@ -141,6 +143,8 @@ async def infer(request: Request) -> Any:
         finally:
             if pixels > uploads.CHUNK_PIXELS:
                 await run_in_threadpool(uploads.release_memory)
+    for entry in results if not realness else []:  # deprecated in the bundled models: only when asked for
+        entry.pop("realness", None)
     if all("error" in entry for entry in results):
         return error_response(422, "invalid_input", f"none of the {len(results)} image(s) could be read; see "
                               "results", results=results)
@@ -196,7 +200,8 @@ async def edit(body: EditRequest, request: Request) -> Any:
 
 def _edited(model: LoadedModel, body: EditRequest, images: list[bytes]) -> dict[str, Any]:
     """The edit answer: the images redrawn with the codes changed, and what was read in each (in a thread)."""
-    result = model.generator.edit(images, digit=body.digit, continuous=body.continuous, preprocess=body.preprocess)
+    result = model.generator.edit(images, digit=body.digit, continuous=body.continuous, preprocess=body.preprocess,
+                                  beyond_range=body.beyond_range)
     source = result.source
     assert source is not None
     redrawn = model.generator.reconstruct(images, preprocess=body.preprocess) if body.reconstruct else None
@@ -263,14 +268,18 @@ def _answer_format(request: Request, format: str | None) -> str:
 
 def _answer(model: LoadedModel, form: str, noise: bool, columns: int | None, result: GenerateResult) -> Response:
     """A generate or traverse answer: one PNG (a grid; `columns` per row, None: square), the raw pixels, or the
-    JSON."""
+    JSON. A traverse's (`columns` given) also says which images lie beyond the trained range (X-Beyond-Range: 0/1
+    per image, or the JSON's beyond_range)."""
+    beyond = model.generator.outside_range(result.continuous).tolist() if columns is not None else None
+    headers = {} if beyond is None else {"x-beyond-range": ",".join(str(int(flag)) for flag in beyond)}
     if form == "png":
-        return Response(png(dataclasses.replace(result, columns=columns).grid()), media_type="image/png")
+        return Response(png(dataclasses.replace(result, columns=columns).grid()), media_type="image/png",
+                        headers=headers)
     if form == "raw":
         return Response(result.images.tobytes(), media_type=uploads.RAW, headers={
             uploads.SHAPE_HEADER: ",".join(map(str, result.images.shape)),
-            "x-digits": ",".join(map(str, result.digits.tolist()))})
-    return json_response(_content(model, result, noise))
+            "x-digits": ",".join(map(str, result.digits.tolist())), **headers})
+    return json_response({**_content(model, result, noise), **({} if beyond is None else {"beyond_range": beyond})})
 
 
 def _content(model: LoadedModel, result: GenerateResult, noise: bool) -> dict[str, Any]:

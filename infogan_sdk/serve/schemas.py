@@ -11,6 +11,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Number = float  # JSON numbers; NaN and infinity are refused by the SDK with a message
+BEYOND = "allow continuous codes outside the range the model was trained on (GET /v1/models: each code's range); " \
+    "images there are extrapolations"
+REALNESS = "include each reading's realness (the discriminator's logit); deprecated where the model's manifest says " \
+    "so (the bundled models: no better than chance at telling real from generated; use is_digit)"
 
 
 class Request(BaseModel):
@@ -26,20 +30,24 @@ class GenerateRequest(Request):
         None, description="named continuous codes: one value for all images, or one per image")
     noise: list[Number] | list[list[Number]] | None = Field(None, description="noise (noise_size,) or (N, noise_size)")
     return_noise: bool = Field(False, description="include each image's noise vector in the response")
+    beyond_range: bool = Field(False, description=BEYOND)
 
 
 class TraverseRequest(Request):
     model: str | None = Field(None, max_length=200)
     digit: int | None = Field(None, description="digit 0-9 (default: drawn from the seed)")
     code: str | int = Field(0, description="the continuous code to sweep: its name or index")
-    values: list[Number] | None = Field(None, description="values to sweep (default: the code's sweep, 10 steps)")
+    values: list[Number] | None = Field(None, description="values to sweep (default: the code's sweep, 10 steps, "
+                                        "beyond the trained range at both ends: the answer's beyond_range says which)")
     seed: int | None = Field(None, ge=0, lt=2**63)
+    beyond_range: bool = Field(False, description=BEYOND)
 
 
 class InferRequest(Request):
     model: str | None = Field(None, max_length=200)
     images: list[str] = Field(description="base64 images (PNG, JPEG, ...), optionally as data: URLs")
     preprocess: Literal["auto", "mnist", "none"] = "auto"
+    realness: bool = Field(False, description=REALNESS)
 
 
 class EditRequest(Request):
@@ -51,6 +59,7 @@ class EditRequest(Request):
         None, description="added to the named continuous codes read: one value for all, or one per edit")
     reconstruct: bool = Field(False, description="also redraw each image unchanged (sources[i].reconstruction)")
     return_noise: bool = Field(False, description="include each edit's noise vector (the image's, as read)")
+    beyond_range: bool = Field(False, description="allow changes wider than the range the model was trained on")
 
 
 class GeneratedImage(BaseModel):
@@ -64,6 +73,8 @@ class GeneratedImage(BaseModel):
 class GenerateResponse(BaseModel):
     model: str
     images: list[GeneratedImage]
+    beyond_range: list[bool] | None = Field(None, description="traverse: which images have a code outside the range "
+                                            "the model was trained on (the default sweep's outer ones)")
 
 
 class EditSource(BaseModel):
@@ -86,7 +97,8 @@ class Reading(BaseModel):
     digit: int | None = None
     probabilities: list[float] | None = Field(None, description="probability of digit d at index d")
     continuous: dict[str, float] | None = None
-    realness: float | None = Field(None, description="discriminator logit: > 0 looks real")
+    realness: float | None = Field(None, description="with realness: true, the discriminator's logit (> 0 looks "
+                                   "real); deprecated in the bundled models")
     is_digit: bool | None = Field(None, description="whether the model thinks this is a digit at all (if it can)")
     digit_score: float | None = None
     error: str | None = Field(None, description="set instead of the reading when this image could not be read")

@@ -43,9 +43,9 @@ class Upload:
     pixels: int = 0  # as its header declares them (0: not known yet, or unreadable)
 
 
-async def receive(request: Request, config: ServeConfig) -> tuple[str | None, str, list[Upload]]:
-    """(model, preprocess, uploads) from a JSON, multipart or raw body; 400/413/422 for a body that is wrong as a
-    whole."""
+async def receive(request: Request, config: ServeConfig) -> tuple[str | None, str, list[Upload], bool]:
+    """(model, preprocess, uploads, realness asked for) from a JSON, multipart or raw body; 400/413/422 for a body
+    that is wrong as a whole."""
     kind = request.headers.get("content-type", "").lower()
     if kind.startswith("multipart/form-data"):
         return await _multipart(request, config)
@@ -62,10 +62,10 @@ async def receive(request: Request, config: ServeConfig) -> tuple[str | None, st
             items.append(Upload(None, from_base64(text)))
         except ValueError as error:
             items.append(Upload(None, problem=f"input {index}: {error}"))
-    return body.model, body.preprocess, items
+    return body.model, body.preprocess, items, body.realness
 
 
-async def _multipart(request: Request, config: ServeConfig) -> tuple[str | None, str, list[Upload]]:
+async def _multipart(request: Request, config: ServeConfig) -> tuple[str | None, str, list[Upload], bool]:
     async with request.form(max_files=10 * config.max_images, max_fields=100) as form:
         files = [value for _, value in form.multi_items() if isinstance(value, UploadFile)]  # any field name
         check_count(len(files), config)
@@ -74,11 +74,12 @@ async def _multipart(request: Request, config: ServeConfig) -> tuple[str | None,
     preprocess = fields.get("preprocess", "auto")
     if preprocess not in PREPROCESS:
         raise ApiError(422, f"preprocess must be one of {list(PREPROCESS)}, got {preprocess[:40]!r}")
-    return fields.get("model"), preprocess, items
+    return fields.get("model"), preprocess, items, flag(fields.get("realness"), "realness")
 
 
-async def _raw(request: Request, config: ServeConfig) -> tuple[str | None, str, list[Upload]]:
-    """N grey images as bytes, row after row, their shape in `X-Shape: N,H,W`; model and preprocess in the query."""
+async def _raw(request: Request, config: ServeConfig) -> tuple[str | None, str, list[Upload], bool]:
+    """N grey images as bytes, row after row, their shape in `X-Shape: N,H,W`; model, preprocess and realness in the
+    query."""
     text = request.headers.get(SHAPE_HEADER, "")
     parts = text.split(",")
     if len(parts) != 3 or not all(part.strip().isascii() and part.strip().isdigit() and len(part.strip()) < 7
@@ -99,7 +100,17 @@ async def _raw(request: Request, config: ServeConfig) -> tuple[str | None, str, 
         raise ApiError(422, f"preprocess must be one of {list(PREPROCESS)}, got {preprocess[:40]!r}")
     images = np.frombuffer(body, dtype=np.uint8).reshape(count, height, width)
     return request.query_params.get("model"), preprocess, [Upload(None, image, pixels=height * width)
-                                                           for image in images]
+                                                           for image in images], \
+        flag(request.query_params.get("realness"), "realness")
+
+
+def flag(text: str | None, name: str) -> bool:
+    """A form field's or query parameter's true / false (absent: false); 422 for anything else."""
+    if text is None or text.lower() in ("false", "0", ""):
+        return False
+    if text.lower() in ("true", "1"):
+        return True
+    raise ApiError(422, f"{name} must be true or false, got {text[:40]!r}")
 
 
 def check_count(count: int, config: ServeConfig) -> None:

@@ -84,9 +84,9 @@ def test_models_describe_layout_codes_and_mapping(client: TestClient, generator:
 # --- generate and traverse ------------------------------------------------------------------------------------
 
 def test_generate_matches_the_sdk(client: TestClient, generator: Generator) -> None:
-    request = {"digits": [7, 1, 3], "seed": 5, "continuous": {"thickness": [0.5, -1.0, 1.5], "width": 0.25}}
+    request = {"digits": [7, 1, 3], "seed": 5, "continuous": {"thickness": [0.5, -1.0, 0.75], "width": 0.25}}
     body = client.post("/v1/generate", json=request).json()
-    expected = generator.generate(digits=[7, 1, 3], seed=5, continuous={"thickness": [0.5, -1.0, 1.5], "width": 0.25})
+    expected = generator.generate(digits=[7, 1, 3], seed=5, continuous={"thickness": [0.5, -1.0, 0.75], "width": 0.25})
     assert body["model"] == "mnist" and len(body["images"]) == 3
     for index, image in enumerate(body["images"]):
         np.testing.assert_array_equal(pixels(image["png"]), expected.images[index])
@@ -199,9 +199,12 @@ def test_infer_json_and_multipart_match_the_sdk(client: TestClient, generator: G
     files = [png_bytes(image) for image in images]
     expected = encoder.infer(files)
     encoded = [base64.b64encode(file).decode() for file in files]
-    by_json = client.post("/v1/infer", json={"images": [encoded[0], "data:image/png;base64," + encoded[1]]})
+    # realness asked for (deprecated, so out of the default answer: test_realness_only_when_asked_for)
+    by_json = client.post("/v1/infer", json={"images": [encoded[0], "data:image/png;base64," + encoded[1]],
+                                             "realness": True})
     by_form = client.post("/v1/infer", files=[("images", ("four.png", files[0], "image/png")),
-                                              ("images", ("eight.png", files[1], "image/png"))])
+                                              ("images", ("eight.png", files[1], "image/png"))],
+                          data={"realness": "true"})
     for response in (by_json, by_form):
         results = response.json()["results"]
         assert [r["digit"] for r in results] == expected.digits.tolist() == [4, 8]

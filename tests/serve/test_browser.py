@@ -155,6 +155,18 @@ def test_a_code_slider_changes_the_image_to_the_apis(page: Any, server: str) -> 
     assert strip.evaluate("img => img.naturalWidth / img.naturalHeight") > 8  # one row of 10
 
 
+def test_the_page_keeps_to_the_trained_range_and_says_where_it_leaves_it(page: Any) -> None:
+    """Issue 40: the sliders stay in the range the codes were trained on, the traversal (over -2..2) says it goes
+    beyond it, and the reading shows no realness (deprecated: no better than chance in the bundled models)."""
+    assert page.get_attribute("#code-thickness", "min") == "-1" and page.get_attribute("#code-thickness", "max") == "1"
+    page.wait_for_function("document.getElementById('traverse-note').textContent.length > 0")
+    assert "swept from -2 to 2: beyond the trained range, -1 to 1" in page.inner_text("#traverse-note")
+    draw(page, [[(0.3, 0.2), (0.72, 0.2), (0.45, 0.85)]])
+    reading_of(page, "7")
+    names = page.eval_on_selector_all("#reading-codes dt", "cells => cells.map(c => c.textContent)")
+    assert sorted(names) == ["rotation", "thickness", "width"], names
+
+
 def test_edit_mode_redraws_the_drawing_and_edits_it_as_the_api_does(page: Any, server: str) -> None:
     draw(page, [[(0.3, 0.2), (0.72, 0.2), (0.45, 0.85)]])
     reading_of(page, "7")

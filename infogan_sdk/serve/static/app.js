@@ -69,13 +69,23 @@ const refreshTraversal = coalesced(async () => {
   $("traverse-image").src = traverseUrl;
 });
 
+// The strip sweeps each code's `sweep`, wider than the range it was trained on: say so under it.
+function traverseNote() {
+  const code = currentModel().continuous.find((c) => c.name === $("traverse-code").value);
+  if (!code) return;
+  const [[low, high], [from, to]] = [code.range, code.sweep];
+  $("traverse-note").textContent = from < low || to > high
+    ? `swept from ${from} to ${to}: beyond the trained range, ${low} to ${high}, the outer images are extrapolations`
+    : `swept from ${from} to ${to}, inside the trained range`;
+}
+
 function buildGenerator(model) {
   $("digit-select").replaceChildren(...model.digits.map((d) => new Option(String(d), String(d))));
   $("digit-select").value = model.digits.includes(7) ? "7" : String(model.digits[0] ?? 0);
   const sliders = model.continuous.map((code) => {
-    const [low, high] = code.sweep;
+    const [low, high] = code.range;  // the trained range: the service refuses codes beyond it unless asked
     const label = document.createElement("label");
-    const input = Object.assign(document.createElement("input"), { type: "range", id: `code-${code.name}`, min: low, max: high, step: (high - low) / 100 });
+    const input = Object.assign(document.createElement("input"), { type: "range", id: `code-${code.name}`, min: low, max: high, step: (high - low) / 50 });
     input.value = String(code.default);
     const value = Object.assign(document.createElement("output"), { id: `code-${code.name}-value`, value: Number(input.value).toFixed(2) });
     input.addEventListener("input", () => { value.value = Number(input.value).toFixed(2); refreshGenerated(); });
@@ -84,6 +94,7 @@ function buildGenerator(model) {
   });
   $("code-sliders").replaceChildren(...sliders);
   $("traverse-code").replaceChildren(...model.continuous.map((c) => new Option(c.name, c.name)));
+  traverseNote();
   refreshGenerated();
   refreshTraversal();
 }
@@ -204,8 +215,6 @@ const refreshReading = coalesced(async () => {
   const rows = Object.entries(reading.continuous).flatMap(([name, value]) => [
     Object.assign(document.createElement("dt"), { textContent: name }),
     Object.assign(document.createElement("dd"), { textContent: value.toFixed(3) })]);
-  rows.push(Object.assign(document.createElement("dt"), { textContent: "realness" }),
-    Object.assign(document.createElement("dd"), { textContent: reading.realness.toFixed(3) }));
   $("reading-codes").replaceChildren(...rows);
 });
 
@@ -234,7 +243,7 @@ $("model-select").addEventListener("change", () => {
 $("edit-digit").addEventListener("change", refreshEdit);
 $("digit-select").addEventListener("change", () => { refreshGenerated(); refreshTraversal(); });
 $("seed-input").addEventListener("input", () => { refreshGenerated(); refreshTraversal(); });
-$("traverse-code").addEventListener("change", refreshTraversal);
+$("traverse-code").addEventListener("change", () => { traverseNote(); refreshTraversal(); });
 $("clear-button").addEventListener("click", () => { clearCanvas(); buildEditor(currentModel()); });
 $("token-input").addEventListener("change", () => { state.token = $("token-input").value; start(); });
 start();
