@@ -44,6 +44,9 @@ export interface GenerateOptions {
   continuous?: Rows | Record<string, Floats>;
   /** (N, noiseSize) or (noiseSize,). */
   noise?: Rows;
+  /** Allow continuous values outside the range the model was trained on (refused otherwise: images there are
+   * extrapolations). */
+  beyondRange?: boolean;
 }
 
 export interface Latents {
@@ -90,7 +93,8 @@ export class Images implements Latents {
 export class Reading extends Images {
   /** (N * 10) probability of each digit. */
   probabilities: Float32Array;
-  /** (N) the discriminator's logit (> 0: looks real to it). */
+  /** (N) the discriminator's logit (> 0: looks real to it); deprecated where the manifest's realness.deprecated says
+   * so (the bundled models: no better than chance at telling real from generated; use isDigit). */
   realness: Float32Array;
   /** (N) higher = more like a digit; null for models without a digit score. */
   digitScore: Float32Array | null;
@@ -119,11 +123,11 @@ export class Generator extends Model {
   /** A model folder: a path in Node (default: the bundled "mnist"), a URL in a browser. */
   static load(folder?: string | URL, options?: LoadOptions): Promise<Generator>;
   generate(options?: GenerateOptions): Promise<Images>;
-  traverse(options?: { digit?: number; code?: string | number; values?: number[]; seed?: number }): Promise<Images>;
+  traverse(options?: { digit?: number; code?: string | number; values?: number[]; seed?: number; beyondRange?: boolean }): Promise<Images>;
   latents(options?: GenerateOptions): Latents;
   render(latents: Latents): Promise<Images>;
   reconstruct(images: ImageInput | ImageInput[], options?: { preprocess?: Preprocess }): Promise<Images>;
-  edit(images: ImageInput | ImageInput[], options?: { digit?: number | number[]; rotation?: Floats; thickness?: Floats; width?: Floats; continuous?: Rows | Record<string, Floats>; preprocess?: Preprocess }): Promise<Images>;
+  edit(images: ImageInput | ImageInput[], options?: { digit?: number | number[]; rotation?: Floats; thickness?: Floats; width?: Floats; continuous?: Rows | Record<string, Floats>; beyondRange?: boolean; preprocess?: Preprocess }): Promise<Images>;
   canEdit(): Promise<boolean>;
 }
 

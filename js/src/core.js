@@ -65,7 +65,8 @@ export class Generator extends Model {
     return this.render(this.latents(options));
   }
 
-  /** One code swept over `values` (default 10 steps over [-2, 2]), everything else fixed: one image per value. */
+  /** One code swept over `values` (default 10 steps over [-2, 2]: beyond the trained range at both ends, on purpose;
+   * values given outside it need beyondRange: true), everything else fixed: one image per value. */
   async traverse(options = {}) {
     return this.render(traverseLatents(this, options));
   }
@@ -127,9 +128,9 @@ export class Generator extends Model {
   }
 
   /** Redraw images with codes changed: digit replaces the digit read, rotation/width/thickness/continuous are added. */
-  async edit(images, { digit, rotation, width, thickness, continuous, preprocess = "auto" } = {}) {
+  async edit(images, { digit, rotation, width, thickness, continuous, beyondRange, preprocess = "auto" } = {}) {
     const source = await (await this.editor()).infer(images, { preprocess });
-    const edited = await this.render(editLatents(this, source.latents(), { digits: digit, rotation, width, thickness, continuous }));
+    const edited = await this.render(editLatents(this, source.latents(), { digits: digit, rotation, width, thickness, continuous, beyondRange }));
     edited.source = source;
     return edited;
   }

@@ -28,3 +28,20 @@ export function shown(value) {
   }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
+
+/** ` (did you mean "rotation"?)` when `word` is one or two edits from one of `known` (errors.py did_you_mean), else "". */
+export function didYouMean(word, known) {
+  if (typeof word !== "string") return "";
+  const distance = (a, b) => {
+    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i += 1) {
+      const next = [i];
+      for (let j = 1; j <= b.length; j += 1) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row = next;
+    }
+    return row[b.length];
+  };
+  const scored = known.map((name) => [distance(word, name), name]).filter(([d, name]) => d <= Math.max(1, Math.floor(name.length / 3)));
+  scored.sort((a, b) => a[0] - b[0]);
+  return scored.length ? ` (did you mean ${shown(scored[0][1])}?)` : "";
+}

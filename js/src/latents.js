@@ -2,12 +2,14 @@
 // (infogan_sdk/latents/arguments.py and draw.py); whatever is omitted is drawn from the seed, in the same order:
 // the categorical codes (N per code), then the continuous codes (N x k, row by row), then the noise (N x noise).
 
-import { InvalidInputError, shown } from "./errors.js";
+import { IncompatibleModelError, InvalidInputError, didYouMean, shown } from "./errors.js";
 import { applyBasis } from "./manifest.js";
 import { Random, freshSeed } from "./random.js";
 
 export const MAX_COUNT = 1_000_000;
 const NAMED = ["rotation", "width", "thickness"];
+const MAX_REDRAWS = 1000; // rounds of drawing again the rows outside the trained range (draw.py)
+const BEYOND = "beyondRange: true";
 
 /** value -> an array of rows: a number is one row of one value, [a, b] one row or N values, [[...], ...] N rows. */
 function rows(value, what, width) {
@@ -78,10 +80,39 @@ function continuousColumns(names, continuous, named) {
     return columns;
   }
   for (const [name, value] of Object.entries(given)) {
-    if (!names.includes(name)) throw new InvalidInputError(`this model has no continuous code named ${shown(name)}; its codes are ${shown(names)}`);
+    if (!names.includes(name)) throw new InvalidInputError(`this model has no continuous code named ${shown(name)}${didYouMean(name, names)}; its codes are ${shown(names)}`);
     columns.set(names.indexOf(name), finite(rows(value, `continuous code "${name}"`, 1), `continuous code "${name}"`).map((row) => row[0]));
   }
   return columns;
+}
+
+/** Given continuous values (Map column -> values) outside the trained range are refused unless beyondRange
+ * (arguments.py check_range): images there are extrapolations the model never learnt. */
+function checkRange(names, [low, high], columns, beyondRange) {
+  if (allowed(beyondRange)) return;
+  for (const [column, values] of [...columns].sort((a, b) => a[0] - b[0])) {
+    const outside = values.filter((value) => value < low || value > high);
+    if (outside.length) {
+      const more = outside.length > 1 ? ` (and ${outside.length - 1} more of the ${values.length} values given)` : "";
+      throw new InvalidInputError(`${names[column]}=${outside[0]}${more} is outside the range this model was trained on, [${low}, ${high}]: give values from ${low} to ${high}, or ask to go beyond it with ${BEYOND}`);
+    }
+  }
+}
+
+/** An edit's change wider than the trained range itself is refused unless beyondRange (arguments.py check_change). */
+function checkChange(names, [low, high], columns, beyondRange) {
+  if (allowed(beyondRange)) return;
+  for (const [column, values] of [...columns].sort((a, b) => a[0] - b[0])) {
+    const tooFar = values.find((value) => Math.abs(value) > high - low);
+    if (tooFar !== undefined) {
+      throw new InvalidInputError(`changing ${names[column]} by ${tooFar > 0 ? "+" : ""}${tooFar} moves it further than the range this model was trained on, [${low}, ${high}], is wide (${high - low}), so the edit leaves that range whatever the image: change it by at most ${high - low}, or ask to go beyond it with ${BEYOND}`);
+    }
+  }
+}
+
+function allowed(beyondRange) {
+  if (beyondRange != null && typeof beyondRange !== "boolean") throw new InvalidInputError(`beyondRange must be true or false, got ${shown(beyondRange)}`);
+  return beyondRange === true;
 }
 
 function noiseRows(spec, noise) {
@@ -114,7 +145,7 @@ function batchSize(count, lengths) {
  * noise (Float32Array N*noise)}.
  */
 export function drawLatents(model, options = {}) {
-  const known = ["digits", "count", "categorical", "continuous", "rotation", "width", "thickness", "noise", "seed"];
+  const known = ["digits", "count", "categorical", "continuous", "rotation", "width", "thickness", "noise", "seed", "beyondRange"];
   const unknown = Object.keys(options).filter((key) => !known.includes(key));
   if (unknown.length) throw new InvalidInputError(`unknown option(s) ${shown(unknown)}; expected some of ${shown(known)}`);
   const { spec, codeToDigit } = model;
@@ -127,6 +158,7 @@ export function drawLatents(model, options = {}) {
   for (const [column, values] of columns) lengths[`continuous code "${names[column]}"`] = values.length;
   if (noise) lengths.noise = noise.length;
   const n = batchSize(options.count, lengths);
+  checkRange(names, spec.continuousRange, columns, options.beyondRange);
   const seed = options.seed ?? freshSeed();
   if (!Number.isSafeInteger(seed) || seed < 0) throw new InvalidInputError(`seed must be a non-negative integer, got ${shown(seed)}`);
   return draw(spec, n, new Random(seed), codes, columns, noise, model.manifest.basis);
@@ -146,9 +178,6 @@ function draw(spec, n, random, codes, columns, noise, basis) {
   const drawn = new Float32Array(n * k);
   for (let i = 0; i < n * k; i += 1) drawn[i] = low + (high - low) * random.uniform();
   const continuous = basis === null ? drawn : applyBasis(drawn, basis, k, true);
-  for (const [column, values] of columns) {
-    for (let i = 0; i < n; i += 1) continuous[i * k + column] = values[values.length === 1 ? 0 : i];
-  }
   const drawnNoise = new Float32Array(n * width);
   if (noise) {
     for (let i = 0; i < n; i += 1) drawnNoise.set(noise[noise.length === 1 ? 0 : i], i * width);
@@ -156,16 +185,36 @@ function draw(spec, n, random, codes, columns, noise, basis) {
     const sample = spec.noiseDistribution === "normal" ? () => random.normal() : () => 2 * random.uniform() - 1;
     for (let i = 0; i < n * width; i += 1) drawnNoise[i] = sample();
   }
+  if (basis !== null) redrawOutside(spec, random, continuous, basis, [...Array(k).keys()].filter((c) => !columns.has(c)));
+  for (const [column, values] of columns) {
+    for (let i = 0; i < n; i += 1) continuous[i * k + column] = values[values.length === 1 ? 0 : i];
+  }
   return { count: n, codes: drawnCodes, continuous, noise: drawnNoise };
+}
+
+/** Rows whose drawn users' values leave the trained range (a turned basis reaches 1.41 at the square's corners) are
+ * drawn again, after the noise, until none does (draw.py _redraw_outside). */
+function redrawOutside(spec, random, continuous, basis, drawn) {
+  const [low, high] = spec.continuousRange, k = spec.nContinuous, n = continuous.length / k;
+  for (let round = 0; round < MAX_REDRAWS; round += 1) {
+    const outside = [];
+    for (let i = 0; i < n; i += 1) if (drawn.some((c) => continuous[i * k + c] < low || continuous[i * k + c] > high)) outside.push(i);
+    if (!outside.length) return;
+    for (const i of outside) {
+      const row = Float32Array.from({ length: k }, () => low + (high - low) * random.uniform());
+      continuous.set(applyBasis(row, basis, k, true), i * k);
+    }
+  }
+  throw new IncompatibleModelError(`the continuous codes' basis leaves too little of the trained range ${shown(spec.continuousRange)} inside it to draw from (${MAX_REDRAWS} tries)`);
 }
 
 /** The latents of a traverse: one code swept over `values` (default 10 steps over the range's middle +- its width),
  * the others at the middle, one digit and one noise vector from the seed for every image. */
-export function traverseLatents(model, { digit, code = 0, values, seed } = {}) {
+export function traverseLatents(model, { digit, code = 0, values, seed, beyondRange } = {}) {
   const names = model.continuousNames;
   const column = typeof code === "string" ? names.indexOf(code) : code;
   if (!Number.isInteger(column) || column < 0 || column >= names.length) {
-    throw new InvalidInputError(`code must be an index from 0 to ${names.length - 1} or one of ${shown(names)}, got ${shown(code)}`);
+    throw new InvalidInputError(`code must be an index from 0 to ${names.length - 1} or one of ${shown(names)}, got ${shown(code)}${didYouMean(code, names)}`);
   }
   const [low, high] = model.spec.continuousRange;
   const middle = (low + high) / 2;
@@ -173,22 +222,25 @@ export function traverseLatents(model, { digit, code = 0, values, seed } = {}) {
     ? Array.from({ length: 10 }, (_, i) => Math.fround(middle - (high - low) + (2 * (high - low) * i) / 9))
     : finite(rows(values, "values", 1), "values").map((row) => row[0]);
   checkCount(sweep.length, "the number of values");
+  if (values != null) checkRange(names, model.spec.continuousRange, new Map([[column, sweep]]), beyondRange);
   const first = drawLatents(model, { digits: digit ?? undefined, seed });
   const k = names.length;
   const fixed = sweep.map((value) => Array.from({ length: k }, (_, j) => (j === column ? value : middle)));
   const categorical = model.spec.categoricalSizes.length ? [Array.from(first.codes)] : undefined;
-  return drawLatents(model, { categorical, continuous: fixed, noise: [Array.from(first.noise)], count: sweep.length, seed: 0 });
+  // checked above: the default sweep goes beyond the trained range on purpose (outsideRange says which images)
+  return drawLatents(model, { categorical, continuous: fixed, noise: [Array.from(first.noise)], count: sweep.length, seed: 0, beyondRange: true });
 }
 
 /** The latents of an edit (generator.py edit): the source's codes and noise, `digits` replacing the digit read,
  * rotation/width/thickness/continuous *added* to the codes read; each one value per image or one for all. */
-export function editLatents(model, source, { digits, rotation, width, thickness, continuous } = {}) {
+export function editLatents(model, source, { digits, rotation, width, thickness, continuous, beyondRange } = {}) {
   const { spec, codeToDigit } = model, k = spec.nContinuous, nCodes = spec.categoricalSizes.length, size = spec.noiseSize;
   const codes = categorical(spec, codeToDigit, digits, undefined);
   const columns = continuousColumns(model.continuousNames, continuous, { rotation, width, thickness });
   const lengths = { images: source.count, ...(codes ? { digit: codes.length } : {}) };
   for (const [column, values] of columns) lengths[`continuous code "${model.continuousNames[column]}"`] = values.length;
   const n = batchSize(undefined, lengths);
+  checkChange(model.continuousNames, spec.continuousRange, columns, beyondRange);
   const pick = (list, i) => list[list.length === 1 ? 0 : i];
   const out = { count: n, codes: new Int32Array(n * nCodes), continuous: new Float32Array(n * k), noise: new Float32Array(n * size) };
   for (let i = 0; i < n; i += 1) {

@@ -51,7 +51,7 @@ test("digits are drawn as asked and read back", async () => {
   assert.deepEqual(Array.from(bare.digits), Array.from(read.digits));
   await assert.rejects(encoder.infer(new Uint8Array(700)), /a bare Uint8Array must hold a square grey image/);
   for (let d = 0; d < 10; d += 1) {  // the same digit, noise and other codes, thickness alone changed
-    const thick = await generator.traverse({ digit: d, code: "thickness", values: [-1.5, 1.5], seed: d });
+    const thick = await generator.traverse({ digit: d, code: "thickness", values: [-1.5, 1.5], seed: d, beyondRange: true });
     const ink = (i) => thick.image(i).reduce((sum, value) => sum + value, 0);
     assert.ok(ink(1) > 1.15 * ink(0), `digit ${d}: thickness +1.5 should draw more ink than -1.5: ${ink(1)} vs ${ink(0)}`);
   }
@@ -72,6 +72,34 @@ test("bad arguments are refused with what was expected and what arrived", async 
   await assert.rejects(encoder.infer("seven.png"), /input 0: cannot read the image file seven.png/); // Node: a path
   await assert.rejects(encoder.infer({ width: 5000, height: 5000, data: new Uint8Array(1) }), /more than the 16777216 allowed/);
   await assert.rejects(encoder.infer({ width: 30, height: 30, data: new Uint8Array(900) }, { preprocess: "none" }), /needs 28x28/);
+});
+
+test("codes outside the trained range are refused unless beyondRange, and drawn ones stay inside it", async () => {
+  const range = /outside the range this model was trained on, \[-1, 1\]: give values from -1 to 1, or ask to go beyond it with beyondRange: true/;
+  await assert.rejects(generator.generate({ thickness: 5 }), (error) => error instanceof InvalidInputError && /^thickness=5 /.test(error.message) && range.test(error.message));
+  await assert.rejects(generator.generate({ rotation: 3 }), /^InvalidInputError: rotation=3 /);
+  await assert.rejects(generator.generate({ continuous: [[5, 0, 0]] }), /^InvalidInputError: width=5 is outside/);
+  await assert.rejects(generator.generate({ continuous: { rotation: [0.5, -1.5] }, count: 2 }), /rotation=-1.5 is outside/);
+  await assert.rejects(generator.traverse({ code: "thickness", values: [-3, 0] }), /thickness=-3 is outside/);
+  await assert.rejects(generator.generate({ rotation: 0.5, beyondRange: "yes" }), /beyondRange must be true or false, got "yes"/);
+  const beyond = await generator.generate({ thickness: 5, beyondRange: true, seed: 1 });
+  assert.equal(beyond.continuous[2], 5);
+  const swept = await generator.traverse({ digit: 3, code: "thickness", seed: 0 });  // the default sweep: -2..2
+  assert.equal(Math.min(...swept.continuous.filter((_, i) => i % 3 === 2)), -2);
+  // the bundled model's codes are a turned basis of the network's: drawn there, users' values reached 1.41
+  const drawn = generator.latents({ count: 3000, seed: 5 });
+  assert.ok(drawn.continuous.every((value) => Math.abs(value) <= 1 + 1e-6), "a drawn code left [-1, 1]");
+  const again = generator.latents({ count: 3000, seed: 5, rotation: 0.25 });
+  assert.deepEqual(again.noise, drawn.noise);  // the redraws come after the noise
+  const seven = (await generator.generate({ digits: 7, seed: 0 })).image(0);
+  await assert.rejects(generator.edit(seven, { thickness: 3 }), /changing thickness by \+3 moves it further than the range this model was trained on, \[-1, 1\], is wide \(2\)/);
+  assert.equal((await generator.edit(seven, { thickness: 3, beyondRange: true })).count, 1);
+});
+
+test("a misspelt code name gets a suggestion", async () => {
+  await assert.rejects(generator.generate({ continuous: { rotaton: 1 } }), /no continuous code named "rotaton" \(did you mean "rotation"\?\); its codes are/);
+  await assert.rejects(generator.traverse({ code: "thicknes" }), /got "thicknes" \(did you mean "thickness"\?\)/);
+  await assert.rejects(generator.generate({ continuous: { spin: 1 } }), (error) => !/did you mean/.test(error.message));
 });
 
 test("a damaged or foreign model folder is refused, naming the problem", async () => {

@@ -61,21 +61,22 @@ async function generated(images) {
 const routes = {
   "/v1/models": async (loaded) => ({ default: loaded.name, models: [describe(loaded)] }),
   "/v1/generate": async ({ generator, name }, body) => {
-    const made = await generator.generate({ digits: body.digits, count: body.count, seed: body.seed, continuous: body.continuous });
+    const made = await generator.generate({ digits: body.digits, count: body.count, seed: body.seed, continuous: body.continuous, beyondRange: body.beyond_range });
     window.infoganLocal.last = made; // what the page drew last: its latents, for the browser test
     return { model: name, images: await generated(made) };
   },
   "/v1/traverse": async ({ generator }, body) => {
-    const swept = await generator.traverse({ digit: body.digit, code: body.code, seed: body.seed });
+    const swept = await generator.traverse({ digit: body.digit, code: body.code, seed: body.seed, values: body.values, beyondRange: body.beyond_range });
     return png(swept, Array.from({ length: swept.count }, (_, i) => i), true);
   },
   "/v1/infer": async ({ encoder, name }, body) => {
     const read = await encoder.infer(await Promise.all(body.images.map(decoded)));
-    return { model: name, results: read.toRecords().map((record) => ({ ...record, is_digit: record.isDigit })) };
+    // realness only when asked for, as the service answers (deprecated in the bundled models)
+    return { model: name, results: read.toRecords().map(({ realness, ...record }) => ({ ...record, is_digit: record.isDigit, ...(body.realness ? { realness } : {}) })) };
   },
   "/v1/edit": async ({ generator, name }, body) => {
     const images = await Promise.all(body.images.map(decoded));
-    const edited = await generator.edit(images, { digit: body.digit, continuous: body.continuous });
+    const edited = await generator.edit(images, { digit: body.digit, continuous: body.continuous, beyondRange: body.beyond_range });
     const redrawn = await generator.reconstruct(images);
     const sources = await Promise.all(Array.from({ length: edited.source.count }, async (_, i) => ({
       png: await png(edited.source, [i]), digit: edited.source.digits[i],
