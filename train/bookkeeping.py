@@ -1,6 +1,7 @@
 """What every training loop shares (stage 1 in `loop`, the reader in `reader`, the noise head in `noise`): the
-run folder's checks (`prepare_run`), resuming (`resume_checkpoint`), the stop on a non-finite loss (`check_finite`),
-the per-step random generator, the weights' moving averages, metrics.jsonl, and Q's predicted digit codes."""
+run folder's checks (`prepare_run`), the steps and what each reads (`Schedule`), resuming (`resume_checkpoint`),
+the stop on a non-finite loss (`check_finite`), the per-step random generator, the weights' moving averages,
+metrics.jsonl, and Q's predicted digit codes."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 import logging
 import math
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,6 +26,7 @@ from train.checkpoint import (
     TrainingError,
     load_for_resume,
 )
+from train.data import epoch_order
 from train.networks import Discriminator
 
 logger = logging.getLogger(__name__)
@@ -68,6 +71,42 @@ def prepare_run(out: Path, resume: bool, overwrite: bool, rank: int = 0) -> None
     if ours:
         logger.warning("--overwrite: removed the earlier run's %d files from %s (%s)", len(ours), out,
                        ", ".join(path.name for path in ours))
+
+
+@dataclass
+class Schedule:
+    """A run's steps: how many make an epoch and the run, and which training images each reads, from the epoch's
+    order (`data.epoch_order`, a pure function of (seed, epoch), built once per epoch), so a resumed run reads
+    exactly what an uninterrupted one would have."""
+
+    seed: int
+    images: int  # training images
+    batch_size: int  # the global batch
+    epochs: int
+    max_steps: int = 0  # 0: every epoch
+    _order: tuple[int, torch.Tensor] = field(default=(-1, torch.zeros(0, dtype=torch.int64)), repr=False)
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return self.images // self.batch_size
+
+    @property
+    def total_steps(self) -> int:
+        total = self.epochs * self.steps_per_epoch
+        return min(total, self.max_steps) if self.max_steps else total
+
+    def batch(self, step: int, start: int = 0, size: int | None = None) -> tuple[int, torch.Tensor]:
+        """(epoch, indices of the images step `step` reads): the global batch, or its [start, start + size) slice
+        (a DDP rank's)."""
+        epoch, position = divmod(step, self.steps_per_epoch)
+        if epoch != self._order[0]:
+            self._order = (epoch, epoch_order(self.seed, epoch, self.images))
+        first = position * self.batch_size + start
+        return epoch, self._order[1][first : first + (self.batch_size if size is None else size)]
+
+    def ends_epoch(self, done: int) -> bool:
+        """Whether the step that makes `done` steps ends an epoch (or the run)."""
+        return done % self.steps_per_epoch == 0 or done == self.total_steps
 
 
 def has_checkpoint(out: Path) -> bool:

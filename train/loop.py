@@ -25,6 +25,7 @@ from train import distributed
 from train.augment import consistency_loss, degraded, distorted, morphed, shifted
 from train.bookkeeping import (
     METRICS_NAME,
+    Schedule,
     append_metrics,
     averaged,
     check_finite,
@@ -37,7 +38,7 @@ from train.bookkeeping import (
 )
 from train.checkpoint import CHECKPOINT_NAME, GAN_KEYS, code_version, save_checkpoint
 from train.config import ModelConfig, TrainConfig
-from train.data import Dataset, check_data, epoch_order, labelled_subset, load_data
+from train.data import Dataset, check_data, labelled_subset, load_data
 from train.losses import (
     Latent,
     adversarial_loss,
@@ -72,8 +73,7 @@ class Run:
     labelled: torch.Tensor  # indices of the labelled images (semi-supervised); empty otherwise
     meta: dict[str, Any]  # what every checkpoint records besides the weights
     step: int
-    steps_per_epoch: int
-    total_steps: int
+    schedule: Schedule  # how many steps, and the training images each reads
 
 
 def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, device: str = "auto",
@@ -85,15 +85,11 @@ def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, d
     """
     run = _start(model_config, config, Path(out_dir), device, resume, data_dir, command, overwrite)
     spec = model_config.latent
-    progress = tqdm(total=run.total_steps, initial=run.step, disable=None if run.rank == 0 else True, unit="step")
+    progress = tqdm(total=run.schedule.total_steps, initial=run.step, disable=None if run.rank == 0 else True,
+                    unit="step")
     clock = (time.perf_counter(), run.step)  # for images per second
-    order_epoch, order = -1, torch.zeros(0, dtype=torch.int64)
-    while run.step < run.total_steps:
-        epoch, position = divmod(run.step, run.steps_per_epoch)
-        if epoch != order_epoch:  # one permutation per epoch, not per step (it costs ~1 ms)
-            order_epoch, order = epoch, epoch_order(config.seed, epoch, len(run.data.images))
-        start = position * config.batch_size + run.rank * run.local_batch
-        index = order[start : start + run.local_batch]
+    while run.step < run.schedule.total_steps:
+        epoch, index = run.schedule.batch(run.step, run.rank * run.local_batch, run.local_batch)  # this rank's slice
         rng = step_generator(config.seed, run.rank, run.step)  # every draw below comes from it, in this order
         real = to_pixels(run.data.images[index], spec).to(run.device)  # (B, 1, 28, 28)
         if config.morph_probability:  # real strokes of varied thickness, for a code to learn it from
@@ -141,16 +137,14 @@ def _start(model_config: ModelConfig, config: TrainConfig, out: Path, device: st
     # Unsupervised training never reads a training label; semi-supervised reads only this subset.
     labelled = (labelled_subset(data.labels, config.labels_per_class, config.seed)
                 if config.mode == "semi-supervised" else torch.zeros(0, dtype=torch.int64))
-    steps_per_epoch = len(data.images) // config.batch_size
-    total_steps = min(config.epochs * steps_per_epoch, config.max_steps or config.epochs * steps_per_epoch)
+    schedule = Schedule(config.seed, len(data.images), config.batch_size, config.epochs, config.max_steps)
     meta = {"model_config": model_config.to_dict(), "train_config": config.to_dict(), "data_sha256": data.checksums,
             "data": data.description, "command": command, "code_version": code_version(), "world_size": world,
             "label_budget": config.label_budget, "labelled_indices": labelled.tolist()}
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
     return Run(model_config, config, out, torch_device, rank, config.batch_size // world, generator, discriminator,
-               generator_optimizer, discriminator_optimizer, averages, data, labelled, meta, step, steps_per_epoch,
-               total_steps)
+               generator_optimizer, discriminator_optimizer, averages, data, labelled, meta, step, schedule)
 
 
 def _discriminator_step(run: Run, real: torch.Tensor, fake: torch.Tensor, latent: Latent, index: torch.Tensor,
@@ -211,7 +205,7 @@ def _bookkeeping(run: Run, epoch: int, losses: dict[str, torch.Tensor], progress
     progress.update(1)
     progress.set_postfix(d=f"{losses['d_loss'].item():.3f}", g=f"{losses['g_loss'].item():.3f}",
                          L_I=f"{info_bound:.3f}")
-    end_of_epoch = step % run.steps_per_epoch == 0 or step == run.total_steps
+    end_of_epoch = run.schedule.ends_epoch(step)
     record: dict[str, Any] = {}
     if step % config.log_every == 0 or end_of_epoch:
         seconds = time.perf_counter() - clock[0]
@@ -228,7 +222,8 @@ def _bookkeeping(run: Run, epoch: int, losses: dict[str, torch.Tensor], progress
         append_metrics(run.out / METRICS_NAME, record)
     if (end_of_epoch or (config.checkpoint_every and step % config.checkpoint_every == 0)) and run.rank == 0:
         save_checkpoint(run.out / CHECKPOINT_NAME, {
-            **run.meta, "step": step, "epoch": step / run.steps_per_epoch, "finished": step == run.total_steps,
+            **run.meta, "step": step, "epoch": step / run.schedule.steps_per_epoch,
+            "finished": step == run.schedule.total_steps,
             "generator": run.generator.state_dict(), "discriminator": run.discriminator.state_dict(),
             "optimizer_g": run.generator_optimizer.state_dict(),
             "optimizer_d": run.discriminator_optimizer.state_dict(), "averages": run.averages,

@@ -27,6 +27,7 @@ from infogan_sdk.loading.folders import resolve_model
 from mnist_data.files import load_mnist
 from train.bookkeeping import (
     METRICS_NAME,
+    Schedule,
     append_metrics,
     averaged_copy,
     check_finite,
@@ -39,7 +40,6 @@ from train.bookkeeping import (
 )
 from train.checkpoint import CHECKPOINT_NAME, NOISE_KEYS, code_version, save_checkpoint
 from train.config import NoiseConfig
-from train.data import epoch_order
 from train.from_folder import Folder, load_folder
 from train.losses import one_hot, sample_latent
 from train.networks import NoiseHead
@@ -65,18 +65,14 @@ def train_noise(config: NoiseConfig, out_dir: str | Path, resume: bool = False, 
         step, average = _resume(out, config, head, optimizer)
     test_images, _ = load_mnist("test", data_dir)
     test = to_pixels(torch.from_numpy(test_images[:EVALUATION_IMAGES]), folder.spec)
-    steps_per_epoch = len(real) // config.batch_size
-    total_steps = config.epochs * steps_per_epoch
-    if config.max_steps:
-        total_steps = min(total_steps, config.max_steps)
+    schedule = Schedule(config.seed, len(real), config.batch_size, config.epochs, config.max_steps)
     meta = {"stage": "noise", "noise_config": config.to_dict(), "model": str(folder.manifest.path),
             "model_files": folder.manifest.data["files"], "command": command, "code_version": code_version()}
     out.mkdir(parents=True, exist_ok=True)
     started, started_step = time.perf_counter(), step
-    while step < total_steps:
-        epoch, position = divmod(step, steps_per_epoch)
-        order = epoch_order(config.seed, epoch, len(real))  # a pure function of (seed, epoch): no state to save
-        batch = real[order[position * config.batch_size : (position + 1) * config.batch_size]]
+    while step < schedule.total_steps:
+        epoch, index = schedule.batch(step)
+        batch = real[index]
         losses = noise_losses(head, folder, batch, step_generator(config.seed, 0, step))
         total = (config.noise_weight * losses["noise"] + config.pixel_weight * losses["pixels"]
                  + config.feature_weight * losses["features"])
@@ -87,7 +83,7 @@ def train_noise(config: NoiseConfig, out_dir: str | Path, resume: bool = False, 
         update_average(average, head, min(config.average_decay, (1 + step) / (10 + step)))
         step += 1
 
-        end_of_epoch = step % steps_per_epoch == 0 or step == total_steps
+        end_of_epoch = schedule.ends_epoch(step)
         record: dict[str, Any] = {}
         if step % config.log_every == 0 or end_of_epoch:
             record = step_record(step, epoch, losses, time.perf_counter() - started, step - started_step,
@@ -100,8 +96,9 @@ def train_noise(config: NoiseConfig, out_dir: str | Path, resume: bool = False, 
             append_metrics(out / METRICS_NAME, record)
         if end_of_epoch:
             save_checkpoint(out / CHECKPOINT_NAME, {
-                **meta, "step": step, "epoch": step / steps_per_epoch, "finished": step == total_steps,
-                "noise_head": head.state_dict(), "average": average, "optimizer": optimizer.state_dict(),
+                **meta, "step": step, "epoch": step / schedule.steps_per_epoch,
+                "finished": step == schedule.total_steps, "noise_head": head.state_dict(), "average": average,
+                "optimizer": optimizer.state_dict(),
                 "evaluation": record.get("test")})
     return out / CHECKPOINT_NAME
 

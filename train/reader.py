@@ -31,6 +31,7 @@ from train.augment import degraded, distorted, shifted
 from train.bookkeeping import (
     METRICS_NAME,
     RunFolderError,
+    Schedule,
     append_metrics,
     averaged_copy,
     check_finite,
@@ -44,7 +45,7 @@ from train.bookkeeping import (
 )
 from train.checkpoint import CHECKPOINT_NAME, GAN_KEYS, code_version, load_checkpoint, save_checkpoint
 from train.config import ReaderConfig, TrainConfig
-from train.data import Dataset, check_digits, epoch_order, labelled_subset, load_data
+from train.data import Dataset, check_digits, labelled_subset, load_data
 from train.losses import categorical_cross_entropy, gaussian_nll, sample_latent
 from train.networks import Discriminator, Generator, build
 from train.pixels import to_pixels
@@ -83,10 +84,7 @@ def train_reader(config: ReaderConfig, out_dir: str | Path, device: str = "cpu",
                 if gan_config.mode == "semi-supervised" else torch.zeros(0, dtype=torch.int64))
     printed = _printed(config, gan_config.mode)
     votes = _teacher_votes(config, gan_config.mode, data, teacher)
-    steps_per_epoch = len(data.images) // config.batch_size
-    total_steps = config.epochs * steps_per_epoch
-    if config.max_steps:
-        total_steps = min(total_steps, config.max_steps)
+    schedule = Schedule(config.seed, len(data.images), config.batch_size, config.epochs, config.max_steps)
     meta = {"model_config": model_config.to_dict(), "train_config": gan_config.to_dict(),
             "reader_config": config.to_dict(), "stage": "reader", "data_sha256": data.checksums,
             "data": data.description, "command": command, "code_version": code_version(), "world_size": 1,
@@ -94,12 +92,8 @@ def train_reader(config: ReaderConfig, out_dir: str | Path, device: str = "cpu",
             "stage1": {key: stage1.get(key) for key in ("command", "step", "code_version", "evaluation")}}
     out.mkdir(parents=True, exist_ok=True)
     started, started_step = time.perf_counter(), step
-    order_epoch, order = -1, torch.zeros(0, dtype=torch.int64)
-    while step < total_steps:
-        epoch, position = divmod(step, steps_per_epoch)
-        if epoch != order_epoch:
-            order_epoch, order = epoch, epoch_order(config.seed, epoch, len(data.images))
-        index = order[position * config.batch_size : (position + 1) * config.batch_size]
+    while step < schedule.total_steps:
+        epoch, index = schedule.batch(step)
         rng = step_generator(config.seed, 0, step)  # every draw of the step comes from it, in this order
         losses = _losses(reader, generator, teacher, critic, data, index, labelled, gan_config, config, rng, printed,
                          None if votes is None else votes[index])
@@ -113,7 +107,7 @@ def train_reader(config: ReaderConfig, out_dir: str | Path, device: str = "cpu",
         update_average(average, reader, min(config.average_decay, (1 + step) / (10 + step)))
         step += 1
 
-        end_of_epoch = step % steps_per_epoch == 0 or step == total_steps
+        end_of_epoch = schedule.ends_epoch(step)
         record: dict[str, Any] = {}
         if step % config.log_every == 0 or end_of_epoch:
             record = step_record(step, epoch, losses, time.perf_counter() - started, step - started_step,
@@ -128,7 +122,8 @@ def train_reader(config: ReaderConfig, out_dir: str | Path, device: str = "cpu",
             append_metrics(out / METRICS_NAME, record)
         if end_of_epoch:
             save_checkpoint(out / CHECKPOINT_NAME, {
-                **meta, "step": step, "epoch": step / steps_per_epoch, "finished": step == total_steps,
+                **meta, "step": step, "epoch": step / schedule.steps_per_epoch,
+                "finished": step == schedule.total_steps,
                 "generator": generator.state_dict(), "discriminator": reader.state_dict(),
                 "optimizer_d": optimizer.state_dict(), "teacher": teacher.state_dict(),
                 "averages": {"generator": generator.state_dict(), "discriminator": average},
