@@ -221,7 +221,7 @@ def step_record(step: int, epoch: int, losses: dict[str, torch.Tensor], seconds:
 
 @torch.no_grad()
 def predict_codes(discriminator: Discriminator, pixels: torch.Tensor, size: int, batch: int = 1000) -> np.ndarray:
-    """Q's argmax over the first categorical code for (N, 1, 28, 28) images, in eval mode."""
+    """Q's argmax over the first categorical code for (N, C, H, W) images, in eval mode."""
     was_training = discriminator.training
     discriminator.eval()
     device = next(discriminator.parameters()).device

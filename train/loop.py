@@ -91,11 +91,11 @@ def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, d
     while run.step < run.schedule.total_steps:
         epoch, index = run.schedule.batch(run.step, run.rank * run.local_batch, run.local_batch)  # this rank's slice
         rng = step_generator(config.seed, run.rank, run.step)  # every draw below comes from it, in this order
-        real = to_pixels(run.data.images[index], spec).to(run.device)  # (B, 1, 28, 28)
+        real = to_pixels(run.data.images[index], spec).to(run.device)  # (B, C, H, W)
         if config.morph_probability:  # real strokes of varied thickness, for a code to learn it from
             real = morphed(real, spec.pixel_range[0], rng, config.morph_probability, keep_peak=True)
         latent = sample_latent(spec, run.local_batch, rng, run.device)
-        fake = run.generator(latent.noise, latent.categorical, latent.continuous)  # (B, 1, 28, 28)
+        fake = run.generator(latent.noise, latent.categorical, latent.continuous)  # (B, C, H, W)
         losses = _discriminator_step(run, real, fake.detach(), latent, index, rng)
         losses["g_loss"] = _generator_step(run, fake, latent)
         check_finite(losses, run.step + 1, run.out)
