@@ -44,6 +44,7 @@ def test_dry_run_trains_any_layout_and_shape(tmp_path, shape, categorical, conti
     assert grid.size == ((9 * continuous - 1) * (shape[2] + 2) + 2, rows * (shape[1] + 2) + 2)
 
 
+@pytest.mark.slow
 def test_a_model_without_categorical_codes_trains_in_rgb(tmp_path) -> None:
     spec = LatentSpec(noise_size=8, categorical_sizes=(), n_continuous=2, image_shape=(3, 32, 32))
     config = TrainConfig(data="fake", fake_size=48, image_size=32, channels=3, batch_size=16, epochs=1, max_steps=2)
