@@ -66,12 +66,12 @@ def train_reader(config: ReaderConfig, out_dir: str | Path, device: str = "cpu",
     stage1_folder = stage1_folder if stage1_folder.is_dir() else stage1_folder.parent
     if out.resolve() == stage1_folder.resolve():
         raise RunFolderError(f"--out {out} is the stage 1 run the reader trains on: expected another folder")
+    prepare_run(out, resume, overwrite)
+    torch_device = torch.device(device if device != "auto" else "cuda" if torch.cuda.is_available() else "cpu")
     stage1 = load_checkpoint(config.generator_run)
     model_config, gan_config = stage1["model_config"], stage1["train_config"]
     data = load_data(gan_config, data_dir)  # stage 1's data set; refused before any work if it cannot serve
     _check_data(data, config)
-    prepare_run(out, resume, overwrite)
-    torch_device = torch.device(device if device != "auto" else "cuda" if torch.cuda.is_available() else "cpu")
     spec = model_config.latent
     generator, teacher = _stage1_networks(stage1, torch_device)
     critic = copy.deepcopy(teacher)  # stage 1's D, whose realness logit the reader's D head learns
