@@ -68,8 +68,8 @@ class Generator(ModelBase):
         continuous: float (N, n_continuous) or (n_continuous,), or {name: float or (N,)}; rotation / width /
         thickness: the continuous code of that name (see `continuous_codes`: positive = leans right, wider,
         thicker in every model; InvalidInputError if the model has no such code). Continuous values outside the
-        range the model was trained on (`continuous_codes[i].range`, [-1, 1] in the bundled models) are refused
-        unless beyond_range=True; drawn ones always lie inside it. noise: float (N, noise_size).
+        range the model was trained on (`continuous_codes[i].range`: [-1, 1], or to 1.41 for a turned code) are
+        refused unless beyond_range=True; drawn ones always lie inside it. noise: float (N, noise_size).
         Returns a GenerateResult (images uint8 (N, H, W)). Raises InvalidInputError.
         """
         if codes is not None:
@@ -98,7 +98,7 @@ class Generator(ModelBase):
         if fixed_noise is not None:
             lengths["noise"] = len(fixed_noise)
         n = batch_size(count, lengths)
-        arguments.check_range(self.continuous_names, self.spec.continuous_range, columns, beyond_range)
+        arguments.check_range(self.continuous_names, self._ranges, columns, beyond_range)
         return draw(self.spec, n, seed, categorical, columns, fixed_noise, self._basis)
 
     def traverse(self, digit: int | None = None, code: int | str = 0, values: Floats | None = None, *,
@@ -131,7 +131,7 @@ class Generator(ModelBase):
             if values is None else floats(values, "values", (1,))
         check_count(len(sweep), "the number of values")
         if values is not None:
-            arguments.check_range(names, self.spec.continuous_range, {column: sweep}, beyond_range)
+            arguments.check_range(names, self._ranges, {column: sweep}, beyond_range)
         first = self.latents(digits=digit, seed=seed)  # one digit and one noise vector from the seed
         fixed = np.full((len(sweep), len(names)), middle, dtype=np.float32)
         fixed[:, column] = sweep
@@ -142,8 +142,12 @@ class Generator(ModelBase):
     def outside_range(self, continuous: NDArray[Any]) -> NDArray[np.bool_]:
         """bool (N,): which rows of continuous codes (N, n_continuous), e.g. a result's, have a value outside the
         range the model was trained on (a default traverse's outer images; anything made with beyond_range=True)."""
-        low, high = self.spec.continuous_range
+        low, high = np.asarray(self._ranges, dtype=np.float32).T  # (k,) each
         return np.asarray(((continuous < low) | (continuous > high)).any(axis=1))
+
+    @property
+    def _ranges(self) -> list[tuple[float, float]]:
+        return [code.range for code in self.continuous_codes]
 
     def reconstruct(self, images: ImageInput | Sequence[ImageInput], preprocess: str = "auto") -> GenerateResult:
         """Redraw N images from what the model's encoder reads in them: their codes and their noise.
@@ -178,7 +182,7 @@ class Generator(ModelBase):
         digits = arguments.categorical(self.spec, self.code_to_digit, digit, None)
         added = arguments.continuous(self.continuous_names, continuous, {"rotation": rotation, "width": width,
                                                                        "thickness": thickness})
-        arguments.check_change(self.continuous_names, self.spec.continuous_range, added, beyond_range)
+        arguments.check_change(self.continuous_names, self._ranges, added, beyond_range)
         source = self._read(images, preprocess)  # after the checks of the arguments: nothing is read in vain
         assert source.noise is not None  # _read checked
         lengths = {"images": len(source), **({} if digits is None else {"digit": len(digits)}),

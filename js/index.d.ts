@@ -64,6 +64,9 @@ export interface ContinuousCode {
   index: number;
   direction: 1 | -1;
   axis: number[];
+  /** The values the trained prior gives this code: the spec's range, wider for a turned code (to 1.41); values
+   * outside it are refused unless beyondRange. */
+  range: [number, number];
   sweep: [number, number];
   effects: Record<string, number>;
 }

@@ -82,14 +82,15 @@ def continuous(names: Sequence[str], values: Any, named: Mapping[str, Floats | N
 BEYOND = "beyond_range=True (infogan: --beyond-range; service: \"beyond_range\": true)"  # how to ask for it
 
 
-def check_range(names: Sequence[str], trained: tuple[float, float], columns: Mapping[int, NDArray[np.float32]],
-                beyond_range: bool) -> None:
-    """InvalidInputError for a given continuous value (`columns`: {column: (M,)}) outside the `trained` range, unless
-    `beyond_range`: images there are extrapolations the model never learnt (blobs, broken strokes)."""
+def check_range(names: Sequence[str], trained: Sequence[tuple[float, float]],
+                columns: Mapping[int, NDArray[np.float32]], beyond_range: bool) -> None:
+    """InvalidInputError for a given continuous value (`columns`: {column: (M,)}) outside its code's `trained` range
+    (ContinuousCode.range, one per column), unless `beyond_range`: images there are extrapolations the model never
+    learnt (blobs, broken strokes)."""
     if _allowed(beyond_range):
         return
-    low, high = trained
     for column, values in sorted(columns.items()):
+        low, high = trained[column]
         outside = values[(values < low) | (values > high)]
         if outside.size:
             more = f" (and {outside.size - 1} more of the {values.size} values given)" if outside.size > 1 else ""
@@ -98,14 +99,14 @@ def check_range(names: Sequence[str], trained: tuple[float, float], columns: Map
                                     f"to go beyond it with {BEYOND}")
 
 
-def check_change(names: Sequence[str], trained: tuple[float, float], columns: Mapping[int, NDArray[np.float32]],
-                 beyond_range: bool) -> None:
-    """InvalidInputError for an edit's change (`columns`: {column: (M,) added values}) wider than the trained range
-    itself, unless `beyond_range`: such a change leaves the range from any code read in it."""
+def check_change(names: Sequence[str], trained: Sequence[tuple[float, float]],
+                 columns: Mapping[int, NDArray[np.float32]], beyond_range: bool) -> None:
+    """InvalidInputError for an edit's change (`columns`: {column: (M,) added values}) wider than its code's trained
+    range itself, unless `beyond_range`: such a change leaves the range from any code read in it."""
     if _allowed(beyond_range):
         return
-    low, high = trained
     for column, values in sorted(columns.items()):
+        low, high = trained[column]
         too_far = values[np.abs(values) > high - low]
         if too_far.size:
             raise InvalidInputError(f"changing {names[column]} by {float(too_far[0]):+g} moves it further than the "

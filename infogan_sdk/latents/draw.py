@@ -1,8 +1,7 @@
 """Building the generator's latent codes from what the caller gave; whatever is omitted is drawn from a seed.
 
 Draw order from numpy.random.default_rng(seed), always the same whatever is given: the categorical codes
-(N per code), then the continuous codes (N, n_continuous), then the noise (unless given), then again the
-continuous codes of the rows whose drawn values left the trained range (a turned basis only). So a seed
+(N per code), then the continuous codes (N, n_continuous), then the noise (unless given). So a seed
 reproduces images exactly, and e.g. the drawn noise does not depend on which digits were asked for.
 """
 
@@ -15,11 +14,10 @@ from typing import Any, TypeAlias
 import numpy as np
 from numpy.typing import NDArray
 
-from infogan_sdk.errors import IncompatibleModelError, InvalidInputError, shown
+from infogan_sdk.errors import InvalidInputError, shown
 from infogan_sdk.spec import CATEGORICAL, CONTINUOUS, NOISE, LatentSpec
 
 MAX_COUNT = 1_000_000  # more images per call than this is a mistake (and gigabytes of memory)
-MAX_REDRAWS = 1000  # rounds of drawing again the rows outside the trained range (3 codes: 0.3 of rows per round)
 Floats: TypeAlias = float | Sequence[float] | NDArray[Any]  # a number, or one value per image
 
 
@@ -114,8 +112,8 @@ def draw(spec: LatentSpec, n: int, seed: int | None, codes: NDArray[np.int64] | 
 
     Continuous codes are drawn from the prior the generator was trained on, U(range) on each network input, and
     given in the users' basis (`basis`, codebook.code_basis: u = c @ basis.T): drawn in a turned basis instead,
-    the network's inputs would reach 1.36 outside the trained square (more faint and odd samples). Rows whose
-    users' values leave the range are drawn again, so neither basis leaves it."""
+    the network's inputs would reach 1.36 outside the trained square (more faint and odd samples). A turned code's
+    values thus reach 1.41 at the square's corners: its range (codebook.ContinuousCode.range) says so."""
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
         raise InvalidInputError(f"seed must be a non-negative integer or None, got {shown(seed)}")
     rng = np.random.default_rng(seed)
@@ -128,32 +126,13 @@ def draw(spec: LatentSpec, n: int, seed: int | None, codes: NDArray[np.int64] | 
     drawn_continuous = rng.uniform(low, high, (n, spec.n_continuous)).astype(np.float32)
     if basis is not None:
         drawn_continuous = drawn_continuous @ basis.T
-    if noise is None:
-        noise = draw_noise(spec, rng, n)
-    if basis is not None:  # after the noise: a seed's noise does not depend on the redraws
-        drawn = [column for column in range(spec.n_continuous) if column not in continuous]
-        _redraw_outside(spec, rng, drawn_continuous, basis, drawn)
     for column, values in continuous.items():
         drawn_continuous[:, column] = values
+    if noise is None:
+        noise = draw_noise(spec, rng, n)
     if len(noise) != n:  # one given row for all N
         noise = np.broadcast_to(noise, (n, spec.noise_size))
     return Latents(drawn_codes, drawn_continuous, np.ascontiguousarray(noise))
-
-
-def _redraw_outside(spec: LatentSpec, rng: np.random.Generator, values: NDArray[np.float32],
-                    basis: NDArray[np.float32], drawn: list[int]) -> None:
-    """Draw again, in place, the rows whose `drawn` columns of users' values leave the trained range (a turned
-    basis reaches 1.41 at the square's corners), until none does: the drawn codes stay inside the range in both
-    bases, uniform over where the two squares meet."""
-    low, high = spec.continuous_range
-    for _ in range(MAX_REDRAWS):
-        part = values[:, drawn]
-        outside = np.flatnonzero(((part < low) | (part > high)).any(axis=1))
-        if not outside.size:
-            return
-        values[outside] = rng.uniform(low, high, (len(outside), spec.n_continuous)).astype(np.float32) @ basis.T
-    raise IncompatibleModelError(f"the continuous codes' basis leaves too little of the trained range "
-                                 f"{list(spec.continuous_range)} inside it to draw from ({MAX_REDRAWS} tries)")
 
 
 def draw_noise(spec: LatentSpec, rng: np.random.Generator, n: int) -> NDArray[np.float32]:

@@ -36,7 +36,9 @@ class ContinuousCode:
     axis: the code as a unit vector over the network's continuous inputs (e_index unless the basis is rotated).
     effects: measure ("slant", "width", "thickness", "length") -> change of the measure's mean when the
     code goes from -2 to +2, in standard deviations of real MNIST test digits, in the SDK's direction.
-    range: the values the model was trained on (the SDK draws from it); sweep: the span effects use.
+    range: the values the model was trained on for this code: those its prior gives it (the SDK draws from that
+    prior, the spec's range on each network input); for a turned code (an axis mixing several network inputs) the
+    range reaches the square's corners, 1.41 for a 45-degree mix. sweep: the span effects use.
     """
 
     name: str
@@ -112,6 +114,9 @@ def _code(manifest: Manifest, index: int, entry: dict[str, Any], trained: tuple[
                   f"{reprlib.repr(axis)}"
     if problem is not None:
         raise IncompatibleModelError(f"{manifest.path}: continuous code {index} needs {problem}")
+    middle, half, reach = (trained[0] + trained[1]) / 2, (trained[1] - trained[0]) / 2, sum(abs(v) for v in axis)
+    if reach > 1:  # a turned code: outward to 4 decimals, so that every drawn value (float32) lies inside
+        trained = (math.floor((middle - half * reach) * 1e4) / 1e4, math.ceil((middle + half * reach) * 1e4) / 1e4)
     return ContinuousCode(str(name), index, int(direction), MappingProxyType({k: float(v) for k, v in effects.items()}),
                           trained, (float(sweep[0]), float(sweep[1])), tuple(float(v) for v in axis))
 

@@ -12,7 +12,8 @@ from infogan_sdk.spec import CATEGORICAL, CONTINUOUS, NOISE
 def describe_model(name: str, generator: Generator, encoder: Encoder) -> dict[str, Any]:
     """A JSON-ready dict: name, manifest description, latent layout, digits, continuous codes, image convention.
 
-    Each continuous code carries its index, its training range, the sweep a traversal covers by default and
+    Each continuous code carries its index, its training range (ContinuousCode.range: what the SDK accepts without
+    beyond_range), the sweep a traversal covers by default and
     every other field the manifest records for it (e.g. "effects": measured slant and width per unit).
     """
     spec, manifest = generator.spec, generator.info
@@ -22,8 +23,9 @@ def describe_model(name: str, generator: Generator, encoder: Encoder) -> dict[st
     codes = []
     for index, code in enumerate(generator.continuous_names):
         extra = {key: value for key, value in entries.get(code, {}).items() if key != "name"}
-        codes.append({"name": code, "index": index, "range": [low, high], "default": middle,
-                      "sweep": extra.pop("sweep", [middle - width, middle + width]), **extra})
+        codes.append({"name": code, "index": index, "default": middle,
+                      "sweep": extra.pop("sweep", [middle - width, middle + width]), **extra,
+                      "range": list(generator.continuous_codes[index].range)})  # the SDK's: a turned code's is wider
     return {
         "name": name,
         "description": manifest.get("description", ""),

@@ -2,13 +2,12 @@
 // (infogan_sdk/latents/arguments.py and draw.py); whatever is omitted is drawn from the seed, in the same order:
 // the categorical codes (N per code), then the continuous codes (N x k, row by row), then the noise (N x noise).
 
-import { IncompatibleModelError, InvalidInputError, didYouMean, shown } from "./errors.js";
+import { InvalidInputError, didYouMean, shown } from "./errors.js";
 import { applyBasis } from "./manifest.js";
 import { Random, freshSeed } from "./random.js";
 
 export const MAX_COUNT = 1_000_000;
 const NAMED = ["rotation", "width", "thickness"];
-const MAX_REDRAWS = 1000; // rounds of drawing again the rows outside the trained range (draw.py)
 const BEYOND = "beyondRange: true";
 
 /** value -> an array of rows: a number is one row of one value, [a, b] one row or N values, [[...], ...] N rows. */
@@ -86,29 +85,36 @@ function continuousColumns(names, continuous, named) {
   return columns;
 }
 
-/** Given continuous values (Map column -> values) outside the trained range are refused unless beyondRange
- * (arguments.py check_range): images there are extrapolations the model never learnt. */
-function checkRange(names, [low, high], columns, beyondRange) {
+const g = (value) => Number(value.toPrecision(6)); // numbers in messages, as Python's :g
+
+/** Given continuous values (Map column -> values) outside their code's trained range (`ranges`, one [low, high] per
+ * code) are refused unless beyondRange (arguments.py check_range): images there are extrapolations. */
+function checkRange(names, ranges, columns, beyondRange) {
   if (allowed(beyondRange)) return;
   for (const [column, values] of [...columns].sort((a, b) => a[0] - b[0])) {
+    const [low, high] = ranges[column];
     const outside = values.filter((value) => value < low || value > high);
     if (outside.length) {
       const more = outside.length > 1 ? ` (and ${outside.length - 1} more of the ${values.length} values given)` : "";
-      throw new InvalidInputError(`${names[column]}=${outside[0]}${more} is outside the range this model was trained on, [${low}, ${high}]: give values from ${low} to ${high}, or ask to go beyond it with ${BEYOND}`);
+      throw new InvalidInputError(`${names[column]}=${g(outside[0])}${more} is outside the range this model was trained on, [${low}, ${high}]: give values from ${low} to ${high}, or ask to go beyond it with ${BEYOND}`);
     }
   }
 }
 
-/** An edit's change wider than the trained range itself is refused unless beyondRange (arguments.py check_change). */
-function checkChange(names, [low, high], columns, beyondRange) {
+/** An edit's change wider than its code's trained range itself is refused unless beyondRange (arguments.py
+ * check_change). */
+function checkChange(names, ranges, columns, beyondRange) {
   if (allowed(beyondRange)) return;
   for (const [column, values] of [...columns].sort((a, b) => a[0] - b[0])) {
+    const [low, high] = ranges[column];
     const tooFar = values.find((value) => Math.abs(value) > high - low);
     if (tooFar !== undefined) {
-      throw new InvalidInputError(`changing ${names[column]} by ${tooFar > 0 ? "+" : ""}${tooFar} moves it further than the range this model was trained on, [${low}, ${high}], is wide (${high - low}), so the edit leaves that range whatever the image: change it by at most ${high - low}, or ask to go beyond it with ${BEYOND}`);
+      throw new InvalidInputError(`changing ${names[column]} by ${tooFar > 0 ? "+" : ""}${g(tooFar)} moves it further than the range this model was trained on, [${low}, ${high}], is wide (${g(high - low)}), so the edit leaves that range whatever the image: change it by at most ${g(high - low)}, or ask to go beyond it with ${BEYOND}`);
     }
   }
 }
+
+const ranges = (model) => model.continuousCodes.map((code) => code.range);
 
 function allowed(beyondRange) {
   if (beyondRange != null && typeof beyondRange !== "boolean") throw new InvalidInputError(`beyondRange must be true or false, got ${shown(beyondRange)}`);
@@ -158,7 +164,7 @@ export function drawLatents(model, options = {}) {
   for (const [column, values] of columns) lengths[`continuous code "${names[column]}"`] = values.length;
   if (noise) lengths.noise = noise.length;
   const n = batchSize(options.count, lengths);
-  checkRange(names, spec.continuousRange, columns, options.beyondRange);
+  checkRange(names, ranges(model), columns, options.beyondRange);
   const seed = options.seed ?? freshSeed();
   if (!Number.isSafeInteger(seed) || seed < 0) throw new InvalidInputError(`seed must be a non-negative integer, got ${shown(seed)}`);
   return draw(spec, n, new Random(seed), codes, columns, noise, model.manifest.basis);
@@ -185,28 +191,12 @@ function draw(spec, n, random, codes, columns, noise, basis) {
     const sample = spec.noiseDistribution === "normal" ? () => random.normal() : () => 2 * random.uniform() - 1;
     for (let i = 0; i < n * width; i += 1) drawnNoise[i] = sample();
   }
-  if (basis !== null) redrawOutside(spec, random, continuous, basis, [...Array(k).keys()].filter((c) => !columns.has(c)));
   for (const [column, values] of columns) {
     for (let i = 0; i < n; i += 1) continuous[i * k + column] = values[values.length === 1 ? 0 : i];
   }
   return { count: n, codes: drawnCodes, continuous, noise: drawnNoise };
 }
 
-/** Rows whose drawn users' values leave the trained range (a turned basis reaches 1.41 at the square's corners) are
- * drawn again, after the noise, until none does (draw.py _redraw_outside). */
-function redrawOutside(spec, random, continuous, basis, drawn) {
-  const [low, high] = spec.continuousRange, k = spec.nContinuous, n = continuous.length / k;
-  for (let round = 0; round < MAX_REDRAWS; round += 1) {
-    const outside = [];
-    for (let i = 0; i < n; i += 1) if (drawn.some((c) => continuous[i * k + c] < low || continuous[i * k + c] > high)) outside.push(i);
-    if (!outside.length) return;
-    for (const i of outside) {
-      const row = Float32Array.from({ length: k }, () => low + (high - low) * random.uniform());
-      continuous.set(applyBasis(row, basis, k, true), i * k);
-    }
-  }
-  throw new IncompatibleModelError(`the continuous codes' basis leaves too little of the trained range ${shown(spec.continuousRange)} inside it to draw from (${MAX_REDRAWS} tries)`);
-}
 
 /** The latents of a traverse: one code swept over `values` (default 10 steps over the range's middle +- its width),
  * the others at the middle, one digit and one noise vector from the seed for every image. */
@@ -222,7 +212,7 @@ export function traverseLatents(model, { digit, code = 0, values, seed, beyondRa
     ? Array.from({ length: 10 }, (_, i) => Math.fround(middle - (high - low) + (2 * (high - low) * i) / 9))
     : finite(rows(values, "values", 1), "values").map((row) => row[0]);
   checkCount(sweep.length, "the number of values");
-  if (values != null) checkRange(names, model.spec.continuousRange, new Map([[column, sweep]]), beyondRange);
+  if (values != null) checkRange(names, ranges(model), new Map([[column, sweep]]), beyondRange);
   const first = drawLatents(model, { digits: digit ?? undefined, seed });
   const k = names.length;
   const fixed = sweep.map((value) => Array.from({ length: k }, (_, j) => (j === column ? value : middle)));
@@ -240,7 +230,7 @@ export function editLatents(model, source, { digits, rotation, width, thickness,
   const lengths = { images: source.count, ...(codes ? { digit: codes.length } : {}) };
   for (const [column, values] of columns) lengths[`continuous code "${model.continuousNames[column]}"`] = values.length;
   const n = batchSize(undefined, lengths);
-  checkChange(model.continuousNames, spec.continuousRange, columns, beyondRange);
+  checkChange(model.continuousNames, ranges(model), columns, beyondRange);
   const pick = (list, i) => list[list.length === 1 ? 0 : i];
   const out = { count: n, codes: new Int32Array(n * nCodes), continuous: new Float32Array(n * k), noise: new Float32Array(n * size) };
   for (let i = 0; i < n; i += 1) {

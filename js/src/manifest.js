@@ -70,6 +70,14 @@ function readCodeToDigit(map, spec, where) {
   return mapping;
 }
 
+/** The values the trained prior gives a code (codebook.py ContinuousCode.range): the spec's range, or for a turned
+ * axis (one mixing several network inputs) wider, to the square's corners, outward to 4 decimals. */
+function codeRange([low, high], axis) {
+  const middle = (low + high) / 2, half = (high - low) / 2, reach = axis.reduce((sum, value) => sum + Math.abs(value), 0);
+  if (reach <= 1) return [low, high];
+  return [Math.floor((middle - half * reach) * 1e4) / 1e4, Math.ceil((middle + half * reach) * 1e4) / 1e4];
+}
+
 function readCodes(entries, spec, where) {
   const n = spec.nContinuous;
   const list = entries ?? [...Array(n).keys()].map((index) => ({ name: `c${index}` }));
@@ -84,7 +92,7 @@ function readCodes(entries, spec, where) {
       throw new IncompatibleModelError(`${where}: continuous code ${index} needs a name, direction +-1 and an axis of `
         + `${n} numbers, got ${shown(entry)}`);
     }
-    return { name: entry.name, index, direction, axis, sweep: entry.sweep ?? [-2, 2], effects: entry.effects ?? {} };
+    return { name: entry.name, index, direction, axis, range: codeRange(spec.continuousRange, axis), sweep: entry.sweep ?? [-2, 2], effects: entry.effects ?? {} };
   });
   if (new Set(codes.map((code) => code.name)).size !== n) {
     throw new IncompatibleModelError(`${where}: continuous code names must be unique, got ${shown(codes.map((c) => c.name))}`);

@@ -75,8 +75,9 @@ test("bad arguments are refused with what was expected and what arrived", async 
 });
 
 test("codes outside the trained range are refused unless beyondRange, and drawn ones stay inside it", async () => {
-  const range = /outside the range this model was trained on, \[-1, 1\]: give values from -1 to 1, or ask to go beyond it with beyondRange: true/;
+  const range = /outside the range this model was trained on, \[-1.4089, 1.4089\]: give values from -1.4089 to 1.4089, or ask to go beyond it with beyondRange: true/;
   await assert.rejects(generator.generate({ thickness: 5 }), (error) => error instanceof InvalidInputError && /^thickness=5 /.test(error.message) && range.test(error.message));
+  assert.deepEqual(generator.continuousCodes.map((code) => code.range), [[-1, 1], [-1.4089, 1.4089], [-1.4089, 1.4089]]);  // as Python's
   await assert.rejects(generator.generate({ rotation: 3 }), /^InvalidInputError: rotation=3 /);
   await assert.rejects(generator.generate({ continuous: [[5, 0, 0]] }), /^InvalidInputError: width=5 is outside/);
   await assert.rejects(generator.generate({ continuous: { rotation: [0.5, -1.5] }, count: 2 }), /rotation=-1.5 is outside/);
@@ -86,14 +87,16 @@ test("codes outside the trained range are refused unless beyondRange, and drawn 
   assert.equal(beyond.continuous[2], 5);
   const swept = await generator.traverse({ digit: 3, code: "thickness", seed: 0 });  // the default sweep: -2..2
   assert.equal(Math.min(...swept.continuous.filter((_, i) => i % 3 === 2)), -2);
-  // the bundled model's codes are a turned basis of the network's: drawn there, users' values reached 1.41
+  // rotation and thickness are turned codes: drawn from the network's square, they reach 1.41, inside their range
   const drawn = generator.latents({ count: 3000, seed: 5 });
-  assert.ok(drawn.continuous.every((value) => Math.abs(value) <= 1 + 1e-6), "a drawn code left [-1, 1]");
-  const again = generator.latents({ count: 3000, seed: 5, rotation: 0.25 });
-  assert.deepEqual(again.noise, drawn.noise);  // the redraws come after the noise
+  const ranges = generator.continuousCodes.map((code) => code.range);
+  assert.ok(drawn.continuous.every((value, i) => value >= ranges[i % 3][0] && value <= ranges[i % 3][1]), "a drawn code left its range");
+  assert.ok(drawn.continuous.some((value, i) => i % 3 === 2 && Math.abs(value) > 1.3));
+  await generator.generate({ continuous: Array.from({ length: 8 }, (_, i) => Array.from(drawn.continuous.subarray(3 * i, 3 * i + 3))) });  // taken back
   const seven = (await generator.generate({ digits: 7, seed: 0 })).image(0);
-  await assert.rejects(generator.edit(seven, { thickness: 3 }), /changing thickness by \+3 moves it further than the range this model was trained on, \[-1, 1\], is wide \(2\)/);
-  assert.equal((await generator.edit(seven, { thickness: 3, beyondRange: true })).count, 1);
+  await assert.rejects(generator.edit(seven, { width: 3 }), /changing width by \+3 moves it further than the range this model was trained on, \[-1, 1\], is wide \(2\)/);
+  await assert.rejects(generator.edit(seven, { thickness: 3 }), /changing thickness by \+3 .* is wide \(2.8178\)/);
+  assert.equal((await generator.edit(seven, { width: 3, beyondRange: true })).count, 1);
 });
 
 test("a misspelt code name gets a suggestion", async () => {

@@ -47,7 +47,7 @@ function describe({ generator, encoder, name }) {
   return {
     name, description: generator.info.description ?? "", device: "browser (onnxruntime-web, wasm)",
     digits: [...generator.codeToDigit].sort((a, b) => a - b), code_to_digit: generator.codeToDigit,
-    continuous: generator.continuousCodes.map((code) => ({ name: code.name, index: code.index, range: [low, high], default: (low + high) / 2, sweep: code.sweep })),
+    continuous: generator.continuousCodes.map((code) => ({ name: code.name, index: code.index, range: code.range, default: (low + high) / 2, sweep: code.sweep })),
     can_edit: encoder.hasNoise,
   };
 }

@@ -39,18 +39,23 @@ def test_beyond_range_draws_them_when_asked(generator: Generator) -> None:
         generator.generate(rotation=0.5, beyond_range="yes")  # type: ignore[arg-type]
 
 
-def test_a_turned_basis_draws_codes_inside_the_range_in_both_bases() -> None:
-    """The bundled models' codes are a turned basis of the network's inputs: drawn there, users' values reached 1.41
-    (the pinned seed handed back thickness -1.10 and 1.17); rows outside are drawn again, the noise unchanged."""
+def test_a_turned_codes_range_is_what_the_trained_prior_gives_it() -> None:
+    """The default model's rotation and thickness mix two network inputs (axes at 40 degrees): drawn from the square
+    the network was trained on, they reach 0.766 + 0.643 = 1.41 at its corners (the pinned seed hands back thickness
+    1.17). Their range says so, so that generate() hands back nothing outside it and takes its own draws back."""
     generator = Generator("mnist", device="cpu")
-    assert not np.allclose(np.abs(generator.basis), np.eye(3))  # the case: a turned basis
-    drawn = generator.latents(count=5000, seed=0)
-    for values in (drawn.continuous, drawn.continuous @ generator.basis):
-        assert np.abs(values).max() <= 1.0 + 1e-6
-    assert drawn.continuous.std(axis=0).min() > 0.45  # still spread over the range (uniform on [-1, 1]: 0.58)
-    fixed = generator.latents(count=5000, seed=0, rotation=0.25)  # a given code: the others are drawn inside too
-    assert np.abs(fixed.continuous).max() <= 1.0 + 1e-6 and np.all(fixed.continuous[:, 1] == 0.25)
-    np.testing.assert_array_equal(fixed.noise, drawn.noise)  # the redraws come after the noise
+    assert [code.range for code in generator.continuous_codes] == [(-1.0, 1.0), (-1.4089, 1.4089), (-1.4089, 1.4089)]
+    drawn = generator.latents(count=20000, seed=0)
+    assert not generator.outside_range(drawn.continuous).any()
+    assert np.abs(drawn.continuous[:, 1:]).max() > 1.3  # the corners are drawn: the range is not wider than needed
+    assert np.abs(drawn.continuous @ generator.basis).max() <= 1.0  # the network's inputs stay in its square
+    again = generator.generate(continuous=drawn.continuous[:64], noise=drawn.noise[:64], digits=0)  # taken back
+    assert len(again) == 64
+    with pytest.raises(InvalidInputError, match=r"thickness=1.5 is outside the range this model was trained on, "
+                                                r"\[-1.4089, 1.4089\]"):
+        generator.generate(thickness=1.5)
+    with pytest.raises(InvalidInputError, match=r"width=1.2 is outside the range this model was trained on, \[-1, 1\]"):
+        generator.generate(width=1.2)
 
 
 def test_traverse_sweeps_beyond_by_default_and_refuses_given_values_outside(generator: Generator) -> None:
@@ -67,7 +72,8 @@ def test_edit_refuses_a_change_wider_than_the_range_before_reading_the_images() 
     generator = Generator("mnist", device="cpu")
     seven = generator.generate(digits=7, seed=0).images[0]
     with pytest.raises(InvalidInputError, match=r"changing thickness by \+5 moves it further than the range this model "
-                                                r"was trained on, \[-1, 1\], is wide \(2\).*beyond_range=True"):
+                                                r"was trained on, \[-1.4089, 1.4089\], is wide \(2.8178\).*"
+                                                r"beyond_range=True"):
         generator.edit(b"not an image", thickness=5.0)  # refused for the change, before the bytes are read
     assert generator.edit(seven, thickness=[-2.0, 1.0]).images.shape == (2, 28, 28)  # within the range's width
     far = generator.edit(seven, thickness=5.0, beyond_range=True)
@@ -115,9 +121,9 @@ def test_cli_traverse_says_when_its_sweep_leaves_the_range(model_dir: Path, tmp_
 def test_cli_edit_refuses_a_change_wider_than_the_range(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     seven = tmp_path / "seven.png"
     Image.fromarray(Generator("mnist", device="cpu").generate(digits=7, seed=0).images[0]).save(seven)
-    argv = ["edit", str(seven), "--thickness", "3", "-o", str(tmp_path / "e.png")]
+    argv = ["edit", str(seven), "--width", "3", "-o", str(tmp_path / "e.png")]
     assert main(argv) == 1 and not (tmp_path / "e.png").exists()
-    assert ("changing thickness by +3 moves it further than the range this model was trained on, [-1, 1], is wide "
+    assert ("changing width by +3 moves it further than the range this model was trained on, [-1, 1], is wide "
             "(2)") in capsys.readouterr().err
     assert main([*argv, "--beyond-range"]) == 0 and (tmp_path / "e.png").exists()
     assert main(["edit", str(seven), "--thickness", "1", "-o", str(tmp_path / "f.png")]) == 0  # a step inside

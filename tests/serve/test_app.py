@@ -74,7 +74,10 @@ def test_models_describe_layout_codes_and_mapping(client: TestClient, generator:
         ("noise", 0, spec.noise_size), ("categorical", spec.noise_size, spec.categorical_size),
         ("continuous", spec.noise_size + spec.categorical_size, spec.n_continuous)]
     assert [c["name"] for c in mnist["continuous"]] == list(generator.continuous_names)
-    assert all(c["range"] == list(spec.continuous_range) and c["sweep"] == [-2.0, 2.0] for c in mnist["continuous"])
+    assert all(c["sweep"] == [-2.0, 2.0] for c in mnist["continuous"])
+    # each code's range is the SDK's: the spec's, or wider for a turned code (its drawn values reach the corners)
+    assert [c["range"] for c in mnist["continuous"]] == [[-1.0, 1.0], [-1.4089, 1.4089], [-1.4089, 1.4089]] == [
+        list(code.range) for code in generator.continuous_codes]
     assert set(mnist["continuous"][0]["effects"]) == {"slant", "width", "thickness", "length"}  # from the manifest
     assert [c["direction"] for c in mnist["continuous"]] == list(generator.directions)
     assert tiny["code_to_digit"] == list(range(9, -1, -1)) and tiny["digits"] == list(range(10))
