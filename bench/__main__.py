@@ -3,6 +3,7 @@
     python -m bench --quick                  # about a minute: check that everything runs
     python -m bench --threads 1,2 --json bench-results.json
     python -m bench --sections inference,cold --model mnist-unsupervised
+    python -m bench --sections serving       # infogan serve beside its peers under wrk (about 10 minutes)
 
 Prints the tables (see docs/BENCHMARKS.md for what each row means) and writes every figure to JSON.
 """
@@ -24,7 +25,7 @@ import numpy as np
 import onnxruntime
 import torch
 
-from bench import bulk, cold, editing, inference, peers, service, training, variants
+from bench import bulk, cold, editing, inference, peers, service, serving, training, variants
 from bench.flops import matmul_ceiling, model_flops
 from bench.report import render
 from bench.timing import Budget, cpu_name
@@ -34,7 +35,8 @@ from infogan_sdk.loading.manifest import load_manifest
 from mnist_data.files import default_data_dir, load_mnist
 from train.config import ModelConfig
 
-SECTIONS = ("inference", "peers", "cold", "variants", "training", "service", "bulk", "editing")
+SECTIONS = ("inference", "peers", "cold", "variants", "training", "service", "bulk", "editing", "serving")
+DEFAULT_SECTIONS = SECTIONS[:-1]
 ARCHITECTURES = ("paper", "compact")
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"  # the checkout's neighbour
 
@@ -47,8 +49,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", default="1,2", help="comma-separated thread counts (default 1,2)")
     parser.add_argument("--json", nargs="?", const="bench-results.json", default="bench-results.json",
                         help="where to write the results (default bench-results.json)")
-    parser.add_argument("--sections", default=",".join(SECTIONS),
-                        help=f"subset of {','.join(SECTIONS)}, or none (default all)")
+    parser.add_argument("--sections", default=",".join(DEFAULT_SECTIONS),
+                        help=f"subset of {','.join(SECTIONS)}, or none (default all but serving, which starts "
+                             "every peer: python -m bench --sections serving)")
     parser.add_argument("--data-dir", default=None, help="MNIST folder (default $INFOGAN_MNIST_DIR)")
     args = parser.parse_args(argv)
     args.threads = tuple(int(t) for t in args.threads.split(","))
@@ -118,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     if "service" in args.sections:
         progress(f"infogan serve over HTTP vs the direct SDK call, {args.threads[-1]} thread(s)")
         results["service"] = service.service(model_dir, args.threads[-1], 2 * budget.latency_calls)
+    if "serving" in args.sections:
+        progress(f"serving: infogan serve and its peers under wrk, {args.threads[-1]} thread(s)")
+        results["serving"] = serving.serving(model_dir, args.threads[-1], 1 if args.quick else 5)
     if "bulk" in args.sections:
         progress("bulk: infogan dataset and infer over files, Ray with one actor")
         results["bulk"] = bulk.bulk(model_dir, 2000 if args.quick else 20000)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench import bulk, editing, peers
+from bench import bulk, editing, peers, serving
 
 TRAINING_TARGET = 500  # images/s at batch 128, paper architecture, 2 threads (issue 6)
 
@@ -12,7 +12,7 @@ TRAINING_TARGET = 500  # images/s at batch 128, paper architecture, 2 threads (i
 def render(results: dict[str, Any]) -> str:
     lines = _header(results)
     for section in (_inference, _preprocessing, _cold, _variants, _training, _service, bulk.render,
-                    editing.render, peers.render):
+                    editing.render, peers.render, serving.render):
         lines += section(results)
     return "\n".join(lines) + "\n"
 
