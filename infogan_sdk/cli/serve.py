@@ -31,7 +31,7 @@ def add_serve(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     for flag, default, what in (("--max-body-bytes", ServeConfig.max_body_bytes, "request body size in bytes "
                                  "(infer, edit)"),
                                 ("--max-codes-bytes", ServeConfig.max_codes_bytes, "request body size in bytes of "
-                                 "generate and traverse (codes and noise)"),
+                                 "generate, traverse and /v2's generators (codes and noise)"),
                                 ("--max-images", ServeConfig.max_images, "images per /v1/infer request"),
                                 ("--max-pixels", ServeConfig.max_pixels, "pixels per uploaded image"),
                                 ("--max-request-pixels", ServeConfig.max_request_pixels, "pixels per infer or edit "

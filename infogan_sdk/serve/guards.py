@@ -147,7 +147,7 @@ class Guards:
                 seen += len(message.get("body", b""))
                 if seen > limit:
                     refusal = ApiError(413, f"the request body is over the limit of {limit} bytes (--max-body-bytes,"
-                                       " --max-codes-bytes for generate and traverse)")
+                                       " --max-codes-bytes for generate, traverse and /v2's generators)")
                     refusal.body_left = bool(message.get("more_body", False))  # for `_refuse`: anything to read out
                     raise refusal
             return message
