@@ -67,15 +67,23 @@ def failures(rows: list[tuple[object, ...]]) -> list[object]:
     return [row[0] for row in rows if any(bad(part) for part in str(row[2]).split(", "))]
 
 
-def slow_bodies(port: int) -> Counter[str]:
-    """8 connections that send their headers and one byte of a 100-byte body, then nothing."""
+V1 = ("/v1/generate", b'{"digits": 1}')
+V2 = ("/v2/models/mnist-generator/infer", json.dumps({"inputs": [
+    {"name": name, "datatype": "FP32", "shape": [1, width], "data": [1.0] + [0.0] * (width - 1)}
+    for name, width in (("noise", 62), ("categorical", 10), ("continuous", 3))]}).encode())
+
+
+def slow_bodies(port: int, route: tuple[str, bytes] = V1) -> Counter[str]:
+    """8 connections that send their headers and one byte of a 100-byte body to route's path, then nothing;
+    meanwhile one ordinary request (route's body)."""
+    path, ordinary = route
     sockets = []
     for _ in range(CLIENTS):
         sock = socket.create_connection(("127.0.0.1", port), timeout=30)
-        sock.sendall(b"POST /v1/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                     b"Content-Length: 100\r\n\r\n{")
+        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     "Content-Length: 100\r\n\r\n{".encode())
         sockets.append(sock)
-    served = _send(port, "/v1/generate", b'{"digits": 1}')[0]  # while they hang
+    served = _send(port, path, ordinary)[0]  # while they hang
     statuses = Counter(_status(_read_all(sock)) for sock in sockets)
     return statuses + Counter({f"{served} (a generate meanwhile)": 1})
 
@@ -121,6 +129,42 @@ def wrong_host_and_huge_header(port: int) -> Counter[str]:
     return Counter([rebinding, header])
 
 
+GENERATE_V2 = "/v2/models/mnist-generator/infer"
+ENCODER_V2 = "/v2/models/mnist-encoder/infer"
+
+
+def v2_lying_binary(port: int) -> Counter[str]:
+    """Triton binary bodies that lie: binary_data_size past the body's end, a tensor a byte short, a header length
+    past the body, and a tiny body declaring 10^9 images (2 of each, 8 in all)."""
+    def body(size: int, shape: list[int], raw: bytes, extra: int = 0) -> tuple[bytes, str]:
+        head = json.dumps({"inputs": [{"name": "images", "datatype": "UINT8", "shape": shape,
+                                       "parameters": {"binary_data_size": size}}]}).encode()
+        return head + raw, str(len(head) + extra)
+    cases = [body(10**12, [1, 28, 28], bytes(784)), body(784, [1, 28, 28], bytes(783)),
+             body(784, [1, 28, 28], bytes(784), extra=10**6), body(784, [10**9, 28, 28], bytes(784))] * 2
+    return Counter(_send(port, ENCODER_V2, content, {"Inference-Header-Content-Length": header})[0]
+                   for content, header in cases)
+
+
+def v2_huge_json_tensor(port: int) -> Counter[str]:
+    """8 x 7.8 MB /v2 JSON generate bodies: a noise tensor of 3.9 M numbers, shape [62903, 62]."""
+    body = (b'{"inputs": [{"name": "noise", "datatype": "FP32", "shape": [62903, 62], "data": ['
+            + b"0," * 3_899_985 + b"0]}]}")
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        return Counter(status for status, _ in pool.map(lambda _: _send(port, GENERATE_V2, body), range(CLIENTS)))
+
+
+def v2_huge_binary_tensor(port: int) -> Counter[str]:
+    """8 x 8 MB /v2 binary encoder bodies: one UINT8 tensor of 10,700 images."""
+    raw = bytes(10_700 * 784)
+    head = json.dumps({"inputs": [{"name": "images", "datatype": "UINT8", "shape": [10_700, 28, 28],
+                                   "parameters": {"binary_data_size": len(raw)}}]}).encode()
+    headers = {"Inference-Header-Content-Length": str(len(head))}
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        return Counter(status for status, _ in pool.map(lambda _: _send(port, ENCODER_V2, head + raw, headers),
+                                                        range(CLIENTS)))
+
+
 ATTACKS: list[tuple[str, Callable[[int], Counter[str]]]] = [
     ("8 connections sending a body byte and stalling (a generate is sent meanwhile; the row ends at their 408s)",
      slow_bodies),
@@ -128,7 +172,12 @@ ATTACKS: list[tuple[str, Callable[[int], Counter[str]]]] = [
     ("8 x 7.8 MB generate bodies (3.9 M noise numbers)", huge_noise),
     ("8 x infer at the pixel limit, client gone after 0.3 s", abandoned),
     ("traverse code '²', '①', 5000 digits, 1 MB name", odd_values),
-    ("Host: evil.example; a 1 MB header", wrong_host_and_huge_header)]
+    ("Host: evil.example; a 1 MB header", wrong_host_and_huge_header),
+    ("8 connections stalling a /v2 body (a /v2 generate is sent meanwhile)", lambda port: slow_bodies(port, V2)),
+    ("/v2 binary bodies that lie: binary_data_size past the end, a byte short, header length past the body, "
+     "10^9 images declared", v2_lying_binary),
+    ("8 x 7.8 MB /v2 JSON generate bodies (a [62903, 62] noise tensor)", v2_huge_json_tensor),
+    ("8 x 8 MB /v2 binary encoder bodies (10,700 images)", v2_huge_binary_tensor)]
 
 
 def _measured(port: int, pid: int, attack: Callable[[int], Counter[str]]) -> tuple[object, ...]:
@@ -161,17 +210,19 @@ def _images(count: int, size: int, mode: str = "L") -> bytes:
     return json.dumps({"images": [base64.b64encode(buffer.getvalue()).decode()] * count}).encode()
 
 
-def _open(port: int, path: str, body: bytes) -> socket.socket:
+def _open(port: int, path: str, body: bytes, headers: dict[str, str] | None = None) -> socket.socket:
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {"Content-Type": "application/json"}).items())
     sock = socket.create_connection(("127.0.0.1", port), timeout=60)
-    sock.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
-                 f"{len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
+    sock.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{extra}Content-Length: {len(body)}\r\n"
+                 "Connection: close\r\n\r\n".encode() + body)
     return sock
 
 
-def _send(port: int, path: str, body: bytes) -> tuple[str, bytes]:
-    """(status, answer) of one POST on its own connection; "reset" if the connection broke."""
+def _send(port: int, path: str, body: bytes, headers: dict[str, str] | None = None) -> tuple[str, bytes]:
+    """(status, answer) of one POST on its own connection (Content-Type JSON unless `headers` say otherwise);
+    "reset" if the connection broke."""
     try:
-        answer = _read_all(_open(port, path, body))
+        answer = _read_all(_open(port, path, body, headers))
     except OSError:
         return "reset", b""
     return _status(answer), answer
@@ -207,9 +258,13 @@ def _status(answer: bytes) -> str:
     if code == "200":
         return code
     try:
-        return f"{code} {json.loads(body)['error']}"
-    except (ValueError, KeyError):
+        problem = json.loads(body)
+        error = problem["error"]
+    except (ValueError, KeyError, TypeError):
         return f"{code} (not JSON)"
+    if not isinstance(error, str):
+        return f"{code} (not JSON)"
+    return f"{code} {error}" if error.isidentifier() else f"{code} {{error}}"  # /v2's error is a whole sentence
 
 
 def _counts(statuses: Counter[str]) -> str:

@@ -22,3 +22,11 @@ def test_a_5xx_a_reset_or_plain_text_fails_the_row_and_a_shutdown_503_does_not()
                                       ("crash", 4, "3 x 422 invalid_input, 1 x 500 internal_error"),
                                       ("reset", 8, "8 x reset"), ("text", 1, "1 x 400 (not JSON)")]
     assert failures(rows) == ["crash", "reset", "text"]
+
+
+def test_open_inference_protocol_errors_are_read_without_their_message() -> None:
+    """/v2's errors are {"error": message}: the row says "{error}", not the sentence; a 5xx still fails."""
+    assert _status(b'HTTP/1.1 400 Bad Request\r\n\r\n{"error":"input \'images\': shape must be [-1, 28, 28]"}') \
+        == "400 {error}"
+    assert _status(b'HTTP/1.1 400 Bad Request\r\n\r\n["not", "an object"]') == "400 (not JSON)"
+    assert failures([("v2", 8, "8 x 400 {error}"), ("v2 crash", 1, "1 x 500 {error}")]) == ["v2 crash"]
