@@ -1,4 +1,5 @@
-"""`Encoder`: digit images -> InfoGAN codes (the Q network) and realness (the discriminator)."""
+"""`Encoder`: images -> InfoGAN codes (the Q network: each categorical code's class and probabilities, the continuous
+codes) and realness (the discriminator); on MNIST models the digit and the not-a-digit verdict too."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from numpy.typing import NDArray
 
 from infogan_sdk.errors import IncompatibleModelError, InvalidInputError, shown
 from infogan_sdk.images.convention import to_model
-from infogan_sdk.images.decode import ImageInput, read_image, read_images
+from infogan_sdk.images.decode import ImageInput
 from infogan_sdk.images.files import FileInput
+from infogan_sdk.images.fit import read_for_model, read_one
 from infogan_sdk.images.walk import Unlisted, find
-from infogan_sdk.loading.codebook import digit_threshold
 from infogan_sdk.loading.folders import ModelBase
+from infogan_sdk.loading.mnist import digit_threshold
 from infogan_sdk.loading.sessions import chunks
 from infogan_sdk.results import FileBatch, InferResult
 from infogan_sdk.spec import (
@@ -64,11 +66,12 @@ class Encoder(ModelBase):
         self._outputs = [*required, *optional]
         self._widths = {**widths, REALNESS: 1, CONTINUOUS_LOG_STD: spec.n_continuous, DIGIT_SCORE: 1,
                         NOISE: spec.noise_size}
-        self._digit_threshold = digit_threshold(self._manifest, DIGIT_SCORE in outputs)
+        self._digit_threshold = digit_threshold(self.path, self._manifest.data, DIGIT_SCORE in outputs)
         self._code_ends = np.cumsum(spec.categorical_sizes)[:-1]  # where np.split cuts the logits into codes
-        self._digit_of_code = np.asarray(self.code_to_digit, dtype=np.int64)
-        identity = self.code_to_digit == tuple(range(len(self.code_to_digit)))
-        self._digit_columns = None if identity else np.argsort(self._digit_of_code)  # digit d <- code argsort[d]
+        self._digit_of_code = np.asarray(self.code_to_digit, dtype=np.int64) if self.code_to_digit else None
+        identity = self.code_to_digit in ((), tuple(range(len(self.code_to_digit))))
+        self._digit_columns = None if identity else np.argsort(self.code_to_digit)  # digit d <- code argsort[d]
+        self._labels = tuple(code.labels for code in self.categorical_codes)
 
     @property
     def has_noise(self) -> bool:
@@ -92,13 +95,17 @@ class Encoder(ModelBase):
     def infer(self, images: ImageInput | Sequence[ImageInput], preprocess: str = "auto") -> InferResult:
         """Read the codes of N images.
 
-        images: a path, encoded bytes, a PIL image (any mode, colour included), a grey uint8 (or [0, 255]
-        integer, or [0, 1] float) array (H, W) (one image) or (N, H, W) (a batch), or a list mixing them;
-        white-on-black or black-on-white. An (H, W, 3) or (H, W, 4) colour array is refused as ambiguous:
-        pass it as `PIL.Image.fromarray(array)`.
-        preprocess: "auto" (28x28 images with a dark border pass through unchanged, others are MNIST-
-        normalised: polarity, crop, fit 20x20, centre of mass), "mnist" (always) or "none" (never).
-        Returns an InferResult (digits int64 (N,), probabilities float32 (N, 10), ...).
+        images: a path, encoded bytes, a PIL image (any mode, colour included), a uint8 (or [0, 255] integer, or
+        [0, 1] float) array, or a list mixing them. Grey models read grey arrays (H, W) (one image) or (N, H, W) (a
+        batch); there an (H, W, 3) or (H, W, 4) colour array is refused as ambiguous: pass it as
+        `PIL.Image.fromarray(array)`. RGB models read (H, W, 3) and (N, H, W, 3) arrays, and grey ones on three
+        channels.
+        preprocess: "auto" does what the model's manifest declares (`preprocess_mode`): "mnist-centre" (MNIST
+        models: images of the model's size with a dark border pass through unchanged, others are MNIST-normalised:
+        polarity, crop, fit, centre of mass) or "resize" (converted to the model's channels and scaled to its
+        size); "mnist" (always centre; grey models) or "none" (the model's exact size, unchanged).
+        Returns an InferResult (classes and their probabilities per categorical code, continuous codes, ...; on
+        MNIST models digits int64 (N,) and probabilities float32 (N, 10) in digit order).
         Raises InvalidInputError naming the bad input.
         """
         pixels = self.preprocess(images, preprocess)
@@ -112,10 +119,10 @@ class Encoder(ModelBase):
         return self._result(raw, pixels)
 
     def preprocess(self, images: ImageInput | Sequence[ImageInput], preprocess: str = "auto") -> NDArray[np.uint8]:
-        """The images as `infer` hands them to the network: uint8 (N, H, W), decoded and preprocessed (images,
-        preprocess: as `infer`). `infer(those, preprocess="none")` reads them exactly as `infer(images)` does.
-        Raises InvalidInputError naming the bad input."""
-        return read_images(images, self.spec.image_shape[1:], preprocess)
+        """The images as `infer` hands them to the network: uint8 (N, H, W) or (N, H, W, 3), decoded and
+        preprocessed (images, preprocess: as `infer`). `infer(those, preprocess="none")` reads them exactly as
+        `infer(images)` does. Raises InvalidInputError naming the bad input."""
+        return read_for_model(images, self.spec.image_shape, self.preprocess_mode, preprocess)
 
     @property
     def digit_threshold(self) -> float | None:
@@ -153,7 +160,8 @@ class Encoder(ModelBase):
                     if isinstance(item, Unlisted):  # a folder that could not be listed: an error like a bad file's
                         raise InvalidInputError(item.error)
                     name, source = item if isinstance(item, tuple) else (None, item)
-                    pixels.append(read_image(source, self.spec.image_shape[1:], preprocess, f"input {ordinal}", name))
+                    pixels.append(read_one(source, self.spec.image_shape, self.preprocess_mode, preprocess,
+                                           f"input {ordinal}", name))
                     errors.append(None)
                 except InvalidInputError as error:
                     if not skip_errors:
@@ -175,18 +183,20 @@ class Encoder(ModelBase):
         # Few numpy calls on purpose: at batch 1 each costs about as much as a small layer of the network.
         n, sizes = len(pixels), self.spec.categorical_sizes
         probabilities, digits = np.zeros((n, 0), dtype=np.float32), np.full(n, -1, dtype=np.int64)
+        per_code: tuple[NDArray[np.float32], ...] = ()
         if not sizes:
             codes = np.empty((n, 0), dtype=np.int64)
         else:
             logits = raw[CATEGORICAL_LOGITS]
-            codes = np.stack([chunk.argmax(axis=1) for chunk in np.split(logits, self._code_ends, axis=1)], axis=1) \
-                if len(sizes) > 1 else logits.argmax(axis=1)[:, None]
-            digit_logits = logits[:, : sizes[0]]
-            probabilities = np.exp(digit_logits - digit_logits.max(axis=1, keepdims=True))
-            probabilities /= probabilities.sum(axis=1, keepdims=True)  # softmax over the digit code's values
+            parts = np.split(logits, self._code_ends, axis=1) if len(sizes) > 1 else [logits]
+            codes = np.stack([chunk.argmax(axis=1) for chunk in parts], axis=1) if len(sizes) > 1 \
+                else logits.argmax(axis=1)[:, None]
+            per_code = tuple(_softmax(chunk) for chunk in parts)
+            probabilities = per_code[0]
             if self._digit_columns is not None:  # column d <- the code that stands for digit d
                 probabilities = probabilities[:, self._digit_columns]
-            digits = self._digit_of_code[codes[:, 0]]
+            if self._digit_of_code is not None:
+                digits = self._digit_of_code[codes[:, 0]]
         log_std, digit_score = raw.get(CONTINUOUS_LOG_STD), raw.get(DIGIT_SCORE)
         continuous = raw.get(CONTINUOUS_MEAN, np.zeros((n, 0), dtype=np.float32))
         if self._basis is not None:  # the manifest's directions and axes: the network's values -> users'
@@ -199,7 +209,15 @@ class Encoder(ModelBase):
             digit_score=None if digit_score is None else digit_score[:, 0],
             is_digit=None if digit_score is None or self._digit_threshold is None
             else decide_is_digit(digit_score[:, 0], pixels, self._digit_threshold),
-            noise=raw.get(NOISE))
+            noise=raw.get(NOISE), categorical_names=self.categorical_names, categorical_labels=self._labels,
+            code_probabilities=per_code)
+
+
+def _softmax(logits: NDArray[np.float32]) -> NDArray[np.float32]:
+    """float32 (N, k) logits -> (N, k) probabilities, rows summing to 1."""
+    probabilities: NDArray[np.float32] = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probabilities /= probabilities.sum(axis=1, keepdims=True)
+    return probabilities
 
 
 def decide_is_digit(digit_score: NDArray[np.float32], pixels: NDArray[np.uint8], threshold: float) -> NDArray[np.bool_]:

@@ -1,4 +1,4 @@
-"""`Generator`: latent codes -> digit images, on an onnxruntime session created once."""
+"""`Generator`: latent codes -> images (grey or RGB, as the model draws), on an onnxruntime session created once."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from infogan_sdk.images.decode import ImageInput, row_labels
 from infogan_sdk.latents import arguments
 from infogan_sdk.latents.draw import Floats, Latents, batch_size, check_count, draw, floats
 from infogan_sdk.loading.folders import ModelBase
+from infogan_sdk.loading.labels import class_values
 from infogan_sdk.loading.sessions import chunks
 from infogan_sdk.results import GenerateResult, InferResult
 from infogan_sdk.spec import CONTINUOUS, IMAGES
@@ -27,7 +28,7 @@ TRAVERSE_STEPS = 10  # images in a traverse without values
 
 
 class Generator(ModelBase):
-    """Draws MNIST digits from an exported InfoGAN generator.
+    """Draws images from an exported InfoGAN generator: MNIST digits, or any model's classes.
 
     Generator(model="mnist", *, device="auto", providers=None, provider_options=None, session_options=None,
     threads=None, variant=None, verify=True, chunk_size=1024): see `ModelBase` for each argument and error.
@@ -40,6 +41,8 @@ class Generator(ModelBase):
     >>> gen.traverse(digit=3, code=0, seed=0).grid(columns=10).save("code0.png")  # or a name: gen.continuous_names
     >>> gen.generate(digits=4, seed=1).to_records()[0]["digit"]
     4
+    >>> gen.generate(classes=["7", "1"], seed=0).classes[:, 0].tolist()  # any model: its codes' labels (or indices)
+    ['7', '1']
     """
 
     _role = "generator"
@@ -55,34 +58,38 @@ class Generator(ModelBase):
             raise IncompatibleModelError(f"{self.path}: generator must output {IMAGES!r}, got {self._session.outputs}")
 
     def generate(self, digits: int | Sequence[int] | NDArray[np.integer[Any]] | None = None, *,
-                 count: int | None = None, categorical: Any = None,
+                 classes: Any = None, count: int | None = None, categorical: Any = None,
                  continuous: NDArray[Any] | Sequence[Any] | Mapping[str, Floats] | None = None,
                  rotation: Floats | None = None, width: Floats | None = None, thickness: Floats | None = None,
                  noise: NDArray[Any] | None = None, seed: int | None = None, codes: Any = None,
                  beyond_range: bool = False) -> GenerateResult:
-        """Generate N digit images; whatever is not given is drawn from numpy.random.default_rng(seed).
+        """Generate N images; whatever is not given is drawn from numpy.random.default_rng(seed).
 
-        digits: 0-9, an int or (N,); or categorical: raw categorical values (N,) or (N, n_categorical) (what
-        `GenerateResult.codes` holds), not both. codes: the old name of categorical (DeprecationWarning).
+        classes: the categorical codes by label or index (`categorical_codes` lists each code's labels): a label
+        ("sneaker") or index for the first code, a list of them (one per image), or {code name: label, index or
+        list} for any codes. digits (MNIST models): 0-9, an int or (N,). categorical: raw categorical values (N,) or
+        (N, n_categorical) (what `GenerateResult.codes` holds). Give one of the three. codes: the old name of
+        categorical (DeprecationWarning).
         count: N when nothing else fixes it (default 1); a single digit (or any length-1 input) is repeated.
         continuous: float (N, n_continuous) or (n_continuous,), or {name: float or (N,)}; rotation / width /
         thickness: the continuous code of that name (see `continuous_codes`: positive = leans right, wider,
-        thicker in every model; InvalidInputError if the model has no such code). Continuous values outside the
+        thicker in MNIST models; InvalidInputError if the model has no such code). Continuous values outside the
         range the model was trained on (`continuous_codes[i].range`: [-1, 1], or to 1.41 for a turned code) are
         refused unless beyond_range=True; drawn ones always lie inside it. noise: float (N, noise_size).
-        Returns a GenerateResult (images uint8 (N, H, W)). Raises InvalidInputError.
+        Returns a GenerateResult (images uint8 (N, H, W) grey or (N, H, W, 3) RGB). Raises InvalidInputError.
         """
         if codes is not None:
             warnings.warn("generate(codes=...) is renamed generate(categorical=...)", DeprecationWarning, stacklevel=2)
             if categorical is not None:
                 raise InvalidInputError("pass categorical= (its old name codes= is deprecated), not both")
             categorical = codes
-        return self.render(self.latents(digits, count=count, categorical=categorical, continuous=continuous,
+        return self.render(self.latents(digits, classes=classes, count=count, categorical=categorical,
+                                        continuous=continuous,
                                         rotation=rotation, width=width, thickness=thickness, noise=noise, seed=seed,
                                         beyond_range=beyond_range))
 
     def latents(self, digits: int | Sequence[int] | NDArray[np.integer[Any]] | None = None, *,
-                count: int | None = None, categorical: Any = None,
+                classes: Any = None, count: int | None = None, categorical: Any = None,
                 continuous: NDArray[Any] | Sequence[Any] | Mapping[str, Floats] | None = None,
                 rotation: Floats | None = None, width: Floats | None = None, thickness: Floats | None = None,
                 noise: NDArray[Any] | None = None, seed: int | None = None, beyond_range: bool = False) -> Latents:
@@ -90,32 +97,41 @@ class Generator(ModelBase):
         join several calls' (`Latents.join`) and render them at once (what `infogan serve` does for concurrent
         requests: the images are the same, pixel for pixel). Raises InvalidInputError as `generate`."""
         categorical = arguments.categorical(self.spec, self.code_to_digit, digits, categorical)
+        chosen: NDArray[np.int64] | dict[int, NDArray[np.int64]] | None = categorical
+        if classes is not None:
+            if categorical is not None:
+                raise InvalidInputError("pass classes= (labels or indices), digits= or categorical= (raw values), "
+                                        "not two of them")
+            chosen = class_values(self.categorical_codes, classes)
         columns = arguments.continuous(self.continuous_names, continuous, {"rotation": rotation, "width": width,
                                                                           "thickness": thickness})
         fixed_noise = arguments.noise(self.spec, noise)
         lengths = {} if categorical is None else {"digits" if digits is not None else "categorical": len(categorical)}
+        if isinstance(chosen, dict):
+            lengths.update({f"classes of {self.categorical_names[c]!r}": len(v) for c, v in chosen.items()})
         lengths.update({f"continuous code {self.continuous_names[c]!r}": len(v) for c, v in columns.items()})
         if fixed_noise is not None:
             lengths["noise"] = len(fixed_noise)
         n = batch_size(count, lengths)
         arguments.check_range(self.continuous_names, self._ranges, columns, beyond_range)
-        return draw(self.spec, n, seed, categorical, columns, fixed_noise, self._basis)
+        return draw(self.spec, n, seed, chosen, columns, fixed_noise, self._basis)
 
     def traverse(self, digit: int | None = None, code: int | str = 0, values: Floats | None = None, *,
-                 seed: int | None = None, beyond_range: bool = False) -> GenerateResult:
+                 classes: Any = None, seed: int | None = None, beyond_range: bool = False) -> GenerateResult:
         """Sweep one continuous code over `values` with everything else fixed: one image per value.
 
         code: the continuous code's index or name. values: float (V,), default TRAVERSE_STEPS steps from -2 to 2
         (the continuous range's middle +- its width: beyond the trained range on purpose, to show where the code
         leads; `outside_range` says which images are). Values given outside the trained range are refused
         unless beyond_range=True. The other continuous codes sit at the range's middle (0), and all images share
-        one noise vector and `digit` (drawn from the seed when None).
+        one noise vector and categorical codes: `digit` (MNIST models) or `classes` (one value per code, as
+        `generate` takes them), drawn from the seed when not given.
         """
-        latents = self.traverse_latents(digit, code, values, seed=seed, beyond_range=beyond_range)
+        latents = self.traverse_latents(digit, code, values, classes=classes, seed=seed, beyond_range=beyond_range)
         return dataclasses.replace(self.render(latents), columns=len(latents))  # its grid is one row
 
     def traverse_latents(self, digit: int | None = None, code: int | str = 0, values: Floats | None = None, *,
-                         seed: int | None = None, beyond_range: bool = False) -> Latents:
+                         classes: Any = None, seed: int | None = None, beyond_range: bool = False) -> Latents:
         """The latent codes of `traverse` for these arguments, without running the network (see `latents`)."""
         names = self.continuous_names
         if isinstance(code, str) and code in names:
@@ -132,7 +148,7 @@ class Generator(ModelBase):
         check_count(len(sweep), "the number of values")
         if values is not None:
             arguments.check_range(names, self._ranges, {column: sweep}, beyond_range)
-        first = self.latents(digits=digit, seed=seed)  # one digit and one noise vector from the seed
+        first = self.latents(digits=digit, classes=classes, seed=seed)  # one set of codes and one noise vector
         fixed = np.full((len(sweep), len(names)), middle, dtype=np.float32)
         fixed[:, column] = sweep
         codes = np.repeat(first.codes, len(sweep), axis=0) if self.spec.categorical_sizes else None
@@ -160,8 +176,7 @@ class Generator(ModelBase):
         assert source.noise is not None  # _read checked
         redrawn = self._run(Latents(source.codes, source.continuous, source.noise), source)
         error = (1.0 - pixel_correlation(redrawn.images, source.images)).astype(np.float32)
-        return GenerateResult(redrawn.images, redrawn.digits, redrawn.codes, redrawn.continuous, redrawn.noise,
-                              redrawn.continuous_names, source, error)
+        return dataclasses.replace(redrawn, reconstruction_error=error)
 
     def edit(self, images: ImageInput | Sequence[ImageInput], *,
              digit: int | Sequence[int] | NDArray[Any] | None = None,
@@ -230,21 +245,23 @@ class Generator(ModelBase):
 
     def _run(self, latents: Latents, source: InferResult | None = None) -> GenerateResult:
         n = len(latents.codes)
-        height, width = self.spec.image_shape[1:]
-        images = np.empty((n, height, width), dtype=np.uint8)
+        channels, height, width = self.spec.image_shape
+        images = np.empty((n, height, width, *((3,) if channels == 3 else ())), dtype=np.uint8)
         for rows in chunks(n, self.chunk_size):
             feeds = latents.feeds(self.spec, rows)
             if self._basis is not None:  # the manifest's directions and axes: users' values -> the network's
                 feeds[CONTINUOUS] = feeds[CONTINUOUS] @ self._basis
             (output,) = self._network([IMAGES], feeds, rows.stop - rows.start)
-            if output.shape != (rows.stop - rows.start, 1, height, width):
+            if output.shape != (rows.stop - rows.start, *self.spec.image_shape):
                 raise IncompatibleModelError(f"{self.path}: generator returned {IMAGES!r} of shape {output.shape}, "
-                                             f"expected {(rows.stop - rows.start, 1, height, width)}")
+                                             f"expected {(rows.stop - rows.start, *self.spec.image_shape)}")
             images[rows] = from_model(output, self.spec.pixel_range)
         mapping = np.asarray(self.code_to_digit, dtype=np.int64)
-        digits = mapping[latents.codes[:, 0]] if latents.codes.shape[1] else np.full(n, -1, dtype=np.int64)
+        digits = mapping[latents.codes[:, 0]] if len(mapping) and latents.codes.shape[1] \
+            else np.full(n, -1, dtype=np.int64)
         return GenerateResult(images, digits, latents.codes, latents.continuous, latents.noise, self.continuous_names,
-                              source)
+                              source, categorical_names=self.categorical_names,
+                              categorical_labels=tuple(code.labels for code in self.categorical_codes))
 
 
 def _width_ok(shape: tuple[object, ...], width: int) -> bool:

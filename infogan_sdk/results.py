@@ -46,16 +46,43 @@ def _freeze(result: object) -> None:
     for value in vars(result).values():  # the dataclass's fields (vars: a few us cheaper than fields())
         if isinstance(value, np.ndarray):
             value.setflags(write=False)
+        elif isinstance(value, tuple):  # code_probabilities: one array per code
+            for part in value:
+                if isinstance(part, np.ndarray):
+                    part.setflags(write=False)
+
+
+class _Classes:
+    """The labels of a result's categorical codes (`codes` mapped through each code's labels)."""
+
+    codes: NDArray[np.int64]
+    categorical_names: tuple[str, ...]
+    categorical_labels: tuple[tuple[str, ...], ...]
+
+    @property
+    def classes(self) -> NDArray[np.str_]:
+        """str (N, n_categorical): the label of each categorical code's value (as the model's manifest names it,
+        e.g. "sneaker"; "0", "1", ... for a code it does not name)."""
+        labels = self.categorical_labels if len(self.categorical_labels) == self.codes.shape[1] else tuple(
+            tuple(map(str, range(int(self.codes[:, j].max(initial=0)) + 1))) for j in range(self.codes.shape[1]))
+        columns = [np.asarray(names)[self.codes[:, j]] for j, names in enumerate(labels)]
+        return np.stack(columns, axis=1) if columns else np.empty((len(self.codes), 0), dtype=str)
+
+    def _class_records(self) -> list[dict[str, str]]:
+        names = self.categorical_names if len(self.categorical_names) == self.codes.shape[1] else tuple(
+            f"category{j}" for j in range(self.codes.shape[1]))
+        return [dict(zip(names, row, strict=True)) for row in self.classes.tolist()]
 
 
 @dataclass(frozen=True, eq=False)
-class GenerateResult(_Records):
+class GenerateResult(_Records, _Classes):
     """Images from `Generator.generate` or `Generator.traverse`, and the latent codes that made them.
 
-    images: uint8 (N, H, W), 0 black background .. 255 white ink.
-    digits: int64 (N,), the digit each categorical code stands for (code_to_digit applied); -1 if the model
-        has no categorical code.
-    codes: int64 (N, n_categorical), the raw categorical values fed to the generator.
+    images: uint8 (N, H, W) grey (on MNIST 0 black background .. 255 white ink) or (N, H, W, 3) RGB, as the
+        model draws them.
+    digits: int64 (N,), MNIST models: the digit each categorical code stands for (code_to_digit applied); -1 if
+        the model has no categorical code or its first code is not digits.
+    codes: int64 (N, n_categorical), the raw categorical values fed to the generator; `classes` names them.
     continuous: float32 (N, n_continuous), the continuous codes.
     noise: float32 (N, noise_size), the incompressible noise.
     source: for `Generator.reconstruct` and `edit`, what the encoder read in the images given (an InferResult;
@@ -75,6 +102,8 @@ class GenerateResult(_Records):
     source: InferResult | None = None
     reconstruction_error: NDArray[np.float32] | None = None
     columns: int | None = None  # grid()'s default: a traverse is one row; None is ceil(sqrt(N))
+    categorical_names: tuple[str, ...] = ()  # the categorical codes' names, in column order
+    categorical_labels: tuple[tuple[str, ...], ...] = ()  # each categorical code's labels, labels[k] for value k
 
     def __post_init__(self) -> None:
         _freeze(self)
@@ -83,30 +112,37 @@ class GenerateResult(_Records):
         return len(self.images)
 
     def __repr__(self) -> str:
-        n, height, width = self.images.shape
-        return (f"GenerateResult({n} image{'s' * (n != 1)} {height}x{width}, digits={_preview(self.digits)}, "
-                f"continuous {_names(self)}={_preview(self.continuous)})")
+        n, height, width = self.images.shape[:3]
+        chosen = f"digits={_preview(self.digits)}" if (self.digits >= 0).any() or not self.codes.shape[1] else \
+            f"classes={_preview(self.classes)}"
+        return (f"GenerateResult({n} image{'s' * (n != 1)} {height}x{width}{' RGB' * (self.images.ndim == 4)}, "
+                f"{chosen}, continuous {_names(self)}={_preview(self.continuous)})")
 
     def to_records(self) -> list[dict[str, Any]]:
         """One dict per image: digit, codes (raw categorical values), continuous ({name: value}) and noise;
-        reconstruction_error too when the result has it."""
+        classes ({code name: label}) for a model with categorical codes; reconstruction_error when the result has
+        it."""
         names = _names(self)
         records = [{"digit": digit, "codes": codes, "continuous": dict(zip(names, continuous, strict=True)),
                     "noise": noise}
                    for digit, codes, continuous, noise in zip(self.digits.tolist(), self.codes.tolist(),
                                                               self.continuous.tolist(), self.noise.tolist(),
                                                               strict=True)]
+        if self.codes.shape[1]:
+            for record, classes in zip(records, self._class_records(), strict=True):
+                record["classes"] = classes
         if self.reconstruction_error is not None:
             for record, error in zip(records, self.reconstruction_error.tolist(), strict=True):
                 record["reconstruction_error"] = error
         return records
 
     def to_pil(self) -> list[Image.Image]:
-        """The images as N PIL "L" images."""
+        """The images as N PIL "L" (grey) or "RGB" images."""
         return to_pil(self.images)
 
     def grid(self, columns: int | None = None, padding: int = 2) -> Image.Image:
-        """All images tiled row by row into one PIL "L" image, with `padding` black pixels around and between them.
+        """All images tiled row by row into one PIL "L" or "RGB" image, with `padding` black pixels around and
+        between them.
 
         columns: default one row for a `traverse`, else ceil(sqrt(N)). One image comes back as it is (no padding),
         so a grid of one is the same picture as `to_pil()[0]`.
@@ -117,12 +153,15 @@ class GenerateResult(_Records):
 
 
 @dataclass(frozen=True, eq=False)
-class InferResult(_Records):
+class InferResult(_Records, _Classes):
     """What `Encoder.infer` read from N images.
 
-    digits: int64 (N,), the most probable digit (code_to_digit applied).
-    probabilities: float32 (N, n_digits); column d is the probability of digit d; rows sum to 1.
-    codes: int64 (N, n_categorical), the most probable raw value of each categorical code.
+    digits: int64 (N,), MNIST models: the most probable digit (code_to_digit applied); -1 for a model whose
+        first categorical code is not digits.
+    probabilities: float32 (N, k), the first categorical code's probabilities (rows sum to 1): column d is digit
+        d's on MNIST models, value d's otherwise.
+    codes: int64 (N, n_categorical), the most probable raw value of each categorical code; `classes` names them.
+    code_probabilities: one float32 (N, size) per categorical code, column k the probability of value k.
     continuous: float32 (N, n_continuous), the estimated continuous codes (the Q network's means).
     continuous_std: float32 (N, n_continuous), their estimated standard deviations, or None when the
         model does not predict them.
@@ -153,6 +192,9 @@ class InferResult(_Records):
     digit_score: NDArray[np.float32] | None = None
     is_digit: NDArray[np.bool_] | None = None
     noise: NDArray[np.float32] | None = None
+    categorical_names: tuple[str, ...] = ()  # the categorical codes' names, in column order
+    categorical_labels: tuple[tuple[str, ...], ...] = ()  # each categorical code's labels, labels[k] for value k
+    code_probabilities: tuple[NDArray[np.float32], ...] = ()
 
     def __post_init__(self) -> None:
         _freeze(self)
@@ -160,17 +202,30 @@ class InferResult(_Records):
     def __len__(self) -> int:
         return len(self.digits)
 
+    @property
+    def class_probability(self) -> NDArray[np.float32]:
+        """float32 (N, n_categorical): the probability of each code's most probable value (its `classes` label)."""
+        rows = np.arange(len(self))
+        columns = [probabilities[rows, self.codes[:, j]] for j, probabilities in enumerate(self.code_probabilities)]
+        return np.stack(columns, axis=1) if columns else np.zeros((len(self), 0), dtype=np.float32)
+
     def __repr__(self) -> str:
         n = len(self)
-        chosen = self.probabilities[np.arange(n), self.digits] if self.probabilities.shape[1] else np.zeros(0)
-        return (f"InferResult({n} image{'s' * (n != 1)}, digits={_preview(self.digits)}, "
-                f"probability={_preview(chosen)}, continuous {_names(self)}={_preview(self.continuous)}"
+        if (self.digits >= 0).any() or not self.code_probabilities:
+            chosen = self.probabilities[np.arange(n), self.digits] if self.probabilities.shape[1] else np.zeros(0)
+            read = f"digits={_preview(self.digits)}, probability={_preview(chosen)}"
+        else:
+            read = f"classes={_preview(self.classes)}, probability={_preview(self.class_probability)}"
+        return (f"InferResult({n} image{'s' * (n != 1)}, {read}, continuous {_names(self)}="
+                f"{_preview(self.continuous)}"
                 + ("" if self.is_digit is None else f", is_digit={_preview(self.is_digit)}") + ")")
 
     def to_records(self) -> list[dict[str, Any]]:
         """One dict per image: digit, probability (of that digit; None without a categorical code),
         probabilities (one per digit), codes, continuous ({name: value}), realness; continuous_std
-        ({name: value}), each of OPTIONAL_FIELDS and noise (a list) only when the result has them (not None)."""
+        ({name: value}), each of OPTIONAL_FIELDS and noise (a list) only when the result has them (not None);
+        classes ({code name: label}) and class_probabilities ({code name: probability of that label}) for a model
+        with categorical codes."""
         names = _names(self)
         records = [{"digit": digit, "probability": row[digit] if row else None, "probabilities": row,
                     "codes": codes, "continuous": dict(zip(names, continuous, strict=True)), "realness": realness}
@@ -180,6 +235,10 @@ class InferResult(_Records):
         if self.continuous_std is not None:
             for record, std in zip(records, self.continuous_std.tolist(), strict=True):
                 record["continuous_std"] = dict(zip(names, std, strict=True))
+        if self.code_probabilities:
+            chosen = self.class_probability.tolist()
+            for record, classes, row in zip(records, self._class_records(), chosen, strict=True):
+                record["classes"], record["class_probabilities"] = classes, dict(zip(classes, row, strict=True))
         for name in (*OPTIONAL_FIELDS, "noise"):
             values = getattr(self, name)
             if values is not None:
@@ -193,6 +252,8 @@ def take(result: Result, rows: slice) -> Result:
     when it has a row per image (one image edited N times keeps its one row)."""
     changes: dict[str, Any] = {field.name: value[rows] for field in fields(result)
                                if isinstance(value := getattr(result, field.name), np.ndarray)}
+    if isinstance(result, InferResult) and result.code_probabilities:
+        changes["code_probabilities"] = tuple(part[rows] for part in result.code_probabilities)
     source = getattr(result, "source", None)
     if source is not None and len(source) == len(result):
         changes["source"] = take(source, rows)

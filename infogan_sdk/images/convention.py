@@ -1,8 +1,8 @@
 """The one image convention at the SDK's boundary, and every conversion to and from it.
 
-Users see uint8 (N, H, W) arrays (0 black background, 255 white ink) or PIL "L" images; the models see
-float32 (N, 1, H, W) in the spec's pixel_range. Reading the encoder's inputs (files, bytes, PIL images,
-arrays) into that convention is `infogan_sdk.images.decode`.
+Users see uint8 (N, H, W) grey arrays (on MNIST: 0 black background, 255 white ink) or (N, H, W, 3) RGB arrays, or
+PIL "L" / "RGB" images, as the model's spec says; the models see float32 (N, C, H, W) in the spec's pixel_range.
+Reading the encoder's inputs (files, bytes, PIL images, arrays) into that convention is `infogan_sdk.images.fit`.
 """
 
 from __future__ import annotations
@@ -18,21 +18,24 @@ from infogan_sdk.errors import InvalidInputError, shown
 
 
 def to_model(images: NDArray[np.uint8], pixel_range: tuple[float, float]) -> NDArray[np.float32]:
-    """uint8 (N, H, W) in [0, 255] -> float32 (N, 1, H, W) in pixel_range."""
+    """uint8 (N, H, W) or (N, H, W, 3) in [0, 255] -> float32 (N, 1, H, W) or (N, 3, H, W) in pixel_range."""
     low, high = pixel_range
-    values: NDArray[np.float32] = np.multiply(images[:, None], np.float32((high - low) / 255.0), dtype=np.float32)
+    first = images[:, None] if images.ndim == 3 else images.transpose(0, 3, 1, 2)  # a view: channels first
+    values: NDArray[np.float32] = np.multiply(first, np.float32((high - low) / 255.0), dtype=np.float32, order="C")
     return np.add(values, np.float32(low), out=values)  # in place: one float32 array per call
 
 
 def from_model(values: NDArray[np.float32], pixel_range: tuple[float, float]) -> NDArray[np.uint8]:
-    """float32 (N, 1, H, W) in pixel_range -> uint8 (N, H, W), clipped; NaN becomes 0 (black)."""
+    """float32 (N, 1, H, W) or (N, 3, H, W) in pixel_range -> uint8 (N, H, W) or (N, H, W, 3), clipped; NaN
+    becomes 0 (black)."""
     low, high = pixel_range
-    scaled: NDArray[np.floating[Any]] = values[:, 0] - np.float32(low)  # the one new array; the rest in place
+    last = values[:, 0] if values.shape[1] == 1 else values.transpose(0, 2, 3, 1)  # a view: channels last
+    scaled: NDArray[np.floating[Any]] = last - np.float32(low)  # the one new array; the rest in place
     scaled /= np.float32(high - low)
     np.fmin(np.fmax(scaled, 0.0, out=scaled), 1.0, out=scaled)  # fmax ignores NaN: NaN -> 0 (black), -inf -> 0
     scaled *= np.float32(255.0)
     np.rint(scaled, out=scaled)  # round half to even, as np.round
-    return scaled.astype(np.uint8)
+    return scaled.astype(np.uint8, order="C")
 
 
 def pixel_correlation(a: NDArray[Any], b: NDArray[Any]) -> NDArray[np.float64]:
@@ -47,7 +50,7 @@ def pixel_correlation(a: NDArray[Any], b: NDArray[Any]) -> NDArray[np.float64]:
 
 
 def to_pil(images: NDArray[np.uint8]) -> list[Image.Image]:
-    """uint8 (N, H, W) -> N PIL "L" images."""
+    """uint8 (N, H, W) or (N, H, W, 3) -> N PIL "L" or "RGB" images."""
     return [Image.fromarray(image) for image in images]
 
 

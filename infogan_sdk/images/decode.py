@@ -13,7 +13,7 @@ import logging
 import math
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -48,11 +48,11 @@ def read_images(images: ImageInput | Sequence[ImageInput], size: tuple[int, int]
             and len(images) and (preprocess == "none" or (preprocess == "auto" and is_mnist_form(images, size).all())):
         return images.copy()  # the hot path, a model-ready uint8 batch: the same result as the general path below
     items = list(images) if isinstance(images, (list, tuple)) else [images]
-    stacks = [_fit(_grayscale(item, f"input {index}"), size, preprocess, f"input {index}")
+    stacks = [_fit(grey_stack(item, f"input {index}"), size, preprocess, f"input {index}")
               for index, item in enumerate(items)]
     if sum(len(stack) for stack in stacks) == 0:
         raise InvalidInputError("expected at least one image, got none")
-    _warn_blank(stacks, [_label(item, f"input {index}") for index, item in enumerate(items)])
+    _warn_blank(stacks, [input_label(item, f"input {index}") for index, item in enumerate(items)])
     return np.concatenate(stacks)  # always a new array: the caller's is never shared (results are read-only)
 
 
@@ -62,8 +62,8 @@ def read_image(item: ImageInput, size: tuple[int, int], preprocess: str, where: 
     with `name` (the file name of bytes read from it) or its path."""
     if not isinstance(preprocess, str) or preprocess not in PREPROCESS_MODES:
         raise InvalidInputError(f"preprocess must be one of {list(PREPROCESS_MODES)}, got {shown(preprocess)}")
-    label = _label(item, where) if name is None else f"{where} ({name!r})"
-    fitted = _fit(_grayscale(item, where if name is None else label), size, preprocess, label)
+    label = input_label(item, where) if name is None else f"{where} ({name!r})"
+    fitted = _fit(grey_stack(item, where if name is None else label), size, preprocess, label)
     _warn_blank([fitted], [label])
     return fitted
 
@@ -76,7 +76,7 @@ def row_labels(images: ImageInput | Sequence[ImageInput]) -> list[str]:
     items = list(images) if isinstance(images, (list, tuple)) else [images]
     return [label for index, item in enumerate(items) for label in (
         [f"input {index} (image {row})" for row in range(len(item))] if isinstance(item, np.ndarray) and item.ndim == 3
-        else [_label(item, f"input {index}")])]
+        else [input_label(item, f"input {index}")])]
 
 
 def _warn_blank(stacks: list[NDArray[np.uint8]], wheres: list[str]) -> None:
@@ -102,7 +102,7 @@ def _fit(images: NDArray[np.uint8], size: tuple[int, int], preprocess: str, wher
     return np.stack([image if ok else normalise(image, size) for image, ok in zip(images, passes, strict=True)])
 
 
-def _grayscale(item: Any, where: str) -> NDArray[np.uint8]:
+def grey_stack(item: Any, where: str) -> NDArray[np.uint8]:
     """One input -> uint8 (M, H, W): M = 1, or N for an (N, H, W) array."""
     if isinstance(item, np.ndarray):
         if item.ndim not in (2, 3):
@@ -112,23 +112,26 @@ def _grayscale(item: Any, where: str) -> NDArray[np.uint8]:
                                     f"{'RGB' if item.shape[2] == 3 else 'RGBA'} image, but arrays are read as grey "
                                     "(H, W) or (N, H, W); pass a colour image as PIL.Image.fromarray(array), or "
                                     "one grey image as an (H, W) array")
-        return _from_array(item if item.ndim == 3 else item[None], where)
+        return from_array(item if item.ndim == 3 else item[None], where)
     if isinstance(item, (str, os.PathLike, bytes, bytearray, Image.Image)):
-        return _decode(item, _label(item, where))[None]
+        return decode(item, input_label(item, where))[None]
     raise InvalidInputError(f"{where}: expected a path, bytes, a PIL image or a numpy array, got {type(item).__name__}")
 
 
-def _label(item: Any, where: str) -> str:
+def input_label(item: Any, where: str) -> str:
     """How messages name an input: "input 3 ('scans/a.png')", "input 3 (bytes)" or "input 3"."""
     return f"{where} ({os.fspath(item)!r})" if isinstance(item, (str, os.PathLike)) else \
         f"{where} (bytes)" if isinstance(item, (bytes, bytearray)) else where
 
 
-def _decode(item: str | os.PathLike[str] | bytes | bytearray | Image.Image, where: str) -> NDArray[np.uint8]:
-    """A file, encoded bytes or a (maybe lazily loaded) PIL image -> uint8 (H, W); every failure named."""
+def decode(item: str | os.PathLike[str] | bytes | bytearray | Image.Image, where: str,
+            convert: Callable[[Image.Image, str], NDArray[np.uint8]] | None = None) -> NDArray[np.uint8]:
+    """A file, encoded bytes or a (maybe lazily loaded) PIL image -> uint8 (H, W) (or what `convert`, given the
+    opened image and `where`, makes of it); every failure named."""
+    convert = convert or _from_pil
     try:
         if isinstance(item, Image.Image):
-            return _from_pil(item, where)
+            return convert(item, where)
         source = io.BytesIO(bytes(item)) if isinstance(item, (bytes, bytearray)) else open_regular(item, where)
         with source:
             with warnings.catch_warnings():  # Pillow warns of bombs over 89 M pixels; our own limit is the check
@@ -137,7 +140,7 @@ def _decode(item: str | os.PathLike[str] | bytes | bytearray | Image.Image, wher
             with image:
                 _check_pixels(image.size, where)
                 image.load()
-                return _from_pil(image, where)
+                return convert(image, where)
     except InfoGANError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
@@ -150,14 +153,18 @@ def _decode(item: str | os.PathLike[str] | bytes | bytearray | Image.Image, wher
                                 f"{type(error).__name__}: {error}") from error
 
 
-def _from_pil(image: Image.Image, where: str) -> NDArray[np.uint8]:
+def upright(image: Image.Image, where: str) -> Image.Image:
+    """The image checked for size, its pixels turned upright by its EXIF orientation (phone photos)."""
     _check_pixels(image.size, where)
-    if image.getexif().get(ORIENTATION, 1) != 1:  # phone photos: turn the pixels upright
-        image = ImageOps.exif_transpose(image)
+    return ImageOps.exif_transpose(image) if image.getexif().get(ORIENTATION, 1) != 1 else image
+
+
+def _from_pil(image: Image.Image, where: str) -> NDArray[np.uint8]:
+    image = upright(image, where)
     if image.mode.startswith("I") or image.mode == "F":  # 16/32-bit integers (to 65535 or to 255), or floats
         values, peak = np.asarray(image, dtype=np.float64), np.asarray(image).max(initial=0)
         top = 1.0 if image.mode == "F" and peak <= 1 else 65535.0 if peak > 255 else 255.0
-        return _from_array(np.clip(values, 0, top) / top, where)
+        return from_array(np.clip(values, 0, top) / top, where)
     if "A" not in image.getbands() and "transparency" not in image.info:
         return np.asarray(image.convert("L"), dtype=np.uint8)
     pixels = np.asarray(image.convert("RGBA").convert("LA"), dtype=np.float64)
@@ -167,7 +174,7 @@ def _from_pil(image: Image.Image, where: str) -> NDArray[np.uint8]:
     return np.round(luminance * alpha + background * (1.0 - alpha)).astype(np.uint8)
 
 
-def _from_array(array: NDArray[Any], where: str) -> NDArray[np.uint8]:
+def from_array(array: NDArray[Any], where: str) -> NDArray[np.uint8]:
     """(..., H, W) of any accepted dtype -> uint8, checked."""
     _check_pixels((array.shape[-1], array.shape[-2]), where)
     if array.dtype == np.uint8 or (array.size == 0 and array.dtype.kind in "iuf"):

@@ -32,6 +32,9 @@ def categorical(spec: LatentSpec, code_to_digit: Sequence[int], digits: Any, cod
         return None
     if not spec.categorical_sizes:
         raise InvalidInputError("this model has no categorical code, so digits= and categorical= cannot be used")
+    if digits is not None and not code_to_digit:
+        raise InvalidInputError("digits= is for MNIST models, whose first categorical code is digits; this model's "
+                                "is not: pick its values by label or index with classes= (see categorical_codes)")
     if digits is not None:
         values = integers(digits, "digits", (0, 1)).reshape(-1)
         bad = values[(values < 0) | (values >= len(code_to_digit))]

@@ -104,10 +104,12 @@ def batch_size(count: int | None, lengths: Mapping[str, int]) -> int:
     return n
 
 
-def draw(spec: LatentSpec, n: int, seed: int | None, codes: NDArray[np.int64] | None,
+def draw(spec: LatentSpec, n: int, seed: int | None,
+         codes: NDArray[np.int64] | Mapping[int, NDArray[np.int64]] | None,
          continuous: Mapping[int, NDArray[np.float32]], noise: NDArray[np.float32] | None,
          basis: NDArray[np.float32] | None = None) -> Latents:
-    """Fill in a batch of N: `codes` (M, k) sets the first k categorical codes, `continuous` maps a column to
+    """Fill in a batch of N: `codes` (M, k) sets the first k categorical codes (or maps a code's column to its (M,)
+    values), `continuous` maps a column to
     its (M,) values, `noise` is (M, noise_size); M is 1 or N (broadcast). The rest comes from the seed.
 
     Continuous codes are drawn from the prior the generator was trained on, U(range) on each network input, and
@@ -120,7 +122,10 @@ def draw(spec: LatentSpec, n: int, seed: int | None, codes: NDArray[np.int64] | 
     drawn_codes = np.empty((n, len(spec.categorical_sizes)), dtype=np.int64)
     for column, size in enumerate(spec.categorical_sizes):  # filled in place: batch-1 calls are overhead-bound
         drawn_codes[:, column] = rng.integers(0, size, n)
-    if codes is not None:
+    if isinstance(codes, Mapping):
+        for column, chosen in codes.items():
+            drawn_codes[:, column] = chosen
+    elif codes is not None:
         drawn_codes[:, :codes.shape[1]] = codes
     low, high = spec.continuous_range
     drawn_continuous = rng.uniform(low, high, (n, spec.n_continuous)).astype(np.float32)

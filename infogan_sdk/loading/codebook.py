@@ -1,5 +1,5 @@
 """What a model's manifest says its outputs mean: the continuous codes (name, direction, measured effects,
-range) and the not-a-digit threshold.
+range); the categorical codes' labels are `labels`.
 
 Directions make one convention hold for every model: positive = leans right, wider, thicker. A code
 with direction -1 is flipped by the SDK both ways (the network gets -value; `infer` reports -output),
@@ -124,18 +124,3 @@ def _code(manifest: Manifest, index: int, entry: dict[str, Any], trained: tuple[
 def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
-
-def digit_threshold(manifest: Manifest, has_score: bool) -> float | None:
-    """The manifest's `not_a_digit.threshold` for the encoder's digit score (None when it has no score)."""
-    entry = manifest.data.get("not_a_digit")
-    if not has_score:
-        if entry is not None:
-            raise IncompatibleModelError(f"{manifest.path}: the manifest has a not_a_digit threshold but the encoder "
-                                         "has no digit_score output")
-        return None
-    if entry is None:
-        return None
-    if not isinstance(entry, dict) or not _number(entry.get("threshold")):
-        raise IncompatibleModelError(f"{manifest.path}: not_a_digit must be an object with a finite 'threshold', "
-                                     f"got {reprlib.repr(entry)}")
-    return float(entry["threshold"])

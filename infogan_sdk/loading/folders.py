@@ -15,8 +15,10 @@ from numpy.typing import NDArray
 
 from infogan_sdk.errors import IncompatibleModelError, InvalidInputError, ModelNotFoundError, shown
 from infogan_sdk.loading.codebook import ContinuousCode, code_basis, read_codes
+from infogan_sdk.loading.labels import CategoricalCode
 from infogan_sdk.loading.lanes import LANE_ROWS, Lanes, lane_count
 from infogan_sdk.loading.manifest import MANIFEST_NAME, load_manifest
+from infogan_sdk.loading.mnist import code_to_digit
 from infogan_sdk.loading.sessions import Session, open_session
 from infogan_sdk.loading.variants import AUTO, fastest
 from infogan_sdk.spec import LatentSpec
@@ -90,10 +92,11 @@ class ModelBase:
         if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
             raise InvalidInputError(f"chunk_size must be a positive integer, got {shown(chunk_size)}")
         self._manifest = load_manifest(resolve_model(model), verify=verify)
-        if self._manifest.spec.image_shape[0] != 1:
-            raise IncompatibleModelError(f"{self.path}: the SDK runs grayscale models (1 channel), got image_shape "
-                                         f"{list(self._manifest.spec.image_shape)}")
+        if self._manifest.spec.image_shape[0] not in (1, 3):
+            raise IncompatibleModelError(f"{self.path}: the SDK runs grey (1 channel) and RGB (3) models, got "
+                                         f"image_shape {list(self._manifest.spec.image_shape)}")
         self._codes = read_codes(self._manifest)
+        self._code_to_digit = code_to_digit(self._manifest.categorical)
         self._continuous_names = tuple(code.name for code in self._codes)
         self._basis = code_basis(self._codes)  # None: users' values are the network's
         self._variant = variant
@@ -159,7 +162,8 @@ class ModelBase:
 
     @property
     def info(self) -> dict[str, Any]:
-        """A copy of the model's manifest: spec, files, code_to_digit, training/export/evaluation records."""
+        """A copy of the model's manifest: spec, files, codes and their labels, data, training/export/evaluation
+        records."""
         return copy.deepcopy(self._manifest.data)
 
     @property
@@ -168,9 +172,26 @@ class ModelBase:
         return self._manifest.spec
 
     @property
+    def categorical_codes(self) -> tuple[CategoricalCode, ...]:
+        """Each categorical code's name and labels (labels[k] names value k), in column order; e.g. a Fashion-MNIST
+        model's first code is "class" with labels ("t-shirt/top", "trouser", ...)."""
+        return self._manifest.categorical
+
+    @property
+    def categorical_names(self) -> tuple[str, ...]:
+        """Names of the categorical codes, in column order."""
+        return tuple(code.name for code in self._manifest.categorical)
+
+    @property
+    def preprocess_mode(self) -> str:
+        """How the model's manifest asks images to be brought to it: "mnist-centre" or "resize"."""
+        return self._manifest.preprocess
+
+    @property
     def code_to_digit(self) -> tuple[int, ...]:
-        """code_to_digit[k] is the digit that categorical value k stands for."""
-        return self._manifest.code_to_digit
+        """MNIST models: code_to_digit[k] is the digit that categorical value k stands for; () for a model whose first
+        categorical code is not digits."""
+        return self._code_to_digit
 
     @property
     def continuous_names(self) -> tuple[str, ...]:

@@ -2,6 +2,11 @@
 
 Export writes it (`write_manifest`), the SDK reads it (`load_manifest`) and refuses anything it
 cannot trust: a missing or newer format, a file outside the folder, a sha256 that does not match.
+
+Format versions (each SDK reads every version up to FORMAT_VERSION; export writes the oldest that describes a folder):
+    1  an MNIST model: `code_to_digit` names the first categorical code's values; images MNIST-centred.
+    2  any model: `categorical_codes` (names and labels), `preprocess` ("mnist-centre" or "resize"), `data` (the
+       data set's description); `code_to_digit` is not written (the labels say it).
 """
 
 from __future__ import annotations
@@ -19,12 +24,15 @@ from typing import Any
 from infogan_sdk.atomic import atomic_output
 from infogan_sdk.errors import CorruptModelError, IncompatibleModelError, InfoGANError, ModelNotFoundError
 from infogan_sdk.loading.jsonfile import read_json_object
+from infogan_sdk.loading.labels import CategoricalCode, read_labels
+from infogan_sdk.loading.mnist import format1_labels
 from infogan_sdk.spec import LatentSpec
 
 MANIFEST_NAME = "manifest.json"
 FORMAT = "infogan-sdk-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # the newest format this SDK reads
 REQUIRED_FILES = ("generator", "encoder")
+PREPROCESS = ("mnist-centre", "resize")  # how the encoder's inputs are brought to the model (images.fit)
 
 
 @dataclass(frozen=True)
@@ -34,7 +42,12 @@ class Manifest:
     path: Path  # the model folder
     data: dict[str, Any]
     spec: LatentSpec
-    code_to_digit: tuple[int, ...]  # code_to_digit[k] is the digit that categorical value k draws
+    categorical: tuple[CategoricalCode, ...]  # each categorical code's name and labels
+    preprocess: str  # one of PREPROCESS
+
+    @property
+    def format_version(self) -> int:
+        return int(self.data["format_version"])
 
     def file(self, role: str) -> Path:
         """Absolute path of the file with this role ("generator", "encoder", ...)."""
@@ -90,9 +103,9 @@ def load_manifest(folder: str | os.PathLike[str], verify: bool = True) -> Manife
         data = read_json_object(path)
         _check_format(path, data)
         spec = LatentSpec.from_dict(data.get("spec"))
-        code_to_digit = _check_mapping(path, data.get("code_to_digit"), spec)
+        categorical, preprocess = _codes(path, data, spec)
         _check_files(root, data.get("files"), verify)
-    return Manifest(root, data, spec, code_to_digit)
+    return Manifest(root, data, spec, categorical, preprocess)
 
 
 @contextmanager
@@ -122,14 +135,20 @@ def _check_format(path: Path, data: dict[str, Any]) -> None:
                                      f"({FORMAT_VERSION}); upgrade infogan-sdk")
 
 
-def _check_mapping(path: Path, mapping: Any, spec: LatentSpec) -> tuple[int, ...]:
-    size = spec.digit_code_size
-    if not isinstance(mapping, list) or len(mapping) != size \
-            or not all(isinstance(v, int) and not isinstance(v, bool) for v in mapping):
-        raise IncompatibleModelError(f"{path}: code_to_digit must be a list of {size} integers, got {_show(mapping)}")
-    if sorted(mapping) != list(range(size)):
-        raise IncompatibleModelError(f"{path}: code_to_digit must be a permutation of 0..{size - 1}, got {mapping}")
-    return tuple(mapping)
+def _codes(path: Path, data: dict[str, Any], spec: LatentSpec) -> tuple[tuple[CategoricalCode, ...], str]:
+    """The categorical codes' labels and the preprocessing, as the folder's format version says them."""
+    if data["format_version"] == 1:  # every format 1 folder is an MNIST model
+        return format1_labels(path, data.get("code_to_digit"), spec), PREPROCESS[0]
+    if "code_to_digit" in data:
+        raise IncompatibleModelError(f"{path}: code_to_digit is format 1's; format {data['format_version']} names "
+                                     "the values in categorical_codes' labels")
+    preprocess, described = data.get("preprocess", "resize"), data.get("data")
+    if preprocess not in PREPROCESS:
+        raise IncompatibleModelError(f"{path}: preprocess must be one of {list(PREPROCESS)}, got {_show(preprocess)}")
+    if described is not None and not isinstance(described, dict):
+        raise IncompatibleModelError(f"{path}: data must be the data set's description (an object), got "
+                                     f"{_show(described)}")
+    return read_labels(path, data.get("categorical_codes"), spec.categorical_sizes), str(preprocess)
 
 
 def _check_files(root: Path, files: Any, verify: bool) -> None:

@@ -35,12 +35,13 @@ from .report import Tally
 from .test_fuzz import fuzz
 
 LOAD_ERRORS = (ModelNotFoundError, CorruptModelError, IncompatibleModelError)
-KEYS = ["format", "format_version", "spec", "files", "code_to_digit", "continuous_codes", "name", "path", "bytes",
+KEYS = ["format", "format_version", "spec", "files", "code_to_digit", "continuous_codes", "categorical_codes",
+        "labels", "preprocess", "data", "name", "path", "bytes",
         "sha256", "generator", "encoder", "generator_fp16", "noise_size", "categorical_sizes", "n_continuous",
         "continuous_range", "image_shape", "pixel_range", "noise_distribution"]
 STRINGS = ["", ".", "..", "generator.onnx", "encoder.onnx", "generator_fp16.onnx", "manifest.json",
            "../generator.onnx", "/etc/passwd", "\ud800", "a\x00b", "infogan-sdk-model", "normal", "uniform",
-           "rotation", "é" * 3]
+           "rotation", "é" * 3, "resize", "mnist-centre", "sneaker"]
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(), st.text(max_size=10),
                     st.sampled_from([0, 1, 2, -1, 3, 10, 28, 62, 4096, 4097, 65536, 2**31, 2**63, 10**30]),
                     st.sampled_from(STRINGS))

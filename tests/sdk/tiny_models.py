@@ -21,7 +21,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from infogan_sdk.loading.manifest import FORMAT, FORMAT_VERSION, file_entry, write_manifest
+from infogan_sdk.loading.manifest import FORMAT, file_entry, write_manifest
 from infogan_sdk.spec import LatentSpec
 
 SIZE = 28
@@ -173,7 +173,7 @@ def build_model(folder: Path, spec: LatentSpec, code_to_digit: list[int], names:
         build_generator(folder / "generator_fp16.onnx", spec, half=True)
         files["generator_fp16"] = file_entry(folder, "generator_fp16.onnx")
     data: dict[str, Any] = {
-        "format": FORMAT, "format_version": FORMAT_VERSION, "name": folder.name, "provisional": True,
+        "format": FORMAT, "format_version": 1, "name": folder.name, "provisional": True,
         "description": "tiny planted-weight model for tests", "spec": spec.to_dict(), "files": files,
         "code_to_digit": code_to_digit, "evaluation": {"accuracy": 0.5}, "training": {"epochs": 0},
     }

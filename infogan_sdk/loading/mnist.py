@@ -1,0 +1,64 @@
+"""The MNIST layer of a model folder: the digit vocabulary over the general one (`labels`).
+
+Format 1 folders are MNIST models: their `code_to_digit` (code k draws digit code_to_digit[k]) becomes the first
+categorical code's labels, the digits as text, and nothing else keeps it; `code_to_digit` reads it back from labels
+for any model whose first code's labels are the digits "0".."k-1" in some order. Also the not-a-digit threshold of
+an encoder with a digit score.
+"""
+
+from __future__ import annotations
+
+import reprlib
+from pathlib import Path
+from typing import Any
+
+from infogan_sdk.errors import IncompatibleModelError
+from infogan_sdk.loading.labels import CategoricalCode, default_codes
+from infogan_sdk.spec import LatentSpec
+
+DIGIT_CODE = "digit"  # the name of an MNIST model's first categorical code
+
+
+def format1_labels(path: Path, mapping: Any, spec: LatentSpec) -> tuple[CategoricalCode, ...]:
+    """Format 1's `code_to_digit` (a permutation of 0..k-1, k the first code's size) as the codes' labels: the first
+    code is "digit" labelled str(code_to_digit[value]); the others as `labels.default_codes`."""
+    size = spec.digit_code_size
+    if not isinstance(mapping, list) or len(mapping) != size \
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in mapping):
+        raise IncompatibleModelError(f"{path}: code_to_digit must be a list of {size} integers, got "
+                                     f"{reprlib.repr(mapping)}")
+    if sorted(mapping) != list(range(size)):
+        raise IncompatibleModelError(f"{path}: code_to_digit must be a permutation of 0..{size - 1}, got {mapping}")
+    codes = default_codes(spec.categorical_sizes)
+    if not codes:
+        return codes
+    return (CategoricalCode(DIGIT_CODE, 0, tuple(map(str, mapping))), *codes[1:])
+
+
+def code_to_digit(codes: tuple[CategoricalCode, ...]) -> tuple[int, ...]:
+    """code_to_digit[k]: the digit value k of the first code draws, when its labels are the digits "0".."k-1" in
+    some order; () for a model whose first code is anything else (or that has none)."""
+    if not codes:
+        return ()
+    labels = codes[0].labels
+    if sorted(labels) != sorted(str(digit) for digit in range(len(labels))):
+        return ()
+    return tuple(int(label) for label in labels)
+
+
+def digit_threshold(manifest_path: Path, data: dict[str, Any], has_score: bool) -> float | None:
+    """The manifest's `not_a_digit.threshold` for the encoder's digit score (None when it has no score)."""
+    entry = data.get("not_a_digit")
+    if not has_score:
+        if entry is not None:
+            raise IncompatibleModelError(f"{manifest_path}: the manifest has a not_a_digit threshold but the encoder "
+                                         "has no digit_score output")
+        return None
+    if entry is None:
+        return None
+    threshold = entry.get("threshold") if isinstance(entry, dict) else None
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or threshold != threshold \
+            or threshold in (float("inf"), float("-inf")):
+        raise IncompatibleModelError(f"{manifest_path}: not_a_digit must be an object with a finite 'threshold', "
+                                     f"got {reprlib.repr(entry)}")
+    return float(threshold)
