@@ -3,7 +3,8 @@
 splits of uint8 images, optional labels and class names, known factors, file checksums, `describe()`).
 
 Modules: `dataset` (the adapter and its checks), `sources` (source strings, named sets), one reader per kind of
-source (`idx`, `npz`, `folder` with `decoding` and `cache`, `fake`), `convert` (size and channels).
+source (`idx`, `npz`, `folder` with `decoding` and `cache`, `fake`), `convert` (size and channels); data sets with
+known factors, generated (`shapes`, `dsprites`, drawn by `draw`, written by `write`: `python -m imagedata`).
 A leaf below train, export and evaluate: numpy and Pillow, `mnist_data` and the SDK's pure-Python helpers (errors,
 atomic writes, image walking); never torch, `train`, `export` or `evaluate`.
 """

@@ -7,8 +7,12 @@ Keys (any other key is refused, so a typo is never silently ignored):
     test_images    as images: the test split (without it a seeded 10% of images is held out)           optional
     test_labels    as labels, for test_images (required when there are labels and test_images)         optional
     factor_NAME, test_factor_NAME   one value per image (N, ...) of a known factor NAME               optional
+    packed_images, test_packed_images   binary images as bits, instead of images / test_images: uint8
+                   (N, H, W / 8), np.packbits(images > 0, axis=2); each bit a pixel of 0 or 255
 Stored (uncompressed) arrays are memory-mapped, copy-on-write: only the images a step reads are paged in, and the
 file is never changed. A hold-out test split is copied into memory (give test_images for a large data set).
+Packed images are unpacked once into the cache (`cache`; without a cache folder, into memory) and memory-mapped
+from there: 8x smaller to store and ship (dSprites: 377 MB instead of 3 GB), a plain uint8 array to train on.
 """
 
 from __future__ import annotations
@@ -22,25 +26,30 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from imagedata.cache import cache_key, cached
 from imagedata.convert import as_uint8
 from imagedata.dataset import DataSet, Split, check_labels, hold_out
 from infogan_sdk.errors import DataSetError
 from mnist_data.files import file_sha256
 
 logger = logging.getLogger(__name__)
-KEYS = ("images", "labels", "class_names", "test_images", "test_labels")
+KEYS = ("images", "labels", "class_names", "test_images", "test_labels", "packed_images", "test_packed_images")
+PACKED = "packed_images"
+UNPACK_ROWS = 65_536  # images unpacked at a time (256 MB of 64x64 uint8)
 FACTOR, TEST_FACTOR = "factor_", "test_factor_"
 _LOCAL_HEADER = 30  # bytes of a zip member's fixed local header; its name and extra field follow
 
 
-def read_npz(path: Path, source: str) -> DataSet:
-    """The DataSet of the .npz archive at `path`; DataSetError naming the file and key for anything amiss."""
+def read_npz(path: Path, source: str, cache_dir: Path | None = None) -> DataSet:
+    """The DataSet of the .npz archive at `path` (packed images unpacked into `cache_dir`; None: into memory);
+    DataSetError naming the file and key for anything amiss."""
     arrays = _arrays(path)
     unknown = sorted(key for key in arrays if key not in KEYS and not key.startswith((FACTOR, TEST_FACTOR)))
-    if unknown or "images" not in arrays:
-        problem = f"unknown keys {unknown}" if unknown else "no 'images' array"
+    if unknown or not {"images", PACKED} & set(arrays):
+        problem = f"unknown keys {unknown}" if unknown else "no 'images' array (nor 'packed_images')"
         raise DataSetError(f"{path}: {problem}; expected the keys {list(KEYS)} (only images is required) and "
                            f"{FACTOR}NAME / {TEST_FACTOR}NAME; found {sorted(arrays)}")
+    arrays = _unpacked(arrays, path, cache_dir)
     class_names = _class_names(arrays, path)
     train = _split(arrays, "", path, class_names)
     note = "its own arrays"
@@ -66,6 +75,50 @@ def _split(arrays: dict[str, Any], prefix: str, path: Path, class_names: tuple[s
     factors = {key[len(prefix_factor):]: np.asarray(_load(value, path)) for key, value in arrays.items()
                if key.startswith(prefix_factor)}
     return Split(images, labels, factors)
+
+
+def _unpacked(arrays: dict[str, Any], path: Path, cache_dir: Path | None) -> dict[str, Any]:
+    """`arrays` with each split's packed_images unpacked to images (uint8 0 or 255), mapped from the cache."""
+    prefixes = [prefix for prefix in ("", "test_") if f"{prefix}{PACKED}" in arrays]
+    for prefix in prefixes:
+        if f"{prefix}images" in arrays:
+            raise DataSetError(f"{path}: both {prefix}images and {prefix}{PACKED}; expected one of them")
+    if not prefixes:
+        return arrays
+    packed = {prefix: _packed(arrays.pop(f"{prefix}{PACKED}"), path, f"{prefix}{PACKED}") for prefix in prefixes}
+    if cache_dir is None:
+        return {**arrays, **{f"{prefix}images": unpack(bits, np.empty(_unpacked_shape(bits), np.uint8))
+                             for prefix, bits in packed.items()}}
+
+    def build(work: Path) -> dict[str, Any]:
+        for prefix, bits in packed.items():
+            out = np.lib.format.open_memmap(work / f"{prefix}images.npy", "w+", np.uint8, _unpacked_shape(bits))
+            unpack(bits, out)
+            out.flush()
+        return {"unpacked": prefixes}
+
+    entry, _ = cached(cache_dir, cache_key(path.parent, [str(path)], {"unpack": PACKED}), build)
+    return {**arrays, **{f"{prefix}images": np.load(entry / f"{prefix}images.npy", mmap_mode="c")
+                         for prefix in prefixes}}
+
+
+def _packed(value: Any, path: Path, key: str) -> NDArray[np.uint8]:
+    bits = _load(value, path)
+    if bits.dtype != np.uint8 or bits.ndim != 3 or 0 in bits.shape:
+        raise DataSetError(f"{path}: {key} must be uint8 (N, H, W / 8) bits (np.packbits(images > 0, axis=2)), got "
+                           f"{bits.dtype} {bits.shape}")
+    return bits
+
+
+def _unpacked_shape(bits: NDArray[np.uint8]) -> tuple[int, int, int]:
+    return (bits.shape[0], bits.shape[1], bits.shape[2] * 8)
+
+
+def unpack(bits: NDArray[np.uint8], out: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """Packed rows uint8 (N, H, W / 8) -> `out` uint8 (N, H, W), each bit 0 or 255, UNPACK_ROWS images at a time."""
+    for start in range(0, len(bits), UNPACK_ROWS):
+        out[start:start + UNPACK_ROWS] = np.unpackbits(bits[start:start + UNPACK_ROWS], axis=2) * np.uint8(255)
+    return out
 
 
 def _class_names(arrays: dict[str, Any], path: Path) -> tuple[str, ...] | None:

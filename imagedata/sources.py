@@ -4,6 +4,7 @@
     fashion          Fashion-MNIST from Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist, or
                      `data_dir`), with its class names
     fake             seeded fake digits (`fake`): dry runs and tests, no files
+    shapes           seeded coloured shapes, 32x32 RGB, with known factors (`shapes`): no files
     idx:DIR          a folder of IDX files (`idx`)
     npz:FILE         an .npz archive (`npz`)
     folder:DIR       a folder of image files (`folder`)
@@ -24,23 +25,24 @@ from imagedata.fake import fake_mnist, in_colour
 from imagedata.folder import read_folder
 from imagedata.idx import read_idx_folder
 from imagedata.npz import read_npz
+from imagedata.shapes import shapes
 from infogan_sdk.errors import DataSetError
 from mnist_data.files import data_sha256, default_data_dir, load_mnist
 
-NAMED = ("mnist", "fashion", "fake")
+NAMED = ("mnist", "fashion", "fake", "shapes")
 KINDS = ("idx", "npz", "folder")
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")  # Debian's dataset-fashion-mnist
 FASHION_CLASSES = ("t-shirt/top", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag",
                    "ankle boot")
 MNIST_CLASSES = tuple(str(digit) for digit in range(10))
-EXPECTED = "mnist, fashion, fake, idx:DIR, npz:FILE, folder:DIR, or a path to an .npz file or a folder"
+EXPECTED = "mnist, fashion, fake, shapes, idx:DIR, npz:FILE, folder:DIR, or a path to an .npz file or a folder"
 
 
 @dataclass(frozen=True)
 class Options:
     """How a source's images are brought to the model: size (None: as stored), channels (None: as stored), the
     resize policy ("", "resize", "crop"); where named sources live, where folders are cached (None: in memory) and
-    how many processes decode them; the fake data's size and seed."""
+    how many processes decode them; the generated data's (fake, shapes) training-image count and seed."""
 
     size: int | None = None
     channels: int | None = None
@@ -74,6 +76,8 @@ def open_source(source: str, options: Options | None = None) -> DataSet:
     kind, path = parse_source(source)
     if kind == "fake":
         return _fake(options)
+    if kind == "shapes":
+        return _fitted(shapes(options.fake_size, options.seed), options)
     if kind in ("mnist", "fashion"):
         data = _named(kind, options.data_dir)
     else:
@@ -82,7 +86,8 @@ def open_source(source: str, options: Options | None = None) -> DataSet:
             cache = options.cache_dir
             return read_folder(Path(path), source, options.size, options.channels, options.policy, cache,
                                options.workers)
-        data = read_idx_folder(Path(path), source, Path(path).name) if kind == "idx" else read_npz(Path(path), source)
+        data = (read_idx_folder(Path(path), source, Path(path).name) if kind == "idx"
+                else read_npz(Path(path), source, options.cache_dir))
     return _fitted(data, options)
 
 

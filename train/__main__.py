@@ -68,8 +68,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     data = parser.add_argument_group("data (imagedata/sources.py)")
     data.add_argument("--data", default=defaults.data,
-                      help="mnist (default), fashion, fake, idx:DIR, npz:FILE, folder:DIR, or a path (an .npz file, "
-                           "a folder of IDX files, a folder of images: one subfolder per class, or flat)")
+                      help="mnist (default), fashion, fake, shapes, idx:DIR, npz:FILE, folder:DIR, or a path (an .npz "
+                           "file, a folder of IDX files, a folder of images: one subfolder per class, or flat)")
     data.add_argument("--data-dir", default=None,
                       help="the folder of mnist or fashion (default: $INFOGAN_MNIST_DIR or the cache; Debian's "
                            "/usr/share/datasets/fashion-mnist)")

@@ -109,12 +109,12 @@ class TrainConfig:
     average_decay: float = 0.0  # > 0: also keep an exponential moving average of G and D weights (e.g. 0.999;
     # decay min(this, (1 + step) / (10 + step))), which the per-epoch evaluation and export use
     seed: int = 0
-    data: str = "mnist"  # the data source (imagedata.sources): mnist, fashion, fake (dry runs), idx:DIR, npz:FILE,
-    # folder:DIR or a path
+    data: str = "mnist"  # the data source (imagedata.sources): mnist, fashion, fake (dry runs), shapes, idx:DIR,
+    # npz:FILE, folder:DIR or a path
     image_size: int = 0  # side of the square images the model draws (0: the data's own)
     channels: int = 0  # 1 grey or 3 RGB (0: the data's own)
     resize_policy: str = ""  # images of another size: "resize", "crop" (centred square), or "" (refused)
-    fake_size: int = 512  # images in the fake data set
+    fake_size: int = 512  # training images of the generated data sets (fake, shapes)
     max_steps: int = 0  # stop after this many steps (0: run all epochs); for dry runs and tests
     checkpoint_every: int = 0  # also checkpoint every N steps (0: once per epoch)
     log_every: int = 50  # metrics log interval, in steps
