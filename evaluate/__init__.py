@@ -3,10 +3,12 @@
     python -m evaluate mnist --json out.json      # the model card's figures for a bundled model or a folder
     python -m evaluate runs/model --write         # ...and store them in the folder's manifest
 
-Modules: `describe` (the one entry point; export calls it), `codes` (what each continuous code does,
-its name and direction), `morphometrics` (Morpho-MNIST's slant, width, thickness, length),
-`matching` (code-to-digit matching, accuracy, NMI), `classifier` (the evaluator network, Frechet
-distance, classifier score), `robustness` and `not_digit` (the two suites), `card` (the model
-cards' tables, and README's model table). Dependencies: the SDK and `train.data` (the MNIST reader);
-`train_classifier` alone needs torch.
+Modules: `describe` (the one entry point, `describe_model`; export calls it; MNIST models' card),
+`general` (the card of a model of any other data set), `scores` (what both cards share: Q's reading, what Q
+reads back, sample quality), `codes` (what each continuous code does, its name and direction),
+`morphometrics` (Morpho-MNIST's slant, width, thickness, length: MNIST's measures), `measures` (generic
+image measures: brightness, size, position, orientation, hue), `classifier` (each data set's evaluator
+network, Frechet distance, classifier score), `robustness` and `not_digit` (MNIST's two suites),
+`pictures` (a traversal per code), `card` (the model cards' tables, and README's model table).
+Dependencies: the SDK, `imagedata` and `mnist_data`; `train_classifier` alone needs torch.
 """

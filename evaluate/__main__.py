@@ -1,9 +1,12 @@
-"""`python -m evaluate MODEL [--write] [--json PATH] [--markdown]`: describe a model folder or bundled model.
+"""`python -m evaluate MODEL [--write] [--json PATH] [--markdown] [--pictures DIR]`: describe a model folder or
+bundled model.
 
-Computes the code-to-digit mapping, the continuous codes' names, directions and effects, and every
-figure of the model card, all through the SDK. `--write` stores them in the folder's manifest (the
-bundled models are described this way); `--json` writes the description to a file; `--markdown`
-prints the model card's tables. Exit status 1 when the model cannot be loaded.
+Computes the code-to-class mapping, the continuous codes' names, directions and effects, and every
+figure of the model card, all through the SDK, on the data set the model was trained on (its manifest's `data`;
+MNIST's card for MNIST models, evaluate.general's for the others; `--data` names another source). `--write`
+stores them in the folder's manifest (the bundled models are described this way); `--json` writes the description
+to a file; `--markdown` prints the model card's tables; `--pictures` writes one traversal per continuous code.
+Exit status 1 when the model or its data set cannot be loaded.
 """
 
 from __future__ import annotations
@@ -17,14 +20,17 @@ import sys
 from pathlib import Path
 
 from evaluate.card import card
-from evaluate.describe import DESCRIBED_KEYS, Sizes, describe, write_description
+from evaluate.describe import DESCRIBED_KEYS, describe_model, write_description
+from evaluate.pictures import write_traversals
+from evaluate.scores import Sizes
+from imagedata import DataSet, Options, open_source
 from infogan_sdk import Generator, InfoGANError
 from infogan_sdk.atomic import atomic_output
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evaluate", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+                                     formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False)
     parser.add_argument("model", help="a bundled model name (mnist, mnist-unsupervised) or a model folder")
     parser.add_argument("--write", action="store_true", help="store the description in the model's manifest")
     parser.add_argument("--json", type=Path, help="write the description to this JSON file")
@@ -35,7 +41,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
                         help="processes for the shape measures (default: up to 2)")
-    parser.add_argument("--data-dir", default=None, help="MNIST folder (default: $INFOGAN_MNIST_DIR or the cache)")
+    parser.add_argument("--data-dir", default=None, help="where a named data set's files are (MNIST: default "
+                                                         "$INFOGAN_MNIST_DIR or the cache)")
+    parser.add_argument("--data", default=None, help="the data set, an imagedata source (default: the one in the "
+                                                     "model's manifest, else mnist)")
+    parser.add_argument("--evaluator", type=Path, default=None,
+                        help="the data set's evaluator ONNX file (default: the one shipped for its name)")
+    parser.add_argument("--pictures", type=Path, default=None, help="write one traversal PNG per continuous code here")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     if args.stored:
@@ -49,8 +61,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         model = Generator(args.model, device="cpu")
         folder, mode = model.path, model.info.get("training", {}).get("mode", "unsupervised")
-        description = describe(folder, args.data_dir, Sizes.quick() if args.quick else Sizes(), args.seed,
-                               args.workers, supervised=mode != "unsupervised")
+        description = describe_model(folder, _data_set(model, args.data, args.data_dir),
+                                     Sizes.quick() if args.quick else Sizes(), args.seed, args.workers,
+                                     mode != "unsupervised", args.data_dir, args.evaluator)
+        if args.pictures:
+            write_traversals(model, args.pictures, description["continuous_codes"], args.seed)
     except InfoGANError as error:
         print(f"python -m evaluate: error: {error}", file=sys.stderr)
         return 1
@@ -66,6 +81,19 @@ def main(argv: list[str] | None = None) -> int:
     elif not args.json:
         print(json.dumps(description, indent=2))
     return 0
+
+
+def _data_set(model: Generator, source: str | None, data_dir: str | None) -> DataSet | None:
+    """The data set to describe `model` on: `source`, else its manifest's `data` source; None for MNIST's card
+    (either names mnist, or the manifest names none: a format 1 folder, an MNIST model)."""
+    described = model.info.get("data")
+    source = source or (described.get("source") if isinstance(described, dict) else None)
+    if source in (None, "mnist"):
+        return None
+    channels, height, width = model.spec.image_shape
+    size = height if height == width else None
+    return open_source(source, Options(size=size, channels=channels, data_dir=None if data_dir is None else
+                                       Path(data_dir)))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,10 @@ from infogan_sdk.loading.manifest import load_manifest
 
 
 def card(description: dict[str, Any]) -> str:
-    """Markdown: headline figures, the continuous codes, the robustness suite and the not-a-digit suite."""
+    """Markdown: headline figures, the continuous codes, the robustness suite and the not-a-digit suite (MNIST
+    models); the headline figures and the continuous codes of a model of another data set (`general_card`)."""
+    if "code_to_digit" not in description:
+        return general_card(description)
     evaluation = description["evaluation"]
     tables = [headline(evaluation), codes_table(description["continuous_codes"]),
               robustness_table(evaluation["robustness"], evaluation.get("robustness_is_digit")),
@@ -40,19 +43,27 @@ def headline(evaluation: dict[str, Any]) -> str:
     return "| metric | value |\n|---|---|\n" + "\n".join(f"| {name} | {value} |" for name, value in rows)
 
 
-def codes_table(codes: list[dict[str, Any]]) -> str:
-    head = "| code | name | network inputs | " + " | ".join(MEASURES) + " |\n|---|---|---|" + "---|" * len(MEASURES)
+MNIST_CODES = (MEASURES, {"rotation": "slant", "width": "width", "thickness": "thickness"}, "real MNIST test",
+               "leans right, wider, thicker, longer")
+
+
+def codes_table(codes: list[dict[str, Any]], measures: tuple[tuple[str, ...], dict[str, str], str, str] = MNIST_CODES
+                ) -> str:
+    """The continuous codes' effects on each measure; `measures`: (the measures, code name -> its measure, the
+    real images of the sd unit, what positive means)."""
+    names, measure_of, unit, positive = measures
+    head = "| code | name | network inputs | " + " | ".join(names) + " |\n|---|---|---|" + "---|" * len(names)
     lines = [f"| {c['index']} | `{c['name']}` | {_inputs(c)} | "
-             + " | ".join(_effect(c["effects"], m) for m in MEASURES) + " |" for c in codes]
+             + " | ".join(_effect(c["effects"], m) for m in names) + " |" for c in codes]
     return head + "\n" + "\n".join(lines) + "\n\n(network inputs: what the code feeds the generator, " \
         "direction x axis over its ONNX input `continuous`; effects: change of each measure's mean " \
-        "from code -2 to +2, in sd of real MNIST test; " \
-        "positive = leans right, wider, thicker, longer)" + curves_table(codes)
+        f"from code -2 to +2, in sd of {unit}; " \
+        f"positive = {positive})" + curves_table(codes, measure_of, unit)
 
 
-def curves_table(codes: list[dict[str, Any]]) -> str:
-    """Each code's own measure (named codes) at the 9 points of its sweep, in sd of real MNIST test."""
-    measure_of = {"rotation": "slant", "width": "width", "thickness": "thickness"}
+def curves_table(codes: list[dict[str, Any]], measure_of: dict[str, str] = MNIST_CODES[1],
+                 unit: str = "real MNIST test") -> str:
+    """Each code's own measure (named codes) at the 9 points of its sweep, in sd of the real images."""
     shown = [c for c in codes if "curve" in c and c["name"] in measure_of]
     if not shown:
         return ""
@@ -61,7 +72,7 @@ def curves_table(codes: list[dict[str, Any]]) -> str:
     lines = [f"| `{c['name']}` ({measure_of[c['name']]}) | "
              + " | ".join(f"{v:.2f}" for v in c["curve"]["sd"][measure_of[c["name"]]]) + " |" for c in shown]
     return "\n\n" + head + "\n" + "\n".join(lines) + "\n\n(each named code's own measure, mean over the images, " \
-        "in sd of real MNIST test, at each value of the code; a name needs it to rise at every step)"
+        f"in sd of {unit}, at each value of the code; a name needs it to rise at every step)"
 
 
 def _inputs(code: dict[str, Any]) -> str:
@@ -166,3 +177,40 @@ def _overview_row(name: str, manifest: dict[str, Any], default: bool) -> str:
              f"{evaluation['robustness'][worst]:.1%} ({worst})", fashion,
              "yes" if "noise_encoder" in manifest else "no", f"{size / 1e6:.1f} MB"]
     return "| " + " | ".join(cells) + " |"
+
+
+def general_card(description: dict[str, Any]) -> str:
+    """Markdown of a model of any data set (evaluate.general): headline figures and the continuous codes."""
+    evaluation = description["evaluation"]
+    unit = f"real {evaluation['data']['name']} test"
+    measures = tuple(evaluation["measures_real_test"])
+    named = (measures, {name: name for name in measures}, unit,
+             "brighter, bigger, further right, further down, leaning right, hue turning from red to green")
+    return general_headline(evaluation) + "\n\n" + codes_table(description["continuous_codes"], named) + "\n"
+
+
+def general_headline(evaluation: dict[str, Any]) -> str:
+    """What the data set allowed to measure: Q accuracy (labels), class control and Frechet (an evaluator)."""
+    data = evaluation["data"]["name"]
+    rows = []
+    if "q_accuracy_test" in evaluation:
+        rows += [(f"Q accuracy, {data} test (matched on train)", f"{evaluation['q_accuracy_test']:.2%}"),
+                 ("Q accuracy, best one-to-one matching", f"{evaluation['q_accuracy_test_best_matching']:.2%}"),
+                 (f"NMI, {data} test", f"{evaluation['nmi_test']:.4f}")]
+    if "class_control" in evaluation:
+        rows.append(("class control (evaluator)", f"{evaluation['class_control']:.2%}"))
+    if "frechet_distance" in evaluation:
+        ratio = evaluation["frechet_distance"] / evaluation["frechet_distance_real_floor"]
+        rows += [("Frechet distance / real-data floor",
+                  f"{evaluation['frechet_distance']:.2f} / {evaluation['frechet_distance_real_floor']:.2f} = "
+                  f"{ratio:.2f}x"),
+                 ("classifier score", f"{evaluation['classifier_score']:.3f}"),
+                 (f"evaluator's accuracy, {data} test", f"{evaluation['evaluator_test_accuracy']:.2%}")]
+    rows.append((f"mean pixel, samples / {data} test", f"{evaluation['mean_pixel']:.4f} / "
+                                                         f"{evaluation['mean_pixel_real']:.4f}"))
+    if "info_bound_categorical" in evaluation:
+        rows += [("L_I, first categorical code", f"{evaluation['info_bound_categorical']:.3f}"),
+                 ("first categorical code read back by Q", f"{evaluation['read_back']:.2%}")]
+    rows.append(("continuous codes' R^2 (Q reads them back)",
+                 ", ".join(f"{v:.3f}" for v in evaluation["continuous_r2"])))
+    return "| metric | value |\n|---|---|\n" + "\n".join(f"| {name} | {value} |" for name, value in rows)

@@ -4,10 +4,8 @@ directions, and every figure of the model card. `write_description` is the one w
 
 from __future__ import annotations
 
-import math
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,35 +13,19 @@ import numpy as np
 
 from evaluate import codes as code_measures
 from evaluate import not_digit, robustness
-from evaluate.classifier import Evaluator, classifier_score, frechet_distance
+from evaluate.classifier import Evaluator
 from evaluate.editing import editing
+from evaluate.general import describe_any
+from evaluate.scores import Sizes, class_mapping, quality, read_back, reading
+from imagedata import DataSet
 from infogan_sdk import Encoder, Generator
 from infogan_sdk.encoder import decide_is_digit
 from infogan_sdk.loading.manifest import load_manifest, write_manifest
 from mnist_data.files import load_mnist
-from mnist_data.matching import confusion, hungarian_mapping, normalized_mutual_information
 
-DESCRIBED_KEYS = ("code_to_digit", "mapping", "continuous_codes", "evaluation")  # not_a_digit is export's
+# not_a_digit is export's; categorical_codes' labels are the general card's mapping
+DESCRIBED_KEYS = ("code_to_digit", "categorical_codes", "mapping", "continuous_codes", "evaluation")
 FAINT_PEAK = 0.8  # a sample whose brightest pixel is below this fraction of full scale is faint
-
-
-@dataclass(frozen=True)
-class Sizes:
-    """How many images each part uses: the defaults are the model card's; tests use `Sizes.quick()`."""
-
-    mapping_images: int = 10_000  # labelled train images that name the categorical values
-    samples: int = 10_000  # generated images for digit control and sample quality
-    per_digit: int = 100  # images per digit at each end of a code sweep (1,000 per end)
-    robustness_images: int = 2_000  # MNIST test images per robustness kind
-    not_digit_per_kind: int = 200  # images per generated not-a-digit category
-    spread_images: int = 10_000  # real MNIST test images that give each measure's sd
-    edit_images: int = 2_000  # MNIST test images reconstructed and edited (models with a noise output)
-    held_out_images: int = 0  # the first this many of each held-out not-a-digit kind (0: all of them)
-
-    @classmethod
-    def quick(cls) -> Sizes:
-        return cls(mapping_images=500, samples=200, per_digit=5, robustness_images=40, not_digit_per_kind=10,
-                   spread_images=200, edit_images=40, held_out_images=10)
 
 
 def describe(model: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None, sizes: Sizes | None = None,
@@ -59,13 +41,12 @@ def describe(model: str | os.PathLike[str], data_dir: str | os.PathLike[str] | N
     train_images, train_labels = load_mnist("train", data_dir)
     test_images, test_labels = load_mnist("test", data_dir)
     pick = np.random.default_rng(seed).permutation(len(train_images))[: sizes.mapping_images]
-    raw = encoder.infer(train_images[pick], preprocess="none").codes[:, 0]
-    code_to_digit = np.asarray(hungarian_mapping(confusion(raw, train_labels[pick], generator.spec.digit_code_size)))
+    code_to_digit = class_mapping(encoder, train_images[pick], train_labels[pick])
     spread = code_measures.real_spread(test_images[: sizes.spread_images], workers)
     described_codes = code_measures.describe_codes(generator, spread, sizes.per_digit, seed, workers)
     threshold = encoder.digit_threshold if threshold is None else threshold
     evaluation = {
-        **_reading(encoder, test_images, test_labels, code_to_digit),
+        **reading(encoder, test_images, test_labels, code_to_digit),
         **_samples(generator, encoder, test_images, train_images, code_to_digit, sizes.samples, seed),
         "measures_real_mnist_test": spread,
         "codes_target": code_measures.meets_target(described_codes, ("rotation", "width", "thickness"), 1.5, 3.0),
@@ -86,6 +67,16 @@ def describe(model: str | os.PathLike[str], data_dir: str | os.PathLike[str] | N
             "continuous_codes": described_codes, "evaluation": evaluation}
 
 
+def describe_model(model: str | os.PathLike[str], data: DataSet | None = None, sizes: Sizes | None = None,
+                   seed: int = 0, workers: int = 1, supervised: bool = False,
+                   data_dir: str | os.PathLike[str] | None = None, evaluator: Path | None = None) -> dict[str, Any]:
+    """The description of a model of any data set: `describe` for MNIST's (data None or named "mnist", read from
+    `data_dir`), `general.describe_any` for the others (`evaluator`: that data set's evaluator file)."""
+    if data is None or data.name == "mnist":
+        return describe(model, data_dir, sizes, seed, workers, supervised)
+    return describe_any(model, data, sizes, seed, workers, supervised, evaluator)
+
+
 def write_description(folder: str | os.PathLike[str], description: dict[str, Any], command: str) -> None:
     """Store a description in the folder's manifest (atomically), replacing what an earlier one wrote."""
     manifest = load_manifest(Path(folder))
@@ -95,45 +86,25 @@ def write_description(folder: str | os.PathLike[str], description: dict[str, Any
     write_manifest(manifest.path, data)
 
 
-def _reading(encoder: Encoder, images: np.ndarray, labels: np.ndarray, code_to_digit: np.ndarray) -> dict[str, Any]:
-    """Q accuracy on MNIST test (with the mapping, and under the test set's own best matching) and NMI."""
-    raw = encoder.infer(images, preprocess="none").codes[:, 0]
-    size = len(code_to_digit)
-    best = np.asarray(hungarian_mapping(confusion(raw, labels, size)))
-    return {"q_accuracy_test": float(np.mean(code_to_digit[raw] == labels)),
-            "q_accuracy_test_best_matching": float(np.mean(best[raw] == labels)),
-            "nmi_test": normalized_mutual_information(raw, labels, size), "test_images": len(labels)}
-
-
 def _samples(generator: Generator, encoder: Encoder, test_images: np.ndarray, train_images: np.ndarray,
              code_to_digit: np.ndarray, samples: int, seed: int) -> dict[str, Any]:
     """Digit control and sample quality read by the evaluator; L_I and the continuous codes' R^2 read by Q."""
-    evaluator = Evaluator()
     wanted = np.arange(samples) % 10
     raw_codes = np.argsort(code_to_digit)[wanted]  # the categorical value that stands for each wanted digit
     made = generator.generate(categorical=raw_codes, seed=seed)
-    logits, features = evaluator(made.images)
+    logits, scored = quality(Evaluator(), made.images, test_images, train_images, seed)
     said = logits.argmax(1)
-    _, test_features = evaluator(test_images)
-    floor = train_images[np.random.default_rng(seed).permutation(len(train_images))[:samples]]
-    _, floor_features = evaluator(floor)
-    back = encoder.infer(made.images, preprocess="none")
-    logits_q = np.log(back.probabilities + 1e-12)  # probabilities are in the encoder's current digit order
-    read_raw = back.codes[:, 0]
-    cross_entropy = float(-np.mean(logits_q[np.arange(samples), np.asarray(encoder.code_to_digit)[raw_codes]]))
-    residual = ((back.continuous - made.continuous) ** 2).sum(0)
-    r2 = 1 - residual / (((made.continuous - made.continuous.mean(0)) ** 2).sum(0) + 1e-12)
+    back = read_back(encoder, made, raw_codes)
     peaks = made.images.reshape(samples, -1).max(axis=1)
     return {"digit_control": float(np.mean(said == wanted)),
             "faint_fraction": float(np.mean(peaks < FAINT_PEAK * 255)), "mean_ink": float(made.images.mean() / 255),
             "mean_ink_real": float(test_images.mean() / 255),
             "digit_control_per_digit": [float(np.mean(said[wanted == d] == d)) for d in range(10)],
-            "digit_read_back": float(np.mean(read_raw == raw_codes)),
-            "frechet_distance": frechet_distance(features, test_features),
-            "frechet_distance_real_floor": frechet_distance(floor_features, test_features),
-            "classifier_score": classifier_score(logits), "info_bound_categorical": math.log(10) - cross_entropy,
-            "continuous_r2": [float(v) for v in r2], "generated_images": samples,
-            "evaluator_test_accuracy": evaluator.test_accuracy}
+            "digit_read_back": back["read_back"], "frechet_distance": scored["frechet_distance"],
+            "frechet_distance_real_floor": scored["frechet_distance_real_floor"],
+            "classifier_score": scored["classifier_score"], "info_bound_categorical": back["info_bound_categorical"],
+            "continuous_r2": back["continuous_r2"], "generated_images": samples,
+            "evaluator_test_accuracy": scored["evaluator_test_accuracy"]}
 
 
 def _not_a_digit(encoder: Encoder, test_images: np.ndarray, per_kind: int, threshold: float | None,

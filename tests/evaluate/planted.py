@@ -53,3 +53,26 @@ def planted_model(folder: Path, digit_score: bool = False) -> Path:
     data["files"]["generator"] = file_entry(folder, "generator.onnx")
     write_manifest(folder, data)
     return folder
+
+
+def planted_evaluator(path: Path, name: str = "tiny") -> Path:
+    """An evaluator ONNX file (and its sidecar) that reads the tiny test models' classes: logit k is the ink of image
+    row `code_row(k)`; its 128 features are fixed random projections of the pixels, through a ReLU."""
+    from tests.sdk.tiny_models import code_row
+
+    reader = np.zeros((28, 28, 10), dtype=np.float32)
+    for k in range(10):
+        reader[code_row(k), 4:24, k] = 1.0
+    projection = np.random.default_rng(3).normal(0, 0.05, (784, 128)).astype(np.float32)
+    nodes = [helper.make_node("Reshape", ["images", "flat"], ["x"]),
+             helper.make_node("MatMul", ["x", "reader"], ["logits"]),
+             helper.make_node("MatMul", ["x", "projection"], ["projected"]),
+             helper.make_node("Relu", ["projected"], ["features"])]
+    constants = {"flat": np.array([-1, 784], np.int64), "reader": reader.reshape(784, 10), "projection": projection}
+    save_graph(path, nodes, [value_info("images", TensorProto.FLOAT, ["N", 1, 28, 28])],
+               [value_info("logits", TensorProto.FLOAT, ["N", 10]), value_info("features", TensorProto.FLOAT,
+                                                                                ["N", 128])],
+               [numpy_helper.from_array(v, k) for k, v in constants.items()])
+    sidecar = {"test_accuracy": 1.0, "data": {"name": name, "image_shape": [1, 28, 28], "classes": 10}}
+    path.with_suffix(".json").write_text(__import__("json").dumps(sidecar))
+    return path

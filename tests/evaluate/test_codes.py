@@ -37,8 +37,9 @@ class PlantedGenerator:
         self.tilted = tilted  # lean and thickening on axes 30 degrees off codes 0 and 1: code 0 still named
         self.u_shaped = u_shaped  # code 2 thinnest at 0, thicker at both ends, more so at +2
 
-    def generate(self, digits=None, count=None, continuous=None, noise=None, seed=None, beyond_range=False) -> Drawn:
-        n = len(digits) if digits is not None else count
+    def generate(self, digits=None, categorical=None, count=None, continuous=None, noise=None, seed=None,
+                 beyond_range=False) -> Drawn:
+        n = len(digits) if digits is not None else len(categorical) if categorical is not None else count
         values = np.zeros((n, 3)) if continuous is None else np.asarray(continuous) @ self.basis
         cos, sin = np.cos(np.radians(30)), np.sin(np.radians(30))
         planted = [((v[0] + v[1]) / 2 ** 0.5, (v[0] - v[1]) / 2 ** 0.5) if self.mixed
