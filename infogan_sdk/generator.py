@@ -19,6 +19,7 @@ from infogan_sdk.latents import arguments
 from infogan_sdk.latents.draw import Floats, Latents, batch_size, check_count, draw, floats
 from infogan_sdk.loading.folders import ModelBase
 from infogan_sdk.loading.labels import class_values
+from infogan_sdk.loading.mnist import digit_codes
 from infogan_sdk.loading.sessions import chunks
 from infogan_sdk.results import GenerateResult, InferResult
 from infogan_sdk.spec import CONTINUOUS, IMAGES
@@ -96,12 +97,17 @@ class Generator(ModelBase):
         """The latent codes `generate` draws for these arguments, without running the network: `render` them, or
         join several calls' (`Latents.join`) and render them at once (what `infogan serve` does for concurrent
         requests: the images are the same, pixel for pixel). Raises InvalidInputError as `generate`."""
-        categorical = arguments.categorical(self.spec, self.code_to_digit, digits, categorical)
+        given = [name for name, value in (("classes", classes), ("digits", digits), ("categorical", categorical))
+                 if value is not None]
+        if given == ["digits", "categorical"]:
+            raise InvalidInputError("pass digits= (real digits) or categorical= (raw categorical values), not both")
+        if len(given) > 1:
+            raise InvalidInputError(f"pass one of classes= (labels or indices), digits= (MNIST models) and "
+                                    f"categorical= (raw values), got {' and '.join(given)}")
+        categorical = arguments.categorical(self.spec, categorical) if digits is None \
+            else digit_codes(self.spec, self.code_to_digit, digits)
         chosen: NDArray[np.int64] | dict[int, NDArray[np.int64]] | None = categorical
         if classes is not None:
-            if categorical is not None:
-                raise InvalidInputError("pass classes= (labels or indices), digits= or categorical= (raw values), "
-                                        "not two of them")
             chosen = class_values(self.categorical_codes, classes)
         columns = arguments.continuous(self.continuous_names, continuous, {"rotation": rotation, "width": width,
                                                                           "thickness": thickness})
@@ -194,7 +200,7 @@ class Generator(ModelBase):
         the encoder's reading.
         Raises IncompatibleModelError for a model whose encoder has no `noise` output, InvalidInputError.
         """
-        digits = arguments.categorical(self.spec, self.code_to_digit, digit, None)
+        digits = None if digit is None else digit_codes(self.spec, self.code_to_digit, digit)
         added = arguments.continuous(self.continuous_names, continuous, {"rotation": rotation, "width": width,
                                                                        "thickness": thickness})
         arguments.check_change(self.continuous_names, self._ranges, added, beyond_range)

@@ -1,4 +1,5 @@
-"""`infogan generate`, `traverse`, `edit` and `reconstruct`: digits drawn (or redrawn) into image files."""
+"""`infogan generate`, `traverse`, `edit` and `reconstruct`: images drawn (or redrawn) into image files; digits on
+MNIST models (--digit), any model's classes by label or index (--class)."""
 
 from __future__ import annotations
 
@@ -25,10 +26,12 @@ IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"
 
 
 def add_generate(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    generate = subcommands.add_parser("generate", parents=[common()], help="generate digits into a grid PNG")
-    generate.add_argument("--digit", type=numbers(int), help="digit(s) 0-9, comma-separated (default random)")
-    generate.add_argument("--count", type=int, help="number of images (cycles through the --digit values; for "
-                          "big labelled sets see infogan dataset)")
+    generate = subcommands.add_parser("generate", parents=[common()], help="generate images into a grid PNG")
+    generate.add_argument("--digit", type=numbers(int), help="MNIST models: digit(s) 0-9, comma-separated (default "
+                          "random)")
+    _class_option(generate)
+    generate.add_argument("--count", type=int, help="number of images (cycles through the --digit or --class values; "
+                          "for big labelled sets see infogan dataset)")
     generate.add_argument("--continuous", type=numbers(float), help="every continuous code, e.g. --continuous=0.5,-1")
     generate.add_argument("--rotation", type=float, help="the continuous code named rotation")
     generate.add_argument("--width", type=float, help="the continuous code named width")
@@ -40,7 +43,8 @@ def add_generate(subcommands: argparse._SubParsersAction[argparse.ArgumentParser
 
 def add_traverse(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     traverse = subcommands.add_parser("traverse", parents=[common()], help="sweep one continuous code into a row PNG")
-    traverse.add_argument("--digit", type=int, help="digit 0-9 (default random)")
+    traverse.add_argument("--digit", type=int, help="MNIST models: digit 0-9 (default random)")
+    _class_option(traverse)
     traverse.add_argument("--code", default="0", help="continuous code: index or name (default 0)")
     traverse.add_argument("--values", type=numbers(float), help="values to sweep (default -2..2 in 10 steps: beyond "
                           "the trained range at both ends, as stderr says)")
@@ -68,6 +72,25 @@ def add_reconstruct(subcommands: argparse._SubParsersAction[argparse.ArgumentPar
     _images_in(reconstruct)
     _image_output(reconstruct, seeded=False)
     reconstruct.set_defaults(handler=edit_command)
+
+
+def _class_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--class", dest="classes", action="append", metavar="LABEL[,LABEL...] | CODE=LABEL",
+                         help="categorical codes by label or index (infogan info lists them): --class sneaker, "
+                         "--class sneaker,bag (one per image), or --class CODE=LABEL for any code (repeat the option)")
+
+
+def _classes(given: list[str] | None, count: int | None) -> dict[str, str | list[str]] | list[str] | None:
+    """--class values -> generate's classes=: a list for the first code (cycled to `count`), or {code: labels}."""
+    if not given:
+        return None
+    named = [value.partition("=") for value in given]
+    if not any(equals for _, equals, _ in named):
+        labels = [label for value in given for label in value.split(",")]
+        return [labels[index % len(labels)] for index in range(count)] if count and len(labels) > 1 else labels
+    if not all(equals for _, equals, _ in named):
+        raise InvalidInputError(f"--class takes labels or CODE=LABEL pairs, not both: got {given}")
+    return {code: labels.split(",") if "," in labels else labels for code, _, labels in named}
 
 
 def _beyond(command: argparse.ArgumentParser, what: str) -> None:
@@ -98,11 +121,12 @@ def generate_command(args: argparse.Namespace) -> int:
         check_count(args.count)  # before the digits are cycled to it
     if digits and args.count and len(digits) > 1:  # --digit 0,...,9 --count 20000: 0..9 in turn, 2000 each
         digits = [digits[index % len(digits)] for index in range(args.count)]
+    classes = _classes(args.classes, args.count)
     generator = _generator(args)
-    _check_output(args, generator, args.count or len(digits or [0]))  # before any latent is drawn
-    latents = generator.latents(digits=digits, count=args.count, continuous=args.continuous, rotation=args.rotation,
-                                width=args.width, thickness=args.thickness, seed=args.seed,
-                                beyond_range=args.beyond_range)
+    _check_output(args, generator, args.count or len(digits or (classes if isinstance(classes, list) else [0])))
+    latents = generator.latents(digits=digits, classes=classes, count=args.count, continuous=args.continuous,
+                                rotation=args.rotation, width=args.width, thickness=args.thickness, seed=args.seed,
+                                beyond_range=args.beyond_range)  # drawn after every check of the output
     return _write(generator.render(latents), args)
 
 
@@ -110,8 +134,8 @@ def traverse_command(args: argparse.Namespace) -> int:
     code = int(args.code) if is_index(args.code) else args.code
     generator = _generator(args)
     _check_output(args, generator, len(args.values or [0] * TRAVERSE_STEPS), one_row=True)
-    result = generator.traverse(digit=args.digit, code=code, values=args.values, seed=args.seed,
-                                beyond_range=args.beyond_range)
+    result = generator.traverse(digit=args.digit, code=code, values=args.values, classes=_classes(args.classes, None),
+                                seed=args.seed, beyond_range=args.beyond_range)
     outside = generator.outside_range(result.continuous)
     if outside.any():  # the default sweep goes beyond on purpose: say which images the model never learnt
         low, high = generator.spec.continuous_range
@@ -168,7 +192,8 @@ def _check_output(args: argparse.Namespace, generator: Generator, n: int, one_ro
 
 def _write(result: GenerateResult, args: argparse.Namespace) -> int:
     """One image file at args.output (a grid; one image as it is), or with --separate one file per image (in a
-    folder, or NAME_0000_digitD.EXT); the format is the extension's, the size times --scale."""
+    folder, or NAME_0000_digitD.EXT; NAME_0000_LABEL.EXT for a model's classes); the format is the extension's, the
+    size times --scale."""
     output = Path(args.output)
     if not args.separate:
         image = result.grid(columns=args.columns, padding=args.padding)  # one row for traverse; one image as it is
@@ -176,7 +201,9 @@ def _write(result: GenerateResult, args: argparse.Namespace) -> int:
         print(output)
         return 0
     folder = output.suffix.lower() not in IMAGE_FORMATS
-    names = [f"{index:04d}_digit{digit}" for index, digit in enumerate(result.digits)]
+    names = [f"{index:04d}_digit{digit}" for index, digit in enumerate(result.digits)] \
+        if (result.digits >= 0).all() or not result.codes.shape[1] \
+        else [f"{index:04d}_{_file_safe(row)}" for index, row in enumerate(result.classes.tolist())]
     paths = [output / f"{name}.png" if folder else output.with_name(f"{output.stem}_{name}{output.suffix}")
              for name in names]
     if not args.overwrite:
@@ -190,6 +217,11 @@ def _write(result: GenerateResult, args: argparse.Namespace) -> int:
         _save(image, path, args.scale)
         print(path)
     return 0
+
+
+def _file_safe(labels: list[str]) -> str:
+    """A row's class labels as part of a file name ("t-shirt/top" -> "t-shirt-top"); "image" without codes."""
+    return "_".join("".join(c if c.isalnum() or c in "-." else "-" for c in label) for label in labels) or "image"
 
 
 def _save(image: Image.Image, path: Path, scale: int) -> None:

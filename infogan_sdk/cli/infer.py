@@ -23,7 +23,8 @@ EXIT_UNREADABLE = 3  # infer --skip-errors: some files could not be read (their 
 
 
 def add_infer(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    infer = subcommands.add_parser("infer", parents=[common()], help="read the digit and codes of image files")
+    infer = subcommands.add_parser("infer", parents=[common()], help="read the digit (or any model's classes) and "
+                                   "codes of image files")
     infer.add_argument("images", nargs="+", help="image files (any size, either polarity), folders, globs, or - "
                        "(stdin: paths one per line, or one image's bytes)")
     infer.add_argument("-r", "--recursive", action="store_true", help="folders: also their subfolders; globs: ** "
@@ -61,14 +62,15 @@ def infer_command(args: argparse.Namespace) -> int:
         report = stack.enter_context(progress_bar(None, args.quiet, "file"))
         digits = len(encoder.code_to_digit) if encoder.spec.categorical_sizes else 0
         scored = encoder.has_digit_score
+        classes = encoder.categorical_names if encoder.spec.categorical_sizes and not encoder.code_to_digit else ()
         writer = RowWriter(stream, "json" if args.json else args.format, encoder.continuous_names, digits, scored,
-                           args.realness)
+                           args.realness, classes)
         if args.realness and encoder.realness_deprecated is not None:
             print(f"infogan: warning: this model's manifest marks realness deprecated: "
                   f"{encoder.realness_deprecated}", file=sys.stderr)
         for batch in encoder.infer_files(sources, recursive=args.recursive, chunk_size=args.chunk_size,
                                          skip_errors=args.skip_errors, preprocess=args.preprocess):
-            writer.write(list(rows(batch, scored, args.realness)))
+            writer.write(list(rows(batch, scored, args.realness, bool(classes))))
             failed += sum(error is not None for error in batch.errors)
             read += len(batch.files)
             report(len(batch.files))

@@ -36,7 +36,12 @@ def info_command(args: argparse.Namespace) -> int:
     try:
         generator = Generator(args.model, device=args.device, variant=args.variant)
         encoder = Encoder(args.model, device=args.device, variant=args.variant)
-        report["model"] = {"path": str(generator.path), "continuous_names": list(generator.continuous_names),
+        report["model"] = {"path": str(generator.path), "image_shape": list(generator.spec.image_shape),
+                           "preprocess": generator.preprocess_mode,
+                           "categorical_codes": [{"name": code.name, "labels": list(code.labels)}
+                                                 for code in generator.categorical_codes],
+                           "digits": bool(generator.code_to_digit),
+                           "continuous_names": list(generator.continuous_names),
                            "continuous_codes": [_code(code) for code in generator.continuous_codes],
                            "variant": generator.variant, "variants": _variants(generator.info),
                            "generator": {"device": generator.device, "providers": generator.providers},
@@ -77,7 +82,7 @@ def _report(report: dict[str, Any]) -> list[str]:
             lines.append(f"            trained {training.get('mode', '?')}, {labels}")
         if manifest.get("provisional"):
             lines.append("            provisional: a stand-in model")
-        lines.append(f"digits      code k draws digit {manifest.get('code_to_digit')}")
+        lines += _categorical(model, manifest)
         for index, code in enumerate(model["continuous_codes"]):
             effects = ", ".join(f"{k} {v:+.2f} sd" for k, v in code["effects"].items())
             feeds = f"feeds {network_inputs(1, code['network'])}"
@@ -100,6 +105,23 @@ def _report(report: dict[str, Any]) -> list[str]:
     lines.append(f"platform    {environment['platform']}")
     lines.append(f"bundled     {', '.join(report['bundled_models']) or 'none installed'} (infogan models)")
     lines += [f"WARNING     {warning}" for warning in report["warnings"]]
+    return lines
+
+
+def _categorical(model: dict[str, Any], manifest: dict[str, Any]) -> list[str]:
+    """The categorical codes' lines: MNIST models' digits as ever; any other model's image shape, data set and each
+    code's labels."""
+    if model["digits"] and manifest.get("format_version") == 1:
+        return [f"digits      code k draws digit {manifest.get('code_to_digit')}"]
+    channels, height, width = model["image_shape"]
+    data = manifest.get("data") or {}
+    lines = [f"images      {height}x{width} {'RGB' if channels == 3 else 'grey'}, preprocess {model['preprocess']}"
+             + (f"; data {data.get('name')} ({data.get('source')})" if data else "")]
+    for index, code in enumerate(model["categorical_codes"]):
+        labels = code["labels"]
+        shown = ", ".join(labels[:12]) + (f" and {len(labels) - 12} more" if len(labels) > 12 else "")
+        lines.append(f"{'classes' if index == 0 else '':<12}{code['name']:<10} column {index}, {len(labels)} values: "
+                     f"{shown}")
     return lines
 
 

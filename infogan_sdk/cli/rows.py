@@ -3,6 +3,8 @@
 Every row has the same keys: file, digit, probability, probabilities (one per digit), continuous
 ({code name: value}) and error (None when the file was read; else the other values are None); for a model with a
 not-a-digit score, digit_score and is_digit too; with `realness` (infer --realness), realness after continuous.
+A model whose categorical codes are not digits has classes ({code name: label}) and class_probabilities ({code name:
+probability of that label}) in place of digit, probability and probabilities.
 """
 
 from __future__ import annotations
@@ -19,12 +21,19 @@ OPTIONAL = {"digit_score", "is_digit"}  # present when the model has a not-a-dig
 Row = dict[str, Any]
 
 
-def rows(batch: FileBatch, scored: bool = False, realness: bool = False) -> Iterator[Row]:
+def rows(batch: FileBatch, scored: bool = False, realness: bool = False, classes: bool = False) -> Iterator[Row]:
     """The rows of one chunk of files, in input order (from `InferResult.to_records`); `scored`: the model has
     a not-a-digit score, so every row has digit_score and is_digit (None for a file that failed); `realness`:
-    every row has the discriminator's realness too (asked for: it is deprecated in the bundled models)."""
+    every row has the discriminator's realness too (asked for: it is deprecated in the bundled models); `classes`:
+    the model's codes are read as classes, not digits."""
     records = iter(batch.result.to_records() if batch.result is not None else [])
     for file, error in zip(batch.files, batch.errors, strict=True):
+        if classes:
+            record = next(records) if error is None else {}
+            yield {"file": file, "classes": record.get("classes"), "class_probabilities": record.get(
+                "class_probabilities"), "continuous": record.get("continuous"),
+                **({"realness": record.get("realness")} if realness else {}), "error": error}
+            continue
         if error is not None:
             yield {"file": file, "digit": None, "probability": None, "probabilities": None, "continuous": None,
                    **({"realness": None} if realness else {}), **(dict.fromkeys(sorted(OPTIONAL)) if scored else {}),
@@ -41,10 +50,12 @@ class RowWriter:
     """Writes rows to `stream` in one of FORMATS as they come; `close()` ends a JSON array."""
 
     def __init__(self, stream: TextIO, form: str, names: Sequence[str], digits: int, scored: bool = False,
-                 realness: bool = False) -> None:
+                 realness: bool = False, classes: Sequence[str] = ()) -> None:
         """names: the continuous codes' names; digits: how many digit probabilities each row has; scored: the
-        rows have digit_score and is_digit; realness: they have realness."""
+        rows have digit_score and is_digit; realness: they have realness; classes: the categorical codes' names,
+        for rows of classes (`rows(..., classes=True)`)."""
         self._stream, self._form, self._names, self._digits = stream, form, list(names), digits
+        self._classes = list(classes)
         self._scored, self._realness = scored, realness
         self._count, self._width = 0, 0
         self._csv = csv.writer(stream) if form == "csv" else None
@@ -63,7 +74,9 @@ class RowWriter:
             self._stream.write("[]\n" if self._count == 0 else "\n]\n")
 
     def _header(self, chunk: list[Row]) -> None:
-        if self._form == "table":
+        if self._classes and self._form in ("table", "csv"):
+            self._class_header(chunk)
+        elif self._form == "table":
             self._width = max(len("file"), *(len(row["file"]) for row in chunk))  # the first chunk sets it
             self._stream.write(f"{'file':<{self._width}}  digit  probability"
                                + "".join(f"  {n:>9}" for n in self._names) + ("  realness" if self._realness else "")
@@ -75,8 +88,36 @@ class RowWriter:
         elif self._form == "json":
             self._stream.write("[\n")
 
+    def _class_header(self, chunk: list[Row]) -> None:
+        if self._csv is not None:
+            self._csv.writerow(["file", *(part for name in self._classes for part in (name, f"p_{name}")),
+                                *self._names, *(["realness"] * self._realness), "error"])
+            return
+        self._width = max(len("file"), *(len(row["file"]) for row in chunk))
+        self._stream.write(f"{'file':<{self._width}}" + "".join(f"  {name:>16}  {'p':>5}" for name in self._classes)
+                           + "".join(f"  {n:>9}" for n in self._names) + ("  realness" if self._realness else "")
+                           + "\n")
+
+    def _class_row(self, row: Row) -> None:
+        if self._csv is not None:
+            values = [part for name in self._classes for part in (row["classes"][name],
+                                                                   row["class_probabilities"][name])] \
+                if not row["error"] else [""] * (2 * len(self._classes))
+            rest = [*row["continuous"].values(), *([row["realness"]] if self._realness else [])] \
+                if not row["error"] else [""] * (len(self._names) + self._realness)
+            self._csv.writerow([row["file"], *values, *rest, row["error"] or ""])
+        elif row["error"]:
+            self._stream.write(f"{row['file']:<{self._width}}  error: {row['error']}\n")
+        else:
+            self._stream.write(f"{row['file']:<{self._width}}" + "".join(
+                f"  {row['classes'][n]:>16}  {row['class_probabilities'][n]:>5.3f}" for n in self._classes)
+                + "".join(f"  {v:>9.3f}" for v in row["continuous"].values())
+                + (f"  {row['realness']:>8.3f}" if self._realness else "") + "\n")
+
     def _write(self, row: Row) -> None:
-        if self._form == "jsonl":
+        if self._classes and self._form in ("table", "csv"):
+            self._class_row(row)
+        elif self._form == "jsonl":
             self._stream.write(json.dumps(row) + "\n")
         elif self._form == "json":
             self._stream.write(("" if self._count == 0 else ",\n") + json.dumps(row))

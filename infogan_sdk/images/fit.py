@@ -51,8 +51,8 @@ def _centring(shape: tuple[int, int, int], declared: str, mode: str) -> str | No
     if not isinstance(mode, str) or mode not in MODES:
         raise InvalidInputError(f"preprocess must be one of {list(MODES)}, got {shown(mode)}")
     if mode == "mnist" and shape[0] != 1:
-        raise InvalidInputError("preprocess='mnist' centres grey digits; this model reads RGB images: use 'auto' "
-                                "(resize) or 'none'")
+        raise InvalidInputError("preprocess='mnist' centres grey MNIST-style images; this model reads RGB images: "
+                                "use 'auto' (resize) or 'none'")
     if shape[0] == 1 and (mode == "mnist" or (declared == "mnist-centre" and mode in ("auto", "none"))):
         return mode
     return None

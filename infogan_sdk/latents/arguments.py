@@ -1,4 +1,4 @@
-"""Reading the caller's digits, raw codes, continuous values and noise into batch-first arrays, checked.
+"""Reading the caller's raw categorical codes, continuous values and noise into batch-first arrays, checked.
 
 Each function returns an array with a batch axis of length M (1 broadcasts to the batch) or None when the
 argument was not given; `latents.draw` fills in the rest. `check_range` and `check_change` are the one place that
@@ -19,29 +19,17 @@ from infogan_sdk.spec import LatentSpec
 
 
 def is_index(text: str) -> bool:
-    """Is `text` a code's index as a caller writes one ("0", "12")? ASCII digits only and at most 6 of them:
+    """Is `text` a code's index as a caller writes one ("0", "12")? ASCII 0-9 only and at most 6 of them:
     str.isdigit() also accepts "²" and "①", which int() refuses."""
     return text.isascii() and text.isdigit() and len(text) <= 6
 
 
-def categorical(spec: LatentSpec, code_to_digit: Sequence[int], digits: Any, codes: Any) -> NDArray[np.int64] | None:
-    """Digits 0-9 (mapped to codes) or raw codes, (M,) or (M, n_categorical) -> codes (M, k), or None."""
-    if digits is not None and codes is not None:
-        raise InvalidInputError("pass digits= (real digits) or categorical= (raw categorical values), not both")
-    if digits is None and codes is None:
+def categorical(spec: LatentSpec, codes: Any) -> NDArray[np.int64] | None:
+    """Raw codes, (M,) or (M, n_categorical) -> codes (M, k), or None."""
+    if codes is None:
         return None
     if not spec.categorical_sizes:
-        raise InvalidInputError("this model has no categorical code, so digits= and categorical= cannot be used")
-    if digits is not None and not code_to_digit:
-        raise InvalidInputError("digits= is for MNIST models, whose first categorical code is digits; this model's "
-                                "is not: pick its values by label or index with classes= (see categorical_codes)")
-    if digits is not None:
-        values = integers(digits, "digits", (0, 1)).reshape(-1)
-        bad = values[(values < 0) | (values >= len(code_to_digit))]
-        if bad.size:
-            raise InvalidInputError(f"digits must be from 0 to {len(code_to_digit) - 1}, got {bad.tolist()[:10]}")
-        digit_to_code = np.argsort(np.asarray(code_to_digit))  # inverse permutation
-        return digit_to_code[values].reshape(-1, 1)
+        raise InvalidInputError("this model has no categorical code, so categorical= cannot be used")
     raw = integers(codes, "categorical", (0, 1, 2))
     raw = raw.reshape(-1, 1) if raw.ndim < 2 else raw
     sizes = spec.categorical_sizes
@@ -52,7 +40,7 @@ def categorical(spec: LatentSpec, code_to_digit: Sequence[int], digits: Any, cod
         bad = raw[:, column][(raw[:, column] < 0) | (raw[:, column] >= sizes[column])]
         if bad.size:
             raise InvalidInputError(f"categorical code {column} takes values 0 to {sizes[column] - 1}, "
-                                    f"got {bad.tolist()[:10]}")
+                                    f"got {shown(bad.tolist())}")
     return raw
 
 

@@ -2,7 +2,7 @@
 
 Draw order from numpy.random.default_rng(seed), always the same whatever is given: the categorical codes
 (N per code), then the continuous codes (N, n_continuous), then the noise (unless given). So a seed
-reproduces images exactly, and e.g. the drawn noise does not depend on which digits were asked for.
+reproduces images exactly, and e.g. the drawn noise does not depend on which categories were asked for.
 """
 
 from __future__ import annotations

@@ -35,7 +35,8 @@ class ContinuousCode:
     index: its column in `continuous` arrays. direction: +1, or -1 when the SDK flips the network's sign.
     axis: the code as a unit vector over the network's continuous inputs (e_index unless the basis is rotated).
     effects: measure ("slant", "width", "thickness", "length") -> change of the measure's mean when the
-    code goes from -2 to +2, in standard deviations of real MNIST test digits, in the SDK's direction.
+    code goes from -2 to +2, in standard deviations of the real test images the description measured, in the SDK's
+    direction.
     range: the values the model was trained on for this code: those its prior gives it (the SDK draws from that
     prior, the spec's range on each network input); for a turned code (an axis mixing several network inputs) the
     range reaches the square's corners, 1.41 for a 45-degree mix. sweep: the span effects use.

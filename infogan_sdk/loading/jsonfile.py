@@ -17,7 +17,7 @@ def read_json_object(path: Path) -> dict[str, Any]:
     size = path.stat().st_size
     if size > MAX_BYTES:
         raise CorruptModelError(f"{path} is {size} bytes; a manifest is at most {MAX_BYTES}")
-    try:  # ValueError: bad UTF-8 or JSON, or an integer of over 4300 digits; RecursionError: very deep nesting
+    try:  # ValueError: bad UTF-8 or JSON, or an integer over 4300 characters long; RecursionError: very deep nesting
         data = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, RecursionError) as error:
         raise CorruptModelError(f"{path} is not valid JSON: {error}") from error

@@ -2,7 +2,7 @@
 from the manifest's `categorical_codes`.
 
 A code the manifest does not name is "category<i>", its labels "0", "1", ... (its values). A caller picks a value by
-its label ("sneaker") or by its index (an int, or a string of ASCII digits that is not a label): `CategoricalCode.value`
+its label ("sneaker") or by its index (an int, or a string such as "3" that is not a label): `CategoricalCode.value`
 is that one rule, for the SDK, the CLI and the service.
 """
 

@@ -4,9 +4,9 @@ Export writes it (`write_manifest`), the SDK reads it (`load_manifest`) and refu
 cannot trust: a missing or newer format, a file outside the folder, a sha256 that does not match.
 
 Format versions (each SDK reads every version up to FORMAT_VERSION; export writes the oldest that describes a folder):
-    1  an MNIST model: `code_to_digit` names the first categorical code's values; images MNIST-centred.
+    1  an MNIST model (`loading.mnist` reads its mapping as the first code's labels); images MNIST-centred.
     2  any model: `categorical_codes` (names and labels), `preprocess` ("mnist-centre" or "resize"), `data` (the
-       data set's description); `code_to_digit` is not written (the labels say it).
+       data set's description).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from infogan_sdk.atomic import atomic_output
 from infogan_sdk.errors import CorruptModelError, IncompatibleModelError, InfoGANError, ModelNotFoundError
 from infogan_sdk.loading.jsonfile import read_json_object
 from infogan_sdk.loading.labels import CategoricalCode, read_labels
-from infogan_sdk.loading.mnist import format1_labels
+from infogan_sdk.loading.mnist import format1_labels, refuse_mapping
 from infogan_sdk.spec import LatentSpec
 
 MANIFEST_NAME = "manifest.json"
@@ -138,10 +138,8 @@ def _check_format(path: Path, data: dict[str, Any]) -> None:
 def _codes(path: Path, data: dict[str, Any], spec: LatentSpec) -> tuple[tuple[CategoricalCode, ...], str]:
     """The categorical codes' labels and the preprocessing, as the folder's format version says them."""
     if data["format_version"] == 1:  # every format 1 folder is an MNIST model
-        return format1_labels(path, data.get("code_to_digit"), spec), PREPROCESS[0]
-    if "code_to_digit" in data:
-        raise IncompatibleModelError(f"{path}: code_to_digit is format 1's; format {data['format_version']} names "
-                                     "the values in categorical_codes' labels")
+        return format1_labels(path, data, spec), PREPROCESS[0]
+    refuse_mapping(path, data)
     preprocess, described = data.get("preprocess", "resize"), data.get("data")
     if preprocess not in PREPROCESS:
         raise IncompatibleModelError(f"{path}: preprocess must be one of {list(PREPROCESS)}, got {_show(preprocess)}")
