@@ -9,6 +9,7 @@ reads back, sample quality), `codes` (what each continuous code does, its name a
 `morphometrics` (Morpho-MNIST's slant, width, thickness, length: MNIST's measures), `measures` (generic
 image measures: brightness, size, position, orientation, hue), `classifier` (each data set's evaluator
 network, Frechet distance, classifier score), `robustness` and `not_digit` (MNIST's two suites),
-`pictures` (a traversal per code), `card` (the model cards' tables, and README's model table).
+`pictures` (a traversal per code), `card` (the model cards' tables, and README's model table),
+`disentanglement` (MIG, FactorVAE, DCI and SAP against a data set's known factors).
 Dependencies: the SDK, `imagedata` and `mnist_data`; `train_classifier` alone needs torch.
 """

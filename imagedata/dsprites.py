@@ -1,6 +1,6 @@
 """A dSprites-style data set, drawn here: the factor grid of deepmind/dsprites-dataset, our own pixels.
 
-    python -m imagedata dsprites --out dsprites.npz                       # all 737,280 images (377 MB)
+    python -m imagedata dsprites --out dsprites.npz                       # all 737,280 images (392 MB)
     python -m imagedata dsprites --out small.npz --count 2000 --seed 0    # a seeded sample, for tests
     python -m imagedata dsprites --out dsprites/ --format folder --count 5000
 
