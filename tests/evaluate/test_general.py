@@ -11,11 +11,12 @@ import pytest
 from PIL import Image
 
 from evaluate.__main__ import main
+from evaluate.card import general_card
 from evaluate.describe import Sizes, describe_model
-from evaluate.measures import GREY
+from evaluate.measures import COLOUR, GREY
 from imagedata import DataSet, Split
 from infogan_sdk import Generator
-from tests.evaluate.planted import planted_evaluator
+from tests.evaluate.planted import planted_evaluator, rgb_evaluator, rgb_model
 from tests.sdk.tiny_models import MAIN_SPEC, REVERSED, build_model
 
 pytestmark = pytest.mark.slow  # describes a model three times: 10-20 s on a busy 2-core machine
@@ -80,3 +81,28 @@ def test_the_cli_describes_a_folder_of_any_data_set_and_draws_a_traversal_per_co
     np.savez(wide, images=np.zeros((20, 32, 32), np.uint8))
     assert main([str(folder), "--data", f"npz:{wide}", "--quick"]) == 1
     assert "32" in capsys.readouterr().err
+
+
+def test_a_colour_model_is_described_and_its_hue_code_named(tmp_path):
+    folder = rgb_model(tmp_path / "spots")
+    labels = np.repeat(np.arange(3), 40)
+    images = Generator(folder, device="cpu").generate(categorical=labels, seed=0).images.copy()
+    assert images.shape == (120, 32, 32, 3)
+    rng = np.random.default_rng(0)  # real images vary in light and place too: each measure's sd is a fair unit
+    for image in images[1::2]:
+        image[:] = np.roll(image * rng.uniform(0.6, 1.0), rng.integers(-2, 3, 2), axis=(0, 1))
+    data = DataSet("spots", "spots", Split(images[::2], labels[::2]), Split(images[1::2], labels[1::2]),
+                   ("a", "b", "c"))
+    described = describe_model(folder, data, Sizes.quick(), supervised=True,
+                               evaluator=rgb_evaluator(tmp_path / "evaluator-spots.onnx"))
+    evaluation = described["evaluation"]
+    assert described["mapping"]["method"] == "identity (checked)"
+    assert evaluation["q_accuracy_test"] == 1.0 and evaluation["class_control"] == 1.0
+    assert described["categorical_codes"] == [{"name": "spot", "labels": ["a", "b", "c"]}]  # format 2: the labels
+    hue, idle = described["continuous_codes"]
+    # code 0 turns the square from green through cyan to blue (hue 120 -> 240 degrees) at one luminance
+    assert (hue["name"], hue["direction"], idle["name"]) == ("hue", 1, "c1")
+    assert hue["effects"]["hue"] > 1 and hue["curve"]["monotonic"] is True
+    assert set(hue["effects"]) <= set(COLOUR) and all(abs(value) < 0.05 for value in idle["effects"].values())
+    card = general_card(described)
+    assert "| class control (evaluator) | 100.00% |" in card and "| `hue` |" in card
