@@ -25,7 +25,7 @@ from infogan_sdk.atomic import atomic_output
 from infogan_sdk.errors import CorruptModelError, IncompatibleModelError, InfoGANError, ModelNotFoundError
 from infogan_sdk.loading.jsonfile import read_json_object
 from infogan_sdk.loading.labels import CategoricalCode, read_labels
-from infogan_sdk.loading.mnist import format1_labels, refuse_mapping
+from infogan_sdk.loading.mnist import code_to_digit, format1_labels, refuse_mapping
 from infogan_sdk.spec import LatentSpec
 
 MANIFEST_NAME = "manifest.json"
@@ -48,6 +48,11 @@ class Manifest:
     @property
     def format_version(self) -> int:
         return int(self.data["format_version"])
+
+    @property
+    def code_to_digit(self) -> tuple[int, ...]:
+        """MNIST models: the digit each value of the first code draws, read from its labels (`loading.mnist`)."""
+        return code_to_digit(self.categorical)
 
     def file(self, role: str) -> Path:
         """Absolute path of the file with this role ("generator", "encoder", ...)."""

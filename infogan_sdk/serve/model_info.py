@@ -10,7 +10,8 @@ from infogan_sdk.spec import CATEGORICAL, CONTINUOUS, NOISE
 
 
 def describe_model(name: str, generator: Generator, encoder: Encoder) -> dict[str, Any]:
-    """A JSON-ready dict: name, manifest description, latent layout, digits, continuous codes, image convention.
+    """A JSON-ready dict: name, manifest description, latent layout, digits (MNIST models; [] otherwise), categorical
+    codes and their labels, continuous codes, image convention and preprocessing, the data set (format 2 folders).
 
     Each continuous code carries its index, its training range (ContinuousCode.range: what the SDK accepts without
     beyond_range), the sweep a traversal covers by default and
@@ -33,9 +34,15 @@ def describe_model(name: str, generator: Generator, encoder: Encoder) -> dict[st
         "layout": latent_layout(generator),
         "digits": sorted(generator.code_to_digit),
         "code_to_digit": list(generator.code_to_digit),
+        "categorical": [{"name": code.name, "index": code.index, "labels": list(code.labels)}
+                        for code in generator.categorical_codes],
         "continuous": codes,
         "image": {"shape": list(spec.image_shape), "model_pixel_range": list(spec.pixel_range),
-                  "png": "8-bit grayscale, 0 = black background, 255 = white ink"},
+                  "png": "8-bit RGB" if spec.image_shape[0] == 3 else "8-bit grayscale, 0 = black background, 255 "
+                  "= white ink" if generator.code_to_digit else "8-bit grayscale",
+                  "preprocess": generator.preprocess_mode},
+        **({"data": {key: manifest["data"].get(key) for key in ("name", "source", "class_names", "counts")}}
+           if isinstance(manifest.get("data"), dict) else {}),
         "encoder_outputs": list(encoder.info.get("io", {}).get("encoder", {}).get("outputs", [])),
         "can_edit": encoder.has_noise,  # POST /v1/edit works (the encoder infers the noise too)
     }

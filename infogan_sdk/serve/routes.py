@@ -81,18 +81,20 @@ def readyz(request: Request) -> dict[str, Any]:
     return {"status": "ready", "models": [entry["name"] for entry in loaded.descriptions()]}
 
 
-@api.get("/models", summary="the loaded models: latent layout, digits, continuous codes and their ranges")
+@api.get("/models", summary="the loaded models: latent layout, categorical codes and their labels (digits on MNIST "
+         "models), continuous codes and their ranges")
 def models(request: Request) -> dict[str, Any]:
     loaded = registry(request)
     return {"default": loaded.default, "models": loaded.descriptions()}
 
 
 @api.post("/generate", response_model=GenerateResponse, response_model_exclude_none=True, responses=PNG_RESPONSE,
-          summary="digits from codes")
+          summary="images from codes: digits, or any model's classes")
 async def generate(body: GenerateRequest, request: Request, format: Format = None) -> Any:
     model = registry(request).get(body.model)
     _check_size(_requested(body), request)
-    latents = model.generator.latents(digits=body.digits, count=body.count, continuous=body.continuous,
+    latents = model.generator.latents(digits=body.digits, classes=body.classes, count=body.count,
+                                      continuous=body.continuous,
                                       noise=_noise(body.noise), seed=body.seed, beyond_range=body.beyond_range)
     answer = functools.partial(_answer, model, _answer_format(request, format), body.return_noise, None)
     return await model.drawing.submit(Job(latents, len(latents), answer))
@@ -246,6 +248,8 @@ def _requested(body: GenerateRequest) -> int:
     """How many images the request can make: count, or the longest per-image list (the SDK checks they agree)."""
     lengths = [body.count or 1, len(body.digits) if isinstance(body.digits, list) else 1]
     lengths += [len(value) for value in (body.continuous or {}).values() if isinstance(value, list)]
+    classes = body.classes.values() if isinstance(body.classes, dict) else [body.classes]
+    lengths += [len(value) for value in classes if isinstance(value, list)]
     if body.noise and isinstance(body.noise[0], list):
         lengths.append(len(body.noise))
     return max(lengths)
@@ -283,13 +287,16 @@ def _answer(model: LoadedModel, form: str, noise: bool, columns: int | None, res
 
 
 def _content(model: LoadedModel, result: GenerateResult, noise: bool) -> dict[str, Any]:
+    """Each image's PNG and codes; a model whose codes are not digits names them too (classes: {code: label})."""
     names = model.generator.continuous_names
+    named = result.codes.shape[1] and not model.generator.code_to_digit
+    classes = [row["classes"] for row in result.to_records()] if named else [None] * len(result)
     return {"model": model.name, "images": [
-        {"png": encoded, "digit": digit, "codes": codes, "continuous": dict(zip(names, continuous, strict=True)),
-         **({"noise": row} if noise else {})}
-        for encoded, digit, codes, continuous, row in zip(
-            png_base64(result.images), result.digits.tolist(), result.codes.tolist(), result.continuous.tolist(),
-            result.noise.tolist() if noise else [None] * len(result), strict=True)]}
+        {"png": encoded, "digit": digit, **({"classes": labels} if labels is not None else {}), "codes": codes,
+         "continuous": dict(zip(names, continuous, strict=True)), **({"noise": row} if noise else {})}
+        for encoded, digit, labels, codes, continuous, row in zip(
+            png_base64(result.images), result.digits.tolist(), classes, result.codes.tolist(),
+            result.continuous.tolist(), result.noise.tolist() if noise else [None] * len(result), strict=True)]}
 
 
 def accepted(accept: str) -> dict[str, float]:

@@ -21,10 +21,17 @@ class Request(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+Label = str | int  # a categorical value by its label ("sneaker") or its index
+
+
 class GenerateRequest(Request):
     model: str | None = Field(None, description="a loaded model's name (default: the first)", max_length=200)
-    digits: int | list[int] | None = Field(None, description="digit(s) 0-9; one digit with count repeats it")
-    count: int | None = Field(None, ge=1, description="number of images (default: len(digits), else 1)")
+    digits: int | list[int] | None = Field(None, description="MNIST models: digit(s) 0-9; one digit with count "
+                                           "repeats it")
+    classes: Label | list[Label] | dict[str, Label | list[Label]] | None = Field(
+        None, description="categorical codes by label or index (GET /v1/models lists them): one for the first code, "
+        "a list (one per image), or {code name: label or list}")
+    count: int | None = Field(None, ge=1, description="number of images (default: len(digits or classes), else 1)")
     seed: int | None = Field(None, ge=0, lt=2**63, description="seed for whatever is not given")
     continuous: dict[str, Number | list[Number]] | None = Field(
         None, description="named continuous codes: one value for all images, or one per image")

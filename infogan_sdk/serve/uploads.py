@@ -181,8 +181,9 @@ def prepare(encoder: Encoder, items: list[Upload], preprocess: str, start: int =
             except InvalidInputError as error:
                 entries[i].update(error="invalid_input", detail=str(error).replace("input 0", f"input {start + i}", 1))
         good = read
-    height, width = encoder.spec.image_shape[1:]
-    pixels = np.concatenate(stacks) if stacks else np.zeros((0, height, width), dtype=np.uint8)
+    channels, height, width = encoder.spec.image_shape
+    pixels = np.concatenate(stacks) if stacks else np.zeros((0, height, width, *((3,) if channels == 3 else ())),
+                                                            dtype=np.uint8)
     return Prepared(entries, good, pixels)
 
 
@@ -248,6 +249,11 @@ def _reading(encoder: Encoder, result: InferResult, row: int) -> dict[str, Any]:
         "continuous": {name: float(value) for name, value in zip(encoder.continuous_names, result.continuous[row],
                                                                  strict=True)},
         "realness": float(result.realness[row])}
+    if getattr(result, "code_probabilities", ()) and not encoder.code_to_digit:  # codes other than digits: named
+        reading["classes"] = {name: result.categorical_labels[j][result.codes[row, j]]
+                              for j, name in enumerate(result.categorical_names)}
+        reading["class_probabilities"] = {name: float(result.code_probabilities[j][row, result.codes[row, j]])
+                                          for j, name in enumerate(result.categorical_names)}
     for name in ("is_digit", "digit_score"):  # present once the model can tell digits from other drawings
         values = getattr(result, name, None)
         if values is not None:
