@@ -179,13 +179,17 @@ def _overview_row(name: str, manifest: dict[str, Any], default: bool) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+GROWS = {"brightness": "brighter", "size": "bigger", "x_position": "further right", "y_position": "further down",
+         "orientation": "leaning right", "hue": "hue turning from red to green"}  # what positive means per measure
+
+
 def general_card(description: dict[str, Any]) -> str:
     """Markdown of a model of any data set (evaluate.general): headline figures and the continuous codes."""
     evaluation = description["evaluation"]
     unit = f"real {evaluation['data']['name']} test"
     measures = tuple(evaluation["measures_real_test"])
-    named = (measures, {name: name for name in measures}, unit,
-             "brighter, bigger, further right, further down, leaning right, hue turning from red to green")
+    positive = ", ".join(GROWS[name] for name in measures if name in GROWS)
+    named = (measures, {name: name for name in measures}, unit, positive)
     return general_headline(evaluation) + "\n\n" + codes_table(description["continuous_codes"], named) + "\n"
 
 
