@@ -217,4 +217,10 @@ def general_headline(evaluation: dict[str, Any]) -> str:
                  ("first categorical code read back by Q", f"{evaluation['read_back']:.2%}")]
     rows.append(("continuous codes' R^2 (Q reads them back)",
                  ", ".join(f"{v:.3f}" for v in evaluation["continuous_r2"])))
+    if "disentanglement" in evaluation:  # the data set's known factors (evaluate.disentanglement)
+        found = evaluation["disentanglement"]
+        protocol = f"disentanglement_lib's protocol, {found['sizes']['mig']:,} points"
+        rows += [(f"MIG ({protocol})", f"{found['mig']:.3f}"),
+                 ("FactorVAE score", f"{found['factor_vae']['score']:.3f}"),
+                 ("DCI disentanglement", f"{found['dci']['disentanglement']:.3f}"), ("SAP", f"{found['sap']:.3f}")]
     return "| metric | value |\n|---|---|\n" + "\n".join(f"| {name} | {value} |" for name, value in rows)

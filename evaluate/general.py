@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from evaluate import codes as code_measures
+from evaluate import disentanglement
 from evaluate.classifier import Evaluator, evaluator_path
 from evaluate.scores import Sizes, class_mapping, quality, read_back, reading
 from imagedata import DataSet
@@ -50,6 +51,9 @@ def describe_any(model: str | os.PathLike[str], data: DataSet, sizes: Sizes | No
         evaluation.update(reading(encoder, data.test.images, data.test.labels, code_to_class, data.classes))
     evaluation.update(_samples(generator, encoder, data, code_to_class, _evaluator(data, evaluator), sizes.samples,
                                seed))
+    factors = disentanglement.of_data_set(encoder, data, disentanglement.Sizes.scaled(sizes.factor_points), seed)
+    if factors is not None:  # a data set with known factors
+        evaluation["disentanglement"] = factors
     evaluation.update({"measures_real_test": spread, "sizes": sizes.__dict__, "seed": seed,
                        "seconds": round(time.perf_counter() - started, 1)})
     identity = code_to_class is not None and list(code_to_class) == list(range(len(code_to_class)))

@@ -28,11 +28,12 @@ class Sizes:
     spread_images: int = 10_000  # real MNIST test images that give each measure's sd
     edit_images: int = 2_000  # MNIST test images reconstructed and edited (models with a noise output)
     held_out_images: int = 0  # the first this many of each held-out not-a-digit kind (0: all of them)
+    factor_points: int = 10_000  # data-set images per disentanglement metric (disentanglement.Sizes.scaled)
 
     @classmethod
     def quick(cls) -> Sizes:
         return cls(mapping_images=500, samples=200, per_digit=5, robustness_images=40, not_digit_per_kind=10,
-                   spread_images=200, edit_images=40, held_out_images=10)
+                   spread_images=200, edit_images=40, held_out_images=10, factor_points=200)
 
 
 def class_mapping(encoder: Encoder, images: np.ndarray, labels: np.ndarray, classes: int | None = None) -> np.ndarray:

@@ -11,6 +11,9 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from evaluate.card import general_card
+from evaluate.describe import Sizes as DescribeSizes
+from evaluate.describe import describe_model
 from evaluate.disentanglement import (
     Sizes,
     classes,
@@ -201,22 +204,36 @@ def test_a_data_sets_factors_are_measured_through_the_encoder_each_image_read_on
     assert of_data_set(reader, open_source("fake", Options(fake_size=20)), sizes) is None  # type: ignore[arg-type]
 
 
-def test_an_sdk_encoder_reads_the_factors_its_generator_drew(tmp_path: Path) -> None:
-    """A tiny planted model (tests/sdk/tiny_models.py) draws images of known codes: its category and two continuous
-    values on a grid of 5. Its encoder reads them back, so each factor is captured by its own code(s)."""
-    folder = build_model(tmp_path / "tiny", MAIN_SPEC, list(range(10)), ["first", "second"])
+def drawn_factors(root: Path) -> tuple[Path, DataSet]:
+    """A tiny planted model (tests/sdk/tiny_models.py) and a data set of its drawings with known codes: its category
+    and two continuous values on a grid of 5, as factors category, first and second."""
+    folder = build_model(root / "tiny", MAIN_SPEC, list(range(10)), ["first", "second"])
     factors = grid((10, 5, 5))
     values = np.linspace(-0.8, 0.8, 5)[factors[:, 1:]]
     drawn = Generator(folder, device="cpu").generate(categorical=factors[:, 0], continuous=values,
                                                      noise=np.zeros((len(factors), MAIN_SPEC.noise_size)))
     known = {"category": factors[:, 0], "first": factors[:, 1], "second": factors[:, 2]}
-    data = DataSet("tiny", "tiny", Split(drawn.images, None, known),
-                   Split(drawn.images[:10], None, {name: column[:10] for name, column in known.items()}))
+    return folder, DataSet("tiny", "tiny", Split(drawn.images, None, known),
+                           Split(drawn.images[:10], None, {name: column[:10] for name, column in known.items()}))
+
+
+def test_an_sdk_encoder_reads_the_factors_its_generator_drew(tmp_path: Path) -> None:
+    """The tiny model's encoder reads back the codes its generator drew, so each factor has its own code(s)."""
+    folder, data = drawn_factors(tmp_path)
     sizes = Sizes(mig=500, factor_vae_variance=500, factor_vae_train=200, factor_vae_eval=200, train=100, test=50)
     found = of_data_set(Encoder(folder, device="cpu"), data, sizes)
     assert found is not None and found["codes"][:2] == ["first", "second"] and len(found["codes"]) == 12
     assert found["factors"] == ["category", "first", "second"]
     assert found["mig"] > 0.5 and found["factor_vae"]["score"] > 0.9
     assert found["factor_vae"]["assignment"][:2] == (1, 2)  # the continuous codes capture "first" and "second"
-    plain = DataSet("plain", "plain", Split(drawn.images), Split(drawn.images[:10]))
+    plain = DataSet("plain", "plain", Split(data.train.images), Split(data.test.images))
     assert of_data_set(Encoder(folder, device="cpu"), plain, sizes) is None  # no factors, no table
+
+
+@pytest.mark.slow  # describes the model whole
+def test_python_m_evaluates_description_and_card_carry_the_metrics(tmp_path: Path) -> None:
+    folder, data = drawn_factors(tmp_path)
+    described = describe_model(folder, data, DescribeSizes.quick())
+    found = described["evaluation"]["disentanglement"]
+    assert found["sizes"]["mig"] == DescribeSizes.quick().factor_points and found["factor_vae"]["score"] > 0.9
+    assert f"| FactorVAE score | {found['factor_vae']['score']:.3f} |" in general_card(described)
