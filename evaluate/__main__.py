@@ -23,7 +23,7 @@ from evaluate.card import card
 from evaluate.describe import DESCRIBED_KEYS, describe_model, write_description
 from evaluate.pictures import write_traversals
 from evaluate.scores import Sizes
-from imagedata import DataSet, Options, open_source
+from imagedata import DataSet, default_options, open_source
 from infogan_sdk import Generator, InfoGANError
 from infogan_sdk.atomic import atomic_output
 
@@ -92,8 +92,8 @@ def _data_set(model: Generator, source: str | None, data_dir: str | None) -> Dat
         return None
     channels, height, width = model.spec.image_shape
     size = height if height == width else None
-    return open_source(source, Options(size=size, channels=channels, data_dir=None if data_dir is None else
-                                       Path(data_dir)))
+    return open_source(source, default_options(size=size, channels=channels,  # folders and packed bits: cached
+                                               data_dir=None if data_dir is None else Path(data_dir)))
 
 
 if __name__ == "__main__":
