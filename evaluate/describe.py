@@ -23,8 +23,9 @@ from infogan_sdk.encoder import decide_is_digit
 from infogan_sdk.loading.manifest import load_manifest, write_manifest
 from mnist_data.files import load_mnist
 
-# not_a_digit is export's; categorical_codes' labels are the general card's mapping
-DESCRIBED_KEYS = ("code_to_digit", "categorical_codes", "mapping", "continuous_codes", "evaluation")
+# not_a_digit is export's; a general description's categorical_codes (the labels from its mapping) replace the
+# manifest's when it has them, and are left alone when it has none
+DESCRIBED_KEYS = ("code_to_digit", "mapping", "continuous_codes", "evaluation")
 FAINT_PEAK = 0.8  # a sample whose brightest pixel is below this fraction of full scale is faint
 
 
