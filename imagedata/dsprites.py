@@ -37,7 +37,7 @@ TOTAL = int(np.prod(SIZES))  # 737,280
 SIDE = 64
 HALF_EXTENT = 10.0  # pixels at scale 1: a square of side 20, whose turned corners (14.1 px) stay inside
 CENTRE_LOW, CENTRE_HIGH = 15.0, 49.0  # pixel centres of x (and y) = 0 and 1
-CHUNK = 256  # images drawn at a time: float32 temporaries of 4 MB, reused by the allocator (64 MB ones cost page faults)
+CHUNK = 256  # images drawn at a time: float32 temporaries of 4 MB, which the allocator reuses (64 MB: page faults)
 
 
 def values(factor: str) -> NDArray[np.float64]:
