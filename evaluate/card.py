@@ -221,6 +221,7 @@ def general_headline(evaluation: dict[str, Any]) -> str:
         found = evaluation["disentanglement"]
         protocol = f"disentanglement_lib's protocol, {found['sizes']['mig']:,} points"
         rows += [(f"MIG ({protocol})", f"{found['mig']:.3f}"),
-                 ("FactorVAE score", f"{found['factor_vae']['score']:.3f}"),
+                 (f"FactorVAE score ({len(found['factor_vae']['active'])} of {len(found['codes'])} codes active)",
+                  f"{found['factor_vae']['score']:.3f}"),
                  ("DCI disentanglement", f"{found['dci']['disentanglement']:.3f}"), ("SAP", f"{found['sap']:.3f}")]
     return "| metric | value |\n|---|---|\n" + "\n".join(f"| {name} | {value} |" for name, value in rows)
