@@ -1,4 +1,5 @@
-"""`python -m export CHECKPOINT --out MODEL_DIR`: write a verified, self-described ONNX model folder.
+"""`python -m export CHECKPOINT --out MODEL_DIR`: write a verified, self-described ONNX model folder (any model: MNIST
+digits get the digit score and the MNIST description, others the data set's class names as labels).
 
 A thin skin over `export.folder.export_checkpoint`, or `export.noise.export_noise` for a noise run (`python -m
 train --stage noise`: its model folder again, the encoder with a `noise` output). Exit status 1 when verification
@@ -48,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage1-realness", action="store_true",
                         help="two-stage runs: realness from stage 1 D inside encoder.onnx (twice the encoder's cost, "
                              "3.5 MB more; default: the reader's head, marked deprecated in the manifest)")
+    parser.add_argument("--continuous-names", type=_names, default=None, metavar="NAME,NAME,...",
+                        help="models other than MNIST digits: the continuous codes' names, in order (default c0, c1, "
+                             "...); MNIST models' names come from the description")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     logging.getLogger("onnx_ir").setLevel(logging.WARNING)  # one line per graph pass otherwise
@@ -63,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
                           training_note=args.training_note, workers=args.workers,
                           stage1_realness=args.stage1_realness,
                           score_sizes=ScoreSizes.quick() if args.quick_describe else ScoreSizes(),
-                          overwrite=args.overwrite)
+                          overwrite=args.overwrite, continuous_names=args.continuous_names)
     except OutputExistsError as error:
         print(f"export refused: {error}", file=sys.stderr)
         return 2
@@ -71,6 +75,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"export failed: {error}", file=sys.stderr)
         return 1
     return 0
+
+
+def _names(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",")]
+    if not all(name.isidentifier() for name in names):
+        raise argparse.ArgumentTypeError(f"expected names such as size,hue,x (identifiers, comma-separated), got "
+                                         f"{text!r}")
+    return names
 
 
 if __name__ == "__main__":

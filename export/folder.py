@@ -1,6 +1,7 @@
 """Checkpoint -> verified, self-described model folder, written atomically, in five steps read top to bottom:
 load the networks, build the graphs (fitting the digit score, `export/digit_score.py`), verify the ONNX files
-against PyTorch, describe them through the SDK (`evaluate.describe`), and write the manifest.
+against PyTorch, describe them through the SDK (`evaluate.describe`), and write the manifest. That is an MNIST digit
+model's export (`records.is_digits`), written in manifest format 1; any other model's is `export.general`'s.
 
 Everything is built in a hidden sibling folder; only when every check has passed is it renamed
 into place, so a failed or interrupted export never leaves a folder that looks valid. What is at the target is
@@ -11,31 +12,30 @@ holding it, or anything else a user keeps.
 from __future__ import annotations
 
 import logging
-import platform
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import onnx
-import onnxruntime
-import onnxscript
 import torch
 
 from evaluate.describe import Sizes, describe
 from export import digit_score, verify
 from export.digit_score import ScoreSizes
+from export.general import export_general
 from export.graphs import OPSET, EncoderGraph, GeneratorGraph, export_encoder, export_generator
+from export.records import critic, is_digits, networks, training_record, versions
 from export.target import check_target
 from infogan_sdk.atomic import atomic_output
-from infogan_sdk.loading.manifest import FORMAT, FORMAT_VERSION, file_entry, write_manifest
+from infogan_sdk.loading.manifest import FORMAT, file_entry, write_manifest
 from infogan_sdk.spec import LatentSpec
 from mnist_data.files import load_mnist
 from train.bookkeeping import predict_codes
 from train.checkpoint import code_version, load_checkpoint
-from train.networks import Discriminator, Generator, build
 from train.pixels import to_pixels
 
 logger = logging.getLogger(__name__)
+DIGITS_FORMAT = 1  # MNIST folders keep manifest format 1: every SDK reads them, and format 2 adds nothing they need
 REALNESS_DEPRECATED = {
     "deprecated": True, "source": "the reader's D head, trained on its detached features to follow stage 1 D",
     "why": "the reader's body is trained to ignore the defects D sees, so the head does not follow D (Pearson 0.12 "
@@ -48,7 +48,7 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
                       description: str = "", provisional: bool = False, data_dir: str | Path | None = None,
                       sizes: Sizes | None = None, training_note: str = "", workers: int = 1,
                       stage1_realness: bool = False, score_sizes: ScoreSizes | None = None,
-                      overwrite: bool = False) -> Path:
+                      overwrite: bool = False, continuous_names: Sequence[str] | None = None) -> Path:
     """Export, verify and describe a training checkpoint as a model folder at `out`; returns `out`.
 
     The graphs are built and checked against PyTorch here; the mapping, the continuous codes' names and
@@ -57,6 +57,8 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
     `stage1_realness`, for a two-stage run: realness is stage 1 D's verdict, run inside the encoder (a second
     body: twice the encoder's cost and 3.5 MB more); otherwise it is the reader's own D head, which does not
     follow D (deprecated; the manifest says so).
+    Any other model than MNIST digits goes to `export.general.export_general` (`continuous_names` name its
+    continuous codes; `data_dir`, `sizes` and `workers` serve its description; `score_sizes` does not apply).
     Raises verify.VerificationError (and writes nothing at `out`) if a check fails, OutputExistsError (before any
     work) if `out` may not be replaced (`check_target`).
     """
@@ -65,7 +67,12 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
     existing = check_target(out, (Path(checkpoint),), overwrite)
     # 1. load: the checkpoint's networks and MNIST
     state = load_checkpoint(checkpoint)
-    generator, discriminator = _networks(state)
+    if not is_digits(state):
+        return export_general(state, Path(checkpoint), out, existing, exporter=exporter, name=name,
+                              description=description, provisional=provisional, data_dir=data_dir,
+                              training_note=training_note, continuous_names=continuous_names,
+                              stage1_realness=stage1_realness, overwrite=overwrite, sizes=sizes, workers=workers)
+    generator, discriminator = networks(state)
     spec, mode = state["model_config"].latent, state["train_config"].mode
     train_images, _ = load_mnist("train", data_dir)  # its labels are not read: the score fits Q's own readings
     test_images, test_labels = load_mnist("test", data_dir)
@@ -74,7 +81,7 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
     g_graph = GeneratorGraph(generator, spec)
     score, score_record = digit_score.fit(g_graph, discriminator, train_images, score_sizes or ScoreSizes())
     e_graph = EncoderGraph(discriminator, state["model_config"].learn_std, score,
-                           _critic(state) if stage1_realness else None)
+                           critic(state) if stage1_realness else None)
     # Built in a hidden folder beside `out`, renamed into place only when every check has passed; what a killed
     # export of this folder left is removed first (infogan_sdk.atomic).
     with atomic_output(out, folder=True, overwrite=existing) as work:
@@ -101,9 +108,9 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
             **draft, "name": name or out.name, "description": description, "provisional": provisional,
             **described, "evaluation": {**described["evaluation"], "command": "python -m export (at export time)"},
             **({"not_a_digit": not_a_digit} if not_a_digit is not None else {}),
-            "training": {**_training_record(state), "note": training_note},
+            "training": {**training_record(state), "note": training_note},
             **({"realness": REALNESS_DEPRECATED} if state.get("stage") == "reader" and not stage1_realness else {}),
-            "export": {"exporter": exporter, "opset": OPSET, "parity": parity, "versions": _versions(),
+            "export": {"exporter": exporter, "opset": OPSET, "parity": parity, "versions": versions(),
                        "code_version": code_version(), "digit_score_fit": score_record,
                        "accuracy_parity": verify.accuracy_parity(torch_codes, ort_codes, test_labels, code_to_digit),
                        "seconds": round(time.perf_counter() - started, 2)}})
@@ -112,65 +119,10 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
     return out
 
 
-def _networks(state: dict[str, Any]) -> tuple[Generator, Discriminator]:
-    """The checkpoint's generator and discriminator in eval mode (the averaged weights of a run trained with them)."""
-    model_config = state["model_config"]
-    shape, mnist = model_config.latent.image_shape, LatentSpec().image_shape
-    if tuple(shape) != mnist:  # the graphs themselves export at any shape (export.graphs)
-        raise verify.VerificationError(
-            f"export is MNIST-only for now: it fits the digit score on MNIST digits and checks and evaluates the model "
-            f"on MNIST's test images (Morpho-MNIST, the MNIST evaluator), all {mnist[1]}x{mnist[2]} grey, but this "
-            f"model draws {shape[0]}x{shape[1]}x{shape[2]} (channels x height x width) images")
-    if model_config.latent.digit_code_size != 10:  # the SDK's digits are MNIST's ten classes
-        raise verify.VerificationError(f"export maps the first categorical code to the 10 digits, but this model's "
-                                       f"first categorical code has {model_config.latent.digit_code_size} values")
-    generator, discriminator = build(model_config, seed=0)
-    weights = state.get("averages") or state  # trained with --average-decay: the averaged weights are the model
-    generator.load_state_dict(weights["generator"])
-    discriminator.load_state_dict(weights["discriminator"])
-    return generator.eval(), discriminator.eval()
-
-
 def _draft(work: Path, spec: LatentSpec, encoder_outputs: list[str]) -> dict[str, Any]:
     """What the SDK needs to open the folder's files: format, spec, files with their checksums, inputs/outputs."""
-    return {"format": FORMAT, "format_version": FORMAT_VERSION, "spec": spec.to_dict(),
+    return {"format": FORMAT, "format_version": DIGITS_FORMAT, "spec": spec.to_dict(),
             "files": {role: file_entry(work, f"{role}.onnx") for role in ("generator", "encoder")},
             "io": {"generator": {"inputs": list(spec.generator_inputs()), "outputs": ["images"]},
                    "encoder": {"inputs": ["images"], "outputs": encoder_outputs}},
             "code_to_digit": list(range(spec.digit_code_size))}  # until described
-
-
-def _critic(state: dict[str, Any]) -> Discriminator | None:
-    """A stage 2 run's stage 1 discriminator (averaged weights), the judge of realness; None for one-stage runs."""
-    if state.get("stage") != "reader":
-        return None
-    stage1 = load_checkpoint(state["reader_config"]["generator_run"])
-    _, critic = build(stage1["model_config"], seed=0)
-    critic.load_state_dict((stage1.get("averages") or stage1)["discriminator"])
-    return critic.eval()
-
-
-def _training_record(state: dict[str, Any]) -> dict[str, Any]:
-    config = state["train_config"]
-    return {"mode": config.mode, "label_budget": config.label_budget, "step": state["step"],
-            "epochs": state.get("epoch"), "model_config": state["model_config"].to_dict(),
-            "train_config": config.to_dict(), "data_sha256": state.get("data_sha256"),
-            "command": state.get("command"), "world_size": state.get("world_size"),
-            "code_version": state.get("code_version"), "evaluation_during_training": _scores(state.get("evaluation")),
-            "weights": f"moving average (decay {config.average_decay})" if state.get("averages") else "last step",
-            # two-stage models: the encoder is stage 2's reader, the generator stage 1's (train/reader.py)
-            "stage": state.get("stage", "gan"),
-            **({"reader_config": state["reader_config"],
-                "stage1": {**state["stage1"], "evaluation": _scores(state["stage1"].get("evaluation"))}}
-               if "reader_config" in state else {})}
-
-
-def _scores(evaluation: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Training's per-epoch scores without their code-to-digit map: the manifest's one is the described map."""
-    return None if evaluation is None else {key: value for key, value in evaluation.items() if key != "code_to_digit"}
-
-
-def _versions() -> dict[str, str]:
-    return {"torch": torch.__version__, "onnx": onnx.__version__, "onnxscript": onnxscript.__version__,
-            "onnxruntime": onnxruntime.__version__, "python": platform.python_version()}
-

@@ -56,7 +56,8 @@ def parity(generator: GeneratorGraph, encoder: EncoderGraph, folder: Path, gener
         expected = generator(*(torch.from_numpy(v) for v in feeds.values())).numpy()
         (got,) = g_session.run([names.IMAGES], feeds)
         _compare(names.IMAGES, batch, expected, got, worst)
-        images = real_pixels[rng.choice(len(real_pixels), size=batch, replace=False)]
+        repeats = len(real_pixels) < batch  # a test split smaller than the batch: images drawn again
+        images = real_pixels[rng.choice(len(real_pixels), size=batch, replace=repeats)]
         expected_all = [t.numpy() for t in encoder(torch.from_numpy(images))]
         got_all = e_session.run(outputs, {names.IMAGES: images})
         for name, want, have in zip(outputs, expected_all, got_all, strict=True):
@@ -94,11 +95,20 @@ def _compare(name: str, batch: int, expected: np.ndarray, got: np.ndarray, worst
 
 
 def onnx_codes(encoder_path: Path, pixels: np.ndarray, size: int, batch: int = 1000) -> np.ndarray:
-    """Argmax of the first categorical code for (N, 1, 28, 28) float32 images, via onnxruntime."""
+    """Argmax of the first categorical code for (N, C, H, W) float32 images, via onnxruntime."""
     run = session(encoder_path)
     logits = [run.run([names.CATEGORICAL_LOGITS], {names.IMAGES: pixels[i : i + batch]})[0]
               for i in range(0, len(pixels), batch)]
     return np.concatenate(logits)[:, :size].argmax(axis=1)
+
+
+def code_agreement(torch_codes: np.ndarray, onnx_codes_: np.ndarray) -> dict[str, float]:
+    """The share of test images whose first categorical code PyTorch and ONNX read alike; at least 1 - 0.1 point."""
+    agreement = float(np.mean(torch_codes == onnx_codes_)) if len(torch_codes) else 1.0
+    if agreement < 1.0 - ACCURACY_TOLERANCE:
+        raise VerificationError(f"PyTorch and ONNX read the first categorical code alike on {agreement:.2%} of the "
+                                f"test images, expected at least {1 - ACCURACY_TOLERANCE:.1%}")
+    return {"agreement": agreement, "images": len(torch_codes)}
 
 
 def accuracy_parity(torch_codes: np.ndarray, onnx_codes_: np.ndarray, labels: np.ndarray,

@@ -184,16 +184,17 @@ def test_manifest_is_plain_json(exported):
     json.loads((exported / "manifest.json").read_text())
 
 
-def test_a_model_whose_first_code_is_not_ten_digits_is_refused(tmp_path):
+def test_a_model_whose_first_code_is_not_ten_digits_exports_as_any_model(tmp_path):
     import train.loop
     from train.config import TrainConfig, architecture
 
     spec = LatentSpec(noise_size=8, categorical_sizes=(5,), n_continuous=1)
     config = TrainConfig(data="fake", fake_size=64, batch_size=16, epochs=1, max_steps=2, log_every=1)
     checkpoint = train.loop.train(architecture("tiny", spec), config, tmp_path / "five", device="cpu")
-    with pytest.raises(VerificationError, match="has 5 values"):
-        export_checkpoint(checkpoint, tmp_path / "model", sizes=QUICK, score_sizes=SCORE_QUICK)
-    assert not (tmp_path / "model").exists()
+    manifest = load_manifest(export_checkpoint(checkpoint, tmp_path / "model", sizes=QUICK, score_sizes=SCORE_QUICK))
+    assert manifest.format_version == 2 and "not_a_digit" not in manifest.data and manifest.preprocess == "resize"
+    (code,) = manifest.categorical  # its five values named by the fake digits they were matched to
+    assert code.name == "category0" and len(set(code.labels)) == 5 and set(code.labels) <= set("0123456789")
 
 
 def test_averaged_weights_are_what_gets_exported(dry_checkpoint, tmp_path):

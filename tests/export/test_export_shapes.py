@@ -1,5 +1,5 @@
-"""A model of another shape than MNIST's: its graphs export at its shape; the model folder (digit score, MNIST
-evaluation) is refused with one line that says it is MNIST-only."""
+"""A model of another shape than MNIST's: its graphs export at its shape, and its model folder is format 2, without
+the MNIST-only parts (digit score, MNIST checks and description)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import torch
 
 from export.__main__ import main as export_main
 from export.graphs import EncoderGraph, export_encoder, export_generator
+from infogan_sdk.loading.manifest import load_manifest
 from infogan_sdk.spec import LatentSpec
 from train.checkpoint import save_checkpoint
 from train.config import TrainConfig, architecture
@@ -39,13 +40,35 @@ def test_generator_and_encoder_graphs_export_at_32x32_rgb(tmp_path) -> None:
     assert np.abs(found["continuous_mean"] - means.numpy()).max() < 1e-4
 
 
-def test_export_of_a_32x32_rgb_checkpoint_is_refused_naming_what_is_mnist_only(tmp_path, capsys) -> None:
+def test_a_32x32_rgb_checkpoint_exports_as_format_2_without_the_mnist_only_parts(tmp_path) -> None:
+    model_config = architecture("tiny", SPEC)
+    generator, discriminator = build(model_config, seed=0)
+    save_checkpoint(tmp_path / "run" / "checkpoint.pt", {
+        "model_config": model_config.to_dict(), "train_config": TrainConfig(data="fake", fake_size=40).to_dict(),
+        "step": 1, "generator": generator.state_dict(), "discriminator": discriminator.state_dict(), "averages": None})
+    assert export_main([str(tmp_path / "run"), "--out", str(tmp_path / "model"), "--exporter", "legacy",
+                        "--continuous-names", "size,hue", "--quick-describe"]) == 0
+    manifest = load_manifest(tmp_path / "model")
+    data = manifest.data
+    assert manifest.format_version == 2 and manifest.preprocess == "resize" and manifest.spec == SPEC
+    assert [code.name for code in manifest.categorical] == ["class", "category1"]
+    assert sorted(manifest.categorical[0].labels) == list(map(str, range(10)))  # fake digits' classes, as matched
+    assert [code["name"] for code in data["continuous_codes"]] == ["size", "hue"]  # over the measures' names
+    assert data["mapping"]["method"] == "hungarian" and "class_control" not in data["evaluation"]  # no evaluator
+    assert data["data"]["name"] == "fake" and data["data"]["image_shape"] == [3, 32, 32]
+    assert not {"not_a_digit", "code_to_digit"} & set(data)  # absent, not made up
+    assert "MNIST" in data["export"]["skipped"] and data["export"]["code_agreement"]["agreement"] == 1.0
+    assert max(data["export"]["parity"]["max_abs_error"].values()) < 1e-4
+    assert data["export"]["test_images"] == 10  # the fake data's test split (a quarter, at least 10)
+
+
+def test_continuous_names_of_the_wrong_count_are_refused(tmp_path, capsys) -> None:
     model_config = architecture("tiny", SPEC)
     generator, discriminator = build(model_config, seed=0)
     save_checkpoint(tmp_path / "run" / "checkpoint.pt", {
         "model_config": model_config.to_dict(), "train_config": TrainConfig(data="fake").to_dict(), "step": 1,
         "generator": generator.state_dict(), "discriminator": discriminator.state_dict(), "averages": None})
-    assert export_main([str(tmp_path / "run"), "--out", str(tmp_path / "model"), "--exporter", "legacy"]) == 1
-    error = capsys.readouterr().err
-    assert "MNIST-only" in error and "3x32x32" in error and "digit score" in error
+    assert export_main([str(tmp_path / "run"), "--out", str(tmp_path / "model"), "--exporter", "legacy",
+                        "--continuous-names", "size"]) == 1
+    assert "continuous names must be 2 distinct identifiers" in capsys.readouterr().err
     assert not (tmp_path / "model").exists()

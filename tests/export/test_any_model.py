@@ -1,0 +1,146 @@
+"""Issue 38's target: a user's folder of 32x32 RGB images, two categorical codes of sizes 3 and 5 and 3 continuous
+codes trains (tiny), exports, and is generated and read back by the SDK, the CLI and the service."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from export.__main__ import main as export_main
+from infogan_sdk import Encoder, Generator, InvalidInputError
+from infogan_sdk.cli import main as cli_main
+from train.__main__ import main as train_main
+
+pytestmark = pytest.mark.slow
+COLOURS = {"red": (220, 40, 30), "green": (40, 200, 60), "blue": (30, 60, 220)}  # the three classes
+PER_CLASS = 12
+
+
+def draw_folder(root: Path) -> Path:
+    """One subfolder per class: a disc of its colour on a seeded grey background, at seeded places and sizes, 40x40
+    (the run resizes them to 32x32)."""
+    rng = np.random.default_rng(0)
+    for name, colour in COLOURS.items():
+        (root / name).mkdir(parents=True)
+        for index in range(PER_CLASS):
+            grey = int(rng.integers(40, 120))
+            image = Image.new("RGB", (40, 40), (grey, grey, grey))
+            x, y, radius = (int(v) for v in (*rng.integers(12, 28, 2), rng.integers(6, 12)))
+            ImageDraw.Draw(image).ellipse((x - radius, y - radius, x + radius, y + radius), fill=colour)
+            image.save(root / name / f"{index:02d}.png")
+    return root
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("colour")
+    folder = draw_folder(root / "discs")
+    train = ["--data", f"folder:{folder}", "--image-size", "32", "--channels", "3", "--resize-policy", "resize",
+             "--categorical", "3,5", "--continuous", "3", "--noise-size", "8", "--arch", "tiny", "--batch-size", "8",
+             "--max-steps", "2", "--epochs", "1", "--device", "cpu", "--out", str(root / "run")]
+    with pytest.MonkeyPatch.context() as patch:  # the folder's decoded cache under the test's folder, not ~/.cache
+        patch.setenv("INFOGAN_DATA_CACHE", str(root / "cache"))
+        assert train_main(train) == 0
+        assert export_main([str(root / "run"), "--out", str(root / "model"), "--exporter", "legacy",
+                            "--continuous-names", "size,x,y", "--quick-describe"]) == 0
+    return root / "model"
+
+
+def test_the_manifest_names_the_folder_classes_and_the_codes(model: Path) -> None:
+    generator = Generator(model, device="cpu", threads=1)
+    assert generator.spec.image_shape == (3, 32, 32) and generator.spec.categorical_sizes == (3, 5)
+    (first, second) = generator.categorical_codes  # the first code's values named by the classes they draw
+    assert first.name == "class" and sorted(first.labels) == ["blue", "green", "red"]
+    assert (second.name, second.labels) == ("category1", ("0", "1", "2", "3", "4"))
+    assert generator.info["mapping"]["method"] == "hungarian" and "evaluation" in generator.info
+    assert generator.continuous_names == ("size", "x", "y") and generator.code_to_digit == ()
+    assert generator.info["data"]["class_names"] == ["blue", "green", "red"]
+    assert generator.info["data"]["counts"]["train"] + generator.info["data"]["counts"]["test"] == 3 * PER_CLASS
+
+
+def test_the_sdk_generates_by_class_and_reads_its_images_back(model: Path) -> None:
+    generator, encoder = Generator(model, device="cpu", threads=1), Encoder(model, device="cpu", threads=1)
+    result = generator.generate(classes={"class": ["red", "blue"], "category1": 4}, continuous={"size": 0.5}, seed=0)
+    assert result.images.shape == (2, 32, 32, 3) and result.images.dtype == np.uint8
+    labels = generator.categorical_codes[0].labels
+    assert result.codes.tolist() == [[labels.index("red"), 4], [labels.index("blue"), 4]]
+    assert result.classes.tolist() == [["red", "4"], ["blue", "4"]]
+    assert np.allclose(result.continuous[:, 0], 0.5) and result.digits.tolist() == [-1, -1]
+    assert result.to_records()[0]["classes"] == {"class": "red", "category1": "4"}
+    assert result.grid().mode == "RGB" and result.to_pil()[0].size == (32, 32)
+    again = generator.generate(classes={"class": ["red", "blue"], "category1": 4}, continuous={"size": 0.5}, seed=0)
+    assert np.array_equal(again.images, result.images)  # a seed reproduces the images
+    with pytest.raises(InvalidInputError, match="digits= is for MNIST models"):
+        generator.generate(digits=1)
+    read = encoder.infer(result.images)  # (N, H, W, 3) arrays, as generated
+    assert read.classes.shape == (2, 2) and set(read.classes[:, 0]) <= set(COLOURS)
+    assert [p.shape for p in read.code_probabilities] == [(2, 3), (2, 5)]
+    assert np.allclose([p.sum(axis=1) for p in read.code_probabilities], 1.0, atol=1e-5)
+    assert read.continuous.shape == (2, 3) and read.images.shape == (2, 32, 32, 3)
+    # files of another size are resized, as the manifest declares; the same pixels as the arrays read the same
+    big = result.to_pil()[0].resize((64, 64), Image.Resampling.NEAREST)
+    from_file = encoder.infer(big)
+    assert from_file.images.shape == (1, 32, 32, 3)
+    assert np.abs(from_file.images.astype(int) - result.images[:1].astype(int)).mean() < 8
+
+
+def test_the_cli_describes_generates_and_reads_the_model(model: Path, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["info", "--model", str(model)]) == 0
+    info = capsys.readouterr().out
+    assert "32x32 RGB, preprocess resize" in info and "class      column 0, 3 values: " in info
+    assert cli_main(["generate", "--model", str(model), "--class", "green", "--class", "category1=3",
+                     "-o", str(tmp_path / "never.png")]) != 0
+    assert "labels or CODE=LABEL pairs, not both" in capsys.readouterr().err and not (tmp_path / "never.png").exists()
+    assert cli_main(["generate", "--model", str(model), "--class", "class=green,red", "--class", "category1=3",
+                     "--seed", "0", "-o", str(tmp_path / "grid.png")]) == 0
+    grid = Image.open(tmp_path / "grid.png")
+    assert grid.mode == "RGB" and grid.size == (2 * 34 + 2, 34 + 2)
+    assert cli_main(["generate", "--model", str(model), "--class", "red", "--count", "2", "--seed", "0",
+                     "--separate", "-o", str(tmp_path / "one")]) == 0
+    written = sorted(path.name for path in (tmp_path / "one").iterdir())
+    assert written[0].startswith("0000_red_") and len(written) == 2
+    capsys.readouterr()
+    assert cli_main(["infer", "--model", str(model), str(tmp_path / "one"), "--format", "jsonl", "-q"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 2 and set(rows[0]["classes"]) == {"class", "category1"}
+    assert rows[0]["classes"]["class"] in COLOURS and 0 < rows[0]["class_probabilities"]["class"] <= 1
+    assert cli_main(["infer", "--model", str(model), str(tmp_path / "one"), "--format", "csv", "-q"]) == 0
+    header = capsys.readouterr().out.splitlines()[0]
+    assert header == "file,class,p_class,category1,p_category1,size,x,y,error"
+
+
+def test_the_service_describes_generates_by_class_and_reads_the_model(model: Path) -> None:
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from infogan_sdk.serve.app import create_app
+    from infogan_sdk.serve.config import ServeConfig
+
+    config = ServeConfig(models=(str(model),), device="cpu", threads=1)
+    with TestClient(create_app(config), base_url="http://127.0.0.1") as client:
+        (described,) = client.get("/v1/models").json()["models"]
+        assert described["digits"] == [] and described["image"]["shape"] == [3, 32, 32]
+        assert described["categorical"][0]["name"] == "class"
+        assert sorted(described["categorical"][0]["labels"]) == ["blue", "green", "red"]
+        assert described["image"]["png"] == "8-bit RGB" and described["data"]["class_names"] == ["blue", "green", "red"]
+        answer = client.post("/v1/generate", json={"classes": {"class": ["red", "green"], "category1": 1}, "seed": 0})
+        assert answer.status_code == 200
+        images = answer.json()["images"]
+        assert [image["classes"] for image in images] == [{"class": "red", "category1": "1"},
+                                                          {"class": "green", "category1": "1"}]
+        png = base64.b64decode(images[0]["png"])
+        assert Image.open(io.BytesIO(png)).mode == "RGB"
+        bad = client.post("/v1/generate", json={"classes": "purple"})
+        assert bad.status_code == 422 and "no label 'purple'" in bad.text
+        read = client.post("/v1/infer", json={"images": [image["png"] for image in images]})
+        assert read.status_code == 200
+        results = read.json()["results"]
+        assert all(result["classes"]["class"] in COLOURS for result in results)
+        assert all(0 < result["class_probabilities"]["category1"] <= 1 for result in results)
