@@ -139,6 +139,29 @@ def test_mutated_manifests(workspace: Path, valid: dict[str, Any], tally: Tally,
         check_loaded(outcome)
 
 
+def as_format2(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The tiny folder's manifest in format 2: its codes named and labelled, its preprocessing and data declared."""
+    sizes = manifest["spec"]["categorical_sizes"]
+    codes = [{"name": f"code{index}", "labels": [f"kind {value}" for value in range(size)]}
+             for index, size in enumerate(sizes)]
+    rest = {key: value for key, value in manifest.items() if key != "code_to_digit"}
+    return {**rest, "format_version": 2, "categorical_codes": codes, "preprocess": "resize",
+            "data": {"name": "shapes", "class_names": codes[0]["labels"] if codes else None}}
+
+
+@pytest.mark.slow  # as test_mutated_manifests, on a format 2 manifest
+@fuzz(150)
+@given(data=st.data(), kind=KINDS)
+def test_mutated_format2_manifests(workspace: Path, valid: dict[str, Any], tally: Tally, data: st.DataObject,
+                                   kind: str) -> None:
+    (workspace / "manifest.json").write_text(mutate(as_format2(valid), data), encoding="utf-8",
+                                             errors="surrogatepass")
+    outcome = attempt(tally, "load/mutated_format2_manifest_json", lambda: load_and_run(workspace, kind),
+                      LOAD_ERRORS)
+    if outcome is not None:
+        check_loaded(outcome)
+
+
 def raw_mutation(text: bytes, data: st.DataObject) -> bytes:
     op = data.draw(st.sampled_from(["truncate", "bit_flips", "bad_utf8", "bom", "too_big", "random", "value"]))
     if op == "truncate":
