@@ -28,8 +28,14 @@ export interface LoadOptions {
   verify?: boolean;
 }
 
+/** A categorical value by its label ("sneaker") or its index (3, or "3" where no label is "3"). */
+export type Label = string | number;
+
 export interface GenerateOptions {
-  /** 0-9: one digit for all images, or one per image. */
+  /** The categorical codes by label or index (`categoricalCodes` lists them): one for the first code, a list (one per
+   * image), or {code name: label or list} for any codes. */
+  classes?: Label | Label[] | Record<string, Label | Label[]>;
+  /** MNIST models: 0-9, one digit for all images, or one per image. */
   digits?: number | number[];
   /** Raw categorical values (what `codes` holds), instead of digits. */
   categorical?: number | number[] | number[][];
@@ -59,6 +65,13 @@ export interface Latents {
   noise: Float32Array;
 }
 
+export interface CategoricalCode {
+  name: string;
+  index: number;
+  /** labels[k] names value k (format 1 folders: the first code is "digit", labelled through code_to_digit). */
+  labels: string[];
+}
+
 export interface ContinuousCode {
   name: string;
   index: number;
@@ -75,27 +88,36 @@ export class Images implements Latents {
   count: number;
   height: number;
   width: number;
-  /** (N * height * width) uint8, white digit on black. */
+  /** 1 grey, 3 RGB. */
+  channels: number;
+  /** (N * height * width * channels) uint8, channels last (MNIST: white digit on black). */
   pixels: Uint8Array;
   codes: Int32Array;
   continuous: Float32Array;
   noise: Float32Array;
-  /** (N) the digit of each image (-1 for models without a categorical code). */
+  /** (N) MNIST models: the digit of each image (-1 for models whose first code is not digits, or without one). */
   digits: Int32Array;
+  categoricalCodes: CategoricalCode[];
   continuousNames: string[];
   /** For edit and reconstruct: the encoder's reading of the images. */
   source?: Reading;
   /** For reconstruct: 1 - pixel correlation with the image as the encoder saw it. */
   reconstructionError?: Float32Array;
-  /** Image i (height * width bytes, a view). */
+  /** Image i (height * width * channels bytes, a view). */
   image(i: number): Uint8Array;
   /** Image i as RGBA bytes for `new ImageData(rgba, width, height)`. */
   rgba(i: number): Uint8ClampedArray;
+  /** Per image, the label of each categorical code's value. */
+  classes(): string[][];
 }
 
 export class Reading extends Images {
-  /** (N * 10) probability of each digit. */
+  /** (N * k) the first code's probabilities: of each digit on MNIST models, of each value otherwise. */
   probabilities: Float32Array;
+  /** Per categorical code, (N * size) the probability of each value. */
+  codeProbabilities: Float32Array[];
+  /** Per image and code, the probability of the value read. */
+  classProbability(): number[][];
   /** (N) the discriminator's logit (> 0: looks real to it); deprecated where the manifest's realness.deprecated says
    * so (the bundled models: no better than chance at telling real from generated; use isDigit). */
   realness: Float32Array;
@@ -107,15 +129,18 @@ export class Reading extends Images {
   continuousStd: Float32Array | null;
   /** The codes read, for `Generator.render`. */
   latents(): Latents;
-  toRecords(): Array<{ digit: number; probabilities: number[]; continuous: Record<string, number>; realness: number; digitScore?: number; isDigit?: boolean }>;
+  toRecords(): Array<{ classes?: Record<string, string>; classProbabilities?: Record<string, number>; digit: number; probabilities: number[]; continuous: Record<string, number>; realness: number; digitScore?: number; isDigit?: boolean }>;
 }
 
 declare class Model {
   spec: {
     noiseSize: number; categoricalSizes: number[]; nContinuous: number; continuousRange: [number, number];
-    pixelRange: [number, number]; height: number; width: number;
+    pixelRange: [number, number]; channels: number; height: number; width: number;
   };
+  /** MNIST models: the digit each value of the first code draws; [] for other models. */
   codeToDigit: number[];
+  categoricalCodes: CategoricalCode[];
+  categoricalNames: string[];
   continuousNames: string[];
   continuousCodes: ContinuousCode[];
   /** The manifest. */
@@ -126,7 +151,7 @@ export class Generator extends Model {
   /** A model folder: a path in Node (default: the bundled "mnist"), a URL in a browser. */
   static load(folder?: string | URL, options?: LoadOptions): Promise<Generator>;
   generate(options?: GenerateOptions): Promise<Images>;
-  traverse(options?: { digit?: number; code?: string | number; values?: number[]; seed?: number; beyondRange?: boolean }): Promise<Images>;
+  traverse(options?: { digit?: number; classes?: GenerateOptions["classes"]; code?: string | number; values?: number[]; seed?: number; beyondRange?: boolean }): Promise<Images>;
   latents(options?: GenerateOptions): Latents;
   render(latents: Latents): Promise<Images>;
   reconstruct(images: ImageInput | ImageInput[], options?: { preprocess?: Preprocess }): Promise<Images>;

@@ -2,7 +2,8 @@
 
 "mnist-centre" models (the MNIST ones) read grey images through `decode` and `preprocess`: polarity, crop, fit and
 centre of mass, as MNIST was made. "resize" models read each input at the model's channels (grey by Pillow's luma,
-or RGB) and scale it to the model's height and width (bilinear, as `imagedata` brings training images to size).
+or RGB) and scale it to the model's height and width (bilinear, as `imagedata` brings training images to size; in
+two single-axis passes, so that the JavaScript package gives the same pixels).
 A caller may ask for another mode: "mnist" (centre, grey models only) or "none" (the exact shape, unchanged).
 """
 
@@ -67,8 +68,15 @@ def _fitted(item: Any, shape: tuple[int, int, int], mode: str, where: str) -> ND
     if mode == "none":
         raise InvalidInputError(f"{where}: preprocess='none' needs {size[0]}x{size[1]} images, got "
                                 f"{stack.shape[1]}x{stack.shape[2]}")
-    return np.stack([np.asarray(Image.fromarray(image).resize((size[1], size[0]), Image.Resampling.BILINEAR))
-                     for image in stack])
+    return np.stack([_resized(image, size) for image in stack])
+
+
+def _resized(image: NDArray[np.uint8], size: tuple[int, int]) -> NDArray[np.uint8]:
+    """uint8 (H, W[, 3]) -> `size` (height, width), bilinear: across, then down, as two single-axis resizes (Pillow's
+    two-axis resize picks its pass order by version; the JavaScript package, js/src/pillow.js, does the same two)."""
+    picture = Image.fromarray(image)
+    across = picture.resize((size[1], picture.height), Image.Resampling.BILINEAR)
+    return np.asarray(across.resize((size[1], size[0]), Image.Resampling.BILINEAR), dtype=np.uint8)
 
 
 def _colour(item: Any, where: str) -> NDArray[np.uint8]:

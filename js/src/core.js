@@ -2,7 +2,7 @@
 // (the onnxruntime module, how to read a folder's files, sha256). Mirrors infogan_sdk/generator.py and encoder.py.
 
 import { CorruptModelError, IncompatibleModelError, shown } from "./errors.js";
-import { fromModel, readImages, toModel } from "./images.js";
+import { fromModel, readImages, readResized, toModel } from "./images.js";
 import { drawLatents, editLatents, traverseLatents } from "./latents.js";
 import { applyBasis, readManifest, readModelFile } from "./manifest.js";
 
@@ -15,6 +15,8 @@ class Model {
   constructor(manifest, session, ort, where) {
     Object.assign(this, { manifest, session, ort, where, spec: manifest.spec, codeToDigit: manifest.codeToDigit });
     this.continuousNames = manifest.codes.map((code) => code.name);
+    this.categoricalCodes = manifest.categorical; // [{name, index, labels}]: labels[k] names value k
+    this.categoricalNames = manifest.categorical.map((code) => code.name);
     this.continuousCodes = manifest.codes;
     this.info = manifest.data;
   }
@@ -60,7 +62,8 @@ export class Generator extends Model {
     return drawLatents(this, options);
   }
 
-  /** Images of digits: options {digits, count, seed, rotation, thickness, width, continuous, categorical, noise}. */
+  /** Images: options {classes, digits (MNIST models), count, seed, rotation, thickness, width, continuous,
+   * categorical, noise}; classes: a label or index for the first code, a list (one per image), or {code: labels}. */
   async generate(options = {}) {
     return this.render(this.latents(options));
   }
@@ -74,7 +77,7 @@ export class Generator extends Model {
   /** The images of explicit latents ({count, codes, continuous, noise}, as `latents` returns). */
   async render(latents) {
     const { spec } = this, n = latents.count, k = spec.nContinuous, nCodes = spec.categoricalSizes.length;
-    const size = spec.height * spec.width;
+    const plane = spec.height * spec.width, size = plane * spec.channels;
     const pixels = new Uint8Array(n * size);
     for (let start = 0; start < n; start += CHUNK) {
       const rows = Math.min(CHUNK, n - start);
@@ -95,10 +98,11 @@ export class Generator extends Model {
       if (images.length !== rows * size) {
         throw new IncompatibleModelError(`${this.where}: the generator returned ${images.length / size} images, expected ${rows}`);
       }
-      pixels.set(fromModel(images, spec.pixelRange), start * size);
+      pixels.set(fromModel(images, spec.pixelRange, spec.channels, plane), start * size);
     }
-    const digits = Int32Array.from({ length: n }, (_, i) => (nCodes ? this.codeToDigit[latents.codes[i * nCodes]] : -1));
-    return new Images(pixels, n, spec.height, spec.width, { ...latents, digits, continuousNames: this.continuousNames });
+    const digits = Int32Array.from({ length: n }, (_, i) => (nCodes && this.codeToDigit.length ? this.codeToDigit[latents.codes[i * nCodes]] : -1));
+    return new Images(pixels, n, spec.height, spec.width, { ...latents, digits, continuousNames: this.continuousNames,
+      categoricalCodes: this.categoricalCodes }, spec.channels);
   }
 
   /** The network's images for these feeds: big batches in lanes where the runtime has them (Node with threads >= 2:
@@ -165,27 +169,37 @@ export class Encoder extends Model {
     return this.open(this.runtime, folder, options, "encoder");
   }
 
-  /** The images as `infer` hands them to the network: {count, pixels: Uint8Array (N*H*W)}. */
+  /** The images as `infer` hands them to the network: {count, pixels: Uint8Array (N*H*W*channels)}: MNIST models
+   * centre digits as MNIST was made, others ("resize" in their manifest) take the model's channels and size. */
   preprocess(images, { preprocess = "auto" } = {}) {
-    return readImages(images, this.spec.height, this.spec.width, preprocess);
+    const { height, width, channels } = this.spec;
+    if (this.manifest.preprocess === "mnist-centre") return readImages(images, height, width, preprocess);
+    return readResized(images, height, width, channels, preprocess);
   }
 
   /** Read digits and codes: images are ImageData, canvases or grey {width, height, data}, one or an array (in Node
    * also file paths and PNG/JPEG bytes). */
   async infer(images, { preprocess = "auto" } = {}) {
-    const { spec } = this, size = spec.height * spec.width;
+    const { spec } = this, plane = spec.height * spec.width, size = plane * spec.channels;
     const decoded = this.runtime.decode ? await this.runtime.decode(images) : images; // Node: files and PNG/JPEG bytes
     const { count, pixels } = this.preprocess(decoded, { preprocess });
     const raw = Object.fromEntries(this.outputs.map((name) => [name, []]));
     for (let start = 0; start < count; start += CHUNK) {
       const rows = Math.min(CHUNK, count - start);
-      const input = new this.ort.Tensor("float32", toModel(pixels.subarray(start * size, (start + rows) * size), spec.pixelRange), [rows, 1, spec.height, spec.width]);
+      const input = new this.ort.Tensor("float32", toModel(pixels.subarray(start * size, (start + rows) * size), spec.pixelRange, spec.channels, plane), [rows, spec.channels, spec.height, spec.width]);
       const outputs = await this.session.run({ images: input }, this.outputs);
       for (const name of this.outputs) raw[name].push(outputs[name].data);
     }
     const joined = Object.fromEntries(Object.entries(raw).map(([name, parts]) => [name, join(parts)]));
     return new Reading(this, count, pixels, joined);
   }
+}
+
+/** Softmax of `logits` (its maximum `top`) into out[at...], in float32 as softmaxInto. */
+function softmax(logits, top, out, at) {
+  let sum = 0;
+  for (let c = 0; c < logits.length; c += 1) sum += Math.fround(Math.exp(Math.fround(logits[c] - top)));
+  for (let c = 0; c < logits.length; c += 1) out[at + c] = Math.fround(Math.exp(Math.fround(logits[c] - top))) / sum;
 }
 
 function join(parts) {
@@ -216,36 +230,45 @@ export function pixelCorrelation(a, b) {
   return ab / Math.max(Math.sqrt(aa * bb), 1e-12);
 }
 
-/** A batch of uint8 images (white digit on black) with the latents that made them. */
+/** A batch of uint8 images (grey: white digit on black on MNIST; or RGB, channels last) with the latents that made
+ * them. */
 export class Images {
-  constructor(pixels, count, height, width, latents) {
-    Object.assign(this, { pixels, count, height, width });
+  constructor(pixels, count, height, width, latents, channels = 1) {
+    Object.assign(this, { pixels, count, height, width, channels });
     Object.assign(this, latents);
   }
 
-  /** Image i as a Uint8Array view (height * width). */
+  /** Image i as a Uint8Array view (height * width * channels). */
   image(i) {
-    const size = this.height * this.width;
+    const size = this.height * this.width * this.channels;
     return this.pixels.subarray(i * size, (i + 1) * size);
   }
 
-  /** Image i as RGBA bytes (for ImageData), grey in every colour channel. */
+  /** Image i as RGBA bytes (for ImageData): grey in every colour channel, or its RGB. */
   rgba(i) {
-    const grey = this.image(i), out = new Uint8ClampedArray(grey.length * 4);
-    grey.forEach((value, p) => { out.set([value, value, value, 255], 4 * p); });
+    const image = this.image(i), c = this.channels, out = new Uint8ClampedArray((image.length / c) * 4);
+    for (let p = 0; p < image.length / c; p += 1) out.set(c === 1 ? [image[p], image[p], image[p], 255] : [image[3 * p], image[3 * p + 1], image[3 * p + 2], 255], 4 * p);
     return out;
+  }
+
+  /** The label of each categorical code's value, per image: [[label of code 0, label of code 1, ...], ...]. */
+  classes() {
+    const codes = this.categoricalCodes ?? [], k = codes.length;
+    return Array.from({ length: this.count }, (_, i) => codes.map((code, j) => code.labels[this.codes[i * k + j]]));
   }
 }
 
 /** What `Encoder.infer` reads: digits, probabilities, continuous codes (users' basis), realness, digit score, noise. */
 export class Reading extends Images {
   constructor(encoder, count, pixels, raw) {
-    const { spec, codeToDigit, manifest } = encoder;
-    super(pixels, count, spec.height, spec.width, {});
+    const { spec, manifest } = encoder;
+    super(pixels, count, spec.height, spec.width, { categoricalCodes: encoder.categoricalCodes }, spec.channels);
     const sizes = spec.categoricalSizes, k = spec.nContinuous, total = spec.categoricalSize;
+    const codeToDigit = encoder.codeToDigit.length ? encoder.codeToDigit : [...Array(sizes[0] ?? 0).keys()];
     this.codes = new Int32Array(count * sizes.length);
     this.digits = new Int32Array(count).fill(-1);
     this.probabilities = new Float32Array(count * (sizes[0] ?? 0));
+    this.codeProbabilities = sizes.map((size) => new Float32Array(count * size)); // per code, value order
     for (let i = 0; i < count; i += 1) {
       let offset = 0;
       sizes.forEach((size, column) => {
@@ -254,9 +277,10 @@ export class Reading extends Images {
         for (let c = 1; c < size; c += 1) if (logits[c] > logits[best]) best = c;
         this.codes[i * sizes.length + column] = best;
         if (column === 0) this.softmaxInto(logits, logits[best], i, codeToDigit);
+        softmax(logits, logits[best], this.codeProbabilities[column], i * size);
         offset += size;
       });
-      if (sizes.length) this.digits[i] = codeToDigit[this.codes[i * sizes.length]];
+      if (sizes.length && encoder.codeToDigit.length) this.digits[i] = codeToDigit[this.codes[i * sizes.length]];
     }
     this.continuous = applyBasis(raw.continuous_mean ?? new Float32Array(0), manifest.basis, k, true);
     this.continuousStd = raw.continuous_log_std ? raw.continuous_log_std.map(Math.exp) : null;
@@ -275,16 +299,27 @@ export class Reading extends Images {
     for (let c = 0; c < size; c += 1) this.probabilities[i * size + codeToDigit[c]] = Math.fround(Math.exp(Math.fround(logits[c] - top))) / sum;
   }
 
+  /** Per image and code, the probability of the value read (its `classes()` label). */
+  classProbability() {
+    const k = this.codeProbabilities.length;
+    return Array.from({ length: this.count }, (_, i) => this.codeProbabilities.map((probabilities, j) => probabilities[i * (probabilities.length / this.count) + this.codes[i * k + j]]));
+  }
+
   /** The codes read, as latents for Generator.render ({count, codes, continuous, noise}). */
   latents() {
     if (!this.noise) throw new IncompatibleModelError("this model's encoder does not infer the noise: it cannot reconstruct or edit");
     return { count: this.count, codes: this.codes, continuous: this.continuous, noise: this.noise };
   }
 
-  /** One object per image: digit, probabilities, codes by name, realness, digitScore, isDigit. */
+  /** One object per image: digit, probabilities, codes by name, realness, digitScore, isDigit; classes and
+   * classProbabilities ({code name: ...}) for a model whose codes are not digits. */
   toRecords() {
     const k = this.continuousNames.length, size = this.probabilities.length / Math.max(1, this.count);
+    const named = this.categoricalCodes.length && this.digits.every((digit) => digit < 0);
+    const classes = named ? this.classes() : null, chosen = named ? this.classProbability() : null;
+    const byName = (values) => Object.fromEntries(this.categoricalCodes.map((code, j) => [code.name, values[j]]));
     return Array.from({ length: this.count }, (_, i) => ({
+      ...(named ? { classes: byName(classes[i]), classProbabilities: byName(chosen[i]) } : {}),
       digit: this.digits[i],
       probabilities: Array.from(this.probabilities.subarray(i * size, (i + 1) * size)),
       continuous: Object.fromEntries(this.continuousNames.map((name, j) => [name, this.continuous[i * k + j]])),

@@ -3,7 +3,7 @@
 // network sees the same pixels in both languages. Images out: the model's floats to uint8 (convention.py).
 
 import { InvalidInputError, shown } from "./errors.js";
-import { medianFilter3, resizeLanczos } from "./pillow.js";
+import { medianFilter3, resizeBilinear, resizeLanczos } from "./pillow.js";
 
 export const MAX_PIXELS = 4096 * 4096; // per image, as the Python SDK refuses larger ones
 const BOX_FRACTION = 20 / 28; // MNIST digits fit a 20x20 box inside the 28x28 image
@@ -240,23 +240,79 @@ export function readImages(inputs, height, width, preprocess = "auto") {
   return { count: list.length, pixels };
 }
 
+// --- "resize" models (fit.py): the model's channels, its size by bilinear passes across then down -----------
+
+/** Inputs -> {count, pixels: Uint8Array (N * height * width * channels, channels last)} for a model whose manifest
+ * declares "resize": grey by Pillow's luma, or RGB (alpha composited on black); other sizes resized unless
+ * preprocess is "none". */
+export function readResized(inputs, height, width, channels, preprocess = "auto") {
+  if (!["auto", "none"].includes(preprocess)) {
+    throw new InvalidInputError(`preprocess must be "auto" or "none" for a model that resizes its inputs, got ${shown(preprocess)}`);
+  }
+  const list = Array.isArray(inputs) ? inputs : [inputs];
+  if (!list.length) throw new InvalidInputError("expected at least one image, got none");
+  const size = height * width * channels, pixels = new Uint8Array(list.length * size);
+  list.forEach((input, index) => {
+    const where = `input ${index}`;
+    const planes = channels === 1 ? [toGrey(input, where)] : toPlanes(input, where);
+    if (preprocess === "none" && (planes[0].width !== width || planes[0].height !== height)) {
+      throw new InvalidInputError(`${where}: preprocess "none" needs ${height}x${width} images, got ${planes[0].height}x${planes[0].width}`);
+    }
+    const fitted = planes.map((plane) => resizeBilinear(plane, width, height).data);
+    for (let p = 0; p < height * width; p += 1) {
+      for (let c = 0; c < channels; c += 1) pixels[index * size + p * channels + c] = fitted[c][p];
+    }
+  });
+  return { count: list.length, pixels };
+}
+
+/** One input -> its red, green and blue planes (grey images): RGBA data composited on black, grey data repeated. */
+function toPlanes(input, where) {
+  if (!input || typeof input !== "object" || !Number.isInteger(input.width) || !Number.isInteger(input.height)
+      || !(input.data instanceof Uint8Array || input.data instanceof Uint8ClampedArray) || input.data.length !== 4 * input.width * input.height) {
+    const grey = toGrey(input, where);
+    return [grey, grey, grey];
+  }
+  const { width, height, data } = input;
+  checkSize(width, height, where);
+  return [0, 1, 2].map((c) => {
+    const plane = new Uint8Array(width * height);
+    for (let p = 0; p < plane.length; p += 1) {
+      const alpha = data[4 * p + 3];
+      plane[p] = alpha === 255 ? data[4 * p + c] : Math.floor((data[4 * p + c] * alpha + 127) / 255);
+    }
+    return { width, height, data: plane };
+  });
+}
+
 // --- the pixel convention (convention.py) ------------------------------------------------------------------
 
-/** uint8 pixels -> float32 in pixelRange, as the network takes them. */
-export function toModel(pixels, [low, high]) {
+/** uint8 pixels (channels last) -> float32 in pixelRange, channels first, as the network takes them. `plane`: height *
+ * width (needed with channels > 1). */
+export function toModel(pixels, [low, high], channels = 1, plane = pixels.length) {
   const scale = f32((high - low) / 255), offset = f32(low), out = new Float32Array(pixels.length);
-  for (let i = 0; i < pixels.length; i += 1) out[i] = f32(pixels[i] * scale) + offset; // stored as float32: rounded
+  if (channels === 1) {
+    for (let i = 0; i < pixels.length; i += 1) out[i] = f32(pixels[i] * scale) + offset; // stored as float32: rounded
+    return out;
+  }
+  for (let i = 0; i < pixels.length; i += 1) {
+    const p = i % plane, rest = (i - p) / plane, image = Math.floor(rest / channels), c = rest % channels;
+    out[i] = f32(pixels[(image * plane + p) * channels + c] * scale) + offset;
+  }
   return out;
 }
 
-/** The network's float32 images -> uint8, clipped, NaN black, halves to even. */
-export function fromModel(values, [low, high]) {
+/** The network's float32 images (channels first) -> uint8 (channels last), clipped, NaN black, halves to even.
+ * `plane`: height * width (needed with channels > 1). */
+export function fromModel(values, [low, high], channels = 1, plane = values.length) {
   const out = new Uint8Array(values.length);
   const shift = f32(low), span = f32(high - low);
   for (let i = 0; i < values.length; i += 1) {
     let scaled = f32(f32(values[i] - shift) / span);
     scaled = Number.isNaN(scaled) ? 0 : Math.min(Math.max(scaled, 0), 1);
-    out[i] = roundHalfEven(f32(scaled * 255));
+    const p = i % plane, rest = (i - p) / plane; // rest = image * channels + channel
+    const target = channels === 1 ? i : ((rest - (rest % channels)) / channels * plane + p) * channels + (rest % channels);
+    out[target] = roundHalfEven(f32(scaled * 255));
   }
   return out;
 }

@@ -42,6 +42,9 @@ function categorical(spec, codeToDigit, digits, raw) {
   if (digits != null && raw != null) throw new InvalidInputError("pass digits (real digits) or categorical (raw categorical values), not both");
   if (digits == null && raw == null) return null;
   if (!spec.categoricalSizes.length) throw new InvalidInputError("this model has no categorical code, so digits and categorical cannot be used");
+  if (digits != null && !codeToDigit.length) {
+    throw new InvalidInputError("digits is for MNIST models, whose first categorical code is digits; this model's is not: pick its values by label or index with classes (see categoricalCodes)");
+  }
   if (digits != null) {
     const values = integersOf(digits, "digits").map((row) => row[0]);
     const bad = values.filter((d) => d < 0 || d >= codeToDigit.length);
@@ -59,6 +62,41 @@ function categorical(spec, codeToDigit, digits, raw) {
     });
   }
   return codes;
+}
+
+/** classes (labels.py class_values): a label or index for the first code, a list of them (one per image), or
+ * {code name: label, index or list} -> Map(column -> values). */
+function classColumns(model, classes) {
+  const codes = model.categoricalCodes, names = codes.map((code) => code.name);
+  if (!codes.length) throw new InvalidInputError("this model has no categorical code, so classes cannot be used");
+  const named = classes !== null && typeof classes === "object" && !Array.isArray(classes);
+  const columns = new Map();
+  for (const [name, values] of Object.entries(named ? classes : { [names[0]]: classes })) {
+    if (!names.includes(name)) {
+      throw new InvalidInputError(`this model has no categorical code named ${shown(name)}${didYouMean(name, names)}; its codes are ${shown(names)}`);
+    }
+    const list = Array.isArray(values) ? values : [values];
+    if (!list.length) throw new InvalidInputError(`classes for code ${shown(name)} must not be empty`);
+    const code = codes[names.indexOf(name)];
+    columns.set(code.index, list.map((value) => classValue(code, value)));
+  }
+  return columns;
+}
+
+/** A label ("sneaker") or an index (3, "3") -> the code's value; a label wins over an index (CategoricalCode.value). */
+function classValue(code, given) {
+  let value = given;
+  if (typeof given === "string") {
+    if (code.labels.includes(given)) return code.labels.indexOf(given);
+    if (!/^[0-9]{1,6}$/.test(given)) {
+      throw new InvalidInputError(`categorical code ${shown(code.name)} has no label ${shown(given)}${didYouMean(given, code.labels)}; its labels are ${shown(code.labels)}`);
+    }
+    value = Number(given);
+  }
+  if (!Number.isInteger(value) || value < 0 || value >= code.labels.length) {
+    throw new InvalidInputError(`categorical code ${shown(code.name)} takes a label (${shown(code.labels)}) or an index from 0 to ${code.labels.length - 1}, got ${shown(given)}`);
+  }
+  return value;
 }
 
 /** continuous (rows, one row, or {name: value(s)}) plus rotation/width/thickness -> Map(column -> values). */
@@ -151,26 +189,29 @@ function batchSize(count, lengths) {
  * noise (Float32Array N*noise)}.
  */
 export function drawLatents(model, options = {}) {
-  const known = ["digits", "count", "categorical", "continuous", "rotation", "width", "thickness", "noise", "seed", "beyondRange"];
+  const known = ["digits", "classes", "count", "categorical", "continuous", "rotation", "width", "thickness", "noise", "seed", "beyondRange"];
   const unknown = Object.keys(options).filter((key) => !known.includes(key));
   if (unknown.length) throw new InvalidInputError(`unknown option(s) ${shown(unknown)}; expected some of ${shown(known)}`);
   const { spec, codeToDigit } = model;
   const names = model.continuousNames;
   const codes = categorical(spec, codeToDigit, options.digits, options.categorical);
+  if (options.classes != null && codes) throw new InvalidInputError("pass classes (labels or indices), digits or categorical, not two of them");
+  const chosen = options.classes != null ? classColumns(model, options.classes) : new Map();
   const columns = continuousColumns(names, options.continuous, options);
   const noise = noiseRows(spec, options.noise);
   const lengths = {};
   if (codes) lengths[options.digits != null ? "digits" : "categorical"] = codes.length;
+  for (const [column, values] of chosen) lengths[`classes of "${model.categoricalCodes[column].name}"`] = values.length;
   for (const [column, values] of columns) lengths[`continuous code "${names[column]}"`] = values.length;
   if (noise) lengths.noise = noise.length;
   const n = batchSize(options.count, lengths);
   checkRange(names, ranges(model), columns, options.beyondRange);
   const seed = options.seed ?? freshSeed();
   if (!Number.isSafeInteger(seed) || seed < 0) throw new InvalidInputError(`seed must be a non-negative integer, got ${shown(seed)}`);
-  return draw(spec, n, new Random(seed), codes, columns, noise, model.manifest.basis);
+  return draw(spec, n, new Random(seed), codes, columns, noise, model.manifest.basis, chosen);
 }
 
-function draw(spec, n, random, codes, columns, noise, basis) {
+function draw(spec, n, random, codes, columns, noise, basis, chosen = new Map()) {
   const sizes = spec.categoricalSizes, k = spec.nContinuous, width = spec.noiseSize;
   const drawnCodes = new Int32Array(n * sizes.length);
   sizes.forEach((size, column) => {
@@ -178,6 +219,9 @@ function draw(spec, n, random, codes, columns, noise, basis) {
   });
   if (codes) {
     for (let i = 0; i < n; i += 1) codes[codes.length === 1 ? 0 : i].forEach((value, column) => { drawnCodes[i * sizes.length + column] = value; });
+  }
+  for (const [column, values] of chosen) {
+    for (let i = 0; i < n; i += 1) drawnCodes[i * sizes.length + column] = values[values.length === 1 ? 0 : i];
   }
   const [low, high] = spec.continuousRange;
   // drawn on the network's inputs (the trained prior), given in the users' basis: u = c @ basis^T (draw.py)
@@ -200,7 +244,7 @@ function draw(spec, n, random, codes, columns, noise, basis) {
 
 /** The latents of a traverse: one code swept over `values` (default 10 steps over the range's middle +- its width),
  * the others at the middle, one digit and one noise vector from the seed for every image. */
-export function traverseLatents(model, { digit, code = 0, values, seed, beyondRange } = {}) {
+export function traverseLatents(model, { digit, classes, code = 0, values, seed, beyondRange } = {}) {
   const names = model.continuousNames;
   const column = typeof code === "string" ? names.indexOf(code) : code;
   if (!Number.isInteger(column) || column < 0 || column >= names.length) {
@@ -213,7 +257,7 @@ export function traverseLatents(model, { digit, code = 0, values, seed, beyondRa
     : finite(rows(values, "values", 1), "values").map((row) => row[0]);
   checkCount(sweep.length, "the number of values");
   if (values != null) checkRange(names, ranges(model), new Map([[column, sweep]]), beyondRange);
-  const first = drawLatents(model, { digits: digit ?? undefined, seed });
+  const first = drawLatents(model, { digits: digit ?? undefined, classes: classes ?? undefined, seed });
   const k = names.length;
   const fixed = sweep.map((value) => Array.from({ length: k }, (_, j) => (j === column ? value : middle)));
   const categorical = model.spec.categoricalSizes.length ? [Array.from(first.codes)] : undefined;

@@ -1,29 +1,82 @@
-// A model folder's manifest.json, read and checked as the Python SDK reads it (infogan_sdk/loading/manifest.py
-// and codebook.py): the latent spec, the files and their sha256, the ONNX inputs and outputs, the code-to-digit
-// map, the continuous codes (names, directions, turned axes) and the not-a-digit threshold.
+// A model folder's manifest.json, read and checked as the Python SDK reads it (infogan_sdk/loading/manifest.py,
+// labels.py, mnist.py and codebook.py): the latent spec, the files and their sha256, the ONNX inputs and outputs, the
+// categorical codes' names and labels (format 1: the code-to-digit map as the first code's labels), the preprocessing,
+// the continuous codes (names, directions, turned axes) and the not-a-digit threshold.
 
 import { CorruptModelError, IncompatibleModelError, shown } from "./errors.js";
 
 export const FORMAT = "infogan-sdk-model";
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2; // the newest format read: 1 (MNIST models) and 2 (any model)
+const PREPROCESS = ["mnist-centre", "resize"];
 const ORTHONORMAL_TOLERANCE = 1e-4; // axes are stored as JSON decimals
 
 const isNumber = (value) => typeof value === "number" && Number.isFinite(value);
 const isInteger = (value) => Number.isInteger(value);
 
-/** The checked manifest: {data, spec, codeToDigit, codes, basis, digitThreshold}. */
+/** The checked manifest: {data, spec, categorical, preprocess, codeToDigit, codes, basis, digitThreshold}. */
 export function readManifest(data, where) {
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     throw new CorruptModelError(`${where}: manifest.json must hold a JSON object, got ${shown(data)}`);
   }
-  if (data.format !== FORMAT || data.format_version !== FORMAT_VERSION) {
-    throw new IncompatibleModelError(`${where}: expected format ${FORMAT} version ${FORMAT_VERSION}, got `
+  if (data.format !== FORMAT || !isInteger(data.format_version) || data.format_version < 1
+      || data.format_version > FORMAT_VERSION) {
+    throw new IncompatibleModelError(`${where}: expected format ${FORMAT} version 1 to ${FORMAT_VERSION}, got `
       + `${shown(data.format)} version ${shown(data.format_version)}`);
   }
   const spec = readSpec(data.spec, where);
-  const codeToDigit = readCodeToDigit(data.code_to_digit, spec, where);
+  let categorical, preprocess = "mnist-centre";
+  if (data.format_version === 1) { // an MNIST model: code_to_digit labels the first code
+    const map = readCodeToDigit(data.code_to_digit, spec, where);
+    categorical = defaultCodes(spec.categoricalSizes);
+    if (categorical.length) categorical[0] = { name: "digit", index: 0, labels: map.map(String) };
+  } else {
+    if (data.code_to_digit !== undefined) {
+      throw new IncompatibleModelError(`${where}: code_to_digit is format 1's; format 2 names the values in categorical_codes' labels`);
+    }
+    preprocess = data.preprocess ?? "resize";
+    if (!PREPROCESS.includes(preprocess)) throw new IncompatibleModelError(`${where}: preprocess must be one of ${shown(PREPROCESS)}, got ${shown(preprocess)}`);
+    categorical = readLabels(data.categorical_codes, spec, where);
+  }
   const codes = readCodes(data.continuous_codes, spec, where);
-  return { data, spec, codeToDigit, codes, basis: codeBasis(codes), digitThreshold: data.not_a_digit?.threshold ?? null };
+  return { data, spec, categorical, preprocess, codeToDigit: digitsOf(categorical), codes, basis: codeBasis(codes),
+    digitThreshold: data.not_a_digit?.threshold ?? null };
+}
+
+function defaultCodes(sizes) {
+  return sizes.map((size, index) => ({ name: `category${index}`, index, labels: [...Array(size).keys()].map(String) }));
+}
+
+/** categorical_codes (labels.py read_labels): one {name, labels} per code, names distinct identifiers, labels distinct
+ * printable strings, one per value. */
+function readLabels(entries, spec, where) {
+  const sizes = spec.categoricalSizes;
+  if (entries == null) return defaultCodes(sizes);
+  if (!Array.isArray(entries) || entries.length !== sizes.length) {
+    throw new IncompatibleModelError(`${where}: categorical_codes must be a list of ${sizes.length} objects (one per categorical code), got ${shown(entries)}`);
+  }
+  const codes = entries.map((entry, index) => {
+    const name = entry?.name ?? `category${index}`, labels = entry?.labels ?? [...Array(sizes[index]).keys()].map(String);
+    if (typeof name !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || !Array.isArray(labels)
+        || labels.length !== sizes[index] || new Set(labels).size !== labels.length
+        || !labels.every((label) => typeof label === "string" && label.length >= 1 && label.length <= 200 && label.trim() === label)) {
+      throw new IncompatibleModelError(`${where}: categorical code ${index} needs a name (an identifier) and ${sizes[index]} distinct labels, got ${shown(entry)}`);
+    }
+    return { name, index, labels };
+  });
+  if (new Set(codes.map((code) => code.name)).size !== codes.length) {
+    throw new IncompatibleModelError(`${where}: categorical code names must be distinct, got ${shown(codes.map((code) => code.name))}`);
+  }
+  return codes;
+}
+
+/** mnist.py code_to_digit: the first code's labels as digits when they are "0".."k-1" in some order, else []. */
+function digitsOf(categorical) {
+  if (!categorical.length) return [];
+  const { labels } = categorical[0];
+  const digits = labels.map(Number);
+  const isDigits = labels.every((label, i) => String(digits[i]) === label) && new Set(digits).size === labels.length
+    && digits.every((digit) => Number.isInteger(digit) && digit >= 0 && digit < labels.length);
+  return isDigits ? digits : [];
 }
 
 function readSpec(spec, where) {
@@ -42,8 +95,8 @@ function readSpec(spec, where) {
     }
   }
   const shape = spec.image_shape;
-  if (!Array.isArray(shape) || shape.length !== 3 || shape[0] !== 1 || !shape.every((side) => isInteger(side) && side >= 1)) {
-    throw problem("image_shape must be [1, height, width]");
+  if (!Array.isArray(shape) || shape.length !== 3 || ![1, 3].includes(shape[0]) || !shape.every((side) => isInteger(side) && side >= 1)) {
+    throw problem("image_shape must be [1 or 3, height, width]");
   }
   if (!["normal", "uniform"].includes(spec.noise_distribution ?? "normal")) {
     throw problem("noise_distribution must be normal or uniform");
@@ -52,7 +105,7 @@ function readSpec(spec, where) {
   return {
     noiseSize, categoricalSizes, categoricalSize, nContinuous,
     continuousRange: spec.continuous_range, pixelRange: spec.pixel_range,
-    height: shape[1], width: shape[2], noiseDistribution: spec.noise_distribution ?? "normal",
+    channels: shape[0], height: shape[1], width: shape[2], noiseDistribution: spec.noise_distribution ?? "normal",
     // the generator's ONNX inputs, in the contract's order (infogan_sdk/spec.py generator_inputs)
     generatorInputs: [["noise", noiseSize], ["categorical", categoricalSize], ["continuous", nContinuous]]
       .filter(([name, width]) => name === "noise" || width > 0),

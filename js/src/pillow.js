@@ -115,6 +115,9 @@ function lanczos(x) {
   return 0.0;
 }
 
+const LANCZOS = { support: LANCZOS_SUPPORT, weight: lanczos };
+const BILINEAR = { support: 1.0, weight: (x) => bilinear(x) };
+
 // ---------------------------------------------------------------------------
 // Coefficients (Resample.c: precompute_coeffs, normalize_coeffs_8bpc)
 // ---------------------------------------------------------------------------
@@ -143,12 +146,12 @@ function lanczos(x) {
  *   bounds[2*i] = first input index, bounds[2*i+1] = number of taps;
  *   coeffs[i*ksize + t] = weight of input (bounds[2*i] + t).
  */
-function precomputeCoeffs(inSize, outSize) {
+function precomputeCoeffs(inSize, outSize, filter = LANCZOS) {
   const in0 = 0;
   const in1 = inSize;
   const scale = (in1 - in0) / outSize;
   const filterscale = scale < 1.0 ? 1.0 : scale;
-  const support = LANCZOS_SUPPORT * filterscale;
+  const support = filter.support * filterscale;
   const ksize = Math.ceil(support) * 2 + 1;
   const invFilterscale = 1.0 / filterscale;
 
@@ -171,7 +174,7 @@ function precomputeCoeffs(inSize, outSize) {
     const row = xx * ksize;
     let ww = 0.0;
     for (let x = 0; x < count; x++) {
-      const w = lanczos((x + xmin - center + 0.5) * invFilterscale);
+      const w = filter.weight((x + xmin - center + 0.5) * invFilterscale);
       coeffs[row + x] = w;
       ww += w;
     }
@@ -220,8 +223,8 @@ function clip8(ss) {
 }
 
 /** Fixed-point taps for one axis: precompute_coeffs followed by normalize_coeffs_8bpc. */
-function fixedCoeffs(inSize, outSize) {
-  const { ksize, bounds, coeffs } = precomputeCoeffs(inSize, outSize);
+function fixedCoeffs(inSize, outSize, filter) {
+  const { ksize, bounds, coeffs } = precomputeCoeffs(inSize, outSize, filter);
   return { ksize, bounds, kk: normalizeCoeffs8bpc(coeffs) };
 }
 
@@ -236,9 +239,9 @@ function fixedCoeffs(inSize, outSize) {
  * byte * fixed tap, starting at ROUND_HALF, then clip8. (Pillow only computes
  * the rows the vertical pass will read; the values of those rows are the same.)
  */
-function resampleHorizontal8bpc(src, outWidth) {
+function resampleHorizontal8bpc(src, outWidth, filter = LANCZOS) {
   const { width: inWidth, height, data } = src;
-  const { ksize, bounds, kk } = fixedCoeffs(inWidth, outWidth);
+  const { ksize, bounds, kk } = fixedCoeffs(inWidth, outWidth, filter);
   const out = new Uint8Array(outWidth * height);
   for (let yy = 0; yy < height; yy++) {
     const lineIn = yy * inWidth;
@@ -262,9 +265,9 @@ function resampleHorizontal8bpc(src, outWidth) {
  * Mirrors _ImagingResampleVertical_8bpc (same arithmetic as the horizontal
  * pass, taps indexed by output row).
  */
-function resampleVertical8bpc(src, outHeight) {
+function resampleVertical8bpc(src, outHeight, filter = LANCZOS) {
   const { width, height: inHeight, data } = src;
-  const { ksize, bounds, kk } = fixedCoeffs(inHeight, outHeight);
+  const { ksize, bounds, kk } = fixedCoeffs(inHeight, outHeight, filter);
   const out = new Uint8Array(width * outHeight);
   for (let yy = 0; yy < outHeight; yy++) {
     const ymin = bounds[yy * 2];
@@ -307,6 +310,31 @@ export function resizeLanczos(image, newWidth, newHeight) {
   }
   const wide = width === newWidth ? image : resampleHorizontal8bpc(image, newWidth);
   return height === newHeight ? wide : resampleVertical8bpc(wide, newHeight);
+}
+
+/** Pillow's BILINEAR filter (Resample.c bilinear_filter): a triangle of support 1. */
+function bilinear(x) {
+  const a = Math.abs(x);
+  return a < 1.0 ? 1.0 - a : 0.0;
+}
+
+/**
+ * Resize one axis at a time, across then down, as `Image.resize(..., BILINEAR)` on each axis alone
+ * (infogan_sdk/images/fit.py brings a "resize" model's inputs to its size this way).
+ *
+ * @param {{width:number, height:number, data:Uint8Array}} image grey, width*height bytes
+ * @returns {{width:number, height:number, data:Uint8Array}} a new image
+ */
+export function resizeBilinear(image, newWidth, newHeight) {
+  checkImage(image, 'resizeBilinear');
+  checkSize(newWidth, 'newWidth');
+  checkSize(newHeight, 'newHeight');
+  const { width, height } = image;
+  if (width === newWidth && height === newHeight) {
+    return copyImage(image);
+  }
+  const wide = width === newWidth ? image : resampleHorizontal8bpc(image, newWidth, BILINEAR);
+  return height === newHeight ? wide : resampleVertical8bpc(wide, newHeight, BILINEAR);
 }
 
 // ---------------------------------------------------------------------------

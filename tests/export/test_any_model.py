@@ -1,11 +1,14 @@
 """Issue 38's target: a user's folder of 32x32 RGB images, two categorical codes of sizes 3 and 5 and 3 continuous
-codes trains (tiny), exports, and is generated and read back by the SDK, the CLI and the service."""
+codes trains (tiny), exports, and is generated and read back by the SDK, the CLI, the service and the JavaScript
+package."""
 
 from __future__ import annotations
 
 import base64
 import io
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +21,7 @@ from infogan_sdk.cli import main as cli_main
 from train.__main__ import main as train_main
 
 pytestmark = pytest.mark.slow
+JS = Path(__file__).resolve().parents[2] / "js"
 COLOURS = {"red": (220, 40, 30), "green": (40, 200, 60), "blue": (30, 60, 220)}  # the three classes
 PER_CLASS = 12
 
@@ -144,3 +148,56 @@ def test_the_service_describes_generates_by_class_and_reads_the_model(model: Pat
         results = read.json()["results"]
         assert all(result["classes"]["class"] in COLOURS for result in results)
         assert all(0 < result["class_probabilities"]["category1"] <= 1 for result in results)
+
+
+JS_CHECK = """
+import { Encoder, Generator } from "./src/node.js";
+const [folder, file] = process.argv.slice(2);
+let text = "";
+for await (const chunk of process.stdin) text += chunk;
+const input = JSON.parse(text);
+const generator = await Generator.load(folder, { threads: 1 }), encoder = await Encoder.load(folder, { threads: 1 });
+const rendered = await generator.render({ count: input.count, codes: Int32Array.from(input.codes.flat()),
+  continuous: Float32Array.from(input.continuous.flat()), noise: Float32Array.from(input.noise.flat()) });
+const byClass = await generator.generate({ classes: { class: ["red", "green"], category1: 1 }, seed: 3 });
+const rgba = Array.from({ length: rendered.count }, (_, i) => ({ width: 32, height: 32, data: rendered.rgba(i) }));
+const read = await encoder.infer(rgba);
+const fromFile = encoder.preprocess(await import("./src/files.js").then((m) => m.decodeInputs([file])));
+let refused = "";
+try { await generator.generate({ digits: 1 }); } catch (error) { refused = error.message; }
+console.log(JSON.stringify({ pixels: Array.from(rendered.pixels), channels: rendered.channels,
+  byClass: byClass.classes(), byClassCodes: Array.from(byClass.codes), classes: read.classes(),
+  probabilities: read.codeProbabilities.map((p) => Array.from(p)), records: read.toRecords(),
+  fromFile: Array.from(fromFile.pixels), refused }));
+"""
+
+
+def test_the_javascript_package_draws_and_reads_the_model_as_the_sdk(model: Path, tmp_path: Path) -> None:
+    if shutil.which("node") is None or not (JS / "node_modules").is_dir():
+        pytest.skip("node and js/node_modules (npm install in js/) are needed")
+    generator, encoder = Generator(model, device="cpu", threads=1), Encoder(model, device="cpu", threads=1)
+    made = generator.generate(count=3, seed=5)
+    big = tmp_path / "big.png"
+    Image.fromarray(made.images[0]).resize((40, 44), Image.Resampling.NEAREST).save(big)
+    feeds = {"count": 3, "codes": made.codes.tolist(), "continuous": made.continuous.tolist(),
+             "noise": made.noise.tolist()}
+    script = JS / f".check-{tmp_path.name}.mjs"  # beside src/, so that its imports resolve
+    script.write_text(JS_CHECK, encoding="utf-8")
+    try:
+        run = subprocess.run(["node", str(script), str(model), str(big)], input=json.dumps(feeds), text=True,
+                             capture_output=True, timeout=120, cwd=JS)
+    finally:
+        script.unlink()
+    assert run.returncode == 0, run.stderr
+    found = json.loads(run.stdout)
+    pixels = np.asarray(found["pixels"], dtype=np.int64).reshape(made.images.shape)
+    assert found["channels"] == 3 and np.abs(pixels - made.images).max() <= 1  # onnxruntime's last bits may differ
+    assert found["byClass"] == [["red", "1"], ["green", "1"]]
+    read = encoder.infer(made.images)
+    assert found["classes"] == read.classes.tolist()
+    for mine, theirs in zip(found["probabilities"], read.code_probabilities, strict=True):
+        assert np.abs(np.asarray(mine).reshape(theirs.shape) - theirs).max() < 1e-4
+    assert set(found["records"][0]["classes"]) == {"class", "category1"}
+    assert np.array_equal(np.asarray(found["fromFile"], dtype=np.uint8).reshape(1, 32, 32, 3),
+                          encoder.preprocess(big))  # the same bilinear passes in both languages
+    assert "digits is for MNIST models" in found["refused"]
