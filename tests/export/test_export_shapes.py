@@ -4,6 +4,7 @@ the MNIST-only parts (digit score, MNIST checks and description)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import onnxruntime as ort
 import torch
 
@@ -40,6 +41,7 @@ def test_generator_and_encoder_graphs_export_at_32x32_rgb(tmp_path) -> None:
     assert np.abs(found["continuous_mean"] - means.numpy()).max() < 1e-4
 
 
+@pytest.mark.slow  # exports and describes (2 s); the fast suite keeps its minute
 def test_a_32x32_rgb_checkpoint_exports_as_format_2_without_the_mnist_only_parts(tmp_path) -> None:
     model_config = architecture("tiny", SPEC)
     generator, discriminator = build(model_config, seed=0)
