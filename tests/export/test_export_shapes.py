@@ -4,8 +4,8 @@ the MNIST-only parts (digit score, MNIST checks and description)."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 import onnxruntime as ort
+import pytest
 import torch
 
 from export.__main__ import main as export_main
