@@ -108,8 +108,8 @@ async def traverse(body: TraverseRequest, request: Request, format: Format = Non
     code = body.code
     if isinstance(code, str) and code not in model.generator.continuous_names and is_index(code):
         code = int(code)  # "1" names the code at index 1, unless a code is called "1"
-    latents = model.generator.traverse_latents(digit=body.digit, code=code, values=body.values, seed=body.seed,
-                                               beyond_range=body.beyond_range)
+    latents = model.generator.traverse_latents(digit=body.digit, code=code, values=body.values, classes=body.classes,
+                                               seed=body.seed, beyond_range=body.beyond_range)
     answer = functools.partial(_answer, model, _answer_format(request, format), False, len(latents))  # a row
     return await model.drawing.submit(Job(latents, len(latents), answer))
 

@@ -42,7 +42,9 @@ class GenerateRequest(Request):
 
 class TraverseRequest(Request):
     model: str | None = Field(None, max_length=200)
-    digit: int | None = Field(None, description="digit 0-9 (default: drawn from the seed)")
+    digit: int | None = Field(None, description="MNIST models: digit 0-9 (default: drawn from the seed)")
+    classes: Label | dict[str, Label] | None = Field(
+        None, description="categorical codes by label or index: one for the first code, or {code name: label}")
     code: str | int = Field(0, description="the continuous code to sweep: its name or index")
     values: list[Number] | None = Field(None, description="values to sweep (default: the code's sweep, 10 steps, "
                                         "beyond the trained range at both ends: the answer's beyond_range says which)")

@@ -141,6 +141,8 @@ def test_the_service_describes_generates_by_class_and_reads_the_model(model: Pat
                                                           {"class": "green", "category1": "1"}]
         png = base64.b64decode(images[0]["png"])
         assert Image.open(io.BytesIO(png)).mode == "RGB"
+        row = client.post("/v1/traverse", json={"classes": {"class": "blue"}, "code": "y", "values": [0, 1]})
+        assert row.status_code == 200 and [image["classes"]["class"] for image in row.json()["images"]] == ["blue"] * 2
         bad = client.post("/v1/generate", json={"classes": "purple"})
         assert bad.status_code == 422 and "no label 'purple'" in bad.text
         read = client.post("/v1/infer", json={"images": [image["png"] for image in images]})
