@@ -81,8 +81,9 @@ def metadata(generator: Generator, data: DatasetPlan) -> dict[str, Any]:
 
 def layout(spec: LatentSpec, n: int) -> dict[str, tuple[type[np.generic], tuple[int, ...]]]:
     """The dtype and shape of each per-image array of n images, in `DatasetChunk.columns()` order."""
-    return {"index": (np.int64, (n,)), "images": (np.uint8, (n, *spec.image_shape[1:])), "digits": (np.int64, (n,)),
-            "codes": (np.int64, (n, len(spec.categorical_sizes))), "continuous": (np.float32, (n, spec.n_continuous)),
+    colour = (3,) if spec.image_shape[0] == 3 else ()  # RGB images channels last, as GenerateResult.images
+    return {"index": (np.int64, (n,)), "images": (np.uint8, (n, *spec.image_shape[1:], *colour)),
+            "digits": (np.int64, (n,)), "codes": (np.int64, (n, len(spec.categorical_sizes))), "continuous": (np.float32, (n, spec.n_continuous)),
             "noise": (np.float32, (n, spec.noise_size))}
 
 

@@ -118,6 +118,10 @@ def test_the_cli_describes_generates_and_reads_the_model(model: Path, tmp_path: 
     assert cli_main(["infer", "--model", str(model), str(tmp_path / "one"), "--format", "csv", "-q"]) == 0
     header = capsys.readouterr().out.splitlines()[0]
     assert header == "file,class,p_class,category1,p_category1,size,x,y,error"
+    assert cli_main(["dataset", "--model", str(model), "--count", "5", "--seed", "0",
+                     "-o", str(tmp_path / "d.npz")]) == 0
+    with np.load(tmp_path / "d.npz") as written:  # RGB images whole: the header's shape is the data's
+        assert written["images"].shape == (5, 32, 32, 3) and written["codes"].shape == (5, 2)
 
 
 def test_the_service_describes_generates_by_class_and_reads_the_model(model: Path) -> None:
