@@ -83,8 +83,8 @@ def layout(spec: LatentSpec, n: int) -> dict[str, tuple[type[np.generic], tuple[
     """The dtype and shape of each per-image array of n images, in `DatasetChunk.columns()` order."""
     colour = (3,) if spec.image_shape[0] == 3 else ()  # RGB images channels last, as GenerateResult.images
     return {"index": (np.int64, (n,)), "images": (np.uint8, (n, *spec.image_shape[1:], *colour)),
-            "digits": (np.int64, (n,)), "codes": (np.int64, (n, len(spec.categorical_sizes))), "continuous": (np.float32, (n, spec.n_continuous)),
-            "noise": (np.float32, (n, spec.noise_size))}
+            "digits": (np.int64, (n,)), "codes": (np.int64, (n, len(spec.categorical_sizes))),
+            "continuous": (np.float32, (n, spec.n_continuous)), "noise": (np.float32, (n, spec.noise_size))}
 
 
 def plan(generator: Generator, *, count: int | None = None, per_digit: int | None = None, seed: int = 0,
