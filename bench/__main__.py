@@ -30,6 +30,7 @@ from bench.flops import matmul_ceiling, model_flops
 from bench.report import render
 from bench.timing import Budget, cpu_name
 from bench.weights import torch_networks
+from infogan_sdk.cli.arguments import Parser
 from infogan_sdk.loading.folders import resolve_model
 from infogan_sdk.loading.manifest import load_manifest
 from mnist_data.files import default_data_dir, load_mnist
@@ -42,7 +43,7 @@ SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+    parser = Parser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="short timings, one cold start, 3 training steps")
     parser.add_argument("--model", default="mnist", help="bundled model name or model folder (default mnist)")

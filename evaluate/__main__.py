@@ -26,10 +26,11 @@ from evaluate.scores import Sizes
 from imagedata import DataSet, default_options, open_source
 from infogan_sdk import Generator, InfoGANError
 from infogan_sdk.atomic import atomic_output
+from infogan_sdk.cli.arguments import Parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m evaluate", description=__doc__,
+    parser = Parser(prog="python -m evaluate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False)
     parser.add_argument("model", help="a bundled model name (mnist, mnist-unsupervised) or a model folder")
     parser.add_argument("--write", action="store_true", help="store the description in the model's manifest")

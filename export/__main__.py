@@ -21,6 +21,7 @@ from export.folder import export_checkpoint
 from export.graphs import EXPORTERS
 from export.noise import export_noise
 from export.verify import VerificationError
+from infogan_sdk.cli.arguments import Parser
 from infogan_sdk.cli.interrupts import interruptible
 from infogan_sdk.errors import InfoGANError, OutputExistsError
 from train.checkpoint import load_checkpoint
@@ -28,7 +29,7 @@ from train.checkpoint import load_checkpoint
 
 @interruptible("python -m export")  # SIGTERM and SIGHUP stop it as Ctrl-C does: one line, exit 128 + N
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m export", description=__doc__, allow_abbrev=False)
+    parser = Parser(prog="python -m export", description=__doc__, allow_abbrev=False)
     parser.add_argument("checkpoint", help="a checkpoint.pt written by python -m train (or its run folder)")
     parser.add_argument("--out", required=True, help="the model folder to write (new, or empty)")
     parser.add_argument("--overwrite", action="store_true", help="replace the model folder already at --out")

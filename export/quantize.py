@@ -14,7 +14,6 @@ for the generator. The float32 files are untouched.
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
 import tempfile
@@ -30,6 +29,7 @@ from onnxruntime.quantization.shape_inference import quant_pre_process
 
 from export.target import check_target
 from infogan_sdk.atomic import atomic_output
+from infogan_sdk.cli.arguments import Parser
 from infogan_sdk.errors import InfoGANError, OutputExistsError
 from infogan_sdk.images.convention import to_model
 from infogan_sdk.latents.draw import draw
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     """`python -m export.quantize MODEL --out DIR`: a copy of MODEL (a bundled name or a folder) with int8 files."""
     from mnist_data.files import load_mnist  # the calibration images; only this command needs MNIST
 
-    parser = argparse.ArgumentParser(prog="python -m export.quantize", description=main.__doc__, allow_abbrev=False)
+    parser = Parser(prog="python -m export.quantize", description=main.__doc__, allow_abbrev=False)
     parser.add_argument("model", help="bundled model name (mnist) or model folder")
     parser.add_argument("--out", required=True, help="the model folder to write (new, or empty)")
     parser.add_argument("--overwrite", action="store_true", help="replace the model folder already at --out")

@@ -24,6 +24,7 @@ from export.noise import reexport_encoder
 from export.target import check_target
 from infogan_sdk import spec as names
 from infogan_sdk.atomic import atomic_output
+from infogan_sdk.cli.arguments import Parser
 from infogan_sdk.errors import InfoGANError
 from infogan_sdk.loading.folders import resolve_model
 from infogan_sdk.loading.manifest import file_entry, write_manifest
@@ -85,7 +86,7 @@ def rescore(model: str | Path, out: str | Path, overwrite: bool = False, exporte
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m export.rescore", description=__doc__, allow_abbrev=False,
+    parser = Parser(prog="python -m export.rescore", description=__doc__, allow_abbrev=False,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", help="a model folder or bundled name")
     parser.add_argument("--out", required=True, help="the model folder to write (new, or empty)")

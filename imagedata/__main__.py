@@ -17,11 +17,12 @@ from pathlib import Path
 
 from imagedata import dsprites, shapes
 from imagedata.write import FORMATS
+from infogan_sdk.cli.arguments import Parser
 from infogan_sdk.errors import InfoGANError
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m imagedata", description=__doc__, allow_abbrev=False,
+    parser = Parser(prog="python -m imagedata", description=__doc__, allow_abbrev=False,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("kind", choices=("shapes", "dsprites"))
     parser.add_argument("--out", type=Path, required=True, help="the folder or .npz file to write")

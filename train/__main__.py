@@ -25,6 +25,7 @@ from typing import Any
 
 import torch
 
+from infogan_sdk.cli.arguments import Parser
 from infogan_sdk.cli.interrupts import interruptible
 from infogan_sdk.errors import InfoGANError
 from infogan_sdk.spec import LatentSpec
@@ -51,7 +52,7 @@ FLOAT_OPTIONS = ("generator_lr", "discriminator_lr", "categorical_weight", "cont
 def parse(argv: list[str] | None) -> argparse.Namespace:
     defaults = TrainConfig()
     spec = LatentSpec()
-    parser = argparse.ArgumentParser(prog="python -m train", description=__doc__, allow_abbrev=False,
+    parser = Parser(prog="python -m train", description=__doc__, allow_abbrev=False,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", required=True, help="run folder: checkpoint, metrics.jsonl, sample grids")
     parser.add_argument("--mode", choices=MODES, default=defaults.mode)

@@ -19,9 +19,11 @@ class Parser(argparse.ArgumentParser):
                          namespace: argparse.Namespace | None = None) -> tuple[argparse.Namespace, list[str]]:
         parsed, extras = super().parse_known_args(args, namespace)
         options = [word.partition("=")[0] for word in extras if word.startswith("-") and len(word) > 1]
-        if options and self._subparsers is not None:  # the main parser: its subcommand's options are the known ones
-            commands = self._subparsers._group_actions[0].choices
-            chosen = commands.get(getattr(parsed, "command", None) or "") if isinstance(commands, dict) else None
+        if options:  # with subcommands, the chosen subcommand's options are the known ones
+            chosen = None
+            if self._subparsers is not None:
+                commands = self._subparsers._group_actions[0].choices
+                chosen = commands.get(getattr(parsed, "command", None) or "") if isinstance(commands, dict) else None
             known = [name for action in (chosen or self)._actions for name in action.option_strings]
             self.error(f"unrecognized arguments: {' '.join(extras)}"
                        + "".join(did_you_mean(option, known).replace("'", "") for option in options))
