@@ -1,7 +1,8 @@
 """Trains a data set's evaluator classifier (`evaluate/classifier.py` runs it) on its train split; needs torch.
 
     python -m evaluate.train_classifier                                  # MNIST: evaluate/assets/evaluator.onnx
-    python -m evaluate.train_classifier --data fashion --flip --epochs 6 --threads 1   # evaluator-fashion.onnx
+    python -m evaluate.train_classifier --data fashion --flip --epochs 8 --widths 64,128,128 --threads 1
+                                                                         # evaluate/assets/evaluator-fashion.onnx
     python -m evaluate.train_classifier --data folder:photos --out my-evaluator.onnx   # any labelled source
 
 The data set comes through `imagedata` (labels required); the ONNX file's sidecar JSON records its test accuracy
@@ -28,7 +29,7 @@ from infogan_sdk.atomic import atomic_output
 from infogan_sdk.errors import DataSetError
 
 logger = logging.getLogger(__name__)
-WIDTHS = (32, 64, 64)  # channels of the three conv stages
+WIDTHS = (32, 64, 64)  # channels of the three conv stages (MNIST's evaluator)
 POOLED = 4  # a side still longer than this after the stages is average-pooled to it (64x64 images)
 
 
@@ -36,11 +37,12 @@ class Classifier(nn.Module):
     """(N, C, H, W) in [0, 1] -> (logits (N, classes), features (N, 128)); at 28x28 grey, 10 classes:
     (N, 1, 28, 28) -> (N, 32, 14, 14) -> (N, 64, 7, 7) -> (N, 64, 3, 3) -> (N, 128)."""
 
-    def __init__(self, channels: int = 1, height: int = 28, width: int = 28, classes: int = 10) -> None:
+    def __init__(self, channels: int = 1, height: int = 28, width: int = 28, classes: int = 10,
+                 widths: tuple[int, ...] = WIDTHS) -> None:
         super().__init__()
         layers: list[nn.Module] = []
         previous = channels
-        for out in WIDTHS:
+        for out in widths:
             layers += [nn.Conv2d(previous, out, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]  # (N, out, H/2, W/2)
             previous, height, width = out, height // 2, width // 2
         if max(height, width) > POOLED:  # (N, 64, 4, 4): the feature layer stays small at any size
@@ -70,14 +72,15 @@ def as_tensor(images: np.ndarray) -> torch.Tensor:
     return pixels.float() / 255
 
 
-def train_classifier(data: DataSet, epochs: int, seed: int, flip: bool = False) -> tuple[Classifier, float]:
+def train_classifier(data: DataSet, epochs: int, seed: int, flip: bool = False,
+                     widths: tuple[int, ...] = WIDTHS) -> tuple[Classifier, float]:
     """The classifier trained on `data`'s train split (Adam, one-cycle, shifts; mirrored halves with `flip`) and
     its accuracy on the test split."""
     if data.train.labels is None or data.test.labels is None:
         raise DataSetError(f"{data.source}: an evaluator learns the labels; expected a labelled data set")
     x, y = as_tensor(data.train.images), torch.from_numpy(data.train.labels)
     torch.manual_seed(seed)
-    model = Classifier(*data.image_shape, classes=data.classes)
+    model = Classifier(*data.image_shape, classes=data.classes, widths=widths)
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
     rng = torch.Generator().manual_seed(seed)
     steps = epochs * (len(x) // 128)
@@ -113,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--flip", action="store_true", help="mirror half of each batch (not for digits)")
+    parser.add_argument("--widths", default=",".join(map(str, WIDTHS)),
+                        help="channels of the conv stages, comma-separated (default %(default)s)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     parser.add_argument("--data-dir", type=Path, default=None, help="where a named source's files are")
     args = parser.parse_args(argv)
@@ -121,14 +126,18 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     started = time.perf_counter()
     try:
+        widths = tuple(int(value) for value in args.widths.split(","))
+    except ValueError:
+        parser.error(f"--widths takes comma-separated channel counts such as 32,64,64, got {args.widths!r}")
+    try:
         data = open_source(args.data, Options(data_dir=args.data_dir))
-        model, accuracy = train_classifier(data, args.epochs, args.seed, args.flip)
+        model, accuracy = train_classifier(data, args.epochs, args.seed, args.flip, widths)
     except DataSetError as error:
         print(f"python -m evaluate.train_classifier: error: {error}", file=sys.stderr)
         return 1
     out = args.out or evaluator_path(data.name)
     write_evaluator(model, data, out, {
-        "test_accuracy": accuracy, "epochs": args.epochs, "seed": args.seed, "flip": args.flip,
+        "test_accuracy": accuracy, "epochs": args.epochs, "seed": args.seed, "flip": args.flip, "widths": list(widths),
         "seconds": round(time.perf_counter() - started, 1),
         "command": "python -m evaluate.train_classifier " + " ".join(argv if argv is not None else sys.argv[1:])})
     logger.info("evaluator: %s test accuracy %.4f, written to %s", data.name, accuracy, out)
