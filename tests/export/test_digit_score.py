@@ -23,6 +23,7 @@ def test_digit_score_is_the_mlp_logit_of_standardised_features():
     np.testing.assert_allclose(got.detach().numpy(), expected[:, 0], rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.slow  # 4 s: keeps the bare suite under a minute
 def test_fitted_score_ranks_held_out_digits_above_held_out_others_and_repeats_for_a_seed():
     rng = np.random.default_rng(1)
 

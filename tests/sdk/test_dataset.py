@@ -43,6 +43,7 @@ def test_shards_of_an_npz_add_up_to_the_unsharded_run_byte_for_byte(generator: G
     assert whole["continuous_names"].tolist() == ["rotation", "width"]
 
 
+@pytest.mark.slow  # 6 s: keeps the bare suite under a minute
 def test_shards_of_a_png_folder_add_up_file_for_file(generator: Generator, tmp_path: Path) -> None:
     write_dataset(generator, tmp_path / "whole", per_digit=PER_DIGIT, seed=1)
     for i in range(2):
