@@ -11,11 +11,11 @@ from fastapi.responses import Response
 import infogan_sdk
 from infogan_sdk.errors import shown
 from infogan_sdk.serve.codec import json_response
-from infogan_sdk.serve.config import ServeConfig
 from infogan_sdk.serve.errors import ApiError
 from infogan_sdk.serve.oip import binary
 from infogan_sdk.serve.oip.models import VERSION, OipModel, catalog
-from infogan_sdk.serve.registry import Registry
+from infogan_sdk.serve.routes import config as settings
+from infogan_sdk.serve.routes import registry
 
 SERVER = "infogan serve"
 EXTENSIONS = ["binary_tensor_data", "model_configuration"]
@@ -37,7 +37,7 @@ def live() -> dict[str, bool]:
 
 @router.get("/health/ready", summary="every model loaded and warmed up")
 def ready(request: Request) -> Response:
-    is_ready = _registry(request).ready
+    is_ready = registry(request).ready
     return json_response({"ready": is_ready}, 200 if is_ready else 503)
 
 
@@ -56,7 +56,7 @@ def model_ready(name: str, request: Request, version: str | None = None) -> dict
 @router.get(MODEL + "/config", summary="the model's configuration as Triton gives it (for perf_analyzer)")
 @router.get(VERSIONED + "/config", include_in_schema=False)
 def config(name: str, request: Request, version: str | None = None) -> dict[str, Any]:
-    return model_named(request, name, version).config(_settings(request))
+    return model_named(request, name, version).config(settings(request))
 
 
 @router.post(MODEL + "/infer", summary="run a model on JSON or binary tensors (Triton's binary tensor extension)")
@@ -64,7 +64,7 @@ def config(name: str, request: Request, version: str | None = None) -> dict[str,
 async def infer(name: str, request: Request, version: str | None = None) -> Response:
     model = model_named(request, name, version)
     parsed = binary.parse(await request.body(), request.headers.get(binary.HEADER), model)
-    outputs = await model.infer(parsed.inputs, [name for name, _ in parsed.outputs], _settings(request))
+    outputs = await model.infer(parsed.inputs, [name for name, _ in parsed.outputs], settings(request))
     body, headers = binary.answer(model, parsed.id, outputs, parsed.outputs)
     return Response(body, headers=headers)
 
@@ -74,22 +74,10 @@ def model_named(request: Request, name: str, version: str | None) -> OipModel:
     state = request.app.state
     models = getattr(state, "oip_models", None)
     if models is None:
-        models = state.oip_models = catalog(_registry(request))
+        models = state.oip_models = catalog(registry(request))
     if name not in models:
         raise ApiError(404, f"no model named {shown(name)}; models: {', '.join(models)}")
     if version not in (None, VERSION):
         raise ApiError(404, f"model {name!r} has only version {VERSION}, got {shown(version)}")
     model: OipModel = models[name]
     return model
-
-
-def _registry(request: Request) -> Registry:
-    value = request.app.state.registry
-    assert isinstance(value, Registry)
-    return value
-
-
-def _settings(request: Request) -> ServeConfig:
-    value = request.app.state.config
-    assert isinstance(value, ServeConfig)
-    return value
