@@ -23,7 +23,7 @@ from evaluate.describe import Sizes, describe
 from export import digit_score, verify
 from export.digit_score import ScoreSizes
 from export.general import export_general
-from export.graphs import OPSET, EncoderGraph, GeneratorGraph, export_encoder, export_generator
+from export.graphs import OPSET, EncoderGraph, GeneratorGraph
 from export.records import critic, is_digits, networks, training_record, versions
 from export.target import check_target
 from infogan_sdk.atomic import atomic_output
@@ -86,11 +86,7 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, exporter: str = "
     # export of this folder left is removed first (infogan_sdk.atomic).
     with atomic_output(out, folder=True, overwrite=existing) as work:
         # 3. verify: the ONNX files checked, and run against PyTorch
-        export_generator(generator, spec, work / "generator.onnx", exporter)
-        export_encoder(e_graph, spec, work / "encoder.onnx", exporter)
-        for file in ("generator.onnx", "encoder.onnx"):
-            verify.check_graph(work / file)
-        parity = verify.parity(g_graph, e_graph, work, "generator.onnx", "encoder.onnx", test_pixels.numpy())
+        parity = verify.export_checked(g_graph, e_graph, work, exporter, test_pixels.numpy())
         # 4. describe, through the SDK on the written files (a draft manifest says how to open them)
         draft = _draft(work, spec, e_graph.outputs)
         write_manifest(work, draft)

@@ -24,7 +24,7 @@ import torch
 from evaluate.general import describe_any
 from evaluate.scores import Sizes
 from export import verify
-from export.graphs import OPSET, EncoderGraph, GeneratorGraph, export_encoder, export_generator
+from export.graphs import OPSET, EncoderGraph, GeneratorGraph
 from export.records import critic, networks, training_record, versions
 from export.target import check_target
 from imagedata import DataSet
@@ -62,11 +62,7 @@ def export_general(state: dict[str, Any], checkpoint: Path, out: Path, existing:
                            critic(state) if stage1_realness else None)
     with atomic_output(out, folder=True, overwrite=existing) as work:
         # 3. verify: the ONNX files checked, and run against PyTorch on the data set's test images
-        export_generator(generator, spec, work / "generator.onnx", exporter)
-        export_encoder(e_graph, spec, work / "encoder.onnx", exporter)
-        for file in ("generator.onnx", "encoder.onnx"):
-            verify.check_graph(work / file)
-        parity = verify.parity(g_graph, e_graph, work, "generator.onnx", "encoder.onnx", test_pixels.numpy())
+        parity = verify.export_checked(g_graph, e_graph, work, exporter, test_pixels.numpy())
         agreement = None
         if spec.categorical_sizes:
             torch_codes = predict_codes(discriminator, test_pixels, spec.digit_code_size)

@@ -12,7 +12,7 @@ import numpy as np
 import onnx
 import torch
 
-from export.graphs import EncoderGraph, GeneratorGraph
+from export.graphs import EncoderGraph, GeneratorGraph, export_encoder, export_generator
 from infogan_sdk import spec as names
 from infogan_sdk.latents.draw import draw
 from infogan_sdk.loading.sessions import Session, open_session
@@ -37,6 +37,17 @@ def check_graph(path: Path) -> None:
 def session(path: Path) -> Session:
     """The SDK's CPU session for one exported file (one way to open onnxruntime sessions outside the SDK too)."""
     return open_session(path.read_bytes(), str(path), device="cpu")
+
+
+def export_checked(generator: GeneratorGraph, encoder: EncoderGraph, work: Path, exporter: str,
+                   real_pixels: np.ndarray) -> dict[str, Any]:
+    """Both graphs written to `work` as generator.onnx and encoder.onnx, each checked, then run against PyTorch
+    on `real_pixels` (N, C, H, W); returns `parity`'s record."""
+    export_generator(generator.generator, generator.spec, work / "generator.onnx", exporter)
+    export_encoder(encoder, generator.spec, work / "encoder.onnx", exporter)
+    for file in ("generator.onnx", "encoder.onnx"):
+        check_graph(work / file)
+    return parity(generator, encoder, work, "generator.onnx", "encoder.onnx", real_pixels)
 
 
 @torch.no_grad()
