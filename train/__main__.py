@@ -42,7 +42,7 @@ from train.reader import train_reader
 INT_OPTIONS = ("batch_size", "labels_per_class", "labelled_batch", "label_shift", "max_steps", "checkpoint_every",
                "log_every", "image_size")
 READER_OPTIONS = ("lr", "pseudo_label_threshold", "sample_weight", "real_weight", "supervised_weight",
-                  "realness_weight", "printed_weight", "teacher_refresh", "teachers")
+                  "realness_weight", "printed_weight", "teacher_refresh", "teachers", "depth")
 NOISE_OPTIONS = ("lr", "hidden", "noise_weight", "pixel_weight", "feature_weight")
 SHARED_OPTIONS = ("epochs", "seed", "batch_size", "average_decay", "max_steps", "log_every")  # stages 2 and 3 too
 FLOAT_OPTIONS = ("generator_lr", "discriminator_lr", "categorical_weight", "continuous_weight", "supervised_weight",

@@ -25,6 +25,7 @@ class ModelConfig:
     generator_channels: tuple[int, ...] = (128, 64)  # one per stride-2 upconv: channels at 7x7 and at 14x14
     discriminator_channels: tuple[int, ...] = (64, 128)  # paper: conv 64 - conv 128 - FC 1024; one per stride-2 conv
     discriminator_fc: int = 1024  # 0: the heads read the last convolution, flattened
+    discriminator_depth: int = 1  # convs per stride-2 stage: the 4x4 stride-2 conv, then depth - 1 3x3 convs
     q_fc: int = 128  # paper: Q head FC 128 - code parameters
     # Continuous codes: Q predicts a mean with std fixed at 1 (as the paper's released code does), or also a
     # log-std. A learned std starved the categorical code in our runs (semi-supervised Q accuracy 55% vs 96%).
@@ -173,6 +174,7 @@ class ReaderConfig:
     teachers: str = ""  # model folders or bundled names, comma-separated: their encoders' readings of the real
     # images join stage 1 Q's in the pseudo-labels, one vote each (modes where code k is digit k)
     average_decay: float = 0.999  # the reader's weights are also averaged; export uses the average
+    depth: int = 0  # > 0: a fresh, deeper reader (ModelConfig.discriminator_depth) instead of stage 1's D copied
     seed: int = 0
     max_steps: int = 0  # stop after this many steps (0: run all epochs)
     log_every: int = 50
@@ -180,6 +182,8 @@ class ReaderConfig:
     def __post_init__(self) -> None:
         if not self.generator_run:
             raise ValueError("a reader needs generator_run: the stage 1 run folder to read G and the teacher from")
+        if self.depth < 0:
+            raise ValueError(f"depth must be >= 0 (0: stage 1's discriminator), got {self.depth}")
         if self.batch_size < 1 or self.epochs < 1:
             raise ValueError(f"batch_size and epochs must be >= 1, got {self.batch_size}, {self.epochs}")
         if not 0.0 <= self.average_decay < 1.0:

@@ -86,8 +86,9 @@ class Generator(nn.Module):
 class DiscriminatorBody(nn.Module):
     """Images -> shared features, used by both the D head and the Q head.
 
-    A 4x4 stride-2 conv per entry of discriminator_channels (BatchNorm on all but the first) [- FC discriminator_fc];
-    without the FC (discriminator_fc 0, the paper's 32x32 network) the features are the last convolution, flattened."""
+    A 4x4 stride-2 conv per entry of discriminator_channels (BatchNorm on all but the first), each followed by
+    discriminator_depth - 1 3x3 convs at its width (BatchNorm) [- FC discriminator_fc]; without the FC
+    (discriminator_fc 0, the paper's 32x32 network) the features are the last convolution, flattened."""
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
@@ -99,10 +100,11 @@ class DiscriminatorBody(nn.Module):
         layers: list[nn.Module] = [
             nn.Conv2d(channels, widths[0], 4, stride=2, padding=1),  # (N, narrow, H / 2, W / 2); no BatchNorm here
             nn.LeakyReLU(slope),
+            *_deeper(widths[0], config.discriminator_depth, slope),
         ]
         for narrower, wider in itertools.pairwise(widths):
             layers += [nn.Conv2d(narrower, wider, 4, stride=2, padding=1),  # (N, wider, s / 2, s / 2)
-                       nn.BatchNorm2d(wider), nn.LeakyReLU(slope)]
+                       nn.BatchNorm2d(wider), nn.LeakyReLU(slope), *_deeper(wider, config.discriminator_depth, slope)]
         layers.append(nn.Flatten(1))  # (N, wide * end * end)
         if config.discriminator_fc:
             layers += [nn.Linear(math.prod(last), config.discriminator_fc),  # (N, discriminator_fc)
@@ -111,6 +113,14 @@ class DiscriminatorBody(nn.Module):
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.layers(images)  # (N, out_features)
+
+
+def _deeper(width: int, depth: int, slope: float) -> list[nn.Module]:
+    """depth - 1 3x3 stride-1 convs at one width, each with BatchNorm: (N, width, s, s) -> the same shape."""
+    layers: list[nn.Module] = []
+    for _ in range(depth - 1):
+        layers += [nn.Conv2d(width, width, 3, padding=1), nn.BatchNorm2d(width), nn.LeakyReLU(slope)]
+    return layers
 
 
 class QHead(nn.Module):

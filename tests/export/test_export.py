@@ -162,6 +162,20 @@ def test_a_stage_two_run_exports_stage_ones_generator_and_the_reader(supervised_
     assert load_manifest(plain).data["realness"]["deprecated"] is True
 
 
+def test_a_deeper_reader_exports_and_is_read_by_the_sdk(supervised_checkpoint, tmp_path):
+    from infogan_sdk import Encoder
+    from train.config import ReaderConfig
+    from train.reader import train_reader
+
+    run = train_reader(ReaderConfig(generator_run=str(supervised_checkpoint), batch_size=32, epochs=1, max_steps=150,
+                                    depth=2), tmp_path / "reader")
+    folder = quick_export(run, tmp_path / "deep", 3000)
+    assert load_manifest(folder).data["training"]["model_config"]["discriminator_depth"] == 2
+    graph = onnx.load(str(folder / "encoder.onnx")).graph
+    assert sum(node.op_type == "Conv" for node in graph.node) == 4  # two stages, each a stride-2 and a 3x3 conv
+    assert Encoder(folder).infer(np.zeros((2, 28, 28), np.uint8)).digits.shape == (2,)
+
+
 def test_tampered_export_is_refused_on_load(exported, tmp_path):
     copy = tmp_path / "copy"
     copy.mkdir()

@@ -176,3 +176,18 @@ def test_a_supervised_reader_also_learns_from_plain_labelled_images(tmp_path):
     body = [k for k in first if k.startswith("body.") and first[k].is_floating_point() and "running" not in k]
     assert any(not torch.equal(labelled["discriminator"][k], first[k]) for k in body)
     assert all(torch.equal(still["discriminator"][k], first[k]) for k in body)
+
+
+def test_a_deeper_reader_starts_fresh_and_records_its_body(stage1, tmp_path):
+    state = reader(stage1, tmp_path, "deep", depth=2)
+    assert state["model_config"].discriminator_depth == 2  # export builds the encoder from it
+    assert load_checkpoint(stage1)["model_config"].discriminator_depth == 1
+    shallow = load_checkpoint(stage1)["averages"]["discriminator"]
+    extra = [k for k in state["discriminator"] if k not in shallow]
+    assert extra and all(k.startswith("body.") for k in extra)  # the 3x3 convs and their BatchNorm
+    assert state["finished"] and 0.0 <= state["evaluation"]["q_accuracy"] <= 1.0
+
+
+def test_a_negative_depth_is_refused():
+    with pytest.raises(ValueError, match="depth must be >= 0"):
+        ReaderConfig(generator_run="run", depth=-1)
