@@ -1,5 +1,6 @@
 """`Encoder`: images -> InfoGAN codes (the Q network: each categorical code's class and probabilities, the continuous
-codes) and realness (the discriminator); on MNIST models the digit and the not-a-digit verdict too."""
+codes) and realness (the discriminator); where the model has one, its "is this one of mine" answer (domain_score and
+in_domain); on MNIST models the digit and the not-a-digit verdict too."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from infogan_sdk.images.decode import ImageInput
 from infogan_sdk.images.files import FileInput
 from infogan_sdk.images.fit import read_for_model, read_one
 from infogan_sdk.images.walk import Unlisted, find
+from infogan_sdk.loading.domain import Answer, domain_answer
 from infogan_sdk.loading.folders import ModelBase
-from infogan_sdk.loading.mnist import digit_threshold
+from infogan_sdk.loading.mnist import INK, digit_answer
 from infogan_sdk.loading.sessions import chunks
 from infogan_sdk.results import FileBatch, InferResult
 from infogan_sdk.spec import (
@@ -25,12 +27,11 @@ from infogan_sdk.spec import (
     CONTINUOUS_LOG_STD,
     CONTINUOUS_MEAN,
     DIGIT_SCORE,
+    DOMAIN_SCORE,
     IMAGES,
     NOISE,
     REALNESS,
 )
-
-INK = 64  # the faintest pixel that counts as ink for is_digit (MNIST strokes peak at 255)
 
 
 class Encoder(ModelBase):
@@ -62,11 +63,13 @@ class Encoder(ModelBase):
                                   for got, want in zip(shape[1:], spec.image_shape, strict=True)):
             raise IncompatibleModelError(f"{self.path}: the encoder's {IMAGES!r} input must be (batch, "
                                          f"{', '.join(map(str, spec.image_shape))}), got {shape}")
-        optional = [name for name in (CONTINUOUS_LOG_STD, DIGIT_SCORE, NOISE) if name in outputs]
+        optional = [name for name in (CONTINUOUS_LOG_STD, DIGIT_SCORE, DOMAIN_SCORE, NOISE) if name in outputs]
         self._outputs = [*required, *optional]
         self._widths = {**widths, REALNESS: 1, CONTINUOUS_LOG_STD: spec.n_continuous, DIGIT_SCORE: 1,
-                        NOISE: spec.noise_size}
-        self._digit_threshold = digit_threshold(self.path, self._manifest.data, DIGIT_SCORE in outputs)
+                        DOMAIN_SCORE: 1, NOISE: spec.noise_size}
+        mnist = digit_answer(self.path, self._manifest.data, outputs)  # both read: each entry checked
+        self._answer = mnist or domain_answer(self.path, self._manifest.data, outputs)
+        self._digit_threshold = None if mnist is None else mnist.threshold
         self._code_ends = np.cumsum(spec.categorical_sizes)[:-1]  # where np.split cuts the logits into codes
         self._digit_of_code = np.asarray(self.code_to_digit, dtype=np.int64) if self.code_to_digit else None
         identity = self.code_to_digit in ((), tuple(range(len(self.code_to_digit))))
@@ -86,6 +89,18 @@ class Encoder(ModelBase):
         if not isinstance(entry, dict) or entry.get("deprecated") is not True:
             return None
         return str(entry.get("why") or "the manifest gives no reason")
+
+    @property
+    def has_domain_score(self) -> bool:
+        """Whether `infer` reports domain_score (and in_domain, when the manifest has its threshold): the model's
+        "is this one of mine" score, its digit score on MNIST models."""
+        return self._answer is not None
+
+    @property
+    def domain_threshold(self) -> float | None:
+        """The domain score at and above which `infer(...).in_domain` accepts an image (calibrated at export to reject
+        1% of held-out training images: the manifest's `in_domain.threshold`, or MNIST's); None without one."""
+        return None if self._answer is None else self._answer.threshold
 
     @property
     def has_digit_score(self) -> bool:
@@ -197,7 +212,10 @@ class Encoder(ModelBase):
                 probabilities = probabilities[:, self._digit_columns]
             if self._digit_of_code is not None:
                 digits = self._digit_of_code[codes[:, 0]]
-        log_std, digit_score = raw.get(CONTINUOUS_LOG_STD), raw.get(DIGIT_SCORE)
+        log_std, answer = raw.get(CONTINUOUS_LOG_STD), self._answer
+        score = None if answer is None else raw[answer.output][:, 0]
+        accepted = None if answer is None or score is None else answer.decide(score, pixels)
+        mnist = (score, accepted) if answer is not None and answer.output == DIGIT_SCORE else (None, None)
         continuous = raw.get(CONTINUOUS_MEAN, np.zeros((n, 0), dtype=np.float32))
         if self._basis is not None:  # the manifest's directions and axes: the network's values -> users'
             continuous = continuous @ self._basis.T
@@ -206,9 +224,7 @@ class Encoder(ModelBase):
             continuous=continuous,
             continuous_std=None if log_std is None else np.exp(log_std),
             realness=raw[REALNESS][:, 0], images=pixels, continuous_names=self.continuous_names,
-            digit_score=None if digit_score is None else digit_score[:, 0],
-            is_digit=None if digit_score is None or self._digit_threshold is None
-            else decide_is_digit(digit_score[:, 0], pixels, self._digit_threshold),
+            digit_score=mnist[0], is_digit=mnist[1], domain_score=score, in_domain=accepted,
             noise=raw.get(NOISE), categorical_names=self.categorical_names, categorical_labels=self._labels,
             code_probabilities=per_code)
 
@@ -224,4 +240,6 @@ def decide_is_digit(digit_score: NDArray[np.float32], pixels: NDArray[np.uint8],
     """`InferResult.is_digit`: the score (N,) at or above the threshold, and some pixel of the (N, H, W) images as the
     encoder saw them at least INK. An image with no ink (blank, or all paper once preprocessing removed its noise) is
     never a digit, whatever the score of a black image is."""
-    return np.asarray((digit_score >= threshold) & (pixels.reshape(len(pixels), -1).max(axis=1) >= INK))
+    accepted = Answer(DIGIT_SCORE, threshold, INK).decide(digit_score, pixels)
+    assert accepted is not None  # a threshold was given
+    return accepted

@@ -18,8 +18,9 @@ from PIL import Image
 from infogan_sdk.images.convention import grid, to_pil
 
 SHOWN = 8  # values a repr shows before "..."
-# InferResult's optional per-image fields, each None or an (N,) array: a record includes the ones present.
-OPTIONAL_FIELDS: tuple[str, ...] = ("digit_score", "is_digit")
+# InferResult's optional per-image fields, each None or an (N,) array: a record includes the ones present, and the
+# model's answer under one pair of names: MNIST's (the first pair) where the result has them, else the general ones.
+OPTIONAL_FIELDS: tuple[str, ...] = ("digit_score", "is_digit", "domain_score", "in_domain")
 Result = TypeVar("Result", "GenerateResult", "InferResult")
 
 
@@ -170,12 +171,13 @@ class InferResult(_Records, _Classes):
         encoder is a reader trained apart from D; there it tells real from generated no better than chance);
         use `digit_score` / `is_digit` there. The repr leaves it out.
     images: uint8 (N, H, W), the images exactly as the encoder saw them (after preprocessing).
-    digit_score: float32 (N,), how much each image looks like a digit to the model (minus a distance to the
-        nearest digit in the encoder's feature space: higher is more digit-like), or None for a model
-        exported without one.
-    is_digit: bool (N,), digit_score at or above the model's threshold (calibrated at export so that 1% of
-        held-out MNIST digits fall below it) and some ink in the image as the encoder saw it (a blank page is
-        never a digit); None without a score.
+    domain_score: float32 (N,), how much each image looks like the model's training images (minus a distance to
+        the nearest class in the encoder's feature space: higher is more alike), or None for a model exported
+        without one.
+    in_domain: bool (N,), domain_score at or above the model's threshold (calibrated at export so that 1% of
+        held-out training images fall below it; `Encoder.domain_threshold`); None without a score or threshold.
+    digit_score, is_digit: MNIST models' names of domain_score and in_domain (the same arrays; a blank page is
+        never a digit); None for other models. Their records use only these names.
     noise: float32 (N, noise_size), the generator noise that redraws each image with the codes read (its
         handwriting: `Generator.reconstruct` / `edit` use it), or None for a model whose encoder has no `noise`
         output.
@@ -191,6 +193,8 @@ class InferResult(_Records, _Classes):
     continuous_names: tuple[str, ...] = ()  # the continuous codes' names, in column order ("c0", ... if not given)
     digit_score: NDArray[np.float32] | None = None
     is_digit: NDArray[np.bool_] | None = None
+    domain_score: NDArray[np.float32] | None = None
+    in_domain: NDArray[np.bool_] | None = None
     noise: NDArray[np.float32] | None = None
     categorical_names: tuple[str, ...] = ()  # the categorical codes' names, in column order
     categorical_labels: tuple[tuple[str, ...], ...] = ()  # each categorical code's labels, labels[k] for value k
@@ -218,7 +222,9 @@ class InferResult(_Records, _Classes):
             read = f"classes={_preview(self.classes)}, probability={_preview(self.class_probability)}"
         return (f"InferResult({n} image{'s' * (n != 1)}, {read}, continuous {_names(self)}="
                 f"{_preview(self.continuous)}"
-                + ("" if self.is_digit is None else f", is_digit={_preview(self.is_digit)}") + ")")
+                + ("" if self.is_digit is None else f", is_digit={_preview(self.is_digit)}")
+                + ("" if self.in_domain is None or self.is_digit is not None else
+                   f", in_domain={_preview(self.in_domain)}") + ")")
 
     def to_records(self) -> list[dict[str, Any]]:
         """One dict per image: digit, probability (of that digit; None without a categorical code),
@@ -239,7 +245,8 @@ class InferResult(_Records, _Classes):
             chosen = self.class_probability.tolist()
             for record, classes, row in zip(records, self._class_records(), chosen, strict=True):
                 record["classes"], record["class_probabilities"] = classes, dict(zip(classes, row, strict=True))
-        for name in (*OPTIONAL_FIELDS, "noise"):
+        named = OPTIONAL_FIELDS[:2] if self.digit_score is not None else OPTIONAL_FIELDS[2:]  # one pair of names
+        for name in (*named, "noise"):
             values = getattr(self, name)
             if values is not None:
                 for record, value in zip(records, values.tolist(), strict=True):

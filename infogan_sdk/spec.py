@@ -26,6 +26,7 @@ CONTINUOUS_MEAN = "continuous_mean"
 CONTINUOUS_LOG_STD = "continuous_log_std"
 REALNESS = "realness"
 DIGIT_SCORE = "digit_score"  # optional: higher = more like a digit (the manifest's not_a_digit threshold)
+DOMAIN_SCORE = "domain_score"  # optional: higher = more like the training images (the manifest's in_domain threshold)
 # Sanity bounds: a manifest beyond them is corrupt (and would make the SDK allocate unbounded memory).
 MAX_LATENT_SIZE = 1 << 16
 MAX_IMAGE_SIDE = 4096

@@ -14,7 +14,7 @@ from infogan_sdk import Encoder, InvalidInputError
 from infogan_sdk.atomic import atomic_output
 from infogan_sdk.cli.arguments import PREPROCESS_HELP, common, positive
 from infogan_sdk.cli.progress import progress_bar
-from infogan_sdk.cli.rows import RowWriter, rows
+from infogan_sdk.cli.rows import ANSWER, MNIST_ANSWER, RowWriter, rows
 from infogan_sdk.errors import shown
 from infogan_sdk.images.files import FileInput, read_stdin
 from infogan_sdk.images.walk import IMAGE_SUFFIXES
@@ -61,16 +61,16 @@ def infer_command(args: argparse.Namespace) -> int:
             stream = stack.enter_context(_bytes_kept(sys.stdout))
         report = stack.enter_context(progress_bar(None, args.quiet, "file"))
         digits = len(encoder.code_to_digit) if encoder.spec.categorical_sizes else 0
-        scored = encoder.has_digit_score
+        answer = MNIST_ANSWER if encoder.has_digit_score else ANSWER if encoder.has_domain_score else ()
         classes = encoder.categorical_names if encoder.spec.categorical_sizes and not encoder.code_to_digit else ()
-        writer = RowWriter(stream, "json" if args.json else args.format, encoder.continuous_names, digits, scored,
+        writer = RowWriter(stream, "json" if args.json else args.format, encoder.continuous_names, digits, answer,
                            args.realness, classes)
         if args.realness and encoder.realness_deprecated is not None:
             print(f"infogan: warning: this model's manifest marks realness deprecated: "
                   f"{encoder.realness_deprecated}", file=sys.stderr)
         for batch in encoder.infer_files(sources, recursive=args.recursive, chunk_size=args.chunk_size,
                                          skip_errors=args.skip_errors, preprocess=args.preprocess):
-            writer.write(list(rows(batch, scored, args.realness, bool(classes))))
+            writer.write(list(rows(batch, answer, args.realness, bool(classes))))
             failed += sum(error is not None for error in batch.errors)
             read += len(batch.files)
             report(len(batch.files))

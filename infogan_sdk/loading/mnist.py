@@ -2,8 +2,10 @@
 
 Format 1 folders are MNIST models: their `code_to_digit` (code k draws digit code_to_digit[k]) becomes the first
 categorical code's labels, the digits as text, and nothing else keeps it; `code_to_digit` reads it back from labels
-for any model whose first code's labels are the digits "0".."k-1" in some order. Also the not-a-digit threshold of
-an encoder with a digit score, and `digits=` read into the first code's values.
+for any model whose first code's labels are the digits "0".."k-1" in some order. Also MNIST's answer to "is this
+one of mine" (`digit_answer`: the digit score, the not-a-digit threshold and some ink; the SDK reports it as
+digit_score and is_digit, and as every model's domain_score and in_domain), and `digits=` read into the first code's
+values.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ from numpy.typing import NDArray
 
 from infogan_sdk.errors import IncompatibleModelError, InvalidInputError
 from infogan_sdk.latents.draw import integers
+from infogan_sdk.loading.domain import Answer, threshold
 from infogan_sdk.loading.labels import CategoricalCode, default_codes
-from infogan_sdk.spec import LatentSpec
+from infogan_sdk.spec import DIGIT_SCORE, LatentSpec
 
 DIGIT_CODE = "digit"  # the name of an MNIST model's first categorical code
+INK = 64  # the faintest pixel that counts as ink for is_digit (MNIST strokes peak at 255)
 
 
 def format1_labels(path: Path, data: dict[str, Any], spec: LatentSpec) -> tuple[CategoricalCode, ...]:
@@ -74,19 +78,9 @@ def code_to_digit(codes: tuple[CategoricalCode, ...]) -> tuple[int, ...]:
     return tuple(int(label) for label in labels)
 
 
-def digit_threshold(manifest_path: Path, data: dict[str, Any], has_score: bool) -> float | None:
-    """The manifest's `not_a_digit.threshold` for the encoder's digit score (None when it has no score)."""
-    entry = data.get("not_a_digit")
-    if not has_score:
-        if entry is not None:
-            raise IncompatibleModelError(f"{manifest_path}: the manifest has a not_a_digit threshold but the encoder "
-                                         "has no digit_score output")
-        return None
-    if entry is None:
-        return None
-    threshold = entry.get("threshold") if isinstance(entry, dict) else None
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or threshold != threshold \
-            or threshold in (float("inf"), float("-inf")):
-        raise IncompatibleModelError(f"{manifest_path}: not_a_digit must be an object with a finite 'threshold', "
-                                     f"got {reprlib.repr(entry)}")
-    return float(threshold)
+def digit_answer(manifest_path: Path, data: dict[str, Any], outputs: list[str]) -> Answer | None:
+    """MNIST's answer to "is this one of mine": the encoder's digit score, at the manifest's `not_a_digit`
+    threshold, and some ink (a blank image is never a digit); None for an encoder without a digit score. Raises
+    IncompatibleModelError as `domain.threshold` does."""
+    found = threshold(manifest_path, data, "not_a_digit", DIGIT_SCORE, DIGIT_SCORE in outputs)
+    return Answer(DIGIT_SCORE, found, INK) if DIGIT_SCORE in outputs else None

@@ -122,9 +122,10 @@ def build_generator(path: Path, spec: LatentSpec, half: bool = False, invertible
 
 
 def build_encoder(path: Path, spec: LatentSpec, log_std: bool = True, digit_score: bool = False,
-                  noise: bool = False) -> None:
+                  noise: bool = False, domain_score: bool = False) -> None:
     """Reshape (N, 784) -> MatMul -> Add -> Split into the encoder's outputs; realness reshaped to (N,);
-    with `digit_score`, that output too: a copy of realness (the mean pixel, -1 for a black image); with
+    with `digit_score` or `domain_score`, that output too: a copy of realness (the mean pixel, -1 for a black
+    image); with
     `noise`, atanh of the mean of each noise segment (`noise_slice`), clipped to +-0.999 first."""
     weights, bias, splits = encoder_weights(spec, log_std)
     names = ["categorical_logits", "continuous_mean", *(["continuous_log_std"] if log_std else []), "realness_2d"]
@@ -141,6 +142,9 @@ def build_encoder(path: Path, spec: LatentSpec, log_std: bool = True, digit_scor
     if digit_score:
         nodes.append(helper.make_node("Identity", ["realness"], ["digit_score"]))
         outputs.append(_value("digit_score", TensorProto.FLOAT, ["N"]))
+    if domain_score:
+        nodes.append(helper.make_node("Identity", ["realness"], ["domain_score"]))
+        outputs.append(_value("domain_score", TensorProto.FLOAT, ["N"]))
     initializers = []
     if noise:
         readout = np.zeros((SIZE, SIZE, spec.noise_size), dtype=np.float32)
