@@ -14,7 +14,7 @@ import torch
 from infogan_sdk.spec import LatentSpec
 from train.checkpoint import load_checkpoint
 from train.data import DIGIT_SOURCES
-from train.networks import Discriminator, Generator, build
+from train.networks import Discriminator, Generator, build, fold_spectral_norm
 
 
 def is_digits(state: dict[str, Any]) -> bool:
@@ -27,12 +27,13 @@ def is_digits(state: dict[str, Any]) -> bool:
 
 
 def networks(state: dict[str, Any]) -> tuple[Generator, Discriminator]:
-    """The checkpoint's generator and discriminator in eval mode (the averaged weights of a run trained with them)."""
+    """The checkpoint's generator and discriminator in eval mode (the averaged weights of a run trained with them),
+    a spectral norm folded into D's weights: the graphs then hold plain layers."""
     generator, discriminator = build(state["model_config"], seed=0)
     weights = state.get("averages") or state  # trained with --average-decay: the averaged weights are the model
     generator.load_state_dict(weights["generator"])
     discriminator.load_state_dict(weights["discriminator"])
-    return generator.eval(), discriminator.eval()
+    return generator.eval(), fold_spectral_norm(discriminator)
 
 
 def critic(state: dict[str, Any]) -> Discriminator | None:
@@ -42,7 +43,7 @@ def critic(state: dict[str, Any]) -> Discriminator | None:
     stage1 = load_checkpoint(state["reader_config"]["generator_run"])
     _, critic = build(stage1["model_config"], seed=0)
     critic.load_state_dict((stage1.get("averages") or stage1)["discriminator"])
-    return critic.eval()
+    return fold_spectral_norm(critic)
 
 
 def training_record(state: dict[str, Any]) -> dict[str, Any]:

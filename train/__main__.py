@@ -94,6 +94,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                        help=f"number of continuous codes (default: the preset's, {spec.n_continuous})")
     model.add_argument("--learned-std", action="store_true",
                        help="continuous codes: Q also predicts a log-std (default: std fixed at 1)")
+    model.add_argument("--spectral-norm", action="store_true",
+                       help="ModelConfig.spectral_norm in train/config.py: D (and the CR discriminator) spectrally "
+                            "normalised, without BatchNorm")
     loop = parser.add_argument_group("training")
     for names, kind in ((INT_OPTIONS, int), (FLOAT_OPTIONS, float)):
         for name in names:  # each field's meaning is documented once, beside it in train/config.py
@@ -190,15 +193,19 @@ def _train(args: argparse.Namespace, argv: list[str]) -> Path:
         channels, side, _ = PRESETS[args.preset].image_shape
         args.image_size, args.channels = args.image_size or side, args.channels or channels
     options = {name: getattr(args, name) for name in INT_OPTIONS + FLOAT_OPTIONS}
-    config = TrainConfig(mode=args.mode, epochs=args.epochs, seed=args.seed, robust_views=args.robust_views,
-                         data=args.data, channels=args.channels or 0, resize_policy=args.resize_policy, **options)
+    try:
+        config = TrainConfig(mode=args.mode, epochs=args.epochs, seed=args.seed, robust_views=args.robust_views,
+                             data=args.data, channels=args.channels or 0, resize_policy=args.resize_policy, **options)
+    except ValueError as error:  # a value out of its range: one line, as any refused run
+        raise TrainingError(str(error)) from error
     if args.dry_run:  # on fake data unless --data names some
         config = replace(config, data=args.data if _given(argv, "--data") else "fake", epochs=1,
                          batch_size=min(config.batch_size, 32), max_steps=config.max_steps or 6, labelled_batch=16,
                          labels_per_class=2, log_every=2)
     spec = replace(latent_spec(args), image_shape=data_shape(config, args.data_dir))  # the model draws the data
     try:
-        model_config = architecture("tiny" if args.dry_run else args.arch, spec, learn_std=args.learned_std)
+        model_config = architecture("tiny" if args.dry_run else args.arch, spec, learn_std=args.learned_std,
+                                    spectral_norm=args.spectral_norm)
     except ValueError as error:  # an image size none of the architecture's variants draws
         raise TrainingError(str(error)) from error
     try:

@@ -185,10 +185,11 @@ def copy_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
 
 
 def update_average(average: dict[str, torch.Tensor], module: torch.nn.Module, decay: float) -> None:
-    """average <- decay * average + (1 - decay) * weights; integer buffers (BatchNorm's counter) are copied."""
+    """average <- decay * average + (1 - decay) * weights; integer buffers (BatchNorm's counter) are copied, and so
+    are spectral norm's power-iteration vectors (`..._u`, `..._v`): an average of unit vectors is not one."""
     with torch.no_grad():
         for name, value in module.state_dict().items():
-            if value.is_floating_point():
+            if value.is_floating_point() and not name.endswith(("._u", "._v")):
                 average[name].lerp_(value, 1.0 - decay)
             else:
                 average[name].copy_(value)

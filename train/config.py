@@ -31,6 +31,9 @@ class ModelConfig:
     # log-std. A learned std starved the categorical code in our runs (semi-supervised Q accuracy 55% vs 96%).
     learn_std: bool = False
     leaky_slope: float = 0.1  # paper: leaky ReLU 0.1
+    # D's and Q's convs and FCs spectrally normalised (Miyato et al. 2018) and without BatchNorm, as InfoGAN-CR's
+    # discriminator; export folds the normalisation into the weights
+    spectral_norm: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -75,15 +78,26 @@ ARCHITECTURES: dict[str, dict[int, dict[str, Any]]] = {
         64: {"generator_fc": 0, "generator_channels": (16, 8, 8, 4), "discriminator_channels": (4, 8, 8, 16),
              "discriminator_fc": 0, "q_fc": 16},
     },
+    # InfoGAN-CR's dSprites networks (Lin et al. 2020): G FC 128 - FC 4x4x64 - upconv 64 - 32 - 32 - 1;
+    # D conv 32 - 32 - 64 - 64 - FC 128, Q FC 128. Drawn in tanh's range, as every architecture here.
+    "small": {
+        64: {"generator_fc": 128, "generator_channels": (64, 64, 32, 32), "discriminator_channels": (32, 32, 64, 64),
+             "discriminator_fc": 128, "q_fc": 128},
+    },
 }
 
-# The paper's five settings (appendix C), named as it names the data sets: latent layout and image shape.
+# The paper's five settings (appendix C), named as it names the data sets, and InfoGAN-CR's dSprites setting:
+# latent layout and image shape.
 PRESETS: dict[str, LatentSpec] = {
     "mnist": LatentSpec(),  # C.1: the spec's defaults
     "svhn": LatentSpec(noise_size=124, categorical_sizes=(10,) * 4, n_continuous=4, image_shape=(3, 32, 32)),  # C.2
     "celeba": LatentSpec(noise_size=128, categorical_sizes=(10,) * 10, n_continuous=0, image_shape=(3, 32, 32)),
     "faces": LatentSpec(noise_size=128, categorical_sizes=(), n_continuous=5, image_shape=(1, 32, 32)),  # C.4, 3D faces
     "chairs": LatentSpec(noise_size=128, categorical_sizes=(20,) * 3, n_continuous=1, image_shape=(1, 64, 64)),
+    # InfoGAN-CR (Lin et al. 2020): 5 codes and 5 uniform noise values; its 5 continuous codes here as dSprites'
+    # factors are: the shape a category of 3, then 4 continuous (x, y, scale, orientation)
+    "dsprites": LatentSpec(noise_size=5, categorical_sizes=(3,), n_continuous=4, image_shape=(1, 64, 64),
+                           noise_distribution="uniform"),
 }
 
 
@@ -243,8 +257,9 @@ def _stage_values(cls: type, data: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def architecture(name: str, latent: LatentSpec, learn_std: bool = False) -> ModelConfig:
-    """The named architecture ("paper", "compact", "tiny") for this latent contract and its image shape.
+def architecture(name: str, latent: LatentSpec, learn_std: bool = False, spectral_norm: bool = False) -> ModelConfig:
+    """The named architecture (ARCHITECTURES: "paper", "compact", "small", "tiny") for this latent contract and its
+    image shape.
 
     Images 28, 32 or 64 pixels on a side get that variant; other sides the variant of the nearest of those whose
     stages divide the side (e.g. 16 -> 28's, 128 -> 64's). Raises ValueError for an unknown name, or a side no
@@ -259,7 +274,7 @@ def architecture(name: str, latent: LatentSpec, learn_std: bool = False) -> Mode
                          f"{', '.join(f'{side}x{side}' for side in variants)} and sides divisible by "
                          f"{sorted({2 ** _stages(v) for v in variants.values()})}")
     side = min(fitting, key=lambda side: (abs(side - max(height, width)), side))
-    return replace(ModelConfig(latent=latent, learn_std=learn_std), **variants[side])
+    return replace(ModelConfig(latent=latent, learn_std=learn_std, spectral_norm=spectral_norm), **variants[side])
 
 
 def _stages(widths: dict[str, Any]) -> int:

@@ -23,7 +23,7 @@ from infogan_sdk import spec as names
 from infogan_sdk.loading.manifest import Manifest, load_manifest
 from infogan_sdk.spec import LatentSpec
 from train.config import ModelConfig
-from train.networks import Density, DigitScore, Discriminator, Generator, NoiseHead, build
+from train.networks import Density, DigitScore, Discriminator, Generator, NoiseHead, build, fold_spectral_norm
 
 TOLERANCE = 1e-4  # the largest difference from onnxruntime accepted, as export's parity check
 
@@ -50,6 +50,7 @@ def load_folder(folder: str | Path) -> Folder:
     manifest = load_manifest(folder)
     model_config = ModelConfig.from_dict(manifest.data["training"]["model_config"])
     generator, reader = build(model_config, seed=0)
+    fold_spectral_norm(reader)  # export folded it: the graph holds D's plain weights
     weights = {**_initializers(manifest.read("generator")), **_initializers(manifest.read("encoder"))}
     for prefix, network in (("generator.", generator), ("discriminator.", reader)):
         _load(network, prefix, weights)

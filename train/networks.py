@@ -88,38 +88,48 @@ class DiscriminatorBody(nn.Module):
 
     A 4x4 stride-2 conv per entry of discriminator_channels (BatchNorm on all but the first), each followed by
     discriminator_depth - 1 3x3 convs at its width (BatchNorm) [- FC discriminator_fc]; without the FC
-    (discriminator_fc 0, the paper's 32x32 network) the features are the last convolution, flattened."""
+    (discriminator_fc 0, the paper's 32x32 network) the features are the last convolution, flattened. With
+    spectral_norm there is no BatchNorm (`spectral_normed` then normalises the weights). `channels` is the input's
+    (0: the image's; InfoGAN-CR's pair discriminator reads two images stacked)."""
 
-    def __init__(self, config: ModelConfig) -> None:
+    def __init__(self, config: ModelConfig, channels: int = 0) -> None:
         super().__init__()
-        channels = config.latent.image_shape[0]
+        channels = channels or config.latent.image_shape[0]
         widths = config.discriminator_channels
         slope = config.leaky_slope
+        norm = not config.spectral_norm
         last = body_shape(config)  # (wide, side / 2**stages, ...): checks the image side against the stages
         self.out_features = body_features(config)
         layers: list[nn.Module] = [
             nn.Conv2d(channels, widths[0], 4, stride=2, padding=1),  # (N, narrow, H / 2, W / 2); no BatchNorm here
             nn.LeakyReLU(slope),
-            *_deeper(widths[0], config.discriminator_depth, slope),
+            *_deeper(widths[0], config.discriminator_depth, slope, norm),
         ]
         for narrower, wider in itertools.pairwise(widths):
             layers += [nn.Conv2d(narrower, wider, 4, stride=2, padding=1),  # (N, wider, s / 2, s / 2)
-                       nn.BatchNorm2d(wider), nn.LeakyReLU(slope), *_deeper(wider, config.discriminator_depth, slope)]
+                       *_norm(nn.BatchNorm2d, wider, norm), nn.LeakyReLU(slope),
+                       *_deeper(wider, config.discriminator_depth, slope, norm)]
         layers.append(nn.Flatten(1))  # (N, wide * end * end)
         if config.discriminator_fc:
             layers += [nn.Linear(math.prod(last), config.discriminator_fc),  # (N, discriminator_fc)
-                       nn.BatchNorm1d(config.discriminator_fc), nn.LeakyReLU(slope)]
+                       *_norm(nn.BatchNorm1d, config.discriminator_fc, norm), nn.LeakyReLU(slope)]
         self.layers = nn.Sequential(*layers)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.layers(images)  # (N, out_features)
 
 
-def _deeper(width: int, depth: int, slope: float) -> list[nn.Module]:
-    """depth - 1 3x3 stride-1 convs at one width, each with BatchNorm: (N, width, s, s) -> the same shape."""
+def _norm(kind: type[nn.Module], width: int, use: bool) -> list[nn.Module]:
+    """[BatchNorm of `width`] where `use`, else nothing (layer indices then shift: that is another network)."""
+    return [kind(width)] if use else []
+
+
+def _deeper(width: int, depth: int, slope: float, norm: bool = True) -> list[nn.Module]:
+    """depth - 1 3x3 stride-1 convs at one width, each with BatchNorm where `norm`: (N, width, s, s) -> the same
+    shape."""
     layers: list[nn.Module] = []
     for _ in range(depth - 1):
-        layers += [nn.Conv2d(width, width, 3, padding=1), nn.BatchNorm2d(width), nn.LeakyReLU(slope)]
+        layers += [nn.Conv2d(width, width, 3, padding=1), *_norm(nn.BatchNorm2d, width, norm), nn.LeakyReLU(slope)]
     return layers
 
 
@@ -135,7 +145,7 @@ class QHead(nn.Module):
         n_std = spec.n_continuous if config.learn_std else 0
         self.hidden = nn.Sequential(
             nn.Linear(body_features(config), config.q_fc),  # (N, q_fc)
-            nn.BatchNorm1d(config.q_fc),
+            *_norm(nn.BatchNorm1d, config.q_fc, not config.spectral_norm),
             nn.LeakyReLU(config.leaky_slope),
         )
         self.categorical = nn.Linear(config.q_fc, spec.categorical_size)  # (N, categorical_size) logits
@@ -271,13 +281,36 @@ class Density(nn.Module):
 
 
 def build(config: ModelConfig, seed: int) -> tuple[Generator, Discriminator]:
-    """Both networks, initialised reproducibly from `seed` without touching the global RNG."""
+    """Both networks, initialised reproducibly from `seed` without touching the global RNG; D spectrally normalised
+    where the config says so."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         generator, discriminator = Generator(config), Discriminator(config)
         initialise(generator)
         initialise(discriminator)
+        if config.spectral_norm:
+            spectral_normed(discriminator)
     return generator, discriminator
+
+
+def spectral_normed(module: nn.Module, skip: tuple[nn.Module, ...] = ()) -> nn.Module:
+    """Spectral normalisation (torch's parametrization: one power iteration per forward in training mode) on every
+    conv and FC of `module` but those in `skip`; returns `module`. Call it after `initialise`."""
+    for layer in list(module.modules()):
+        if isinstance(layer, (nn.Conv2d, nn.Linear)) and not any(layer is other for other in skip):
+            nn.utils.parametrizations.spectral_norm(layer)
+    return module
+
+
+def fold_spectral_norm(module: nn.Module) -> nn.Module:
+    """Replace each spectrally normalised weight by its value (weight / sigma from the stored power-iteration
+    vectors, as eval mode computes it), leaving plain layers under their plain names; returns `module` in eval mode.
+    Export and a model folder's weights need this; a module without the normalisation is returned unchanged."""
+    module.eval()  # in training mode reading the weight would run a power iteration
+    for layer in module.modules():
+        if nn.utils.parametrize.is_parametrized(layer, "weight"):
+            nn.utils.parametrize.remove_parametrizations(layer, "weight", leave_parametrized=True)
+    return module
 
 
 def parameter_count(module: nn.Module) -> int:

@@ -107,9 +107,9 @@ def test_config_dicts_are_pinned() -> None:
     for name, widths in expected.items():
         config = architecture(name, LatentSpec())
         assert config.to_dict() == {"latent": latent, **widths, "discriminator_depth": 1, "learn_std": False,
-                                    "leaky_slope": 0.1}
+                                    "leaky_slope": 0.1, "spectral_norm": False}
         saved = {**config.to_dict(), **{k: list(v) for k, v in widths.items() if isinstance(v, tuple)}}
         assert ModelConfig.from_dict(saved) == config
-        del saved["discriminator_depth"]  # manifests written before the field: one conv per stage
+        del saved["discriminator_depth"], saved["spectral_norm"]  # manifests written before the fields
         assert ModelConfig.from_dict(saved) == config
     assert architecture("paper", LatentSpec()) == ModelConfig()

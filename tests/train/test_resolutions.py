@@ -60,7 +60,7 @@ def test_the_paper_32_network_has_the_papers_layer_sizes() -> None:
 def test_compact_fits_the_shipped_budget_and_is_smaller_than_paper(preset: str) -> None:
     spec = PRESETS[preset]
     sizes = {}
-    for arch in ARCHITECTURES:
+    for arch in ("paper", "compact", "tiny"):  # "small" draws 64x64 alone
         generator, discriminator = build(architecture(arch, spec), seed=0)
         sizes[arch] = parameter_count(generator) + parameter_count(discriminator)
     assert 1.0e6 < sizes["compact"] * 4 < BUDGET_BYTES - 0.5e6  # fp32 bytes, with room for the folder's extras
@@ -102,14 +102,16 @@ def test_model_config_reads_its_dict_with_stage_tuples_of_any_length() -> None:
     assert ModelConfig.from_dict(saved) == config
 
 
-def test_presets_are_the_papers_five_settings() -> None:
-    """Appendix C: the generator's input sizes it states (74, 168, 228, 133, 189) and the image shapes."""
+def test_presets_are_the_papers_five_settings_and_infogan_crs() -> None:
+    """Appendix C: the generator's input sizes it states (74, 168, 228, 133, 189) and the image shapes; InfoGAN-CR's
+    dSprites: 5 codes (here a category of 3 and 4 continuous) and 5 uniform noise values."""
     expected = {"mnist": (74, (1, 28, 28)), "svhn": (168, (3, 32, 32)), "celeba": (228, (3, 32, 32)),
-                "faces": (133, (1, 32, 32)), "chairs": (189, (1, 64, 64))}
+                "faces": (133, (1, 32, 32)), "chairs": (189, (1, 64, 64)), "dsprites": (5 + 3 + 4, (1, 64, 64))}
     assert {name: (spec.latent_size, spec.image_shape) for name, spec in PRESETS.items()} == expected
     assert PRESETS["svhn"].categorical_sizes == (10,) * 4 and PRESETS["svhn"].n_continuous == 4
     assert PRESETS["chairs"].categorical_sizes == (20,) * 3 and PRESETS["faces"].categorical_sizes == ()
     assert PRESETS["celeba"].n_continuous == 0 and PRESETS["mnist"] == LatentSpec()
+    assert PRESETS["dsprites"].categorical_sizes == (3,) and PRESETS["dsprites"].noise_distribution == "uniform"
 
 
 @pytest.mark.parametrize("shape", [(1, 28, 28), (3, 32, 32), (1, 64, 64)])
@@ -158,3 +160,24 @@ def test_augmentations_take_rgb() -> None:
     assert torch.equal(moved[..., 0], shifted(base, 2, torch.Generator().manual_seed(0)))  # as a grey image moves
     pixels = to_pixels(torch.randint(0, 256, (6, 16, 16, 3), dtype=torch.uint8), spec_of((3, 16, 16)))
     assert degraded(pixels, -1.0, torch.Generator().manual_seed(0)).shape == (6, 3, 16, 16)
+
+
+def test_the_small_64_network_has_infogan_crs_layer_sizes() -> None:
+    """InfoGAN-CR's dSprites networks: G FC 128 - FC 4x4x64 - upconv 64 - 32 - 32 - 1; D conv 32 - 32 - 64 - 64 -
+    FC 128, Q FC 128; with spectral_norm every conv and FC of D normalised and no BatchNorm in it."""
+    spec = PRESETS["dsprites"]
+    generator, discriminator = build(architecture("small", spec, spectral_norm=True), seed=0)
+    linear = [m for m in generator.fc if isinstance(m, torch.nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linear] == [(5 + 3 + 4, 128), (128, 4 * 4 * 64)]
+    upconvs = [m for m in generator.deconv if isinstance(m, torch.nn.ConvTranspose2d)]
+    assert [(m.in_channels, m.out_channels) for m in upconvs] == [(64, 64), (64, 32), (32, 32), (32, 1)]
+    convs = [m for m in discriminator.body.layers if isinstance(m, torch.nn.Conv2d)]
+    assert [(m.in_channels, m.out_channels, m.stride) for m in convs] == [(1, 32, (2, 2)), (32, 32, (2, 2)),
+                                                                          (32, 64, (2, 2)), (64, 64, (2, 2))]
+    assert discriminator.d_head.in_features == 128 and discriminator.q_head.hidden[0].out_features == 128
+    layers = [m for m in discriminator.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+    assert len(layers) == 4 + 1 + 1 + 3  # body convs and FC, D head, Q's hidden FC and its two outputs
+    assert all(torch.nn.utils.parametrize.is_parametrized(m, "weight") for m in layers)
+    assert not any(isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)) for m in discriminator.modules())
+    with pytest.raises(ValueError, match="no 'small' variant draws 28x28"):
+        architecture("small", LatentSpec())
