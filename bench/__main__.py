@@ -11,7 +11,6 @@ Prints the tables (see docs/BENCHMARKS.md for what each row means) and writes ev
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import platform
@@ -28,7 +27,7 @@ import torch
 from bench import bulk, cold, editing, inference, peers, service, serving, training, variants
 from bench.flops import matmul_ceiling, model_flops
 from bench.report import render
-from bench.timing import Budget, cpu_name
+from bench.timing import Budget, finished, machine
 from bench.weights import torch_networks
 from infogan_sdk.cli.arguments import Parser
 from infogan_sdk.loading.folders import resolve_model
@@ -64,6 +63,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    command = ["python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)]
     budget = Budget.make(args.quick)
     model_dir = resolve_model(args.model).resolve()
     manifest = load_manifest(model_dir)
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
 
     progress("PyTorch networks from the ONNX initializers, parity check")
     generator, discriminator, weights = torch_networks(model_dir)
-    results: dict[str, Any] = {"meta": _meta(args, model_dir), "weights": weights, "ceiling": {},
+    results: dict[str, Any] = {"meta": _meta(args, model_dir, command), "weights": weights, "ceiling": {},
                                "flops": {role: model_flops(manifest.file(role)) for role in ("generator", "encoder")},
                                "budget": budget.__dict__}
     setup = inference.Setup(model_dir, model_config, generator, discriminator, test_images, test_labels,
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         results["editing"] = editing.editing(model_dir, test_images, args.threads, budget)
     for rows in (results.get("generate", []), results.get("infer", []), results.get("training", [])):
         inference.add_fractions(rows, ceilings)  # one ceiling per thread count for the whole report
-    results["meta"].update(load_end=os.getloadavg()[0], seconds=round(time.perf_counter() - started, 1))
+    results["meta"] = {**finished(results["meta"]), "seconds": round(time.perf_counter() - started, 1)}
     Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     progress(f"done; results in {args.json}")
     print(render(results), end="")
@@ -147,13 +147,9 @@ def _data_dir(given: str | None) -> Path:
     return default_data_dir() if "INFOGAN_MNIST_DIR" in os.environ or not SHARED_MNIST.is_dir() else SHARED_MNIST
 
 
-def _meta(args: argparse.Namespace, model_dir: Path) -> dict[str, Any]:
-    cpu = cpu_name()
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return {"model": args.model, "model_dir": str(model_dir), "run": "quick" if args.quick else "full",
-            "threads": list(args.threads), "sections": list(args.sections),
-            "date": datetime.datetime.now().isoformat(timespec="seconds"), "cpu": cpu, "usable_cores": cores,
-            "load_start": os.getloadavg()[0],
+def _meta(args: argparse.Namespace, model_dir: Path, command: list[str]) -> dict[str, Any]:
+    return {**machine(command), "model": args.model, "model_dir": str(model_dir),
+            "run": "quick" if args.quick else "full", "threads": list(args.threads), "sections": list(args.sections),
             "versions": {"python": platform.python_version(), "numpy": np.__version__,
                          "onnxruntime": onnxruntime.__version__, "torch": torch.__version__},
             "providers": onnxruntime.get_available_providers()}

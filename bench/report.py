@@ -5,23 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from bench import bulk, editing, peers, serving
+from bench.timing import describe
 
 TRAINING_TARGET = 500  # images/s at batch 128, paper architecture, 2 threads (issue 6)
 
 
 def render(results: dict[str, Any]) -> str:
-    lines = _header(results)
-    for section in (_inference, _preprocessing, _cold, _variants, _training, _service, bulk.render,
-                    editing.render, peers.render, serving.render):
+    lines = header(results)
+    for section in SECTIONS.values():
         lines += section(results)
     return "\n".join(lines) + "\n"
 
 
-def _header(results: dict[str, Any]) -> list[str]:
+def header(results: dict[str, Any]) -> list[str]:
     meta = results["meta"]
-    lines = [f"InfoGAN benchmark: model {meta['model']} ({meta['model_dir']}), {meta['run']} run, {meta['date']}",
-             f"CPU: {meta['cpu']} ({meta['usable_cores']} usable cores); load average {meta['load_start']:.2f} at "
-             f"start, {meta['load_end']:.2f} at end (a shared machine makes every figure noisy)",
+    lines = [f"InfoGAN benchmark: model {meta['model']}, {meta['run']} run",
+             f"machine: {describe(meta)} (a shared machine makes every figure noisy)",
              "versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items())]
     if "weights" in results:
         errors = results["weights"]["parity_max_abs_error"]
@@ -153,3 +152,9 @@ def _service(results: dict[str, Any]) -> list[str]:
                      f"{sdk['requests_per_s']:>9.0f} {sdk['p50_ms']:>7.2f} {sdk['p99_ms']:>7.2f}  {ratio:>8.2f} "
                      f"{web['p50_ms'] - sdk['p50_ms']:>9.2f}")
     return lines
+
+
+# the tables in the order they print, by the name docs/ asks for them (bench.docs)
+SECTIONS = {"inference": _inference, "preprocessing": _preprocessing, "cold": _cold, "variants": _variants,
+            "training": _training, "service": _service, "bulk": bulk.render, "editing": editing.render,
+            "peers": peers.render, "serving": serving.render}

@@ -1,10 +1,13 @@
-"""Timing a call: latency percentiles at batch 1, throughput at a batch, the run's time budget, and the CPU
+"""Timing a call: latency percentiles at batch 1, throughput at a batch, the run's time budget, and the machine
 that every figure is recorded beside."""
 
 from __future__ import annotations
 
+import datetime
 import gc
+import os
 import platform
+import shlex
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -80,3 +83,24 @@ def cpu_name() -> str:
     names = [line.split(":", 1)[1].strip() for line in (info.read_text().splitlines() if info.is_file() else [])
              if line.startswith("model name")]
     return names[0] if names else platform.processor() or platform.machine()
+
+
+def machine(command: list[str]) -> dict[str, Any]:
+    """The machine a run measures on, at its start: the command that ran, the date, the CPU, the usable cores and
+    the load average (`finished` adds the load at the end). Every results file carries it; every table shows it."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {"command": shlex.join(command), "date": datetime.datetime.now().isoformat(timespec="seconds"),
+            "cpu": cpu_name(), "usable_cores": cores, "load_start": os.getloadavg()[0]}
+
+
+def finished(meta: dict[str, Any]) -> dict[str, Any]:
+    """`meta` with the load average at the end of the run."""
+    return {**meta, "load_end": os.getloadavg()[0]}
+
+
+def describe(meta: dict[str, Any]) -> str:
+    """One line: the date, the CPU, its usable cores and the load average at start and end (high: noisy figures)."""
+    load = f"load average {meta['load_start']:.2f} at start"
+    if "load_end" in meta:
+        load += f", {meta['load_end']:.2f} at end"
+    return f"{meta['date']}, {meta['cpu']} ({meta['usable_cores']} usable cores), {load}"
