@@ -3,39 +3,49 @@
 Per attack: how many requests, what they were answered, how long until an ordinary `/v1/generate` is served again
 (from the attack's start), and the server's resident memory before, at its peak (sampled every 20 ms) and after
 (SETTLE_SECONDS after it is served again).
-Prints a Markdown table (docs/RELIABILITY.md's); every answer must be a JSON 4xx or 2xx, never a 5xx or a reset.
+Prints a Markdown table (docs/RELIABILITY.md's, from `--json docs/results/attack.json`); every answer must be a JSON
+4xx or 2xx, never a 5xx or a reset.
 """
 
 from __future__ import annotations
 
+import argparse
 import base64
 import io
 import json
-import platform
 import signal
 import socket
+import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageDraw
 
 from bench.service import server
-from bench.timing import cpu_name
+from bench.timing import describe, finished, machine
+from infogan_sdk.cli.arguments import Parser
 from infogan_sdk.loading.folders import resolve_model
 
 SETTLE_SECONDS = 2.0  # "after" is the memory this long after the API is served again
 CLIENTS = 8  # the default --max-heavy (reads of over 2 M pixels in flight)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = Parser(prog="python -m bench.attack", description=__doc__,
+                    formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", default=None, help="also write the rows and the machine to this file "
+                                                      "(docs/results/attack.json is docs/RELIABILITY.md's)")
+    args = parser.parse_args(argv)
+    meta = machine(["python", "-m", "bench.attack", *(sys.argv[1:] if argv is None else argv)])
     rows = []
     with server(resolve_model("mnist"), 1) as (port, process):
         for name, attack in ATTACKS:
-            rows.append((name, *_measured(port, process.pid, attack)))
+            rows.append({"attack": name, **_measured(port, process.pid, attack)})
     # a server of its own: abandoned reads of the attacks above may still hold heavy slots for a moment
     with server(resolve_model("mnist"), 1) as (port, process):
         started = time.monotonic()
@@ -45,26 +55,41 @@ def main() -> int:
             process.send_signal(signal.SIGTERM)
             statuses = Counter(answer.result()[0] for answer in answers)
         process.wait(timeout=30)
-        rows.append(("SIGTERM with 8 requests at the pixel limit in flight", CLIENTS, _counts(statuses),
-                     f"exit {process.returncode} after {time.monotonic() - started:.1f} s", "", "", ""))
-    print(f"CPU: {platform.machine()}; {cpu_name()}")
-    print("| attack | requests | answers | API served again after | RSS before | peak | after |")
-    print("|---|---:|---|---|---:|---:|---:|")
-    for row in rows:
-        print("| " + " | ".join(str(cell) for cell in row) + " |")
+        rows.append({"attack": "SIGTERM with 8 requests at the pixel limit in flight", "requests": CLIENTS,
+                     "answers": _counts(statuses), "exit_code": process.returncode,
+                     "exit_after_s": time.monotonic() - started})
+    results = {"meta": finished(meta), "rows": rows}
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"machine: {describe(results['meta'])}")
+    print(render(results))
     bad = failures(rows)
     if bad:
         print(f"FAILED: a 5xx, a reset or a non-JSON error in: {bad}")
     return 1 if bad else 0
 
 
-def failures(rows: list[tuple[object, ...]]) -> list[object]:
-    """The attacks (row[0]) whose answers (row[2], "8 x 413 too_large, ...") hold a 5xx other than a shutdown's
-    503, a reset or an error that is not JSON."""
+def render(results: dict[str, Any]) -> str:
+    """The Markdown table of docs/RELIABILITY.md: one row per attack."""
+    lines = ["| attack | requests | answers | API served again after | RSS before | peak | after |",
+             "|---|---:|---|---|---:|---:|---:|"]
+    for row in results["rows"]:
+        if "exit_code" in row:
+            cells = [f"exit {row['exit_code']} after {row['exit_after_s']:.1f} s", "", "", ""]
+        else:
+            cells = [f"{row['served_after_s']:.2f} s", *(f"{row[key]:.0f} MB" for key in
+                                                          ("rss_before_mb", "rss_peak_mb", "rss_after_mb"))]
+        lines.append("| " + " | ".join([row["attack"], str(row["requests"]), row["answers"], *cells]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def failures(rows: list[dict[str, Any]]) -> list[str]:
+    """The attacks whose answers ("8 x 413 too_large, ...") hold a 5xx other than a shutdown's 503, a reset or an
+    error that is not JSON."""
     def bad(part: str) -> bool:
         status = part.split(" x ", 1)[-1]
         return (status[:1] == "5" and "shutting_down" not in status) or status == "reset" or "not JSON" in status
-    return [row[0] for row in rows if any(bad(part) for part in str(row[2]).split(", "))]
+    return [row["attack"] for row in rows if any(bad(part) for part in str(row["answers"]).split(", "))]
 
 
 V1 = ("/v1/generate", b'{"digits": 1}')
@@ -180,8 +205,8 @@ ATTACKS: list[tuple[str, Callable[[int], Counter[str]]]] = [
     ("8 x 8 MB /v2 binary encoder bodies (10,700 images)", v2_huge_binary_tensor)]
 
 
-def _measured(port: int, pid: int, attack: Callable[[int], Counter[str]]) -> tuple[object, ...]:
-    before, peak, done = _rss(pid), [0], threading.Event()
+def _measured(port: int, pid: int, attack: Callable[[int], Counter[str]]) -> dict[str, Any]:
+    before, peak, done = _rss(pid), [0.0], threading.Event()
 
     def sample() -> None:
         while not done.wait(0.02):
@@ -196,8 +221,8 @@ def _measured(port: int, pid: int, attack: Callable[[int], Counter[str]]) -> tup
     time.sleep(SETTLE_SECONDS)  # work the attack left behind (abandoned reads stop at their next chunk) ends
     done.set()
     sampler.join()
-    return sum(statuses.values()), _counts(statuses), f"{served:.2f} s", *(f"{mb:.0f} MB" for mb in
-                                                                            (before, max(peak[0], before), _rss(pid)))
+    return {"requests": sum(statuses.values()), "answers": _counts(statuses), "served_after_s": served,
+            "rss_before_mb": before, "rss_peak_mb": max(peak[0], before), "rss_after_mb": _rss(pid)}
 
 
 def _images(count: int, size: int, mode: str = "L") -> bytes:

@@ -18,9 +18,10 @@ def test_answers_are_read_as_status_and_json_error_code() -> None:
 
 
 def test_a_5xx_a_reset_or_plain_text_fails_the_row_and_a_shutdown_503_does_not() -> None:
-    rows: list[tuple[object, ...]] = [("ok", 9, "1 x 200, 8 x 408 timeout"), ("stop", 8, "8 x 503 shutting_down"),
-                                      ("crash", 4, "3 x 422 invalid_input, 1 x 500 internal_error"),
-                                      ("reset", 8, "8 x reset"), ("text", 1, "1 x 400 (not JSON)")]
+    rows = [{"attack": attack, "answers": answers} for attack, answers in (
+        ("ok", "1 x 200, 8 x 408 timeout"), ("stop", "8 x 503 shutting_down"),
+        ("crash", "3 x 422 invalid_input, 1 x 500 internal_error"), ("reset", "8 x reset"),
+        ("text", "1 x 400 (not JSON)"))]
     assert failures(rows) == ["crash", "reset", "text"]
 
 
@@ -29,4 +30,5 @@ def test_open_inference_protocol_errors_are_read_without_their_message() -> None
     assert _status(b'HTTP/1.1 400 Bad Request\r\n\r\n{"error":"input \'images\': shape must be [-1, 28, 28]"}') \
         == "400 {error}"
     assert _status(b'HTTP/1.1 400 Bad Request\r\n\r\n["not", "an object"]') == "400 (not JSON)"
-    assert failures([("v2", 8, "8 x 400 {error}"), ("v2 crash", 1, "1 x 500 {error}")]) == ["v2 crash"]
+    assert failures([{"attack": "v2", "answers": "8 x 400 {error}"},
+                     {"attack": "v2 crash", "answers": "1 x 500 {error}"}]) == ["v2 crash"]
