@@ -1,11 +1,12 @@
 """`python -m bench.web`: the JavaScript package against the Python SDK, and the static playground in Chromium.
 
-    python -m bench.web [--threads 1,2] [--batch 256] [--repeats 20]
+    python -m bench.web [--threads 1,2] [--batch 256] [--repeats 20] [--json FILE]
 
 Node (onnxruntime-node) and the Python SDK generate and read a batch on the same machine and thread counts; in
 headless Chromium (onnxruntime-web, wasm, one thread: a static server sends no cross-origin isolation headers) it
 times one generate image, the reading of one digit drawn on the 280x280 canvas (preprocessing included), and a
-fresh page's load to its first generated image. Needs js/node_modules and /usr/bin/chromium. Prints a table.
+fresh page's load to its first generated image. Needs js/node_modules and /usr/bin/chromium. Prints the tables
+(docs/BENCHMARKS.md's, from `--json docs/results/web.json`).
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import argparse
 import functools
 import http.server
 import json
-import os
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -24,8 +25,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.timing import cpu_name
+from bench.timing import describe, finished, machine
 from infogan_sdk import Encoder, Generator
+from infogan_sdk.cli.arguments import Parser
 from infogan_sdk.cli.web import REPOSITORY_JS, export_web
 
 CHROMIUM = "/usr/bin/chromium"
@@ -108,31 +110,48 @@ def browser_times(site: Path, repeats: int) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.web", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = Parser(prog="python -m bench.web", description=__doc__,
+                    formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--json", default=None, help="also write the figures and the machine to this file "
+                                                      "(docs/results/web.json is docs/BENCHMARKS.md's)")
     args = parser.parse_args(argv)
-    cores = len(os.sched_getaffinity(0))
-    print(f"CPU: {cpu_name()} ({cores} cores usable); batch {args.batch}; medians of {args.repeats}")
-    print("| runtime | threads | generate images/s | infer images/s | vs Python SDK |")
-    print("|---|---|---|---|---|")
-    for threads in (int(t) for t in args.threads.split(",")):
-        python, node = python_rates(threads, args.batch, args.repeats), node_rates(threads, args.batch, args.repeats)
-        print(f"| Python SDK | {threads} | {python['generate']:,.0f} | {python['infer']:,.0f} | 1 |")
-        print(f"| Node | {threads} | {node['generate']:,.0f} | {node['infer']:,.0f} | generate "
-              f"{node['generate'] / python['generate']:.0%}, infer {node['infer'] / python['infer']:.0%} |")
+    meta = machine(["python", "-m", "bench.web", *(sys.argv[1:] if argv is None else argv)])
+    rows = [{"threads": threads, "python": python_rates(threads, args.batch, args.repeats),
+             "node": node_rates(threads, args.batch, args.repeats)} for threads in map(int, args.threads.split(","))]
     with tempfile.TemporaryDirectory() as temporary:
         site = export_web(Path(temporary) / "site", "mnist", REPOSITORY_JS)
         size = sum(path.stat().st_size for path in site.rglob("*") if path.is_file())
-        web = browser_times(site, args.repeats)
-    print(f"\nChromium {web['version']} (onnxruntime-web wasm, 1 thread), static folder {size / 1e6:.1f} MB:")
-    print(f"| one generate image | {web['generate_ms']:.2f} ms |\n| infer one drawn digit (280x280 canvas, "
-          f"preprocessing included; read as {web['read']}) | {web['infer_ms']:.2f} ms |\n"
-          f"| fresh page: load to first generated image | {web['load_s']:.2f} s |")
+        chromium = {**browser_times(site, args.repeats), "site_mb": size / 1e6}
+    results = {"meta": {**finished(meta), "batch": args.batch, "repeats": args.repeats}, "rows": rows,
+               "chromium": chromium}
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"machine: {describe(results['meta'])}\n\n{render_node(results)}\n{render_chromium(results)}", end="")
     return 0
 
+
+def render_node(results: dict[str, Any]) -> str:
+    """Node beside the Python SDK, images/s at the run's batch, per thread count (a Markdown table)."""
+    lines = [f"Batch {results['meta']['batch']}, medians of {results['meta']['repeats']} calls.", "",
+             "| runtime | threads | generate images/s | infer images/s | vs Python SDK |", "|---|---|---|---|---|"]
+    for row in results["rows"]:
+        python, node = row["python"], row["node"]
+        lines += [f"| Python SDK | {row['threads']} | {python['generate']:,.0f} | {python['infer']:,.0f} | 1 |",
+                  f"| Node | {row['threads']} | {node['generate']:,.0f} | {node['infer']:,.0f} | generate "
+                  f"{node['generate'] / python['generate']:.0%}, infer {node['infer'] / python['infer']:.0%} |"]
+    return "\n".join(lines) + "\n"
+
+
+def render_chromium(results: dict[str, Any]) -> str:
+    """The static playground in headless Chromium (a Markdown table)."""
+    web = results["chromium"]
+    return (f"Chromium {web['version']} (onnxruntime-web wasm, 1 thread), static folder {web['site_mb']:.1f} MB:\n\n"
+            f"| measured | median |\n|---|---|\n| one generate image | {web['generate_ms']:.2f} ms |\n"
+            f"| infer one drawn digit (280x280 canvas, preprocessing included; read as {web['read']}) | "
+            f"{web['infer_ms']:.2f} ms |\n| fresh page: load to first generated image | {web['load_s']:.2f} s |\n")
 
 if __name__ == "__main__":
     raise SystemExit(main())
