@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from bench import processes
 from bench.processes import log  # noqa: F401  (for the tests: what a served process wrote)
+from bench.timing import finished, machine
 from infogan_sdk.serve.app import create_app
 from infogan_sdk.serve.config import ServeConfig
 from tests.sdk.tiny_models import MAIN_SPEC, REVERSED, build_model
@@ -72,6 +74,7 @@ def post_json(url: str, body: object, timeout: float = 30) -> tuple[int, dict[st
 
 # --- the fuzz report: how each fuzzed request ended, per category ---------------------------------------------
 FUZZ_TALLY: dict[str, dict[str, int]] = {}
+MACHINE = machine(["python", "-m", "pytest", *sys.argv[1:]])  # written beside the counts
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -79,7 +82,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         return
     path = Path(os.environ.get("INFOGAN_SERVE_FUZZ_REPORT") or ROOT / ".pytest_cache" / "serve-fuzz-report.json")
     path.parent.mkdir(parents=True, exist_ok=True)  # a fresh clone's first run, or pytest's cache turned off
-    path.write_text(json.dumps(FUZZ_TALLY, indent=2, sort_keys=True) + "\n")
+    report = {"categories": FUZZ_TALLY, "meta": finished(MACHINE)}
+    path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
     terminalreporter.section("serve fuzz report")
     for category, outcomes in sorted(FUZZ_TALLY.items()):
         terminalreporter.write_line(f"{category}: {sum(outcomes.values())} requests, {dict(sorted(outcomes.items()))}")
