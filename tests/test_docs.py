@@ -91,3 +91,76 @@ def test_the_docs_site_builds_strict_with_every_public_name_and_card(tmp_path: P
         assert f"{manifest['evaluation']['q_accuracy_test']:.2%}" in card
     models = (site / "models" / "index.html").read_text(encoding="utf-8")
     assert "{{" not in models and "<!-- model table -->" not in models
+
+
+# --- measured figures: only in generated blocks (python -m bench.docs) ------------------------------------------
+PAGES = (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")))
+UNITS = (r"ns|µs|us|ms|sec|seconds?|minutes?|hours?|req/s|requests/s|calls/s|images/s|img/s|files/s|steps/s|"
+         r"kB|KB|KiB|MB|MiB|GB|GiB|TB|MB/s|GFLOP/s|GFLOP|MFLOP|M FLOP")
+NUMBER = r"(?<![\w.])\d(?:[\d,]*\d)?(?:\.\d+)?"
+RANGE = rf"{NUMBER}(?:\s?(?:-|to)\s?\d(?:[\d,]*\d)?(?:\.\d+)?)?"  # 0.6-1.3
+MEASURED = re.compile(rf"{RANGE}\s?(?:{UNITS})(?![\w/])|{RANGE} s(?![\w/])"  # seconds need the space: 200s are statuses
+                      rf"|{NUMBER}x(?!\w)"  # a ratio, 2.5x (28x28 is a size: no match)
+                      r"|(?:(?<![\w.])\d[\d,]*\.\d+%?(?:[\s|()]+|$)){3,}")  # a pasted table row: 0.511  2.162  0.24
+# Figures that are not measurements. Each is a limit the code or the tests hold, checked below where it can be.
+ALLOWED = (
+    r"8 MB budget",  # a model folder's size budget (tests/train/test_resolutions.py, tests/evaluate/...shipped_models)
+    r"\| headers \| 16 KiB \|",  # SERVICE.md's limits table: infogan_sdk/serve/guards.py MAX_HEADER_BYTES
+    r"finish for 5 s",  # SERVICE.md, shutdown: infogan_sdk/serve/server.py GRACEFUL_SECONDS
+)
+GENERATED = re.compile(r"<!-- generated: .*?<!-- end generated -->|<!-- model table:.*?<!-- end of model table -->",
+                       re.DOTALL)
+
+
+def measured_figures(text: str) -> list[str]:
+    """`line: figure` for each measured-looking figure outside the generated blocks (and README's model table,
+    which test_readme_model_table_is_the_manifests holds to the manifests)."""
+    text = GENERATED.sub(lambda block: "\n" * block.group(0).count("\n"), text)
+    for allowed in ALLOWED:
+        text = re.sub(allowed, "", text)
+    return [f"{number}: {found.group(0)!r} in {line.strip()[:100]!r}"
+            for number, line in enumerate(text.splitlines(), 1) for found in MEASURED.finditer(line)]
+
+
+def test_no_page_quotes_a_measured_figure_outside_a_generated_block() -> None:
+    found = {page.name: figures for page in PAGES if (figures := measured_figures(page.read_text(encoding="utf-8")))}
+    assert found == {}, "figures typed by hand: make them a generated block (python -m bench.docs) or drop them"
+
+
+def test_the_allowed_figures_are_the_code_s_limits() -> None:
+    from infogan_sdk.serve import guards, server
+    assert guards.MAX_HEADER_BYTES == 16 * 1024 and server.GRACEFUL_SECONDS == 5
+    pages = "".join(page.read_text(encoding="utf-8") for page in PAGES)
+    assert all(re.search(allowed, pages) for allowed in ALLOWED), "an allowed figure no page uses: drop it"
+
+
+def test_the_scanner_finds_hand_typed_figures() -> None:
+    """The check can fail: latencies, rates, sizes and ratios are found; sizes like 28x28 and counts are not."""
+    text = ("p50 0.21 ms; 1,540 images/s; 2.5x faster; 0.6-1.3 s; 610 MB\n28x28 and 2048x2048 images; 4000 tried\n"
+            "      1     1 p50 ms         0.511      2.162    0.24\n")
+    assert [figure.split(": ", 1)[1].split(" in ")[0] for figure in measured_figures(text)] == \
+        ["'0.21 ms'", "'1,540 images/s'", "'2.5x'", "'0.6-1.3 s'", "'610 MB'", "'0.511      2.162    0.24'"]
+    assert measured_figures("<!-- generated: results/bench.json cold -->\n7 ms\n<!-- end generated -->\n") == []
+
+
+def test_every_generated_block_is_what_its_results_file_gives() -> None:
+    from bench.docs import BLOCK, stale
+    assert sum(len(BLOCK.findall(page.read_text(encoding="utf-8"))) for page in PAGES) >= 20
+    assert stale(PAGES) == [], "python -m bench.docs --write (or rerun the command that writes the results file)"
+
+
+def test_a_changed_results_file_or_a_hand_edited_table_is_stale() -> None:
+    """The check can fail both ways: a figure changed in the results file, or in the page's copy of its table."""
+    import json
+
+    from bench.docs import DOCS, refreshed, render, stale_blocks
+    text = (ROOT / "docs" / "BENCHMARKS.md").read_text(encoding="utf-8")
+    results = json.loads((DOCS / "results" / "bench.json").read_text(encoding="utf-8"))
+    results["cold_start"]["sdk"]["total"] += 1000.0
+    changed = refreshed(text, lambda source: results if source == "results/bench.json" else
+                        json.loads((DOCS / source).read_text(encoding="utf-8")))
+    assert changed != text and render("results/bench.json", "cold", results) in changed
+    assert render("results/bench.json", "cold") in text
+    edited = text.replace(render("results/bench.json", "cold"), render("results/bench.json", "cold", results))
+    assert stale_blocks(text) == [] and stale_blocks(edited) == ["results/bench.json cold"]
+    assert refreshed(edited) == text
