@@ -8,6 +8,8 @@ Examples:
     python -m train --data folder:photos --image-size 32 --channels 3 --resize-policy crop --out runs/photos
     python -m train --dry-run --out runs/dry --resume # continue it (--overwrite: start it again)
     python -m train --dry-run --preset svhn --categorical 10,5 --out runs/dry-svhn  # the paper's SVHN layout, 32x32 RGB
+    python -m train --data npz:dsprites.npz --preset dsprites --arch small --spectral-norm --cr-weight 2 --out runs/cr
+                                                    # InfoGAN-CR's regulariser (scripts/train_shapes.sh: the recipe)
     torchrun --nproc_per_node 2 -m train --dry-run --out runs/ddp
     python -m train --stage reader --generator-run runs/semi --epochs 10 --out runs/semi-reader   # stage 2
     python -m train --stage noise --model mnist --epochs 4 --out runs/mnist-noise   # stage 3, on a model folder
@@ -40,13 +42,14 @@ from train.reader import train_reader
 
 # TrainConfig fields that are plain command-line options
 INT_OPTIONS = ("batch_size", "labels_per_class", "labelled_batch", "label_shift", "max_steps", "checkpoint_every",
-               "log_every", "image_size")
+               "log_every", "image_size", "generator_steps", "cr_start")
 READER_OPTIONS = ("lr", "pseudo_label_threshold", "sample_weight", "real_weight", "supervised_weight",
                   "realness_weight", "printed_weight", "teacher_refresh", "teachers", "depth")
 NOISE_OPTIONS = ("lr", "hidden", "noise_weight", "pixel_weight", "feature_weight")
 SHARED_OPTIONS = ("epochs", "seed", "batch_size", "average_decay", "max_steps", "log_every")  # stages 2 and 3 too
 FLOAT_OPTIONS = ("generator_lr", "discriminator_lr", "categorical_weight", "continuous_weight", "supervised_weight",
-                 "consistency_weight", "consistency_threshold", "average_decay", "morph_probability")
+                 "consistency_weight", "consistency_threshold", "average_decay", "morph_probability", "cr_weight",
+                 "cr_lr")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:

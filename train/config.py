@@ -121,6 +121,10 @@ class TrainConfig:
     consistency_threshold: float = 0.95  # only confident readings of the plain image are targets
     robust_views: bool = False  # also degrade Q's distorted and labelled views (thin/thick, blur, low resolution)
     morph_probability: float = 0.0  # thin or thicken each real image D sees with this probability (Morpho-MNIST)
+    generator_steps: int = 1  # G updates per step, each on the step's latents (InfoGAN-CR: 2)
+    cr_weight: float = 0.0  # InfoGAN-CR's contrastive regulariser on G (Lin et al. 2020: 2.0); 0: off
+    cr_start: int = 0  # the step it switches on at (InfoGAN-CR: 288,000 of 322,560)
+    cr_lr: float = 2e-3  # Adam lr of the CR discriminator, which learns only from cr_start (InfoGAN-CR: 2e-3)
     average_decay: float = 0.0  # > 0: also keep an exponential moving average of G and D weights (e.g. 0.999;
     # decay min(this, (1 + step) / (10 + step))), which the per-epoch evaluation and export use
     seed: int = 0
@@ -143,6 +147,11 @@ class TrainConfig:
             raise ValueError(f"average_decay must be in [0, 1), got {self.average_decay}")
         if not 0.0 <= self.morph_probability <= 1.0:
             raise ValueError(f"morph_probability must be in [0, 1], got {self.morph_probability}")
+        if self.generator_steps < 1:
+            raise ValueError(f"generator_steps must be >= 1, got {self.generator_steps}")
+        if self.cr_weight < 0 or self.cr_start < 0 or self.cr_lr <= 0:
+            raise ValueError(f"cr_weight and cr_start must be >= 0 and cr_lr > 0, got {self.cr_weight}, "
+                             f"{self.cr_start}, {self.cr_lr}")
         parse_source(self.data)  # the string alone: DataSetError (a ValueError) for one that names no source
         check_options(self.image_size or None, self.channels or None, self.resize_policy)
 

@@ -3,6 +3,7 @@
 Everything random in a step is a function of (seed, rank, step): the data order comes from a
 per-epoch permutation and the latents from a per-step generator. A resumed run therefore replays
 exactly what an uninterrupted run would have done, with no RNG state to save.
+With cr_weight > 0 a step also trains InfoGAN-CR's pair discriminator from cr_start on (`train.contrastive`).
 Data parallelism: under torchrun every rank takes its slice of the global batch and gradients are
 averaged with an all-reduce before each optimiser step.
 """
@@ -38,6 +39,7 @@ from train.bookkeeping import (
 )
 from train.checkpoint import CHECKPOINT_NAME, GAN_KEYS, code_version, save_checkpoint
 from train.config import ModelConfig, TrainConfig
+from train.contrastive import Pairs, build_cr, contrastive_loss, draw_pairs, sample_pairs
 from train.data import Dataset, check_data, labelled_subset, load_data
 from train.losses import (
     Latent,
@@ -68,6 +70,8 @@ class Run:
     discriminator: torch.nn.Module
     generator_optimizer: torch.optim.Optimizer
     discriminator_optimizer: torch.optim.Optimizer
+    cr_discriminator: torch.nn.Module | None  # InfoGAN-CR's pair discriminator (cr_weight > 0), training only
+    cr_optimizer: torch.optim.Optimizer | None
     averages: dict[str, dict[str, torch.Tensor]] | None
     data: Dataset
     labelled: torch.Tensor  # indices of the labelled images (semi-supervised); empty otherwise
@@ -95,11 +99,18 @@ def train(model_config: ModelConfig, config: TrainConfig, out_dir: str | Path, d
         if config.morph_probability:  # real strokes of varied thickness, for a code to learn it from
             real = morphed(real, spec.pixel_range[0], rng, config.morph_probability, keep_peak=True)
         latent = sample_latent(spec, run.local_batch, rng, run.device)
-        fake = run.generator(latent.noise, latent.categorical, latent.continuous)  # (B, C, H, W)
+        pairs = (sample_pairs(spec, run.local_batch, rng, run.device)  # InfoGAN-CR's pairs, switched on late
+                 if run.cr_discriminator is not None and run.step >= config.cr_start else None)
+        fake, pair_images = _draw(run, latent, pairs)  # (B, C, H, W), and (B, 2 C, H, W) or None
         losses = _discriminator_step(run, real, fake.detach(), latent, index, rng)
-        losses["g_loss"] = _generator_step(run, fake, latent)
+        if pairs is not None:
+            losses |= _contrastive_step(run, pair_images.detach(), pairs.chosen)
+        for repeat in range(config.generator_steps):  # InfoGAN-CR steps G twice on the step's latents
+            if repeat:
+                fake, pair_images = _draw(run, latent, pairs)  # G has changed since it drew them
+            losses["g_loss"] = _generator_step(run, fake, latent, pair_images, pairs)
         check_finite(losses, run.step + 1, run.out)
-        distributed.sync_buffers(run.generator, run.discriminator)
+        distributed.sync_buffers(*_networks(run))
         _update_averages(run)
         run.step += 1
         _bookkeeping(run, epoch, losses, progress, clock)
@@ -112,6 +123,7 @@ def _start(model_config: ModelConfig, config: TrainConfig, out: Path, device: st
            data_dir: str | Path | None, command: str, overwrite: bool) -> Run:
     """The run at its first step, or where its checkpoint left it with `resume`."""
     rank, world = distributed.setup(device)
+    cr_discriminator = build_cr(model_config, config.seed) if config.cr_weight else None  # refuses a single code
     data = load_data(config, data_dir)  # bad data, or data that does not fit the model, is refused before any work
     check_data(data, model_config, config)
     prepare_run(out, resume, overwrite, rank)
@@ -126,12 +138,10 @@ def _start(model_config: ModelConfig, config: TrainConfig, out: Path, device: st
                                            fused=True)
     discriminator_optimizer = torch.optim.Adam(discriminator.parameters(), lr=config.discriminator_lr,
                                                betas=config.betas, fused=True)
-    step, averages = 0, None
-    if resume:
-        step, averages = _resume(out, model_config, config, generator, discriminator, generator_optimizer,
-                                 discriminator_optimizer, torch_device, rank)
-    if config.average_decay and averages is None:
-        averages = {"generator": copy_state(generator), "discriminator": copy_state(discriminator)}
+    cr_optimizer = None
+    if cr_discriminator is not None:
+        cr_discriminator.to(torch_device)
+        cr_optimizer = torch.optim.Adam(cr_discriminator.parameters(), lr=config.cr_lr, betas=config.betas, fused=True)
     if torch_device.type == "cuda" and not data.mapped:  # MNIST is 47 MB: keep it on the GPU, no per-step copies
         data = data.to(torch_device)
     # Unsupervised training never reads a training label; semi-supervised reads only this subset.
@@ -143,8 +153,24 @@ def _start(model_config: ModelConfig, config: TrainConfig, out: Path, device: st
             "label_budget": config.label_budget, "labelled_indices": labelled.tolist()}
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
-    return Run(model_config, config, out, torch_device, rank, config.batch_size // world, generator, discriminator,
-               generator_optimizer, discriminator_optimizer, averages, data, labelled, meta, step, schedule)
+    run = Run(model_config, config, out, torch_device, rank, config.batch_size // world, generator, discriminator,
+              generator_optimizer, discriminator_optimizer, cr_discriminator, cr_optimizer, None, data, labelled, meta,
+              0, schedule)
+    if resume:
+        _resume(run)
+    if config.average_decay and run.averages is None:
+        run.averages = {"generator": copy_state(generator), "discriminator": copy_state(discriminator)}
+    return run
+
+
+def _draw(run: Run, latent: Latent, pairs: Pairs | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """G's images of the step's latents (B, C, H, W), and of its pairs stacked (B, 2 C, H, W), or None without."""
+    fake = run.generator(latent.noise, latent.categorical, latent.continuous)
+    return fake, None if pairs is None else draw_pairs(run.generator, pairs)
+
+
+def _networks(run: Run) -> list[torch.nn.Module]:
+    return [run.generator, run.discriminator, *([run.cr_discriminator] if run.cr_discriminator is not None else [])]
 
 
 def _discriminator_step(run: Run, real: torch.Tensor, fake: torch.Tensor, latent: Latent, index: torch.Tensor,
@@ -172,18 +198,38 @@ def _discriminator_step(run: Run, real: torch.Tensor, fake: torch.Tensor, latent
             "supervised_ce": supervised, "consistency_ce": consistency, "confident_fraction": confident}
 
 
-def _generator_step(run: Run, fake: torch.Tensor, latent: Latent) -> torch.Tensor:
-    """---- G step: updates G only (D and Q are frozen): fool D, and make the codes recoverable by Q ----
-    (L_I again, now reaching G through the frozen Q). Returns G's loss."""
+def _contrastive_step(run: Run, pair_images: torch.Tensor, chosen: torch.Tensor) -> dict[str, torch.Tensor]:
+    """---- CR step: updates the CR discriminator only: name the code each pair of G's images shares ----
+    `pair_images` are detached from G. Returns its cross-entropy and accuracy."""
+    assert run.cr_discriminator is not None and run.cr_optimizer is not None  # built with cr_weight > 0
+    cr_loss, accuracy = contrastive_loss(run.cr_discriminator, pair_images, chosen)
+    run.cr_optimizer.zero_grad(set_to_none=True)
+    cr_loss.backward()
+    distributed.average_gradients(run.cr_discriminator)
+    run.cr_optimizer.step()
+    return {"cr_ce": cr_loss, "cr_accuracy": accuracy}
+
+
+def _generator_step(run: Run, fake: torch.Tensor, latent: Latent, pair_images: torch.Tensor | None,
+                    pairs: Pairs | None) -> torch.Tensor:
+    """---- G step: updates G only (D, Q and the CR discriminator are frozen): fool D, and make the codes
+    recoverable by Q (L_I again, now reaching G through the frozen Q); with InfoGAN-CR's pairs, also make the
+    code each pair shares nameable by the CR discriminator (G cooperates with it). Returns G's loss."""
     config, spec, discriminator = run.config, run.model_config.latent, run.discriminator
-    discriminator.requires_grad_(False)  # no gradients for D's weights: they are not updated here
+    frozen = [discriminator, *([run.cr_discriminator] if pairs is not None else [])]
+    for network in frozen:
+        network.requires_grad_(False)  # no gradients for their weights: they are not updated here
     fake_logit, categorical, mean, log_std = discriminator(fake)
     g_info = (config.categorical_weight * categorical_cross_entropy(spec, categorical, latent.codes)
               + config.continuous_weight * gaussian_nll(mean, log_std, latent.continuous))
     g_loss = adversarial_loss(fake_logit, True) + g_info
+    if pairs is not None:
+        cr_loss, _ = contrastive_loss(run.cr_discriminator, pair_images, pairs.chosen)
+        g_loss = g_loss + config.cr_weight * cr_loss
     run.generator_optimizer.zero_grad(set_to_none=True)
     g_loss.backward()
-    discriminator.requires_grad_(True)
+    for network in frozen:
+        network.requires_grad_(True)
     distributed.average_gradients(run.generator)
     run.generator_optimizer.step()
     return g_loss
@@ -227,26 +273,34 @@ def _bookkeeping(run: Run, epoch: int, losses: dict[str, torch.Tensor], progress
             "generator": run.generator.state_dict(), "discriminator": run.discriminator.state_dict(),
             "optimizer_g": run.generator_optimizer.state_dict(),
             "optimizer_d": run.discriminator_optimizer.state_dict(), "averages": run.averages,
+            **_cr_state(run),
             "evaluation": record.get("test")})
 
 
-def _resume(out: Path, model_config: ModelConfig, config: TrainConfig, generator: torch.nn.Module,
-            discriminator: torch.nn.Module, generator_optimizer: torch.optim.Optimizer,
-            discriminator_optimizer: torch.optim.Optimizer, device: torch.device,
-            rank: int) -> tuple[int, dict[str, dict[str, torch.Tensor]] | None]:
-    """Load the run's checkpoint into the networks and optimisers; returns its step and weight averages."""
+def _cr_state(run: Run) -> dict[str, Any]:
+    """The CR discriminator and its optimiser, for resume (training only: export never reads them)."""
+    if run.cr_discriminator is None or run.cr_optimizer is None:
+        return {}
+    return {"cr_discriminator": run.cr_discriminator.state_dict(), "optimizer_cr": run.cr_optimizer.state_dict()}
+
+
+def _resume(run: Run) -> None:
+    """Load the run's checkpoint into its networks and optimisers; set its step and weight averages."""
     # Only the run's length and bookkeeping may change on resume (extend a run with more --epochs);
     # nothing else depends on them, since the learning rates are constant.
-    state = resume_checkpoint(out, GAN_KEYS, "gan", {"model_config": model_config, "train_config": config},
-                              ("epochs", "max_steps", "checkpoint_every", "log_every"), rank)
-    generator.load_state_dict(state["generator"])
-    discriminator.load_state_dict(state["discriminator"])
-    generator_optimizer.load_state_dict(state["optimizer_g"])
-    discriminator_optimizer.load_state_dict(state["optimizer_d"])
+    state = resume_checkpoint(run.out, GAN_KEYS, "gan", {"model_config": run.model_config, "train_config": run.config},
+                              ("epochs", "max_steps", "checkpoint_every", "log_every"), run.rank)
+    run.generator.load_state_dict(state["generator"])
+    run.discriminator.load_state_dict(state["discriminator"])
+    run.generator_optimizer.load_state_dict(state["optimizer_g"])
+    run.discriminator_optimizer.load_state_dict(state["optimizer_d"])
+    if run.cr_discriminator is not None and run.cr_optimizer is not None:  # the configs match: the run saved them
+        run.cr_discriminator.load_state_dict(state["cr_discriminator"])
+        run.cr_optimizer.load_state_dict(state["optimizer_cr"])
     averages = state.get("averages")
     if averages is not None:
-        averages = {net: {k: v.to(device) for k, v in weights.items()} for net, weights in averages.items()}
-    return state["step"], averages
+        run.averages = {net: {k: v.to(run.device) for k, v in weights.items()} for net, weights in averages.items()}
+    run.step = state["step"]
 
 
 def _supervised_loss(discriminator: torch.nn.Module, data: Dataset, index: torch.Tensor, labelled: torch.Tensor,
