@@ -16,9 +16,9 @@ Every random draw is a function of (seed, step), as in stage 1, so a resumed run
 from __future__ import annotations
 
 import copy
-from dataclasses import replace
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
