@@ -5,9 +5,10 @@ MLP trained at export to tell MNIST train digits (plain, degraded once and twice
 the model's own samples, printed digits and plain strokes from generated blank, noise, shape and texture images and
 printed letters (outlier exposure, Hendrycks et al. 2019): it rejects the kinds it saw. A class-conditional
 Mahalanobis distance fitted on the same digits alone (Lee et al. 2018): it rejects what lies far from every class,
-kinds never seen included. Each is shifted to reject half the budget on the MNIST train images the fit never saw,
-and the score is the smaller. `calibrate`: the threshold that `Encoder.infer(...).is_digit` uses, the score's
-FALSE_REJECTS quantile on those images, read through the SDK on the written files as users run them.
+kinds never seen included (any model's score, `export.domain_score`, is this kind alone). Each is shifted to reject
+half the budget on the MNIST train images the fit never saw, and the score is the smaller. `calibrate`: the
+threshold that `Encoder.infer(...).is_digit` uses, the score's FALSE_REJECTS quantile on those images, read through
+the SDK on the written files as users run them.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from PIL import Image, ImageDraw
 from torch import nn
 
 from evaluate import not_digit
+from export import domain_score
+from export.domain_score import FALSE_REJECTS, RIDGE, class_whitening
 from export.graphs import GeneratorGraph
 from infogan_sdk import Encoder
 from infogan_sdk.images.decode import read_images
@@ -35,8 +38,6 @@ from train.pixels import to_pixels
 from train.printed import printed_bank, printed_characters
 
 FIT_IMAGES = 50_000  # MNIST train images the score is fitted on; the other 10,000 calibrate it
-FALSE_REJECTS = 0.01  # the threshold rejects this fraction of the calibration digits
-RIDGE = 1e-3  # added to the covariance's diagonal (standardised features): keeps it invertible
 # letters and symbols the score learns to refuse (in the stage 2 fonts only): not those that look like digits
 NOT_DIGITS = "".join(c for c in string.ascii_letters if c not in not_digit.LOOKALIKES) + not_digit.SYMBOLS
 METHOD = ("the smaller of two scores on the encoder's features (D's body and Q's hidden layer), each shifted to its "
@@ -83,9 +84,10 @@ def fit(generator: GeneratorGraph, discriminator: Discriminator, train_images: n
     negatives = read_images(not_digit.negatives(sizes.negatives), spec.image_shape[1:], "auto")
     letters, _ = printed_characters(NOT_DIGITS) if sizes.letters else (np.zeros((0, 28, 28), np.uint8), [])
     others = to_pixels(torch.from_numpy(np.concatenate([negatives, letters])), spec)
-    features, classes = _features(discriminator, digits, spec.digit_code_size)
-    score = fit_digit_score(features, _features(discriminator, others))
-    calibration = _features(discriminator, to_pixels(torch.from_numpy(train_images[split(len(train_images))[1]]), spec))
+    features, classes = domain_score.features(discriminator, digits, spec.digit_code_size)
+    score = fit_digit_score(features, domain_score.features(discriminator, others))
+    held_out = to_pixels(torch.from_numpy(train_images[split(len(train_images))[1]]), spec)
+    calibration = domain_score.features(discriminator, held_out)
     score.density = fit_density(score, features, classes, calibration)
     record = {"train_digits": len(rows), "digit_views": len(views), "samples": len(rows),
               "drawn_digits": len(drawn), "non_digits": len(negatives), "letters_and_symbols": len(letters),
@@ -129,13 +131,8 @@ def fit_density(score: DigitScore, digits: torch.Tensor, classes: torch.Tensor, 
     """The Mahalanobis part of `score`: class centres and one shared covariance of the (N, F) digit features by their
     (N,) classes, and shifts that make `score` reject FALSE_REJECTS of the (M, F) calibration features, each signal
     rejecting about as many (the same quantile of each)."""
-    standard = ((digits - score.mean) / score.scale).double()
-    present = torch.unique(classes)
-    centres = torch.stack([standard[classes == k].mean(dim=0) for k in present])  # (K, F)
-    residual = standard - centres[torch.searchsorted(present, classes)]
-    covariance = residual.T @ residual / len(standard) + ridge * torch.eye(standard.shape[1], dtype=torch.float64)
-    whitening = torch.linalg.cholesky(torch.linalg.inv(covariance))  # W W^T = covariance^-1
-    density = Density((centres @ whitening).T, whitening, (0.0, 0.0, 1.0))
+    centres, whitening = class_whitening(((digits - score.mean) / score.scale).double(), classes, ridge=ridge)
+    density = Density(centres, whitening, (0.0, 0.0, 1.0))
     logit = score.net((calibration - score.mean) / score.scale).flatten(0)
     distance = density((calibration - score.mean) / score.scale)
     low, high = 0.0, FALSE_REJECTS
@@ -145,7 +142,7 @@ def fit_density(score: DigitScore, digits: torch.Tensor, classes: torch.Tensor, 
         low, high = (q, high) if rejected.float().mean() < FALSE_REJECTS else (low, q)
     shifts = (float(torch.quantile(logit, low)), float(torch.quantile(distance, low)),
               float(logit.std() / distance.std()))
-    return Density((centres @ whitening).T, whitening, shifts)
+    return Density(centres, whitening, shifts)
 
 
 @torch.no_grad()
@@ -191,14 +188,3 @@ def _digit_views(real: torch.Tensor, background: float, seed: int = 0) -> torch.
     twice = torch.cat([degraded(rows, background, rng) for rows in once.split(1000)])
     moved = torch.cat([distorted(rows, background, rng) for rows in real[: len(real) // 4].split(1000)])
     return torch.cat([once, twice, moved])
-
-
-@torch.no_grad()
-def _features(discriminator: Discriminator, pixels: torch.Tensor, classes: int = 0) -> Any:
-    """The features the digit score reads, (N, F), for (N, 1, 28, 28) model pixels; with `classes` (the size of
-    the first categorical code), also the (N,) category the encoder reads in each."""
-    parts = [discriminator.forward_with_features(pixels[start : start + 1000]) for start in range(0, len(pixels), 1000)]
-    features = torch.cat([part[4] for part in parts])
-    if not classes:
-        return features
-    return features, torch.cat([part[1][:, :classes].argmax(dim=1) for part in parts])

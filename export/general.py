@@ -1,7 +1,9 @@
 """Export of any model that is not MNIST digits (`records.is_digits`): another data set, size, colour or code layout.
 
 The same steps as `export.folder`, read top to bottom, without what only MNIST digits have: no digit score, no MNIST
-accuracy checks, no Morpho-MNIST measures. Parity against PyTorch runs on the run's own data set's test images (through
+accuracy checks, no Morpho-MNIST measures. In the digit score's place, any model's "is this one of mine" score
+(`export.domain_score`: the encoder's `domain_score` output, and the manifest's `in_domain` threshold, calibrated on a
+held-out part of the train split). Parity against PyTorch runs on the run's own data set's test images (through
 `imagedata`, as training read them), and the description is `evaluate.general.describe_any`'s on that data set: the
 first categorical code's values matched to the data set's classes (its labels then name them), Q accuracy and class
 control where the data set allows, the continuous codes named after the image measures they move, or after
@@ -23,7 +25,7 @@ import torch
 
 from evaluate.general import describe_any
 from evaluate.scores import Sizes
-from export import verify
+from export import domain_score, verify
 from export.graphs import OPSET, EncoderGraph, GeneratorGraph
 from export.records import critic, networks, training_record, versions
 from export.target import check_target
@@ -37,8 +39,9 @@ from train.data import open_data
 from train.pixels import to_pixels
 
 logger = logging.getLogger(__name__)
-SKIPPED = "the digit score and is_digit, the MNIST accuracy checks and the Morpho-MNIST measures are for MNIST digit " \
-    "models only"
+SKIPPED = "the digit score and is_digit (trained against generated non-digits; this model's domain_score and " \
+    "in_domain are its density part, fitted on the model's own training images), the MNIST accuracy checks and the " \
+    "Morpho-MNIST measures are for MNIST digit models only"
 
 
 def export_general(state: dict[str, Any], checkpoint: Path, out: Path, existing: bool, exporter: str = "dynamo",
@@ -56,10 +59,11 @@ def export_general(state: dict[str, Any], checkpoint: Path, out: Path, existing:
     generator, discriminator = networks(state)
     data = _data(state, data_dir)
     test_pixels = to_pixels(torch.from_numpy(np.ascontiguousarray(data.test.images)), spec)
-    # 2. the graphs
+    # 2. the graphs, with the domain score fitted on the train split's images (`domain_score.split`'s fit rows)
     g_graph = GeneratorGraph(generator, spec)
+    score, score_record = domain_score.fit(discriminator, state["model_config"], data)
     e_graph = EncoderGraph(discriminator, state["model_config"].learn_std, None,
-                           critic(state) if stage1_realness else None)
+                           critic(state) if stage1_realness else None, domain_score=score)
     with atomic_output(out, folder=True, overwrite=existing) as work:
         # 3. verify: the ONNX files checked, and run against PyTorch on the data set's test images
         parity = verify.export_checked(g_graph, e_graph, work, exporter, test_pixels.numpy())
@@ -68,7 +72,7 @@ def export_general(state: dict[str, Any], checkpoint: Path, out: Path, existing:
             torch_codes = predict_codes(discriminator, test_pixels, spec.digit_code_size)
             ort_codes = verify.onnx_codes(work / "encoder.onnx", test_pixels.numpy(), spec.digit_code_size)
             agreement = verify.code_agreement(torch_codes, ort_codes)
-        # 4. describe, through the SDK on the written files (a draft manifest says how to open them)
+        # 4. a draft manifest, which says how to open the written files through the SDK
         draft = {"format": FORMAT, "format_version": FORMAT_VERSION, "spec": spec.to_dict(),
                  "files": {role: file_entry(work, f"{role}.onnx") for role in ("generator", "encoder")},
                  "io": {"generator": {"inputs": list(spec.generator_inputs()), "outputs": ["images"]},
@@ -76,12 +80,15 @@ def export_general(state: dict[str, Any], checkpoint: Path, out: Path, existing:
                  "categorical_codes": _categorical(spec, data.class_names), "preprocess": "resize",
                  "data": state.get("data") or data.describe()}
         write_manifest(work, draft)
+        # 5. calibrate the domain score through the SDK, on the train split's held-out rows; describe with it
+        draft["in_domain"] = {**domain_score.calibrate(work, data), **score_record}
+        write_manifest(work, draft)
         described = describe_any(work, data, sizes, workers=workers,
                                  supervised=state["train_config"].mode != "unsupervised")
         if continuous_names is not None:  # the user's names over the measures'
             described["continuous_codes"] = [{**code, "name": names[code["index"]]}
                                              for code in described["continuous_codes"]]
-        # 5. the manifest, once
+        # 6. the manifest, once
         write_manifest(work, {
             **draft, **described, "evaluation": {**described["evaluation"],
                                                  "command": "python -m export (at export time)"},

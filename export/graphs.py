@@ -25,7 +25,7 @@ OPSET = 18  # pinned: every op these networks use exists there, and onnxruntime 
 EXPORTERS = ("dynamo", "legacy")
 # encoder weights stored in fp16 and cast back in the graph: the folder's 8 MB budget (0.6 MB saved: the density's
 # 384 x 384 whitening and the noise head). PyTorch's copies are rounded the same way first, so parity is exact.
-HALF_PRECISION = ("digit_score.density.whitening", "noise_head.net.")
+HALF_PRECISION = ("digit_score.density.whitening", "domain_score.density.whitening", "noise_head.net.")
 
 
 class GeneratorGraph(nn.Module):
@@ -46,26 +46,31 @@ class GeneratorGraph(nn.Module):
 
 
 class EncoderGraph(nn.Module):
-    """Images -> (categorical logits, continuous means[, log-stds], realness logit[, digit score][, noise]).
+    """Images -> (categorical logits, continuous means[, log-stds], realness logit[, digit score][, domain score]
+    [, noise]).
 
     `critic`: a two-stage model's stage 1 discriminator, whose verdict is the realness logit; the reader's own
     D head cannot give it (its body was trained to ignore the defects D sees: AUROC 0.52 real vs generated,
     against D's 0.75), so the encoder runs D's body too. `noise_head`: stage 3's (`train/noise.py`), the noise
-    that redraws the image with the codes read."""
+    that redraws the image with the codes read. `domain_score`: any model's "is this one of mine"
+    (`export.domain_score`) on the same features as the digit score."""
 
     def __init__(self, discriminator: Discriminator, learn_std: bool, digit_score: DigitScore | None = None,
-                 critic: Discriminator | None = None, noise_head: NoiseHead | None = None) -> None:
+                 critic: Discriminator | None = None, noise_head: NoiseHead | None = None,
+                 domain_score: nn.Module | None = None) -> None:
         super().__init__()
         self.discriminator = discriminator
         self.learn_std = learn_std
         self.digit_score = digit_score
         self.critic = critic
         self.noise_head = noise_head
+        self.domain_score = domain_score
 
     @property
     def outputs(self) -> list[str]:
         """The output names, in the order `forward` returns them."""
-        return encoder_outputs(self.learn_std, self.digit_score is not None, self.noise_head is not None)
+        return encoder_outputs(self.learn_std, self.digit_score is not None, self.noise_head is not None,
+                               self.domain_score is not None)
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, ...]:
         realness, logits, mean, log_std, features = self.discriminator.forward_with_features(images)
@@ -74,13 +79,17 @@ class EncoderGraph(nn.Module):
         outputs = (logits, mean, log_std, realness) if self.learn_std else (logits, mean, realness)
         if self.digit_score is not None:
             outputs = (*outputs, self.digit_score(features))
+        if self.domain_score is not None:
+            outputs = (*outputs, self.domain_score(features))
         return outputs if self.noise_head is None else (*outputs, self.noise_head(images, features))
 
 
-def encoder_outputs(learn_std: bool, digit_score: bool = False, noise: bool = False) -> list[str]:
+def encoder_outputs(learn_std: bool, digit_score: bool = False, noise: bool = False,
+                    domain_score: bool = False) -> list[str]:
     std = [names.CONTINUOUS_LOG_STD] if learn_std else []
     return [names.CATEGORICAL_LOGITS, names.CONTINUOUS_MEAN, *std, names.REALNESS,
-            *([names.DIGIT_SCORE] if digit_score else []), *([names.NOISE] if noise else [])]
+            *([names.DIGIT_SCORE] if digit_score else []), *([names.DOMAIN_SCORE] if domain_score else []),
+            *([names.NOISE] if noise else [])]
 
 
 def to_onnx(module: nn.Module, example: tuple[torch.Tensor, ...], input_names: list[str],
