@@ -194,7 +194,8 @@ def general_card(description: dict[str, Any]) -> str:
 
 
 def general_headline(evaluation: dict[str, Any]) -> str:
-    """What the data set allowed to measure: Q accuracy (labels), class control and Frechet (an evaluator)."""
+    """What the data set allowed to measure: Q accuracy (labels), class control and Frechet (an evaluator); the
+    in-domain answer's figures where the model has one."""
     data = evaluation["data"]["name"]
     rows = []
     if "q_accuracy_test" in evaluation:
@@ -224,4 +225,10 @@ def general_headline(evaluation: dict[str, Any]) -> str:
                  (f"FactorVAE score ({len(found['factor_vae']['active'])} of {len(found['codes'])} codes active)",
                   f"{found['factor_vae']['score']:.3f}"),
                  ("DCI disentanglement", f"{found['dci']['disentanglement']:.3f}"), ("SAP", f"{found['sap']:.3f}")]
+    if "in_domain" in evaluation:  # the model's "is this one of mine" answer (evaluate.domain)
+        answer = evaluation["in_domain"]
+        rows.append((f"in_domain: {data} test accepted", f"{answer['own_test']['accepted']:.2%}"))
+        rows += [(f"in_domain: {kind.replace('_', ' ')} rejected / AUROC / FPR at 95% TPR",
+                  f"{figures['rejected']:.2%} / {figures['auroc']:.3f} / {figures['fpr_at_95_tpr']:.2%}")
+                 for kind, figures in answer["held_out"].items()]
     return "| metric | value |\n|---|---|\n" + "\n".join(f"| {name} | {value} |" for name, value in rows)

@@ -5,7 +5,8 @@ to the classes, one to one, on a seeded sample of the train split: Hungarian for
 labels, and checked to be the identity for one that learnt them); with its evaluator (`classifier.evaluator_path`,
 or one given), class control (the evaluator reads the asked class), the Frechet distance of its features beside
 the train-vs-test floor, and the classifier score; always, what Q reads back of generated images and the
-continuous codes named after the generic image measures (`evaluate.measures`), or left `c0`, `c1`, ...
+continuous codes named after the generic image measures (`evaluate.measures`), or left `c0`, `c1`, ...; for a model
+with an in-domain answer, how well it tells its own test images from held-out kinds (`evaluate.domain`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from evaluate import codes as code_measures
-from evaluate import disentanglement
+from evaluate import disentanglement, domain
 from evaluate.classifier import Evaluator, evaluator_path
 from evaluate.scores import Sizes, class_mapping, quality, read_back, reading
 from imagedata import DataSet
@@ -54,6 +55,9 @@ def describe_any(model: str | os.PathLike[str], data: DataSet, sizes: Sizes | No
     factors = disentanglement.of_data_set(encoder, data, disentanglement.Sizes.scaled(sizes.factor_points), seed)
     if factors is not None:  # a data set with known factors
         evaluation["disentanglement"] = factors
+    answer = domain.in_domain(encoder, data, sizes.held_out_images, seed)
+    if answer is not None:  # a model exported with a domain score and its threshold
+        evaluation["in_domain"] = answer
     evaluation.update({"measures_real_test": spread, "sizes": sizes.__dict__, "seed": seed,
                        "seconds": round(time.perf_counter() - started, 1)})
     identity = code_to_class is not None and list(code_to_class) == list(range(len(code_to_class)))

@@ -37,9 +37,10 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
-from scipy import ndimage, stats
+from scipy import ndimage
 from skimage import data as skimage_data
 
+from evaluate.scores import separation as at_threshold
 from mnist_data.files import IMAGES_MAGIC, read_idx
 
 logger = logging.getLogger(__name__)
@@ -244,19 +245,9 @@ def _emoji(character: str, font: ImageFont.FreeTypeFont) -> Image.Image | None:
 def separation(digit_scores: np.ndarray, scores: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
     """Per category: the fraction accepted at the threshold that rejects REJECT_DIGITS of the digits, the AUROC of
     digits (positives) vs the category, and the fraction accepted at the threshold that keeps 95% of the digits
-    (the literature's FPR at 95% TPR); plus the threshold itself under "threshold"."""
+    (the literature's FPR at 95% TPR): `evaluate.scores.separation` at that threshold; plus the threshold itself
+    under "threshold"."""
     threshold = float(np.quantile(digit_scores, REJECT_DIGITS))
-    at_95 = float(np.quantile(digit_scores, 0.05))
     report: dict[str, dict[str, float]] = {"threshold": {"value": threshold,
                                                          "digits_accepted": float(np.mean(digit_scores >= threshold))}}
-    for name, values in scores.items():
-        report[name] = {"accepted": float(np.mean(values >= threshold)), "auroc": auroc(digit_scores, values),
-                        "fpr_at_95_tpr": float(np.mean(values >= at_95))}
-    return report
-
-
-def auroc(positives: np.ndarray, negatives: np.ndarray) -> float:
-    """P(score of a positive > score of a negative), ties counted half (Mann-Whitney U / n1 n2)."""
-    ranks = stats.rankdata(np.concatenate([positives, negatives]))
-    u = ranks[: len(positives)].sum() - len(positives) * (len(positives) + 1) / 2
-    return float(u / (len(positives) * len(negatives)))
+    return {**report, **at_threshold(digit_scores, scores, threshold)}

@@ -1,6 +1,7 @@
 """The model card's scores that every model shares, through the SDK: Q's reading of labelled test images, what Q
-reads back of generated images, and sample quality by a data set's evaluator. `describe` (MNIST models) and
-`general` (any other data set) build their cards from them.
+reads back of generated images, sample quality by a data set's evaluator, and how well a score separates the images
+it should accept from other kinds (`separation`: MNIST's not-a-digit suite and any model's in-domain answer).
+`describe` (MNIST models) and `general` (any other data set) build their cards from them.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy import stats
 
 from evaluate.classifier import Evaluator, classifier_score, frechet_distance
 from infogan_sdk import Encoder, GenerateResult
@@ -82,3 +84,19 @@ def quality(evaluator: Evaluator, made: np.ndarray, test_images: np.ndarray, tra
     return logits, {"frechet_distance": frechet_distance(features, test_features),
                     "frechet_distance_real_floor": frechet_distance(floor_features, test_features),
                     "classifier_score": classifier_score(logits), "evaluator_test_accuracy": evaluator.test_accuracy}
+
+
+def separation(positives: np.ndarray, scores: dict[str, np.ndarray], threshold: float) -> dict[str, dict[str, float]]:
+    """Per kind of (N,) `scores` (higher: more like the (M,) `positives`): the fraction accepted at `threshold`, the
+    AUROC of the positives vs the kind, and the fraction accepted at the threshold that keeps 95% of the positives
+    (the literature's FPR at 95% TPR)."""
+    at_95 = float(np.quantile(positives, 0.05))
+    return {name: {"accepted": float(np.mean(values >= threshold)), "auroc": auroc(positives, values),
+                   "fpr_at_95_tpr": float(np.mean(values >= at_95))} for name, values in scores.items()}
+
+
+def auroc(positives: np.ndarray, negatives: np.ndarray) -> float:
+    """P(score of a positive > score of a negative), ties counted half (Mann-Whitney U / n1 n2)."""
+    ranks = stats.rankdata(np.concatenate([positives, negatives]))
+    u = ranks[: len(positives)].sum() - len(positives) * (len(positives) + 1) / 2
+    return float(u / (len(positives) * len(negatives)))
