@@ -125,11 +125,16 @@ export class Reading extends Images {
   digitScore: Float32Array | null;
   /** Whether each image is a digit at all (score >= the manifest's threshold, and some ink); null without a score. */
   isDigit: boolean[] | null;
+  /** (N) higher = more like the model's training images (MNIST models: digitScore); null without a score. */
+  domainScore: Float32Array | null;
+  /** Whether each image is one of the model's kind (score >= the manifest's in_domain threshold; MNIST models:
+   * isDigit); null without a score or threshold. */
+  inDomain: boolean[] | null;
   noise: Float32Array;
   continuousStd: Float32Array | null;
   /** The codes read, for `Generator.render`. */
   latents(): Latents;
-  toRecords(): Array<{ classes?: Record<string, string>; classProbabilities?: Record<string, number>; digit: number; probabilities: number[]; continuous: Record<string, number>; realness: number; digitScore?: number; isDigit?: boolean }>;
+  toRecords(): Array<{ classes?: Record<string, string>; classProbabilities?: Record<string, number>; digit: number; probabilities: number[]; continuous: Record<string, number>; realness: number; digitScore?: number; isDigit?: boolean; domainScore?: number; inDomain?: boolean }>;
 }
 
 declare class Model {
@@ -166,6 +171,9 @@ export class Encoder extends Model {
   hasNoise: boolean;
   hasDigitScore: boolean;
   digitThreshold: number | null;
+  /** Whether `infer` reports domainScore (the model's "is this one of mine" score; MNIST models': the digit score). */
+  hasDomainScore: boolean;
+  domainThreshold: number | null;
   infer(images: ImageInput | ImageInput[], options?: { preprocess?: Preprocess }): Promise<Reading>;
   preprocess(images: ImageInput | ImageInput[], options?: { preprocess?: Preprocess }): { count: number; pixels: Uint8Array };
 }

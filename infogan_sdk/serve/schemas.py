@@ -110,6 +110,9 @@ class Reading(BaseModel):
                                    "real); deprecated in the bundled models")
     is_digit: bool | None = Field(None, description="whether the model thinks this is a digit at all (if it can)")
     digit_score: float | None = None
+    in_domain: bool | None = Field(None, description="models other than MNIST's (is_digit there): whether the model "
+                                   "thinks this is one of its kind of images at all (if it can)")
+    domain_score: float | None = Field(None, description="higher: more like the model's training images")
     error: str | None = Field(None, description="set instead of the reading when this image could not be read")
     detail: str | None = None
 

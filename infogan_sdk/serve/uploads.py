@@ -254,7 +254,8 @@ def _reading(encoder: Encoder, result: InferResult, row: int) -> dict[str, Any]:
                               for j, name in enumerate(result.categorical_names)}
         reading["class_probabilities"] = {name: float(result.code_probabilities[j][row, result.codes[row, j]])
                                           for j, name in enumerate(result.categorical_names)}
-    for name in ("is_digit", "digit_score"):  # present once the model can tell digits from other drawings
+    mnist = getattr(result, "digit_score", None) is not None  # MNIST's names for the answer, else the general ones
+    for name in ("is_digit", "digit_score") if mnist else ("in_domain", "domain_score"):  # where the model has one
         values = getattr(result, name, None)
         if values is not None:
             reading[name] = np.asarray(values)[row].item()

@@ -159,10 +159,13 @@ export class Encoder extends Model {
       throw new IncompatibleModelError(`${this.where}: the encoder must take "images" and output ${shown(required)}, got `
         + `${shown(session.inputNames)} -> ${shown(session.outputNames)}`);
     }
-    this.outputs = [...required, ...["continuous_log_std", "digit_score", "noise"].filter((name) => session.outputNames.includes(name))];
+    this.outputs = [...required, ...["continuous_log_std", "digit_score", "domain_score", "noise"].filter((name) => session.outputNames.includes(name))];
     this.hasNoise = this.outputs.includes("noise");
     this.hasDigitScore = this.outputs.includes("digit_score");
     this.digitThreshold = this.hasDigitScore ? this.manifest.digitThreshold : null;
+    // any model's "is this one of mine" answer (loading/domain.py): MNIST's digit score, else a domain_score output
+    this.hasDomainScore = this.hasDigitScore || this.outputs.includes("domain_score");
+    this.domainThreshold = this.hasDigitScore ? this.digitThreshold : this.hasDomainScore ? this.manifest.domainThreshold : null;
   }
 
   static async load(folder, options = {}) {
@@ -290,6 +293,10 @@ export class Reading extends Images {
     this.noise = raw.noise ?? null;
     this.isDigit = this.digitScore === null || encoder.digitThreshold === null ? null
       : Array.from(this.digitScore, (score, i) => score >= encoder.digitThreshold && hasInk(this.image(i)));
+    // MNIST models answer with their digit score (the same arrays); their records keep the MNIST names only
+    this.domainScore = this.digitScore ?? raw.domain_score ?? null;
+    this.inDomain = this.digitScore ? this.isDigit : this.domainScore === null || encoder.domainThreshold === null ? null
+      : Array.from(this.domainScore, (score) => score >= encoder.domainThreshold);
   }
 
   softmaxInto(logits, top, i, codeToDigit) {
@@ -311,8 +318,9 @@ export class Reading extends Images {
     return { count: this.count, codes: this.codes, continuous: this.continuous, noise: this.noise };
   }
 
-  /** One object per image: digit, probabilities, codes by name, realness, digitScore, isDigit; classes and
-   * classProbabilities ({code name: ...}) for a model whose codes are not digits. */
+  /** One object per image: digit, probabilities, codes by name, realness, digitScore, isDigit (MNIST models) or
+   * domainScore, inDomain (others); classes and classProbabilities ({code name: ...}) for a model whose codes are not
+   * digits. */
   toRecords() {
     const k = this.continuousNames.length, size = this.probabilities.length / Math.max(1, this.count);
     const named = this.categoricalCodes.length && this.digits.every((digit) => digit < 0);
@@ -326,6 +334,8 @@ export class Reading extends Images {
       realness: this.realness[i],
       ...(this.digitScore ? { digitScore: this.digitScore[i] } : {}),
       ...(this.isDigit ? { isDigit: this.isDigit[i] } : {}),
+      ...(!this.digitScore && this.domainScore ? { domainScore: this.domainScore[i] } : {}),
+      ...(!this.digitScore && this.inDomain ? { inDomain: this.inDomain[i] } : {}),
     }));
   }
 }

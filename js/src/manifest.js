@@ -13,7 +13,8 @@ const ORTHONORMAL_TOLERANCE = 1e-4; // axes are stored as JSON decimals
 const isNumber = (value) => typeof value === "number" && Number.isFinite(value);
 const isInteger = (value) => Number.isInteger(value);
 
-/** The checked manifest: {data, spec, categorical, preprocess, codeToDigit, codes, basis, digitThreshold}. */
+/** The checked manifest: {data, spec, categorical, preprocess, codeToDigit, codes, basis, digitThreshold,
+ * domainThreshold}. */
 export function readManifest(data, where) {
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     throw new CorruptModelError(`${where}: manifest.json must hold a JSON object, got ${shown(data)}`);
@@ -39,7 +40,7 @@ export function readManifest(data, where) {
   }
   const codes = readCodes(data.continuous_codes, spec, where);
   return { data, spec, categorical, preprocess, codeToDigit: digitsOf(categorical), codes, basis: codeBasis(codes),
-    digitThreshold: data.not_a_digit?.threshold ?? null };
+    digitThreshold: data.not_a_digit?.threshold ?? null, domainThreshold: data.in_domain?.threshold ?? null };
 }
 
 function defaultCodes(sizes) {

@@ -1,6 +1,6 @@
 """Issue 38's target: a user's folder of 32x32 RGB images, two categorical codes of sizes 3 and 5 and 3 continuous
 codes trains (tiny), exports, and is generated and read back by the SDK, the CLI, the service and the JavaScript
-package."""
+package; its "is this one of mine" answer (domain_score, in_domain) is calibrated on held-out training images."""
 
 from __future__ import annotations
 
@@ -15,15 +15,19 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from evaluate.domain import held_out
+from export import domain_score
 from export.__main__ import main as export_main
+from export.general import _data
 from infogan_sdk import Encoder, Generator, InvalidInputError
 from infogan_sdk.cli import main as cli_main
 from train.__main__ import main as train_main
+from train.checkpoint import load_checkpoint
 
 pytestmark = pytest.mark.slow
 JS = Path(__file__).resolve().parents[2] / "js"
 COLOURS = {"red": (220, 40, 30), "green": (40, 200, 60), "blue": (30, 60, 220)}  # the three classes
-PER_CLASS = 12
+PER_CLASS = 240  # 720 images: 648 train (108 of them calibrate the domain score, enough to see 1%), 72 test
 
 
 def draw_folder(root: Path) -> Path:
@@ -94,6 +98,32 @@ def test_the_sdk_generates_by_class_and_reads_its_images_back(model: Path) -> No
     assert np.abs(from_file.images.astype(int) - result.images[:1].astype(int)).mean() < 8
 
 
+def test_the_domain_score_rejects_one_percent_of_held_out_training_images_and_is_read(model: Path) -> None:
+    """The encoder's domain_score output and the manifest's in_domain threshold: about 1% of the training images the
+    fit never saw are rejected (as calibrated), the test split is accepted and noise is not."""
+    encoder = Encoder(model, device="cpu", threads=1)
+    entry = encoder.info["in_domain"]
+    assert "domain_score" in encoder.info["io"]["encoder"]["outputs"] and entry["score"] == "domain_score"
+    assert encoder.has_domain_score and encoder.domain_threshold == entry["threshold"]
+    assert entry["classes"] == "the data set's labels" and entry["features"] == 16 + 16  # pooled body, Q's hidden
+    with pytest.MonkeyPatch.context() as patch:  # the run's data set as export read it
+        patch.setenv("INFOGAN_DATA_CACHE", str(model.parent / "cache"))
+        data = _data(load_checkpoint(model.parent / "run"), None)
+    fit_rows, calibration = domain_score.split(len(data.train))
+    assert entry["calibration_images"] == len(calibration) >= 100 and entry["fit_images"] == len(fit_rows)
+    read = encoder.infer(np.asarray(data.train.images[calibration]), preprocess="none")
+    assert read.in_domain is not None and read.domain_score is not None and read.domain_score.dtype == np.float32
+    assert 0.005 <= 1 - read.in_domain.mean() <= 0.02  # 1% of the held-out training images, to the granularity
+    assert np.array_equal(read.in_domain, read.domain_score >= entry["threshold"])
+    assert encoder.infer(data.test.images, preprocess="none").in_domain.mean() >= 0.9  # images it never saw
+    noise = encoder.infer(held_out("discs", (3, 32, 32), 100)["uniform_noise"], preprocess="none")
+    assert noise.in_domain is not None and noise.in_domain.mean() <= 0.1
+    assert read.digit_score is None and read.is_digit is None and "in_domain" in read.to_records()[0]
+    report = encoder.info["evaluation"]["in_domain"]  # evaluate's figures, measured at export
+    assert report["threshold"] == entry["threshold"] and set(report["held_out"]) == {"uniform_noise",
+                                                                                      "gaussian_noise"}
+
+
 def test_the_cli_describes_generates_and_reads_the_model(model: Path, tmp_path: Path,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["info", "--model", str(model)]) == 0
@@ -114,10 +144,11 @@ def test_the_cli_describes_generates_and_reads_the_model(model: Path, tmp_path: 
     assert cli_main(["infer", "--model", str(model), str(tmp_path / "one"), "--format", "jsonl", "-q"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert len(rows) == 2 and set(rows[0]["classes"]) == {"class", "category1"}
+    assert isinstance(rows[0]["in_domain"], bool) and isinstance(rows[0]["domain_score"], float)
     assert rows[0]["classes"]["class"] in COLOURS and 0 < rows[0]["class_probabilities"]["class"] <= 1
     assert cli_main(["infer", "--model", str(model), str(tmp_path / "one"), "--format", "csv", "-q"]) == 0
     header = capsys.readouterr().out.splitlines()[0]
-    assert header == "file,class,p_class,category1,p_category1,size,x,y,error"
+    assert header == "file,class,p_class,category1,p_category1,size,x,y,domain_score,in_domain,error"
     assert cli_main(["dataset", "--model", str(model), "--count", "5", "--seed", "0",
                      "-o", str(tmp_path / "d.npz")]) == 0
     with np.load(tmp_path / "d.npz") as written:  # RGB images whole: the header's shape is the data's
@@ -154,6 +185,10 @@ def test_the_service_describes_generates_by_class_and_reads_the_model(model: Pat
         results = read.json()["results"]
         assert all(result["classes"]["class"] in COLOURS for result in results)
         assert all(0 < result["class_probabilities"]["category1"] <= 1 for result in results)
+        expected = Encoder(model, device="cpu", threads=1).infer([base64.b64decode(image["png"]) for image in images])
+        assert [result["in_domain"] for result in results] == expected.in_domain.tolist()
+        assert [result["domain_score"] for result in results] == pytest.approx(expected.domain_score.tolist(), abs=1e-4)
+        assert "is_digit" not in results[0]
 
 
 JS_CHECK = """
@@ -204,6 +239,8 @@ def test_the_javascript_package_draws_and_reads_the_model_as_the_sdk(model: Path
     for mine, theirs in zip(found["probabilities"], read.code_probabilities, strict=True):
         assert np.abs(np.asarray(mine).reshape(theirs.shape) - theirs).max() < 1e-4
     assert set(found["records"][0]["classes"]) == {"class", "category1"}
+    assert [record["inDomain"] for record in found["records"]] == read.in_domain.tolist()
+    assert np.abs(np.asarray([r["domainScore"] for r in found["records"]]) - read.domain_score).max() < 1e-3
     assert np.array_equal(np.asarray(found["fromFile"], dtype=np.uint8).reshape(1, 32, 32, 3),
                           encoder.preprocess(big))  # the same bilinear passes in both languages
     assert "digits is for MNIST models" in found["refused"]
