@@ -25,6 +25,17 @@ VERSIONED = "/models/{name}/versions/{version}"
 router = APIRouter(prefix="/v2", tags=["open inference protocol"])
 
 
+# first, the unversioned path before the versioned one: routes are matched in order (see app.create_app)
+@router.post(VERSIONED + "/infer", include_in_schema=False)
+@router.post(MODEL + "/infer", summary="run a model on JSON or binary tensors (Triton's binary tensor extension)")
+async def infer(name: str, request: Request, version: str | None = None) -> Response:
+    model = model_named(request, name, version)
+    parsed = binary.parse(await request.body(), request.headers.get(binary.HEADER), model)
+    outputs = await model.infer(parsed.inputs, [name for name, _ in parsed.outputs], settings(request))
+    body, headers = binary.answer(model, parsed.id, outputs, parsed.outputs)
+    return Response(body, headers=headers)
+
+
 @router.get("", summary="server metadata")
 def server_metadata() -> dict[str, Any]:
     return {"name": SERVER, "version": infogan_sdk.__version__, "extensions": EXTENSIONS}
@@ -57,16 +68,6 @@ def model_ready(name: str, request: Request, version: str | None = None) -> dict
 @router.get(VERSIONED + "/config", include_in_schema=False)
 def config(name: str, request: Request, version: str | None = None) -> dict[str, Any]:
     return model_named(request, name, version).config(settings(request))
-
-
-@router.post(MODEL + "/infer", summary="run a model on JSON or binary tensors (Triton's binary tensor extension)")
-@router.post(VERSIONED + "/infer", include_in_schema=False)
-async def infer(name: str, request: Request, version: str | None = None) -> Response:
-    model = model_named(request, name, version)
-    parsed = binary.parse(await request.body(), request.headers.get(binary.HEADER), model)
-    outputs = await model.infer(parsed.inputs, [name for name, _ in parsed.outputs], settings(request))
-    body, headers = binary.answer(model, parsed.id, outputs, parsed.outputs)
-    return Response(body, headers=headers)
 
 
 def model_named(request: Request, name: str, version: str | None) -> OipModel:
