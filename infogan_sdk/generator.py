@@ -32,7 +32,8 @@ class Generator(ModelBase):
     """Draws images from an exported InfoGAN generator: MNIST digits, or any model's classes.
 
     Generator(model="mnist", *, device="auto", providers=None, provider_options=None, session_options=None,
-    threads=None, variant=None, verify=True, chunk_size=1024): see `ModelBase` for each argument and error.
+    threads=None, spinning=True, variant=None, verify=True, chunk_size=1024): see `ModelBase` for each argument
+    and error.
 
     >>> gen = Generator()  # the bundled "mnist" model; or Generator("path/to/model_dir", device="cpu")
     >>> out = gen.generate(digits=[7, 7, 1], seed=0)

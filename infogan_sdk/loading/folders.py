@@ -73,6 +73,9 @@ class ModelBase:
     keyword-only. device: "auto" (CUDA when onnxruntime really runs on it, else CPU), "cpu", "cuda" or
     "cuda:N". providers / provider_options / session_options / threads: onnxruntime escape hatches (raw
     provider list, options of the chosen provider, an `onnxruntime.SessionOptions`, intra-op threads).
+    spinning: whether idle intra-op threads busy-wait for work (onnxruntime's default: back-to-back calls are a
+    little quicker, and a core stays busy between them) or sleep (False: for a process with other work to do,
+    such as `infogan serve`).
     variant: another file of the model, e.g. "int8" (made by export/quantize.py; the bundled models ship
     none), or "auto": the fastest of the folder's files on this machine, timed once per process (`variant`
     then says which). verify: check the files' sha256 on load. chunk_size: images per onnxruntime call.
@@ -85,8 +88,8 @@ class ModelBase:
 
     def __init__(self, model: str | os.PathLike[str] = DEFAULT_MODEL, *, device: str = "auto",
                  providers: Sequence[Any] | None = None, provider_options: Mapping[str, Any] | None = None,
-                 session_options: Any = None, threads: int | None = None, variant: str | None = None,
-                 verify: bool = True, chunk_size: int = CHUNK_SIZE) -> None:
+                 session_options: Any = None, threads: int | None = None, spinning: bool = True,
+                 variant: str | None = None, verify: bool = True, chunk_size: int = CHUNK_SIZE) -> None:
         if variant is not None and (not isinstance(variant, str) or not variant.isidentifier()):
             raise InvalidInputError(f"variant must be a name such as 'int8' or 'fp16', got {shown(variant)}")
         if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
@@ -102,15 +105,15 @@ class ModelBase:
         self._variant = variant
         # what another role of this folder is opened with (`Generator.edit` reads images with its encoder)
         self._options = {"device": device, "providers": providers, "provider_options": provider_options,
-                         "session_options": session_options, "threads": threads, "verify": verify,
-                         "chunk_size": chunk_size}
+                         "session_options": session_options, "threads": threads, "spinning": spinning,
+                         "verify": verify, "chunk_size": chunk_size}
 
         manifest, kind = self._manifest, self._role  # not `self`: a closure on self would make a reference cycle,
         # and a model then freed by the cyclic GC in a forked child hangs destroying onnxruntime's thread pools
 
         def open_file(role: str, session_threads: int | None = threads) -> Session:
             return open_session(manifest.read(role, verify), f"{kind} {manifest.file(role)}", device, providers,
-                                provider_options, session_options, session_threads)
+                                provider_options, session_options, session_threads, spinning)
 
         self._session: Session
         if variant == AUTO:

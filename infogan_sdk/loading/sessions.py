@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 CPU = "CPUExecutionProvider"
 CUDA = "CUDAExecutionProvider"
 _DTYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16, "tensor(double)": np.float64}
+# idle intra-op threads sleep instead of busy-waiting for the next parallel section (onnxruntime spins by default)
+NO_SPINNING = ("session.intra_op.allow_spinning", "0")
 
 
 class Session:
@@ -77,15 +79,16 @@ def parse_device(device: str) -> tuple[str, int]:
 
 def open_session(model: bytes, name: str, device: str = "auto", providers: Sequence[Any] | None = None,
                  provider_options: Mapping[str, Any] | None = None, session_options: Any = None,
-                 threads: int | None = None) -> Session:
+                 threads: int | None = None, spinning: bool = True) -> Session:
     """Create the session for one ONNX model on the requested device.
 
     "auto" takes CUDA only when onnxruntime offers it and the created session really uses it, else the CPU;
     an explicit "cuda[:N]" that cannot be honoured raises DeviceUnavailableError (never a silent fallback).
     `providers` (raw onnxruntime provider list) bypasses device selection; `provider_options` go to the
-    chosen provider. Raises InvalidInputError, DeviceUnavailableError or CorruptModelError.
+    chosen provider; `threads` and `spinning` go to the session's options (see `ModelBase`). Raises
+    InvalidInputError, DeviceUnavailableError or CorruptModelError.
     """
-    options = _session_options(session_options, threads)
+    options = _session_options(session_options, threads, spinning)
     if providers is not None:
         if device != "auto" or provider_options is not None:
             raise InvalidInputError("providers= is the raw onnxruntime list: pass it without device= and "
@@ -133,16 +136,25 @@ def _create(model: bytes, name: str, options: Any, providers: list[Any]) -> Any:
         raise CorruptModelError(f"onnxruntime {ort.__version__} could not load {name}: {error}") from error
 
 
-def _session_options(session_options: Any, threads: int | None) -> Any:
+def _session_options(session_options: Any, threads: int | None, spinning: bool = True) -> Any:
     ort = _ort()
-    if threads is None:
-        return session_options if session_options is not None else ort.SessionOptions()
+    if not isinstance(spinning, bool):
+        raise InvalidInputError(f"spinning must be True or False, got {shown(spinning)}")
     if session_options is not None:
-        raise InvalidInputError("pass either threads= or session_options= (set intra_op_num_threads there), not both")
-    if isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= 1024:
-        raise InvalidInputError(f"threads must be an integer from 1 to 1024, got {shown(threads)}")
+        if threads is not None:
+            raise InvalidInputError("pass either threads= or session_options= (set intra_op_num_threads there), "
+                                    "not both")
+        if not spinning:
+            raise InvalidInputError("pass either spinning=False or session_options= (set its config entry "
+                                    f"{NO_SPINNING[0]!r} to '0'), not both")
+        return session_options
     options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
+    if threads is not None:
+        if isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= 1024:
+            raise InvalidInputError(f"threads must be an integer from 1 to 1024, got {shown(threads)}")
+        options.intra_op_num_threads = threads
+    if not spinning:
+        options.add_session_config_entry(*NO_SPINNING)
     return options
 
 

@@ -11,7 +11,7 @@ import onnxruntime as ort
 import pytest
 
 from infogan_sdk import DeviceUnavailableError, Generator, InvalidInputError
-from infogan_sdk.loading.sessions import CPU, CUDA, parse_device
+from infogan_sdk.loading.sessions import CPU, CUDA, NO_SPINNING, parse_device
 
 REAL_SESSION = ort.InferenceSession
 
@@ -133,6 +133,15 @@ def test_raw_providers_and_session_options_pass_through(fake: FakeOrt, model_dir
     assert fake.options[1].intra_op_num_threads == 2
 
 
+def test_spinning_false_lets_idle_threads_sleep(fake: FakeOrt, model_dir: Path) -> None:
+    Generator(model_dir, threads=2, spinning=False)
+    Generator(model_dir, threads=2)
+    assert fake.options[0].get_session_config_entry(NO_SPINNING[0]) == "0"
+    assert fake.options[0].intra_op_num_threads == 2
+    with pytest.raises(Exception, match="does not have configuration"):  # onnxruntime's default: spinning
+        fake.options[1].get_session_config_entry(NO_SPINNING[0])
+
+
 def test_provider_in_use_is_logged_once(fake: FakeOrt, model_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="infogan_sdk"):
         generator = Generator(model_dir)
@@ -153,6 +162,10 @@ def test_conflicting_or_bad_session_arguments(model_dir: Path) -> None:
         Generator(model_dir, device="cpu", providers=[CPU])
     with pytest.raises(InvalidInputError, match="pass either threads= or session_options="):
         Generator(model_dir, threads=1, session_options=ort.SessionOptions())
+    with pytest.raises(InvalidInputError, match="pass either spinning=False or session_options="):
+        Generator(model_dir, spinning=False, session_options=ort.SessionOptions())
+    with pytest.raises(InvalidInputError, match="spinning must be True or False, got 0"):
+        Generator(model_dir, spinning=0)  # type: ignore[arg-type]
     for threads in (0, -1, 1.5, True):
         with pytest.raises(InvalidInputError, match="threads must be an integer from 1 to 1024, got"):
             Generator(model_dir, threads=threads)  # type: ignore[arg-type]

@@ -20,6 +20,7 @@ from PIL import Image
 
 from infogan_sdk import Encoder, Generator
 from infogan_sdk.cli import main
+from infogan_sdk.loading.sessions import NO_SPINNING
 from infogan_sdk.serve import uploads
 from infogan_sdk.serve.app import STATIC, create_app
 from infogan_sdk.serve.config import ServeConfig
@@ -55,6 +56,13 @@ def assert_error(response, status: int, error: str, says: str = "") -> dict:  # 
 def test_health_and_ready(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").json() == {"status": "ready", "models": ["mnist", "tiny"]}
+
+
+def test_onnxruntime_threads_sleep_between_calls(client: TestClient) -> None:
+    """The models' sessions do not spin: a spinning intra-op thread takes a core the event loop needs."""
+    for loaded in client.app.state.registry._models.values():
+        for model in (loaded.generator, loaded.encoder):
+            assert model._session._session.get_session_options().get_session_config_entry(NO_SPINNING[0]) == "0"
 
 
 def test_not_ready_before_start_up(config: ServeConfig) -> None:
