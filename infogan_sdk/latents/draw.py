@@ -118,26 +118,40 @@ def draw(spec: LatentSpec, n: int, seed: int | None,
     values thus reach 1.41 at the square's corners: its range (codebook.ContinuousCode.range) says so."""
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
         raise InvalidInputError(f"seed must be a non-negative integer or None, got {shown(seed)}")
-    rng = np.random.default_rng(seed)
+    # nothing left to draw (every code and the noise given, as the service's /v2 generator takes them): no generator,
+    # whose making and draws cost more than the rest of a one-image call
+    rng = np.random.default_rng(seed) if _draws(spec, codes, continuous, noise) else None
     drawn_codes = np.empty((n, len(spec.categorical_sizes)), dtype=np.int64)
-    for column, size in enumerate(spec.categorical_sizes):  # filled in place: batch-1 calls are overhead-bound
-        drawn_codes[:, column] = rng.integers(0, size, n)
+    if rng is not None:
+        for column, size in enumerate(spec.categorical_sizes):  # filled in place: batch-1 calls are overhead-bound
+            drawn_codes[:, column] = rng.integers(0, size, n)
     if isinstance(codes, Mapping):
         for column, chosen in codes.items():
             drawn_codes[:, column] = chosen
     elif codes is not None:
         drawn_codes[:, :codes.shape[1]] = codes
     low, high = spec.continuous_range
-    drawn_continuous = rng.uniform(low, high, (n, spec.n_continuous)).astype(np.float32)
-    if basis is not None:
-        drawn_continuous = drawn_continuous @ basis.T
+    if rng is None:
+        drawn_continuous = np.empty((n, spec.n_continuous), dtype=np.float32)
+    else:
+        drawn_continuous = rng.uniform(low, high, (n, spec.n_continuous)).astype(np.float32)
+        if basis is not None:
+            drawn_continuous = drawn_continuous @ basis.T
     for column, values in continuous.items():
         drawn_continuous[:, column] = values
     if noise is None:
+        assert rng is not None
         noise = draw_noise(spec, rng, n)
     if len(noise) != n:  # one given row for all N
         noise = np.broadcast_to(noise, (n, spec.noise_size))
     return Latents(drawn_codes, drawn_continuous, np.ascontiguousarray(noise))
+
+
+def _draws(spec: LatentSpec, codes: NDArray[np.int64] | Mapping[int, NDArray[np.int64]] | None,
+           continuous: Mapping[int, NDArray[np.float32]], noise: NDArray[np.float32] | None) -> bool:
+    """Whether a batch built from these leaves anything to draw: a categorical or continuous code, or the noise."""
+    given = len(codes) if isinstance(codes, Mapping) else 0 if codes is None else codes.shape[1]
+    return noise is None or given < len(spec.categorical_sizes) or len(continuous) < spec.n_continuous
 
 
 def draw_noise(spec: LatentSpec, rng: np.random.Generator, n: int) -> NDArray[np.float32]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -39,6 +41,24 @@ def test_given_parts_are_used_and_broadcast() -> None:
     assert latents.codes[:, 0].tolist() == [7] * 4
     assert latents.continuous[:, 1].tolist() == [0.5] * 4
     assert latents.noise.tolist() == [[1.0, 2.0]] * 4
+
+
+@pytest.mark.parametrize("codes", [np.array([[7, 2]]), {0: np.array([7]), 1: np.array([2])}])
+def test_a_batch_given_whole_is_the_same_whatever_the_seed(codes: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every code and the noise given: nothing is drawn (no generator is made), and the seed changes nothing."""
+    spec = LatentSpec(noise_size=2, categorical_sizes=(10, 3), n_continuous=2)
+    basis = np.array([[0.0, 1.0], [1.0, 0.0]], np.float32)  # turned: drawn values would be turned, given ones not
+    continuous, noise = {0: np.array([-0.5], np.float32), 1: np.array([0.5], np.float32)}, np.ones((1, 2), np.float32)
+    alone = draw(spec, 3, 0, codes, continuous, noise, basis)
+    monkeypatch.setattr(np.random, "default_rng", None)  # a draw would fail now
+    for seed in (None, 1, 2**40):
+        again = draw(spec, 3, seed, codes, continuous, noise, basis)
+        for part in ("codes", "continuous", "noise"):
+            np.testing.assert_array_equal(getattr(again, part), getattr(alone, part))
+    assert alone.codes.tolist() == [[7, 2]] * 3 and alone.continuous.tolist() == [[-0.5, 0.5]] * 3
+    assert alone.noise.tolist() == [[1.0, 1.0]] * 3
+    with pytest.raises(TypeError):  # one continuous code left to draw: the generator is made
+        draw(spec, 3, 0, codes, {0: continuous[0]}, noise, basis)
 
 
 def test_batch_size_rules() -> None:
