@@ -177,3 +177,16 @@ def test_tiny_model_round_trip_in_json(client: TestClient, tiny_dir: object) -> 
                                if entry["name"] == "categorical" else entry for entry in body["inputs"]]}
     refused = client.post("/v2/models/tiny-generator/infer", json=soft)
     assert refused.status_code == 400 and "one-hot" in refused.json()["error"]
+
+
+def test_infer_reads_the_model_and_version_from_the_path(client: TestClient) -> None:
+    """Version 1 by path or by ?version= (as FastAPI read it when they were parameters); any other is a 404."""
+    body = {"inputs": [{"name": "images", "shape": [1, 28, 28], "datatype": "UINT8", "data": [0] * 784}]}
+    for path in ("/v2/models/tiny-encoder/infer", "/v2/models/tiny-encoder/versions/1/infer",
+                 "/v2/models/tiny-encoder/infer?version=1"):
+        assert client.post(path, json=body).json()["model_name"] == "tiny-encoder", path
+    for path, says in (("/v2/models/tiny-encoder/versions/2/infer", "has only version 1, got '2'"),
+                       ("/v2/models/tiny-encoder/infer?version=2", "has only version 1, got '2'"),
+                       ("/v2/models/nope/infer", "no model named 'nope'")):
+        refused = client.post(path, json=body)
+        assert refused.status_code == 404 and says in refused.json()["error"], (path, refused.text)
