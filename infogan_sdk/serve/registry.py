@@ -55,7 +55,9 @@ class LoadedModel:
 
 
 def split(result: Result, sizes: list[int]) -> list[Result]:
-    """A batch's result cut back into its parts' (views)."""
+    """A batch's result cut back into its parts' (views); a batch of one part is its own result."""
+    if len(sizes) == 1:  # the lone request's: slicing every array costs 10 us and changes nothing
+        return [result]
     ends = list(accumulate(sizes))
     return [take(result, slice(end - size, end)) for size, end in zip(sizes, ends, strict=True)]
 
