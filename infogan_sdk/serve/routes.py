@@ -6,12 +6,13 @@ import contextlib
 import dataclasses
 import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Annotated, Any, Literal
 
 import numpy as np
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 from numpy.typing import NDArray
 from starlette.concurrency import run_in_threadpool
 
@@ -114,9 +115,16 @@ async def traverse(body: TraverseRequest, request: Request, format: Format = Non
     return await model.drawing.submit(Job(latents, len(latents), answer))
 
 
-@api.post("/infer", response_model=InferResponse, response_model_exclude_none=True,
-          summary="read the digit and codes of images (realness if asked); a bad image fails only its own entry",
-          openapi_extra={
+class Direct(APIRoute):
+    """A route whose endpoint takes the request alone and returns a Response, called with it directly: FastAPI's
+    own handler would first solve its (no) parameters and look for its (no) body, 3% of a /v2 request."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        endpoint: Callable[[Request], Coroutine[Any, Any, Response]] = self.endpoint
+        return endpoint
+
+
+INFER_OPENAPI: dict[str, Any] = {
     "requestBody": {"required": True, "content": {
         "multipart/form-data": {"schema": {"type": "object", "properties": {
             "images": {"type": "array", "items": {"type": "string", "format": "binary"}},
@@ -129,8 +137,10 @@ async def traverse(body: TraverseRequest, request: Request, format: Format = Non
             "preprocess as query parameters")}}}},
     "parameters": [{"name": name, "in": "query", "required": False, "schema": {"type": "string"},
                     "description": f"{name} of a raw (application/octet-stream) body"}
-                   for name in ("model", "preprocess", "realness")]})
-async def infer(request: Request) -> Any:
+                   for name in ("model", "preprocess", "realness")]}
+
+
+async def infer(request: Request) -> Response:
     settings = config(request)
     name, preprocess, items, realness = await uploads.receive(request, settings)
     model = registry(request).get(name)
@@ -151,6 +161,11 @@ async def infer(request: Request) -> Any:
         return error_response(422, "invalid_input", f"none of the {len(results)} image(s) could be read; see "
                               "results", results=results)
     return json_response({"model": model.name, "results": results})
+
+
+api.add_api_route("/infer", infer, methods=["POST"], route_class_override=Direct, response_model=InferResponse,
+                  response_model_exclude_none=True, openapi_extra=INFER_OPENAPI, summary="read the digit and codes "
+                  "of images (realness if asked); a bad image fails only its own entry")
 
 
 async def _read(model: LoadedModel, items: list[uploads.Upload], preprocess: str, start: int) -> list[dict[str, Any]]:

@@ -14,8 +14,8 @@ from infogan_sdk.serve.codec import json_response
 from infogan_sdk.serve.errors import ApiError
 from infogan_sdk.serve.oip import binary
 from infogan_sdk.serve.oip.models import VERSION, OipModel, catalog
+from infogan_sdk.serve.routes import Direct, registry
 from infogan_sdk.serve.routes import config as settings
-from infogan_sdk.serve.routes import registry
 
 SERVER = "infogan serve"
 EXTENSIONS = ["binary_tensor_data", "model_configuration"]
@@ -25,12 +25,6 @@ VERSIONED = "/models/{name}/versions/{version}"
 router = APIRouter(prefix="/v2", tags=["open inference protocol"])
 
 
-# first, the unversioned path before the versioned one: routes are matched in order (see app.create_app)
-@router.post(VERSIONED + "/infer", include_in_schema=False)
-@router.post(MODEL + "/infer", summary="run a model on JSON or binary tensors (Triton's binary tensor extension)",
-             openapi_extra={"parameters": [
-                 {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
-                 {"name": "version", "in": "query", "required": False, "schema": {"type": "string"}}]})
 async def infer(request: Request) -> Response:
     # the name and version read here, not as parameters: FastAPI validating two strings took 4% of a request
     path = request.path_params
@@ -39,6 +33,16 @@ async def infer(request: Request) -> Response:
     outputs = await model.infer(parsed.inputs, [name for name, _ in parsed.outputs], settings(request))
     body, headers = binary.answer(model, parsed.id, outputs, parsed.outputs)
     return Response(body, headers=headers)
+
+
+# first, the unversioned path before the versioned one: routes are matched in order (see app.create_app)
+router.add_api_route(MODEL + "/infer", infer, methods=["POST"], route_class_override=Direct,
+                     summary="run a model on JSON or binary tensors (Triton's binary tensor extension)",
+                     openapi_extra={"parameters": [
+                         {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
+                         {"name": "version", "in": "query", "required": False, "schema": {"type": "string"}}]})
+router.add_api_route(VERSIONED + "/infer", infer, methods=["POST"], route_class_override=Direct,
+                     include_in_schema=False)
 
 
 @router.get("", summary="server metadata")
