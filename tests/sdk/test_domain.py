@@ -92,7 +92,8 @@ def test_a_bad_threshold_is_refused_naming_what_arrived(general: Path, entry: ob
 
 def test_a_threshold_without_the_output_is_refused(model_copy: Path) -> None:
     as_format2(model_copy, in_domain={"threshold": 0.0})
-    with pytest.raises(IncompatibleModelError, match=r"has a threshold \(in_domain\) but the encoder has no domain_score"):
+    refused = r"has a threshold \(in_domain\) but the encoder has no domain_score"
+    with pytest.raises(IncompatibleModelError, match=refused):
         Encoder(model_copy, device="cpu", threads=1)
 
 
