@@ -170,7 +170,9 @@ def _overview_row(name: str, manifest: dict[str, Any], default: bool) -> str:
     decision = evaluation["not_a_digit"].get("is_digit", {})
     fashion = f"{1 - decision['fashion']['accepted']:.1%}" if "fashion" in decision else "no score"
     size = sum(entry["bytes"] for entry in manifest["files"].values())
-    cells = [f"`{name}`" + (" (default)" if default else ""), str(training["label_budget"]), str(stages),
+    budget = training["label_budget"]  # None when the mode reads every label
+    labels = f"all ({training['train_config']['mode']})" if budget is None else str(budget)
+    cells = [f"`{name}`" + (" (default)" if default else ""), labels, str(stages),
              ", ".join(f"`{code}`" for code in named) or "none",
              f"{evaluation['q_accuracy_test']:.2%}", f"{evaluation['digit_control']:.2%}",
              f"{evaluation['frechet_distance'] / evaluation['frechet_distance_real_floor']:.2f}x",

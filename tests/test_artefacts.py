@@ -64,7 +64,8 @@ def wheel_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--no-build-isolation", "-q",
           "-w", str(base / "dist")], cwd=base)
     (wheel,) = (base / "dist").glob("infogan_sdk-*.whl")
-    assert wheel.stat().st_size < 25e6, f"the wheel is {wheel.stat().st_size / 1e6:.1f} MB"
+    # four bundled models of at most 8 MB each, and the code
+    assert wheel.stat().st_size < 34e6, f"the wheel is {wheel.stat().st_size / 1e6:.1f} MB"
     venv.create(base / "venv", with_pip=True, clear=True)  # no system site-packages: only what the wheel needs
     bin_dir = base / "venv" / "bin"
     _run([str(bin_dir / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(wheel)],

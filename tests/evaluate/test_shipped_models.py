@@ -43,6 +43,16 @@ FLOORS = {
                                           "plain_strokes": 0.97, "printed": 0.85},
                            "robust_is_digit": {"thinner": 0.91},  # card: 95.9% of thinner real digits accepted
                            "not_a_digit": {"letters": 0.1, "photos": 0.2}},  # card: 3.0% and 7.5% accepted
+    # every label, three stages, a deeper reader (card: 99.64% Q accuracy, 99.73% digit control, 2.49x, 0.23% faint;
+    # robustness 97.4-100%: thinner 97.4%, low_res_8 97.5%; is_digit accepts 96.2-100% of the robustness kinds)
+    "mnist-supervised": {"q_accuracy_test": 0.994, "digit_control": 0.993, "info_bound_categorical": 2.29,
+                         "fd_ratio": 1.9, "faint_fraction": 0.01,
+                         "robustness": {**ROBUST, "plain": 0.99, "scan_jpeg": 0.98, "off_centre": 0.98, "blurred": 0.98,
+                                        "rotated": 0.98, "low_res_12": 0.98, "low_res_8": 0.96, "thinner": 0.95,
+                                        "thicker": 0.97, "printed": 0.98, "plain_strokes": 0.98},
+                         "drawn_is_digit": {"printed": 0.97, "plain_strokes": 0.97},
+                         "robust_is_digit": {"thinner": 0.93, "thicker": 0.93},  # card: 96.8%, 96.2%
+                         "not_a_digit": {"letters": 0.1, "photos": 0.2}},  # card: 3.0% and 7.0% accepted
 }
 # The default model's is_digit at its calibrated threshold (card: 99.1% of MNIST test accepted; blank 0% accepted,
 # noise and textures 0.5%, shapes 7.5%; at the guard's 40 per kind one image is 2.5%) and on the robustness suite's
@@ -55,8 +65,10 @@ ROBUST_IS_DIGIT = 0.88
 HELD_OUT_REJECTED = {
     "mnist": {"fashion": 0.955, "fashion_on_paper": 0.72, "icons": 0.89, "emoji": 0.76},
     "mnist-unsupervised": {"fashion": 0.955, "fashion_on_paper": 0.76, "icons": 0.81, "emoji": 0.68},
+    # card: 97.7, 82.5, 91.3, 83.6%
+    "mnist-supervised": {"fashion": 0.97, "fashion_on_paper": 0.8, "icons": 0.89, "emoji": 0.81},
 }
-FASHION_AUROC = {"mnist": 0.995, "mnist-unsupervised": 0.995}  # card: 0.999 both
+FASHION_AUROC = {"mnist": 0.995, "mnist-unsupervised": 0.995, "mnist-supervised": 0.995}  # card: 0.999 each
 # The default model edits (card, 2,000 digits: reconstructions 98.6% same digit, pixel correlation 0.931; +-1 of a code
 # moves its measure 0.45-1.30 sd (thickness -1 the least), the digit kept 96.5-98.2%, but 89.4% for width -1; swaps
 # 99.2%, Pearson 0.68, 0.73)
@@ -95,7 +107,7 @@ def test_shipped_model_meets_its_model_card(name):
     assert results["frechet_distance"] <= floor["fd_ratio"] * results["frechet_distance_real_floor"]
     for kind, accuracy in floor["robustness"].items():
         assert results["robustness"][kind] >= accuracy, kind
-    if name in ("mnist", "mnist-unsupervised"):
+    if name in HELD_OUT_REJECTED:
         decision = results["not_a_digit"]["is_digit"]
         assert decision["threshold"]["digits_accepted"] >= NOT_A_DIGIT["digits_accepted"]
         for kind in ("blank", "noise", "textures", "shapes"):
@@ -114,7 +126,7 @@ def test_shipped_model_meets_its_model_card(name):
             assert accepted[kind] >= floor_accepted, (kind, accepted[kind])
     if "faint_fraction" in floor:
         assert results["faint_fraction"] <= floor["faint_fraction"]
-    if name == "mnist":
+    if name in ("mnist", "mnist-supervised"):  # the models with a noise head
         editing = results["editing"]
         for key in ("evaluator_same_digit", "pixel_correlation_median"):
             assert editing["reconstruction"][key] >= EDITING[key], (key, editing["reconstruction"])

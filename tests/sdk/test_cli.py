@@ -336,7 +336,7 @@ def test_models_lists_the_bundled_models(capsys: pytest.CaptureFixture[str]) -> 
     assert main(["models"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split("\t")[0] for line in lines] == \
-        ["mnist (default)", "mnist-unsupervised", "mnist-v1"]
+        ["mnist (default)", "mnist-supervised", "mnist-unsupervised", "mnist-v1"]
     assert all("codes: " in line for line in lines)
 
 
