@@ -76,10 +76,11 @@ def train_reader(config: ReaderConfig, out_dir: str | Path, device: str = "cpu",
     spec = model_config.latent
     generator, teacher = _stage1_networks(stage1, torch_device)
     critic = copy.deepcopy(teacher)  # stage 1's D, whose realness logit the reader's D head learns
-    reader = copy.deepcopy(teacher).train().requires_grad_(True)
     if config.depth:  # a deeper body cannot start from stage 1's weights: it starts fresh, taught the same way
         model_config = replace(model_config, discriminator_depth=config.depth)
         reader = build(model_config, config.seed)[1].to(torch_device).train()
+    else:
+        reader = copy.deepcopy(teacher).train().requires_grad_(True)
     optimizer = torch.optim.Adam(reader.parameters(), lr=config.lr, betas=config.betas)
     step, average = 0, copy_state(reader)
     if resume:
