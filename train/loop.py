@@ -26,6 +26,7 @@ from train import distributed
 from train.augment import consistency_loss, degraded, distorted, morphed, shifted
 from train.bookkeeping import (
     METRICS_NAME,
+    RunFolderError,
     Schedule,
     append_metrics,
     averaged,
@@ -287,9 +288,16 @@ def _cr_state(run: Run) -> dict[str, Any]:
 def _resume(run: Run) -> None:
     """Load the run's checkpoint into its networks and optimisers; set its step and weight averages."""
     # Only the run's length and bookkeeping may change on resume (extend a run with more --epochs);
-    # nothing else depends on them, since the learning rates are constant.
+    # nothing else depends on them, since the learning rates are constant. The CR switch may move while
+    # the run has reached neither the old nor the new one: no step has used it yet.
     state = resume_checkpoint(run.out, GAN_KEYS, "gan", {"model_config": run.model_config, "train_config": run.config},
-                              ("epochs", "max_steps", "checkpoint_every", "log_every"), run.rank)
+                              ("epochs", "max_steps", "checkpoint_every", "log_every", "cr_start"), run.rank)
+    saved = state["train_config"]
+    saved_start = saved["cr_start"] if isinstance(saved, dict) else saved.cr_start
+    if saved_start != run.config.cr_start and state["step"] >= min(saved_start, run.config.cr_start):
+        raise RunFolderError(f"cannot resume {run.out}: cr_start may move only before the run reaches it; the "
+                             f"checkpoint is at step {state['step']}, its cr_start is {saved_start}, the one given "
+                             f"is {run.config.cr_start}")
     run.generator.load_state_dict(state["generator"])
     run.discriminator.load_state_dict(state["discriminator"])
     run.generator_optimizer.load_state_dict(state["optimizer_g"])

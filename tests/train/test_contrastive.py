@@ -165,3 +165,17 @@ def test_resume_with_cr_and_spectral_norm_ends_where_an_uninterrupted_run_ends(t
     for key in ("generator", "discriminator", "cr_discriminator"):
         assert states_equal(whole[key], resumed[key]), f"{key} differs after resume"
     assert states_equal(whole["averages"]["discriminator"], resumed["averages"]["discriminator"])
+
+
+@pytest.mark.slow
+def test_cr_start_moves_on_resume_only_before_the_run_reaches_it(tmp_path):
+    first = replace(QUICK, checkpoint_every=2, max_steps=2, cr_start=8)
+    train.loop.train(TINY, first, tmp_path / "moved", device="cpu")
+    moved = load_checkpoint(train.loop.train(TINY, QUICK, tmp_path / "moved", device="cpu", resume=True))
+    planned = load_checkpoint(train.loop.train(TINY, QUICK, tmp_path / "planned", device="cpu"))
+    assert moved["step"] == planned["step"] == 10
+    for key in ("generator", "discriminator", "cr_discriminator"):
+        assert states_equal(planned[key], moved[key]), f"{key} differs from a run planned with the new switch"
+    with pytest.raises(TrainingError, match="cr_start may move only before the run reaches it"):
+        train.loop.train(TINY, replace(QUICK, max_steps=12, cr_start=9), tmp_path / "moved", device="cpu",
+                         resume=True)
