@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Train the `shapes` model: InfoGAN-CR's dSprites recipe (Lin et al. 2020, its released config.py) on the
-# dSprites-style replica (imagedata/dsprites.py), seed 0; then export and describe it.
+# dSprites-style replica (imagedata/dsprites.py); then export and describe it.
 #
 #   scripts/train_shapes.sh RUN_DIR DATA.npz        # DATA.npz is drawn first where it does not exist (392 MB)
 #   STEPS=20000 scripts/train_shapes.sh RUN_DIR DATA.npz
@@ -9,19 +9,21 @@
 # (--preset dsprites: the shape a category of 3, then 4 continuous); batch 64; Adam lrs G 1e-3, D 2e-3, the pair
 # discriminator 2e-3 (beta1 0.5); info weight 0.05 on every code, for G and D; G stepped twice per step; the
 # contrastive regulariser at weight 2 from step 288,000 of 28 epochs (322,560 steps).
-# STEPS shortens the run and CR_START moves the switch (default: 90% of STEPS). On 1 thread of a 2-core AMD EPYC a
-# step cost 0.55 s before the switch with the other core idle (0.93 s at load ~5) and 2.0 s after it, so the
-# shipped plan is STEPS=20000 CR_START=16000, about 3.5 hours. The same command resumes the run (--auto-resume),
+# STEPS shortens the run, CR_START moves the switch (default: 90% of STEPS), INFO sets the info weight, SEED the
+# seed. On 1 thread of a 2-core AMD EPYC a step cost 0.4-0.55 s before the switch with the other core idle (0.93 s
+# at load ~5) and 2.0 s after it, so the plan measured here is STEPS=20000 CR_START=16000, about 3 hours. The same command resumes the run (--auto-resume),
 # which keeps a checkpoint every 500 steps; STEPS may change on resume, and CR_START while the run is before it.
 set -euo pipefail
 run=${1:?RUN_DIR}
 data=${2:?DATA.npz}
 steps=${STEPS:-322560}
 cr_start=${CR_START:-$((steps == 322560 ? 288000 : steps * 9 / 10))}
+info=${INFO:-0.05}  # the info weight of every code
+seed=${SEED:-0}
 [ -f "$data" ] || python -m imagedata dsprites --out "$data"
-python -m train --data "npz:$data" --preset dsprites --arch small --spectral-norm --seed 0 --batch-size 64 \
-  --generator-lr 0.001 --discriminator-lr 0.002 --cr-lr 0.002 --categorical-weight 0.05 --continuous-weight 0.05 \
+python -m train --data "npz:$data" --preset dsprites --arch small --spectral-norm --seed "$seed" --batch-size 64 \
+  --generator-lr 0.001 --discriminator-lr 0.002 --cr-lr 0.002 --categorical-weight "$info" --continuous-weight "$info" \
   --generator-steps 2 --cr-weight 2 --cr-start "$cr_start" --epochs 28 --max-steps "$steps" \
-  --checkpoint-every 500 --log-every 100 --threads 1 --auto-resume --out "$run"
+  --checkpoint-every 500 --keep-every 2000 --log-every 100 --threads 1 --auto-resume --out "$run"
 python -m export "$run" --out "$run-model" --name shapes --overwrite
 python -m evaluate "$run-model" --write --json "$run-model.json"

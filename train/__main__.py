@@ -42,7 +42,7 @@ from train.reader import train_reader
 
 # TrainConfig fields that are plain command-line options
 INT_OPTIONS = ("batch_size", "labels_per_class", "labelled_batch", "label_shift", "max_steps", "checkpoint_every",
-               "log_every", "image_size", "generator_steps", "cr_start")
+               "log_every", "image_size", "generator_steps", "cr_start", "keep_every")
 READER_OPTIONS = ("lr", "pseudo_label_threshold", "sample_weight", "real_weight", "supervised_weight",
                   "realness_weight", "printed_weight", "teacher_refresh", "teachers", "depth")
 NOISE_OPTIONS = ("lr", "hidden", "noise_weight", "pixel_weight", "feature_weight")

@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 Module = TypeVar("Module", bound=torch.nn.Module)
 METRICS_NAME = "metrics.jsonl"
 # The files a run writes in its folder, the only ones --overwrite removes (the checkpoint last).
-RUN_FILE = re.compile(r"samples_epoch\d+\.png|metrics\.jsonl|checkpoint(\.corrupt|\.prev)?\.pt")
+RUN_FILE = re.compile(r"samples_epoch\d+\.png|metrics\.jsonl|checkpoint(\.corrupt|\.prev|-step\d+)?\.pt")
 
 
 class RunFolderError(TrainingError):

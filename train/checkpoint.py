@@ -47,6 +47,11 @@ class NonFiniteError(TrainingError):
     """A loss or a weight became NaN or infinite."""
 
 
+def kept_name(step: int) -> str:
+    """The file a step's kept checkpoint goes to (TrainConfig.keep_every): checkpoint-step004000.pt."""
+    return f"checkpoint-step{step:06d}.pt"
+
+
 def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
     """Write `payload` and its sha256 to `path` atomically, keeping the checkpoint there as checkpoint.prev.pt.
 

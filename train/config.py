@@ -137,6 +137,7 @@ class TrainConfig:
     max_steps: int = 0  # stop after this many steps (0: run all epochs); for dry runs and tests
     checkpoint_every: int = 0  # also checkpoint every N steps (0: once per epoch)
     log_every: int = 50  # metrics log interval, in steps
+    keep_every: int = 0  # also keep the checkpoint of every Nth step as checkpoint-stepNNNNNN.pt (learning curves)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -149,6 +150,8 @@ class TrainConfig:
             raise ValueError(f"morph_probability must be in [0, 1], got {self.morph_probability}")
         if self.generator_steps < 1:
             raise ValueError(f"generator_steps must be >= 1, got {self.generator_steps}")
+        if self.keep_every < 0:
+            raise ValueError(f"keep_every must be >= 0 (0: keep no step's checkpoint), got {self.keep_every}")
         if self.cr_weight < 0 or self.cr_start < 0 or self.cr_lr <= 0:
             raise ValueError(f"cr_weight and cr_start must be >= 0 and cr_lr > 0, got {self.cr_weight}, "
                              f"{self.cr_start}, {self.cr_lr}")

@@ -38,7 +38,7 @@ from train.bookkeeping import (
     step_generator,
     update_average,
 )
-from train.checkpoint import CHECKPOINT_NAME, GAN_KEYS, code_version, save_checkpoint
+from train.checkpoint import CHECKPOINT_NAME, GAN_KEYS, code_version, kept_name, save_checkpoint
 from train.config import ModelConfig, TrainConfig
 from train.contrastive import Pairs, build_cr, contrastive_loss, draw_pairs, sample_pairs
 from train.data import Dataset, check_data, labelled_subset, load_data
@@ -267,15 +267,19 @@ def _bookkeeping(run: Run, epoch: int, losses: dict[str, torch.Tensor], progress
         logger.info("epoch %d step %d: %s", epoch + 1, step, {k: v for k, v in record.items() if k != "test"})
     if record and run.rank == 0:
         append_metrics(run.out / METRICS_NAME, record)
-    if (end_of_epoch or (config.checkpoint_every and step % config.checkpoint_every == 0)) and run.rank == 0:
-        save_checkpoint(run.out / CHECKPOINT_NAME, {
+    kept = bool(config.keep_every) and step % config.keep_every == 0
+    if (end_of_epoch or kept or (config.checkpoint_every and step % config.checkpoint_every == 0)) and run.rank == 0:
+        payload = {
             **run.meta, "step": step, "epoch": step / run.schedule.steps_per_epoch,
             "finished": step == run.schedule.total_steps,
             "generator": run.generator.state_dict(), "discriminator": run.discriminator.state_dict(),
             "optimizer_g": run.generator_optimizer.state_dict(),
             "optimizer_d": run.discriminator_optimizer.state_dict(), "averages": run.averages,
             **_cr_state(run),
-            "evaluation": record.get("test")})
+            "evaluation": record.get("test")}
+        save_checkpoint(run.out / CHECKPOINT_NAME, payload)
+        if kept:
+            save_checkpoint(run.out / kept_name(step), payload)
 
 
 def _cr_state(run: Run) -> dict[str, Any]:
@@ -291,7 +295,8 @@ def _resume(run: Run) -> None:
     # nothing else depends on them, since the learning rates are constant. The CR switch may move while
     # the run has reached neither the old nor the new one: no step has used it yet.
     state = resume_checkpoint(run.out, GAN_KEYS, "gan", {"model_config": run.model_config, "train_config": run.config},
-                              ("epochs", "max_steps", "checkpoint_every", "log_every", "cr_start"), run.rank)
+                              ("epochs", "max_steps", "checkpoint_every", "log_every", "keep_every", "cr_start"),
+                              run.rank)
     saved = state["train_config"]
     saved_start = saved["cr_start"] if isinstance(saved, dict) else saved.cr_start
     if saved_start != run.config.cr_start and state["step"] >= min(saved_start, run.config.cr_start):

@@ -123,3 +123,20 @@ def test_auto_resume_starts_a_run_then_resumes_it(tmp_path):
     assert train_main([*DRY, "--out", str(out), "--max-steps", "4", "--auto-resume"]) == 0
     assert load_checkpoint(out)["step"] == 4
     assert [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()] == [2, 4]
+
+
+def test_keep_every_keeps_each_nth_steps_checkpoint_and_overwrite_removes_them(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert train_main([*DRY, "--max-steps", "6", "--keep-every", "3", "--out", str(run)]) == 0
+    kept = sorted(path.name for path in run.glob("checkpoint-step*.pt"))
+    assert kept == ["checkpoint-step000003.pt", "checkpoint-step000006.pt"]
+    assert load_checkpoint(run / kept[0])["step"] == 3
+    last, newest = load_checkpoint(run / kept[1]), load_checkpoint(run / "checkpoint.pt")
+    assert last["step"] == newest["step"] == 6
+    assert all(last["generator"][k].equal(newest["generator"][k]) for k in newest["generator"])
+    (run / "NOTES.txt").write_text("mine")
+    assert train_main([*DRY, "--max-steps", "1", "--overwrite", "--out", str(run)]) == 0
+    assert not list(run.glob("checkpoint-step*.pt")) and (run / "NOTES.txt").read_text() == "mine"
+    capsys.readouterr()
+    assert train_main([*DRY, "--keep-every", "-1", "--out", str(tmp_path / "bad")]) == 1
+    assert "keep_every must be >= 0" in capsys.readouterr().err and not (tmp_path / "bad").exists()
