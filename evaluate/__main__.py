@@ -21,9 +21,9 @@ from pathlib import Path
 
 from evaluate.card import card
 from evaluate.describe import DESCRIBED_KEYS, describe_model, write_description
+from evaluate.general import model_data_set
 from evaluate.pictures import write_traversals
 from evaluate.scores import Sizes
-from imagedata import DataSet, default_options, open_source
 from infogan_sdk import Generator, InfoGANError
 from infogan_sdk.atomic import atomic_output
 from infogan_sdk.cli.arguments import Parser
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         model = Generator(args.model, device="cpu")
         folder, mode = model.path, model.info.get("training", {}).get("mode", "unsupervised")
-        description = describe_model(folder, _data_set(model, args.data, args.data_dir),
+        description = describe_model(folder, model_data_set(model, args.data, args.data_dir),
                                      Sizes.quick() if args.quick else Sizes(), args.seed, args.workers,
                                      mode != "unsupervised", args.data_dir, args.evaluator)
         if args.pictures:
@@ -82,19 +82,6 @@ def main(argv: list[str] | None = None) -> int:
     elif not args.json:
         print(json.dumps(description, indent=2))
     return 0
-
-
-def _data_set(model: Generator, source: str | None, data_dir: str | None) -> DataSet | None:
-    """The data set to describe `model` on: `source`, else its manifest's `data` source; None for MNIST's card
-    (either names mnist, or the manifest names none: a format 1 folder, an MNIST model)."""
-    described = model.info.get("data")
-    source = source or (described.get("source") if isinstance(described, dict) else None)
-    if source in (None, "mnist"):
-        return None
-    channels, height, width = model.spec.image_shape
-    size = height if height == width else None
-    return open_source(source, default_options(size=size, channels=channels,  # folders and packed bits: cached
-                                               data_dir=None if data_dir is None else Path(data_dir)))
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from evaluate import codes as code_measures
 from evaluate import disentanglement, domain
 from evaluate.classifier import Evaluator, evaluator_path
 from evaluate.scores import Sizes, class_mapping, quality, read_back, reading
-from imagedata import DataSet
+from imagedata import DataSet, default_options, open_source
 from infogan_sdk import Encoder, Generator, IncompatibleModelError
 
 logger = logging.getLogger(__name__)
@@ -70,6 +70,19 @@ def describe_any(model: str | os.PathLike[str], data: DataSet, sizes: Sizes | No
     if code_to_class is not None and generator.info.get("format_version", 1) >= 2:
         description["categorical_codes"] = _labelled(generator, code_to_class, data.class_names)
     return description
+
+
+def model_data_set(model: Generator, source: str | None, data_dir: str | None) -> DataSet | None:
+    """The data set to describe `model` on: `source`, else its manifest's `data` source; None for MNIST's card
+    (either names mnist, or the manifest names none: a format 1 folder, an MNIST model)."""
+    described = model.info.get("data")
+    source = source or (described.get("source") if isinstance(described, dict) else None)
+    if source in (None, "mnist"):
+        return None
+    channels, height, width = model.spec.image_shape
+    size = height if height == width else None
+    return open_source(source, default_options(size=size, channels=channels,  # folders and packed bits: cached
+                                               data_dir=None if data_dir is None else Path(data_dir)))
 
 
 def _mapping(encoder: Encoder, data: DataSet, count: int, seed: int) -> np.ndarray:
