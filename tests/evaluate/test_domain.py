@@ -3,7 +3,6 @@ SDK, on a tiny planted model whose domain score is its mean pixel in [-1, 1]."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -14,22 +13,15 @@ from evaluate.card import general_headline
 from evaluate.scores import auroc
 from imagedata import DataSet, Split
 from infogan_sdk import Encoder
-from infogan_sdk.loading.manifest import file_entry, write_manifest
 from mnist_data.files import MnistError, load_mnist
-from tests.sdk.tiny_models import MAIN_SPEC, REVERSED, build_encoder, build_model
+from tests.sdk.tiny_models import MAIN_SPEC, REVERSED, build_model
 
 THRESHOLD = -0.5  # mean pixel: a quarter of the pixels at full brightness
 
 
 def scored_model(folder: Path) -> Path:
     """The tiny model with a domain_score output (a copy of realness, the mean pixel) and THRESHOLD."""
-    build_model(folder, MAIN_SPEC, REVERSED, None)
-    build_encoder(folder / "encoder.onnx", MAIN_SPEC, domain_score=True)
-    data = json.loads((folder / "manifest.json").read_text())
-    data["files"]["encoder"] = file_entry(folder, "encoder.onnx")
-    data["in_domain"] = {"threshold": THRESHOLD, "score": "domain_score"}
-    write_manifest(folder, data)
-    return folder
+    return build_model(folder, MAIN_SPEC, REVERSED, None, domain_threshold=THRESHOLD)
 
 
 def own_images(count: int, seed: int) -> np.ndarray:

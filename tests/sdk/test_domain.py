@@ -11,11 +11,11 @@ import pytest
 
 from infogan_sdk import Encoder, IncompatibleModelError
 from infogan_sdk.cli import main as cli_main
-from infogan_sdk.loading.manifest import file_entry, write_manifest
+from infogan_sdk.loading.manifest import write_manifest
 
 from .test_encoder import planted
 from .test_labels import as_format2
-from .tiny_models import MAIN_SPEC, REVERSED, build_encoder, build_model
+from .tiny_models import MAIN_SPEC, REVERSED, build_model
 
 THRESHOLD = -0.95  # the tiny encoder's score is its mean pixel in [-1, 1]: a black image scores -1
 
@@ -23,12 +23,8 @@ THRESHOLD = -0.95  # the tiny encoder's score is its mean pixel in [-1, 1]: a bl
 @pytest.fixture
 def general(tmp_path: Path) -> Path:
     """A format 2 model (no digits) whose encoder has a domain_score output, its threshold THRESHOLD."""
-    folder = build_model(tmp_path / "general", MAIN_SPEC, REVERSED, ["rotation", "width"])
-    build_encoder(folder / "encoder.onnx", MAIN_SPEC, domain_score=True)
-    data = json.loads((folder / "manifest.json").read_text())
-    data["files"]["encoder"] = file_entry(folder, "encoder.onnx")
-    write_manifest(folder, data)
-    return as_format2(folder, in_domain={"threshold": THRESHOLD, "score": "domain_score"})
+    return as_format2(build_model(tmp_path / "general", MAIN_SPEC, REVERSED, ["rotation", "width"],
+                                  domain_threshold=THRESHOLD))
 
 
 def images() -> np.ndarray:

@@ -166,12 +166,13 @@ def build_encoder(path: Path, spec: LatentSpec, log_std: bool = True, digit_scor
 
 def build_model(folder: Path, spec: LatentSpec, code_to_digit: list[int], names: list[str] | None,
                 log_std: bool = True, half: bool = False, digit_threshold: float | None = None,
-                invertible_noise: bool = False) -> Path:
-    """A complete model folder: generator.onnx, encoder.onnx (+ fp16 variants), manifest.json."""
+                invertible_noise: bool = False, domain_threshold: float | None = None) -> Path:
+    """A complete model folder: generator.onnx, encoder.onnx (+ fp16 variants), manifest.json. A threshold gives
+    the encoder that score (the mean pixel, see build_encoder) and the manifest its not_a_digit or in_domain entry."""
     folder.mkdir(parents=True)
     build_generator(folder / "generator.onnx", spec, invertible_noise=invertible_noise)
     build_encoder(folder / "encoder.onnx", spec, log_std, digit_score=digit_threshold is not None,
-                  noise=invertible_noise)
+                  noise=invertible_noise, domain_score=domain_threshold is not None)
     files = {"generator": file_entry(folder, "generator.onnx"), "encoder": file_entry(folder, "encoder.onnx")}
     if half:
         build_generator(folder / "generator_fp16.onnx", spec, half=True)
@@ -183,6 +184,8 @@ def build_model(folder: Path, spec: LatentSpec, code_to_digit: list[int], names:
     }
     if digit_threshold is not None:
         data["not_a_digit"] = {"threshold": digit_threshold, "score": "digit_score"}
+    if domain_threshold is not None:
+        data["in_domain"] = {"threshold": domain_threshold, "score": "domain_score"}
     if names is not None:
         data["continuous_codes"] = [{"name": name, "range": list(spec.continuous_range)} for name in names]
     write_manifest(folder, data)
