@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +17,9 @@ from bench.processes import free_port
 from infogan_sdk import Encoder, Generator
 from infogan_sdk.serve.app import create_app
 from infogan_sdk.serve.config import ServeConfig
+from tests.sdk.test_domain import THRESHOLD, images
+from tests.sdk.test_labels import as_format2
+from tests.sdk.tiny_models import MAIN_SPEC, REVERSED, build_model
 from tests.serve.conftest import LOCAL, assert_same_render, serving
 
 httpclient = pytest.importorskip("tritonclient.http")
@@ -91,6 +95,8 @@ def test_metadata_and_config_as_the_clients_read_them(server: tuple[str, int]) -
                                                                    "dims": [28, 28]}]
     remote = grpcclient.InferenceServerClient(f"127.0.0.1:{grpc_port}").get_model_metadata("mnist-encoder")
     assert [tensor.name for tensor in remote.outputs][:3] == ["digit", "codes", "probabilities"]
+    names = {tensor.name for tensor in remote.outputs}  # MNIST's answer under its own names only
+    assert {"digit_score", "is_digit"} <= names and not names & {"domain_score", "in_domain"}
 
 
 def raw_post(address: str, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, object]:
@@ -190,3 +196,76 @@ def test_infer_reads_the_model_and_version_from_the_path(client: TestClient) -> 
                        ("/v2/models/nope/infer", "no model named 'nope'")):
         refused = client.post(path, json=body)
         assert refused.status_code == 404 and says in refused.json()["error"], (path, refused.text)
+
+
+ANSWER = ("domain_score", "in_domain")  # a model's "one of mine" answer, as models other than MNIST's name it
+
+
+@pytest.fixture(scope="module")
+def general_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A format 2 tiny model whose encoder has a domain_score (its mean pixel) and the manifest its threshold."""
+    return as_format2(build_model(tmp_path_factory.mktemp("serve") / "general", MAIN_SPEC, REVERSED,
+                                  ["rotation", "width"], domain_threshold=THRESHOLD))
+
+
+def test_the_domain_answer_is_an_encoder_output_only_where_the_model_has_one(general_dir: Path,
+                                                                             tiny_dir: Path) -> None:
+    """Metadata, configuration and a JSON infer: domain_score and in_domain as Encoder.infer gives them; a model
+    without a score lists neither."""
+    config = ServeConfig(models=(str(general_dir), str(tiny_dir)), device="cpu", threads=1)
+    pair = images()  # bright enough, and black: in_domain [True, False]
+    expected = Encoder(general_dir, device="cpu", threads=1).infer(pair, preprocess="none")
+    body = {"inputs": [{"name": "images", "shape": list(pair.shape), "datatype": "UINT8",
+                        "data": pair.ravel().tolist()}]}
+    with TestClient(create_app(config), base_url=LOCAL) as client:
+        outputs = client.get("/v2/models/general-encoder").json()["outputs"]
+        assert [tensor for tensor in outputs if tensor["name"] in ANSWER] == [
+            {"name": "domain_score", "datatype": "FP32", "shape": [-1]},
+            {"name": "in_domain", "datatype": "BOOL", "shape": [-1]}]
+        configured = client.get("/v2/models/general-encoder/config").json()["output"]
+        assert [tensor for tensor in configured if tensor["name"] in ANSWER] == [
+            {"name": "domain_score", "data_type": "TYPE_FP32", "dims": []},
+            {"name": "in_domain", "data_type": "TYPE_BOOL", "dims": []}]
+        found = {tensor["name"]: tensor for tensor in
+                 client.post("/v2/models/general-encoder/infer", json=body).json()["outputs"]}
+        plain = client.get("/v2/models/tiny-encoder").json()["outputs"]
+        plain_configured = client.get("/v2/models/tiny-encoder/config").json()["output"]
+    assert found["domain_score"]["datatype"] == "FP32" and found["domain_score"]["shape"] == [2]
+    assert expected.domain_score is not None and expected.in_domain is not None
+    np.testing.assert_allclose(found["domain_score"]["data"], expected.domain_score, rtol=1e-6, atol=1e-6)
+    assert found["in_domain"]["data"] == expected.in_domain.tolist() == [True, False]
+    assert "digit_score" not in found and "is_digit" not in found  # MNIST's names are MNIST models' only
+    assert not {tensor["name"] for tensor in plain + plain_configured} & {*ANSWER, "digit_score", "is_digit"}
+
+
+@pytest.fixture(scope="module")
+def general_server(general_dir: Path) -> Iterator[tuple[str, int]]:
+    """(host:port of REST, gRPC port) of `infogan serve --model GENERAL --grpc-port P`."""
+    grpc_port = free_port()
+    with serving("--model", str(general_dir), "--grpc-port", str(grpc_port)) as (url, _):
+        yield url.removeprefix("http://"), grpc_port
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("protocol", ["http-binary", "http-json", "grpc"])
+def test_real_clients_get_the_domain_answer(general_server: tuple[str, int], general_dir: Path,
+                                            protocol: str) -> None:
+    address, grpc_port = general_server
+    module = grpcclient if protocol == "grpc" else httpclient
+    client = module.InferenceServerClient(f"127.0.0.1:{grpc_port}" if protocol == "grpc" else address)
+    binary = {} if protocol == "grpc" else {"binary_data": protocol == "http-binary"}
+    metadata = client.get_model_metadata("general-encoder")
+    listed = [(tensor.name, tensor.datatype, list(tensor.shape)) for tensor in metadata.outputs] \
+        if protocol == "grpc" else [(tensor["name"], tensor["datatype"], tensor["shape"]) for tensor in
+                                    metadata["outputs"]]
+    assert [entry for entry in listed if entry[0] in ANSWER] == [("domain_score", "FP32", [-1]),
+                                                                 ("in_domain", "BOOL", [-1])]
+    pair = images()
+    read = module.InferInput("images", list(pair.shape), "UINT8")
+    read.set_data_from_numpy(pair, **binary)
+    answer = client.infer("general-encoder", [read],
+                          outputs=[module.InferRequestedOutput(name, **binary) for name in ANSWER])
+    expected = Encoder(general_dir, device="cpu", threads=1).infer(pair, preprocess="none")
+    assert expected.domain_score is not None and expected.in_domain is not None
+    np.testing.assert_allclose(answer.as_numpy("domain_score"), expected.domain_score, rtol=1e-6, atol=1e-6)
+    assert answer.as_numpy("in_domain").tolist() == expected.in_domain.tolist() == [True, False]

@@ -4,8 +4,10 @@
 (the SDK's values, as /v1 and `Generator.latents` take them), all FP32 (N, width) -> images UINT8 (N, H, W).
 `<model>-encoder`: images UINT8 (N, H, W), or FP32 holding whole grey levels 0-255 (0 black background, 255 white
 ink; read as they are, preprocess "none") -> what `Encoder.infer` reads: digit, codes, probabilities, continuous,
-realness, and digit_score, is_digit, noise where the model has them. The answers are the SDK's for the same
-latents and images (a batched image within 1 grey level of a lone one: see serve.batching).
+realness, and where the model has them its "one of mine" answer and noise. The answer comes under one pair of
+names, as /v1 gives it: digit_score and is_digit on MNIST models, domain_score and in_domain on others. The answers
+are the SDK's for the same latents and images (a batched image within 1 grey level of a lone one: see
+serve.batching).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from infogan_sdk.serve.config import ServeConfig
 from infogan_sdk.serve.errors import ApiError
 from infogan_sdk.serve.oip.tensors import TensorSpec, bad, check
 from infogan_sdk.serve.registry import LoadedModel, Registry
-from infogan_sdk.spec import CATEGORICAL, CONTINUOUS, IMAGES
+from infogan_sdk.spec import CATEGORICAL, CONTINUOUS, DOMAIN_SCORE, IMAGES
 
 VERSION = "1"  # each model has one version
 PLATFORM = "onnx_onnxv1"  # the protocol's name for an ONNX model run by onnxruntime
@@ -105,6 +107,10 @@ def encoder_model(loaded: LoadedModel) -> OipModel:
         outputs.append(TensorSpec("digit_score", "FP32", (-1,)))
         if encoder.digit_threshold is not None:
             outputs.append(TensorSpec("is_digit", "BOOL", (-1,)))
+    elif encoder.has_domain_score:  # MNIST models' answer is their digit score, under its own names above
+        outputs.append(TensorSpec(DOMAIN_SCORE, "FP32", (-1,)))
+        if encoder.domain_threshold is not None:
+            outputs.append(TensorSpec("in_domain", "BOOL", (-1,)))
     if encoder.has_noise:
         outputs.append(TensorSpec("noise", "FP32", (-1, spec.noise_size)))
     return OipModel(f"{loaded.name}-encoder", "encoder", (TensorSpec(IMAGES, "UINT8", (-1, *spec.image_shape[1:])),),
@@ -173,5 +179,6 @@ def _drawn(result: GenerateResult, wanted: Sequence[str]) -> Arrays:
 def _read(result: InferResult, wanted: Sequence[str]) -> Arrays:
     values = {"digit": result.digits, "codes": result.codes, "probabilities": result.probabilities,
               CONTINUOUS: result.continuous, "realness": result.realness, "digit_score": result.digit_score,
-              "is_digit": result.is_digit, "noise": result.noise}
+              "is_digit": result.is_digit, DOMAIN_SCORE: result.domain_score, "in_domain": result.in_domain,
+              "noise": result.noise}
     return {name: np.asarray(values[name]) for name in wanted}
