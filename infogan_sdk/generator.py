@@ -17,6 +17,7 @@ from infogan_sdk.images.convention import from_model, pixel_correlation
 from infogan_sdk.images.decode import ImageInput, row_labels
 from infogan_sdk.latents import arguments
 from infogan_sdk.latents.draw import Floats, Latents, batch_size, check_count, draw, floats
+from infogan_sdk.loading.domain import domain_name
 from infogan_sdk.loading.folders import ModelBase
 from infogan_sdk.loading.labels import class_values
 from infogan_sdk.loading.mnist import digit_codes
@@ -237,13 +238,7 @@ class Generator(ModelBase):
                                          "edit or reconstruct images: its encoder has no 'noise' output (python -m "
                                          "train --stage noise, then python -m export, add one)")
         read = self._editor().infer(images, preprocess)
-        if read.is_digit is not None and not read.is_digit.all():  # the redrawing is a digit all the same
-            rejected, labels = np.flatnonzero(~read.is_digit), row_labels(images)
-            shown_rows = ", ".join(labels[row] if len(labels) == len(read) else f"input {row}"
-                                   for row in rejected[:5]) + \
-                (f" and {len(rejected) - 5} more" if len(rejected) > 5 else "")
-            logger.warning("not a digit to this model (is_digit False): %s; edit and reconstruct redraw them as "
-                           "digits anyway", shown_rows)
+        _warn_rejected(read, images, domain_name(self._manifest.data))
         return read
 
     def render(self, latents: Latents) -> GenerateResult:
@@ -269,6 +264,22 @@ class Generator(ModelBase):
         return GenerateResult(images, digits, latents.codes, latents.continuous, latents.noise, self.continuous_names,
                               source, categorical_names=self.categorical_names,
                               categorical_labels=tuple(code.labels for code in self.categorical_codes))
+
+
+def _warn_rejected(read: InferResult, images: ImageInput | Sequence[ImageInput], domain: str) -> None:
+    """Name the images the model says are not of its kind (in_domain False: is_digit on MNIST models), which edit
+    and reconstruct redraw as its kind all the same."""
+    if read.in_domain is None or read.in_domain.all():
+        return
+    rejected, labels = np.flatnonzero(~read.in_domain), row_labels(images)
+    shown_rows = ", ".join(labels[row] if len(labels) == len(read) else f"input {row}" for row in rejected[:5]) + \
+        (f" and {len(rejected) - 5} more" if len(rejected) > 5 else "")
+    if read.is_digit is not None:
+        logger.warning("not a digit to this model (is_digit False): %s; edit and reconstruct redraw them as digits "
+                       "anyway", shown_rows)
+    else:
+        logger.warning("not like this model's %s images (in_domain False): %s; edit and reconstruct redraw them as "
+                       "%s images anyway", domain, shown_rows, domain)
 
 
 def _width_ok(shape: tuple[object, ...], width: int) -> bool:

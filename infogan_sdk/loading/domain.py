@@ -50,6 +50,14 @@ def domain_answer(manifest_path: Path, data: dict[str, Any], outputs: list[str])
     return Answer(DOMAIN_SCORE, found) if DOMAIN_SCORE in outputs else None
 
 
+def domain_name(data: dict[str, Any]) -> str:
+    """What a model's images are, as its warnings name them: the manifest's data set name (`data.name`, e.g.
+    "fashion"), else "training"."""
+    described = data.get("data")
+    name = described.get("name") if isinstance(described, dict) else None
+    return name if isinstance(name, str) and name else "training"
+
+
 def threshold(manifest_path: Path, data: dict[str, Any], entry: str, output: str, has_score: bool) -> float | None:
     """The manifest's `entry`.threshold for the encoder's `output` score (None when the encoder has no such output,
     or the manifest no such entry). Raises IncompatibleModelError for an entry without the output, or whose threshold

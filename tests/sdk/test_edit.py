@@ -19,6 +19,8 @@ from infogan_sdk import Encoder, GenerateResult, Generator, IncompatibleModelErr
 from infogan_sdk.cli import main
 from infogan_sdk.loading.manifest import write_manifest
 
+from .test_domain import THRESHOLD, images
+from .test_labels import as_format2
 from .tiny_models import MAIN_SPEC, REVERSED, build_model, code_row
 
 
@@ -206,3 +208,36 @@ def test_editing_what_is_not_a_digit_warns_naming_it(caplog: pytest.LogCaptureFi
     warned = [record.getMessage() for record in caplog.records if "not a digit" in record.getMessage()]
     assert len(warned) == 1 and "input 1" in warned[0] and "input 0" not in warned[0], warned
     assert edited.images.shape == (2, 28, 28)
+
+
+@pytest.mark.parametrize(("changes", "kind"), [({}, "fashion"), ({"data": None}, "training")])
+def test_editing_what_is_not_of_a_models_kind_warns_naming_its_data_set(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture, changes: dict[str, object], kind: str) -> None:
+    """A model other than MNIST's warns with its in_domain answer, naming the manifest's data set ("training" where
+    the manifest names none). The planted score is the mean pixel: the black image is below the threshold."""
+    folder = build_model(tmp_path / "general", MAIN_SPEC, REVERSED, ["rotation", "thickness"], invertible_noise=True,
+                         domain_threshold=THRESHOLD)
+    as_format2(folder, **changes)
+    generator = Generator(folder, device="cpu", threads=1)
+    planted, black = images()
+    with caplog.at_level(logging.WARNING, logger="infogan_sdk"):
+        edited = generator.edit([planted, black], thickness=0.5)
+        generator.reconstruct(planted)
+    assert edited.source is not None and edited.source.in_domain is not None
+    assert edited.source.in_domain.tolist() == [True, False] and edited.source.is_digit is None
+    warned = [record.getMessage() for record in caplog.records if "in_domain" in record.getMessage()]
+    assert warned == [f"not like this model's {kind} images (in_domain False): input 1; edit and reconstruct redraw "
+                      f"them as {kind} images anyway"]
+    assert not any("not a digit" in record.getMessage() for record in caplog.records)
+
+
+def test_an_mnist_model_warns_of_what_is_not_a_digit_only(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """An MNIST model's answer is its digit score (in_domain is is_digit there): one warning, in MNIST's words."""
+    folder = build_model(tmp_path / "scored", MAIN_SPEC, REVERSED, ["rotation", "thickness"], invertible_noise=True,
+                         digit_threshold=THRESHOLD)
+    generator = Generator(folder, device="cpu", threads=1)
+    with caplog.at_level(logging.WARNING, logger="infogan_sdk"):
+        generator.edit(images(), thickness=0.5)
+    warned = [record.getMessage() for record in caplog.records if "anyway" in record.getMessage()]
+    assert warned == ["not a digit to this model (is_digit False): input 1; edit and reconstruct redraw them as "
+                      "digits anyway"]
