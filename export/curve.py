@@ -1,4 +1,4 @@
-"""`python -m evaluate.curve RUN --json FILE [--quick]`: the disentanglement metrics of a run against its steps.
+"""`python -m export.curve RUN --json FILE [--quick]`: the disentanglement metrics of a run against its steps.
 
 One row per checkpoint the run kept (`python -m train --keep-every N`: checkpoint-stepNNNNNN.pt) and one for its
 newest checkpoint. Each is exported to a temporary model folder (`export.folder.export_checkpoint`, verified and
@@ -64,7 +64,7 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = Parser(prog="python -m evaluate.curve", description=__doc__,
+    parser = Parser(prog="python -m export.curve", description=__doc__,
                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("run", type=Path, help="a run folder of python -m train")
     parser.add_argument("--json", type=Path, required=True, help="the curve's file: read, extended, rewritten")
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             with atomic_output(args.json, overwrite=True) as temporary:
                 temporary.write_text(json.dumps(curve, indent=2) + "\n", encoding="utf-8")
     except (InfoGANError, TrainingError, VerificationError, OSError, ValueError, KeyError) as error:
-        print(f"python -m evaluate.curve: error: {error}", file=sys.stderr)
+        print(f"python -m export.curve: error: {error}", file=sys.stderr)
         return 1
     print(table([rows[key] for key in sorted(rows)]))
     return 0
