@@ -46,6 +46,7 @@ Encode = Callable[[NDArray[np.int64]], NDArray[Any]]  # data-set rows (n,) -> th
 FixedBatch = Callable[[int, int, np.random.Generator], Codes]  # (factor, batch size, rng) -> codes sharing its value
 BINS = 20  # MIG's histogram bins per code
 PRUNE_STD = 0.05  # FactorVAE: codes whose global std is below this never vote
+MIN_SHARE = 0.2  # a code is named after a factor only if it holds this share of the factor's entropy
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,8 @@ class Scores:
     factor_vae: FactorVAE
     dci: DCI
     sap: float
+    information: tuple[tuple[float, ...], ...] = ()  # (D, K): each code's MI with each factor over its entropy
+    correlation: tuple[tuple[float, ...], ...] = ()  # (D, K): Pearson's r of each code with each factor's class
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -147,13 +150,39 @@ def mutual_information(binned: NDArray[np.int64], factors: NDArray[np.int64]) ->
     return information
 
 
-def mig(codes: NDArray[Any], factors: NDArray[Any], bins: int = BINS) -> float:
-    """Mutual information gap of codes (N, D >= 2) and factors (N, K): in [0, 1], 1 when each factor is one code."""
+def information_shares(codes: NDArray[Any], factors: NDArray[Any], bins: int = BINS) -> NDArray[np.float64]:
+    """Each code's mutual information with each factor over the factor's entropy, (D, K) in [0, 1]: MIG's matrix."""
     found = classes(factors)
     information = mutual_information(discretize(_codes(codes, len(found), 2), bins), found)  # (D, K)
     entropy = np.diag(mutual_information(found, found))  # (K,): H(v) = I(v; v)
-    top = np.sort(information, axis=0)[::-1]
-    return float(np.mean((top[0] - top[1]) / entropy))
+    return information / entropy
+
+
+def mig(codes: NDArray[Any], factors: NDArray[Any], bins: int = BINS) -> float:
+    """Mutual information gap of codes (N, D >= 2) and factors (N, K): in [0, 1], 1 when each factor is one code."""
+    top = np.sort(information_shares(codes, factors, bins), axis=0)[::-1]
+    return float(np.mean(top[0] - top[1]))
+
+
+def correlations(codes: NDArray[Any], factors: NDArray[Any]) -> NDArray[np.float64]:
+    """Pearson's r of each code with each factor's class index, (D, K); 0 where either is constant."""
+    values, found = _codes(codes, len(factors), 1), classes(factors).astype(np.float64)
+    a, b = values - values.mean(axis=0), found - found.mean(axis=0)
+    scale = np.outer(np.sqrt((a * a).sum(axis=0)), np.sqrt((b * b).sum(axis=0)))
+    return np.divide(a.T @ b, scale, out=np.zeros(scale.shape), where=scale > 0)
+
+
+def factor_names(shares: NDArray[Any], factor_names: list[str], count: int,
+                 least: float = MIN_SHARE) -> list[str | None]:
+    """The factor each of the first `count` codes is named after, or None: the factor it holds the largest share of,
+    where it also holds more of that factor than any other code does (all D codes compete) and at least `least`."""
+    shares = np.asarray(shares, dtype=np.float64)
+    names: list[str | None] = []
+    for code in range(count):
+        factor = int(np.argmax(shares[code]))
+        best = shares[code, factor] >= least and int(np.argmax(shares[:, factor])) == code
+        names.append(factor_names[factor] if best else None)
+    return names
 
 
 def factor_vae(variance_codes: NDArray[Any], fixed_batch: FixedBatch, factor_count: int, sizes: Sizes | None = None,
@@ -265,20 +294,30 @@ def measure(encode: Encode, factors: NDArray[Any], sizes: Sizes | None = None, s
     variance_codes, _ = draw(sizes.factor_vae_variance)
     vae = factor_vae(variance_codes, fixed_factor_batches(found, encode), found.shape[1], sizes, seed)
     train, test = draw(sizes.train), draw(sizes.test)
-    return Scores(mig(mig_codes, mig_factors), vae, dci(*train, *test, seed=seed), sap(*train, *test, seed=seed))
+    shares = information_shares(mig_codes, mig_factors)
+    top = np.sort(shares, axis=0)[::-1]
+    return Scores(float(np.mean(top[0] - top[1])), vae, dci(*train, *test, seed=seed), sap(*train, *test, seed=seed),
+                  _rounded(shares), _rounded(correlations(mig_codes, mig_factors)))
 
 
-def encoder_codes(encoder: Encoder, images: NDArray[np.uint8]) -> Codes:
+def _rounded(matrix: NDArray[np.float64]) -> tuple[tuple[float, ...], ...]:
+    return tuple(tuple(round(float(value), 4) for value in row) for row in matrix)
+
+
+def encoder_codes(encoder: Encoder, images: NDArray[np.uint8], basis: NDArray[Any] | None = None) -> Codes:
     """What an encoder reads of images of its own shape: the continuous means, then each categorical code's
-    probabilities, float64 (N, n_continuous + sum of the categorical sizes)."""
+    probabilities, float64 (N, n_continuous + sum of the categorical sizes). `basis` (k, k): the continuous codes
+    as a description that is not yet the folder's would give them (rows direction x axis, as `Encoder.basis`)."""
     read = encoder.infer(np.asarray(images), preprocess="none")
-    return np.concatenate([read.continuous, *read.code_probabilities], axis=1).astype(np.float64)
+    continuous = read.continuous if basis is None else read.continuous @ encoder.basis @ np.asarray(basis).T
+    return np.concatenate([continuous, *read.code_probabilities], axis=1).astype(np.float64)
 
 
-def of_data_set(encoder: Encoder, data: DataSet, sizes: Sizes | None = None, seed: int = 0) -> dict[str, Any] | None:
+def of_data_set(encoder: Encoder, data: DataSet, sizes: Sizes | None = None, seed: int = 0,
+                basis: NDArray[Any] | None = None) -> dict[str, Any] | None:
     """The four metrics of `encoder`'s codes of `data`'s train images against its known factors (those with one
     value per image and more than one value), JSON-ready; None for a data set without such factors. Each image is
-    read once, when a metric first draws it."""
+    read once, when a metric first draws it. `basis`: as `encoder_codes`."""
     names = sorted(name for name, values in data.train.factors.items()
                    if np.asarray(values).ndim == 1 and len(np.unique(values)) > 1)
     if not names:
@@ -291,7 +330,7 @@ def of_data_set(encoder: Encoder, data: DataSet, sizes: Sizes | None = None, see
     def encode(rows: NDArray[np.int64]) -> Codes:
         missing = np.unique(rows[~done[rows]])
         if len(missing):
-            codes = encoder_codes(encoder, images[missing])
+            codes = encoder_codes(encoder, images[missing], basis)
             if "codes" not in cache:
                 cache["codes"] = np.zeros((len(images), codes.shape[1]))
             cache["codes"][missing], done[missing] = codes, True

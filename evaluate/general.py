@@ -52,8 +52,11 @@ def describe_any(model: str | os.PathLike[str], data: DataSet, sizes: Sizes | No
         evaluation.update(reading(encoder, data.test.images, data.test.labels, code_to_class, data.classes))
     evaluation.update(_samples(generator, encoder, data, code_to_class, _evaluator(data, evaluator), sizes.samples,
                                seed))
-    factors = disentanglement.of_data_set(encoder, data, disentanglement.Sizes.scaled(sizes.factor_points), seed)
-    if factors is not None:  # a data set with known factors
+    basis = np.asarray([np.asarray(code["axis"]) * code["direction"] for code in described_codes])  # the new codes
+    factors = disentanglement.of_data_set(encoder, data, disentanglement.Sizes.scaled(sizes.factor_points), seed,
+                                          basis if len(basis) else None)
+    if factors is not None:  # a data set with known factors: its codes are named after them
+        described_codes = _named_after_factors(described_codes, factors)
         evaluation["disentanglement"] = factors
     answer = domain.in_domain(encoder, data, sizes.held_out_images, seed)
     if answer is not None:  # a model exported with a domain score and its threshold
@@ -84,6 +87,24 @@ def model_data_set(model: Generator, source: str | None, data_dir: str | None) -
     return open_source(source, default_options(size=size, channels=channels,  # folders and packed bits: cached
                                                data_dir=None if data_dir is None else Path(data_dir)))
 
+
+
+def _named_after_factors(codes: list[dict[str, Any]], factors: dict[str, Any]) -> list[dict[str, Any]]:
+    """Continuous codes renamed after the known factor each one alone holds (`disentanglement.factor_names`), each
+    turned to rise with its factor; a measure's name that a factor took goes back to c<i>. `factors` (the
+    disentanglement table) gets the new names too."""
+    found = disentanglement.factor_names(np.asarray(factors["information"]), factors["factors"], len(codes))
+    taken = {name for name in found if name is not None}
+    named = []
+    for i, (code, factor) in enumerate(zip(codes, found, strict=True)):
+        if factor is not None:
+            rises = factors["correlation"][i][factors["factors"].index(factor)] >= 0
+            code = {**code, "name": factor, "direction": code["direction"] * (1 if rises else -1)}
+        elif code["name"] in taken:
+            code = {**code, "name": f"c{code['index']}"}
+        named.append(code)
+    factors["codes"] = [code["name"] for code in named] + factors["codes"][len(codes):]
+    return named
 
 def _mapping(encoder: Encoder, data: DataSet, count: int, seed: int) -> np.ndarray:
     """code_to_class from a seeded sample of `count` labelled train images."""

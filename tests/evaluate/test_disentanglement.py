@@ -17,10 +17,13 @@ from evaluate.describe import describe_model
 from evaluate.disentanglement import (
     Sizes,
     classes,
+    correlations,
     dci,
     discretize,
+    factor_names,
     factor_vae,
     fixed_factor_batches,
+    information_shares,
     measure,
     mig,
     mutual_information,
@@ -141,7 +144,24 @@ def test_measure_is_seeded() -> None:
     sizes = Sizes(mig=500, factor_vae_variance=500, factor_vae_train=100, factor_vae_eval=100, train=200, test=100)
     first = measure(lambda rows: table[rows], grid((2, 3, 3)), sizes, seed=3)
     assert first == measure(lambda rows: table[rows], grid((2, 3, 3)), sizes, seed=3)
-    assert set(first.as_dict()) == {"mig", "factor_vae", "dci", "sap"}
+    assert set(first.as_dict()) == {"mig", "factor_vae", "dci", "sap", "information", "correlation"}
+    shares = np.asarray(first.information)
+    top_two = np.sort(shares, axis=0)[-2:]
+    assert shares.shape == (3, 3) and first.mig == pytest.approx(np.mean(top_two[1] - top_two[0]), abs=1e-3)
+
+
+def test_codes_are_named_after_the_factor_they_alone_hold() -> None:
+    truth = grid().astype(np.float64)
+    codes = np.concatenate([-truth[:, [2]], truth[:, [0]], np.random.default_rng(0).normal(size=(len(truth), 1)),
+                            truth[:, [1]] + truth[:, [3]] * 0.01], axis=1)  # D = 4: x2 flipped, x0, noise, x1
+    table, rows = codes, grid()
+    shares, signs = information_shares(table, rows), correlations(table, rows)
+    names = ["a", "b", "c", "d"]
+    assert factor_names(shares, names, 4) == ["c", "a", None, "b"]  # d is nobody's: the noise holds none of it
+    assert np.sign(signs[0, 2]) == -1 and np.sign(signs[1, 0]) == 1
+    assert factor_names(shares, names, 4, least=1.01) == [None] * 4  # a share nobody holds
+    twice = np.concatenate([truth[:, [0]], truth[:, [0]] + 0.001 * truth[:, [1]]], axis=1)  # both hold factor a
+    assert factor_names(information_shares(twice, rows), names, 2).count("a") <= 1  # one name per factor
 
 
 def test_bad_inputs_say_what_was_expected() -> None:
@@ -238,3 +258,18 @@ def test_python_m_evaluates_description_and_card_carry_the_metrics(tmp_path: Pat
     assert found["sizes"]["mig"] == DescribeSizes.quick().factor_points and found["factor_vae"]["score"] > 0.9
     row = f"| FactorVAE score (12 of 12 codes active) | {found['factor_vae']['score']:.3f} |"
     assert row in general_card(described)
+
+
+@pytest.mark.slow  # describes the model whole
+def test_described_codes_are_named_after_the_factors_they_hold_and_rise_with_them(tmp_path: Path) -> None:
+    folder, data = drawn_factors(tmp_path)
+    known = data.train.factors
+    renamed = {"category": known["category"], "across": 4 - known["first"], "down": known["second"]}
+    data = DataSet("tiny", "tiny", Split(data.train.images, None, renamed),
+                   Split(data.test.images, None, {name: column[:10] for name, column in renamed.items()}))
+    described = describe_model(folder, data, DescribeSizes.quick())
+    codes = described["continuous_codes"]
+    before = Generator(folder, device="cpu").directions
+    assert [code["name"] for code in codes] == ["across", "down"]
+    assert [code["direction"] for code in codes] == [-before[0], before[1]]  # "across" falls as the first code rises
+    assert described["evaluation"]["disentanglement"]["codes"][:2] == ["across", "down"]
