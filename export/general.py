@@ -77,7 +77,8 @@ def export_general(state: dict[str, Any], checkpoint: Path, out: Path, existing:
                  "files": {role: file_entry(work, f"{role}.onnx") for role in ("generator", "encoder")},
                  "io": {"generator": {"inputs": list(spec.generator_inputs()), "outputs": ["images"]},
                         "encoder": {"inputs": ["images"], "outputs": e_graph.outputs}},
-                 "categorical_codes": _categorical(spec, data.class_names), "preprocess": "resize",
+                 "categorical_codes": _categorical(spec, data.class_names, _label_factor(data)),
+                 "preprocess": "resize",
                  "data": state.get("data") or data.describe()}
         write_manifest(work, draft)
         # 5. calibrate the domain score through the SDK, on the train split's held-out rows; describe with it
@@ -112,13 +113,22 @@ def _continuous_names(spec: LatentSpec, given: Sequence[str] | None) -> list[str
     return names
 
 
-def _categorical(spec: LatentSpec, class_names: Sequence[str] | None) -> list[dict[str, Any]]:
-    """Each code's name and labels by its values ("0", "1", ...): the first is "class" where it has one value per class
-    of the data set (the description then labels its values by the classes they draw), the others "category<i>"."""
+def _label_factor(data: DataSet) -> str | None:
+    """The known factor that is the labels themselves (dSprites' `shape`), if one is."""
+    labels = data.train.labels
+    return None if labels is None else next(
+        (name for name, values in sorted(data.train.factors.items()) if np.array_equal(values, labels)), None)
+
+
+def _categorical(spec: LatentSpec, class_names: Sequence[str] | None,
+                 label_factor: str | None = None) -> list[dict[str, Any]]:
+    """Each code's name and labels by its values ("0", "1", ...): the first is "class" (or the name of the factor that
+    its labels are) where it has one value per class of the data set (the description then labels its values by the
+    classes they draw), the others "category<i>"."""
     codes = [{"name": f"category{index}", "labels": [str(value) for value in range(size)]}
              for index, size in enumerate(spec.categorical_sizes)]
     if codes and class_names is not None and len(class_names) == spec.categorical_sizes[0]:
-        codes[0]["name"] = "class"
+        codes[0]["name"] = label_factor or "class"
     return codes
 
 

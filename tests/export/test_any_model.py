@@ -18,9 +18,11 @@ from PIL import Image, ImageDraw
 from evaluate.domain import held_out
 from export import domain_score
 from export.__main__ import main as export_main
-from export.general import _data
+from export.general import _categorical, _data, _label_factor
+from imagedata import DataSet, Split
 from infogan_sdk import Encoder, Generator, InvalidInputError
 from infogan_sdk.cli import main as cli_main
+from infogan_sdk.spec import LatentSpec
 from train.__main__ import main as train_main
 from train.checkpoint import load_checkpoint
 
@@ -244,3 +246,17 @@ def test_the_javascript_package_draws_and_reads_the_model_as_the_sdk(model: Path
     assert np.array_equal(np.asarray(found["fromFile"], dtype=np.uint8).reshape(1, 32, 32, 3),
                           encoder.preprocess(big))  # the same bilinear passes in both languages
     assert "digits is for MNIST models" in found["refused"]
+
+
+def test_the_first_code_takes_the_name_of_the_factor_its_labels_are():
+    labels = np.asarray([0, 1, 2, 1])
+    factors = {"size": np.asarray([1, 1, 0, 0]), "shape": labels.astype(np.uint8)}
+    data = DataSet("d", "d", Split(np.zeros((4, 8, 8), np.uint8), labels, factors),
+                   Split(np.zeros((4, 8, 8), np.uint8), labels, factors), ("a", "b", "c"))
+    assert _label_factor(data) == "shape"
+    spec = LatentSpec(noise_size=2, categorical_sizes=(3, 2), n_continuous=1, image_shape=(1, 8, 8))
+    assert [code["name"] for code in _categorical(spec, data.class_names, "shape")] == ["shape", "category1"]
+    assert [code["name"] for code in _categorical(spec, data.class_names, None)] == ["class", "category1"]
+    unlabelled = DataSet("d", "d", Split(np.zeros((4, 8, 8), np.uint8), None, factors),
+                         Split(np.zeros((4, 8, 8), np.uint8), None, factors))
+    assert _label_factor(unlabelled) is None
