@@ -24,7 +24,7 @@ from evaluate.describe import DESCRIBED_KEYS, describe_model, write_description
 from evaluate.general import model_data_set
 from evaluate.pictures import write_traversals
 from evaluate.scores import Sizes
-from infogan_sdk import Generator, InfoGANError
+from infogan_sdk import Generator, InfoGANError, available_models
 from infogan_sdk.atomic import atomic_output
 from infogan_sdk.cli.arguments import Parser
 
@@ -32,7 +32,7 @@ from infogan_sdk.cli.arguments import Parser
 def main(argv: list[str] | None = None) -> int:
     parser = Parser(prog="python -m evaluate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False)
-    parser.add_argument("model", help="a bundled model name (mnist, mnist-unsupervised) or a model folder")
+    parser.add_argument("model", help=f"a bundled model name ({', '.join(available_models())}) or a model folder")
     parser.add_argument("--write", action="store_true", help="store the description in the model's manifest")
     parser.add_argument("--json", type=Path, help="write the description to this JSON file")
     parser.add_argument("--markdown", action="store_true", help="print the model card's tables (Markdown)")
