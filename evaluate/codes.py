@@ -185,16 +185,18 @@ def _turn_score(one: dict[str, float], other: dict[str, float], family: Measures
 
 
 def describe_codes(generator: Generator, spread: dict[str, dict[str, float]], per_digit: int = 100, seed: int = 0,
-                   workers: int = 1, family: Measures = MORPHO) -> list[dict[str, Any]]:
+                   workers: int = 1, family: Measures = MORPHO, turn_codes: bool = True) -> list[dict[str, Any]]:
     """The manifest's `continuous_codes`: name, direction, axis, effects (in the new direction), ranges.
 
     Effects are measured in the generator's current basis (directions and axes), which describing builds on, so
     describing a model again gives the same names, directions and axes. Unnamed codes are turned in their plane
-    (`turn_unnamed`) when that names more of them, measured again at full size.
+    (`turn_unnamed`) when that names more of them, measured again at full size; `turn_codes=False` keeps the
+    basis (a data set with known factors names its codes after them, on the axes the network learnt).
     """
     measured = code_effects(generator, spread, per_digit, seed, workers, family=family)
     names = name_codes(measured, family)
-    turn = turn_unnamed(generator, spread, names, max(1, per_digit // TURN_FRACTION), seed, workers, family)
+    turn = turn_unnamed(generator, spread, names, max(1, per_digit // TURN_FRACTION), seed, workers, family) \
+        if turn_codes else None
     if turn is not None:
         turned = code_effects(generator, spread, per_digit, seed, workers, turn, family)
         turned_names = name_codes(turned, family)

@@ -313,13 +313,18 @@ def encoder_codes(encoder: Encoder, images: NDArray[np.uint8], basis: NDArray[An
     return np.concatenate([continuous, *read.code_probabilities], axis=1).astype(np.float64)
 
 
+def known_factors(data: DataSet) -> list[str]:
+    """The data set's factors the metrics use: one value per image, more than one value; sorted."""
+    return sorted(name for name, values in data.train.factors.items()
+                  if np.asarray(values).ndim == 1 and len(np.unique(values)) > 1)
+
+
 def of_data_set(encoder: Encoder, data: DataSet, sizes: Sizes | None = None, seed: int = 0,
                 basis: NDArray[Any] | None = None) -> dict[str, Any] | None:
     """The four metrics of `encoder`'s codes of `data`'s train images against its known factors (those with one
     value per image and more than one value), JSON-ready; None for a data set without such factors. Each image is
     read once, when a metric first draws it. `basis`: as `encoder_codes`."""
-    names = sorted(name for name, values in data.train.factors.items()
-                   if np.asarray(values).ndim == 1 and len(np.unique(values)) > 1)
+    names = known_factors(data)
     if not names:
         return None
     factors = np.stack([np.asarray(data.train.factors[name]) for name in names], axis=1)

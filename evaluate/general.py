@@ -45,7 +45,9 @@ def describe_any(model: str | os.PathLike[str], data: DataSet, sizes: Sizes | No
     family = code_measures.generic(data.image_shape[0])
     spread = code_measures.real_spread(data.test.images[: sizes.spread_images], workers, family)
     family = code_measures.measurable(family, spread)
-    described_codes = code_measures.describe_codes(generator, spread, sizes.per_digit, seed, workers, family)
+    factor_names = disentanglement.known_factors(data)  # codes named after them keep the network's axes
+    described_codes = code_measures.describe_codes(generator, spread, sizes.per_digit, seed, workers, family,
+                                                   turn_codes=not factor_names)
     evaluation: dict[str, Any] = {"data": {key: data.describe()[key] for key in ("name", "source", "counts")}}
     if code_to_class is not None:
         assert data.test.labels is not None  # labelled

@@ -102,6 +102,8 @@ def test_codes_that_mix_two_measures_are_turned_until_each_moves_one():
     again = describe_codes(PlantedGenerator(basis=axes, mixed=True), SPREAD, per_digit=1)
     assert [c["name"] for c in again] == ["rotation", "thickness", "c2"]
     np.testing.assert_allclose([c["axis"] for c in again], [c["axis"] for c in codes], atol=1e-6)
+    kept = describe_codes(PlantedGenerator(mixed=True), SPREAD, per_digit=1, turn_codes=False)  # known factors
+    assert [c["axis"] for c in kept] == np.eye(3).tolist() and "rotation" not in [c["name"] for c in kept]
 
 
 @pytest.mark.slow  # 4-7 s of shape measures: the full suite runs it, a bare pytest not
