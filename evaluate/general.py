@@ -58,7 +58,8 @@ def describe_any(model: str | os.PathLike[str], data: DataSet, sizes: Sizes | No
     factors = disentanglement.of_data_set(encoder, data, disentanglement.Sizes.scaled(sizes.factor_points), seed,
                                           basis if len(basis) else None)
     if factors is not None:  # a data set with known factors: its codes are named after them
-        described_codes = _named_after_factors(described_codes, factors)
+        described_codes = _named_after_factors(described_codes, factors,
+                                               {code.name for code in generator.categorical_codes})
         evaluation["disentanglement"] = factors
     answer = domain.in_domain(encoder, data, sizes.held_out_images, seed)
     if answer is not None:  # a model exported with a domain score and its threshold
@@ -91,11 +92,14 @@ def model_data_set(model: Generator, source: str | None, data_dir: str | None) -
 
 
 
-def _named_after_factors(codes: list[dict[str, Any]], factors: dict[str, Any]) -> list[dict[str, Any]]:
+def _named_after_factors(codes: list[dict[str, Any]], factors: dict[str, Any],
+                         reserved: set[str]) -> list[dict[str, Any]]:
     """Continuous codes renamed after the known factor each one alone holds (`disentanglement.factor_names`), each
-    turned to rise with its factor; a measure's name that a factor took goes back to c<i>. `factors` (the
-    disentanglement table) gets the new names too."""
-    found = disentanglement.factor_names(np.asarray(factors["information"]), factors["factors"], len(codes))
+    turned to rise with its factor; a measure's name that a factor took goes back to c<i>. A factor that names a
+    categorical code (`reserved`: dSprites' shape) names no continuous one. `factors` (the disentanglement table)
+    gets the new names too."""
+    found = [None if name in reserved else name for name in
+             disentanglement.factor_names(np.asarray(factors["information"]), factors["factors"], len(codes))]
     taken = {name for name in found if name is not None}
     named = []
     for i, (code, factor) in enumerate(zip(codes, found, strict=True)):

@@ -30,6 +30,7 @@ from evaluate.disentanglement import (
     of_data_set,
     sap,
 )
+from evaluate.general import _named_after_factors
 from imagedata import DataSet, Options, Split, open_source
 from imagedata.shapes import FACTORS, shapes
 from infogan_sdk import Encoder, Generator
@@ -277,3 +278,13 @@ def test_described_codes_are_named_after_the_factors_they_hold_and_rise_with_the
     assert [code["name"] for code in codes] == ["across", "down"]
     assert [code["direction"] for code in codes] == [-before[0], before[1]]  # "across" falls as the first code rises
     assert described["evaluation"]["disentanglement"]["codes"][:2] == ["across", "down"]
+
+
+def test_a_factor_that_names_a_categorical_code_names_no_continuous_one() -> None:
+    codes = [{"index": i, "name": name, "direction": 1} for i, name in enumerate(("size", "c1"))]
+    table = {"factors": ["shape", "size"], "codes": ["size", "c1", "shape=a", "shape=b"],
+             "information": [[0.9, 0.0], [0.0, 0.8], [0.1, 0.0], [0.1, 0.0]],
+             "correlation": [[0.5, 0.0], [0.0, -0.9], [0.0, 0.0], [0.0, 0.0]]}
+    named = _named_after_factors(codes, table, {"shape"})
+    assert [code["name"] for code in named] == ["c0", "size"]  # code 1 holds size; code 0's shape is taken
+    assert named[1]["direction"] == -1 and table["codes"][:2] == ["c0", "size"]
